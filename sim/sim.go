@@ -1,0 +1,230 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// Time is a simulated instant or duration in nanoseconds.
+type Time int64
+
+// Units of Time.
+const (
+	Nanosecond  Time = 1
+	Microsecond      = 1000 * Nanosecond
+	Millisecond      = 1000 * Microsecond
+	Second           = 1000 * Millisecond
+	Minute           = 60 * Second
+	Hour             = 60 * Minute
+)
+
+// Never is later than any instant a run reaches.
+const Never Time = 1<<63 - 1
+
+// Seconds returns t in seconds.
+func (t Time) Seconds() float64 { return float64(t) / float64(Second) }
+
+// Duration converts t to a time.Duration.
+func (t Time) Duration() time.Duration { return time.Duration(t) }
+
+// String formats t like time.Duration does ("1.5s").
+func (t Time) String() string { return time.Duration(t).String() }
+
+// FromSeconds converts seconds to Time, rounding to the nearest nanosecond.
+func FromSeconds(s float64) Time {
+	if s >= 0 {
+		return Time(s*float64(Second) + 0.5)
+	}
+	return Time(s*float64(Second) - 0.5)
+}
+
+// A Timer is a callback due at an instant. A Timer can be stopped and
+// rescheduled any number of times; reusing one Timer for a recurring
+// activity avoids an allocation per event.
+type Timer struct {
+	sim   *Sim
+	at    Time
+	seq   uint64
+	index int // position in the calendar; -1 when not scheduled
+	fn    func()
+}
+
+// When reports the instant the timer is due, if it is scheduled.
+func (t *Timer) When() (Time, bool) { return t.at, t.index >= 0 }
+
+// Pending reports whether the timer is scheduled.
+func (t *Timer) Pending() bool { return t.index >= 0 }
+
+// Stop unschedules the timer. It reports whether the timer was pending.
+func (t *Timer) Stop() bool {
+	if t.index < 0 {
+		return false
+	}
+	t.sim.cal.remove(t.index)
+	t.index = -1
+	return true
+}
+
+// ResetAt (re)schedules the timer at instant at, which must not be in the
+// past. A pending timer is moved; the tie-break sequence is renewed, so the
+// timer fires after every timer already due at the same instant.
+func (t *Timer) ResetAt(at Time) {
+	if at < t.sim.now {
+		panic(fmt.Sprintf("sim: timer scheduled in the past (%v < now %v)", at, t.sim.now))
+	}
+	t.sim.seq++
+	t.at, t.seq = at, t.sim.seq
+	if t.index >= 0 {
+		t.sim.cal.fix(t.index)
+		return
+	}
+	t.sim.cal.push(t)
+}
+
+// Reset (re)schedules the timer d after the current instant.
+func (t *Timer) Reset(d Time) { t.ResetAt(t.sim.now + d) }
+
+// Sim is an event calendar with a clock. The zero value is not usable; call New.
+type Sim struct {
+	now    Time
+	seq    uint64
+	cal    calendar
+	fired  uint64
+	halted bool
+}
+
+// New returns a simulation whose clock reads 0.
+func New() *Sim { return &Sim{} }
+
+// Now returns the current simulated instant.
+func (s *Sim) Now() Time { return s.now }
+
+// Fired returns how many timers have fired so far.
+func (s *Sim) Fired() uint64 { return s.fired }
+
+// Pending returns how many timers are scheduled.
+func (s *Sim) Pending() int { return len(s.cal) }
+
+// NewTimer returns an unscheduled timer that calls fn when it fires.
+func (s *Sim) NewTimer(fn func()) *Timer { return &Timer{sim: s, index: -1, fn: fn} }
+
+// After schedules fn to run d from now and returns its timer.
+func (s *Sim) After(d Time, fn func()) *Timer {
+	t := s.NewTimer(fn)
+	t.Reset(d)
+	return t
+}
+
+// At schedules fn to run at instant at and returns its timer.
+func (s *Sim) At(at Time, fn func()) *Timer {
+	t := s.NewTimer(fn)
+	t.ResetAt(at)
+	return t
+}
+
+// Halt makes the current Run return after the running callback.
+func (s *Sim) Halt() { s.halted = true }
+
+// Run fires timers in (time, sequence) order until the calendar is empty,
+// Halt is called, or the next timer is due after until. On return the clock
+// reads until (or the halt instant), even if no timer was due then.
+func (s *Sim) Run(until Time) {
+	s.halted = false
+	for len(s.cal) > 0 && !s.halted {
+		t := s.cal[0]
+		if t.at > until {
+			break
+		}
+		s.cal.pop()
+		t.index = -1
+		s.now = t.at
+		s.fired++
+		t.fn()
+	}
+	if !s.halted && until != Never && until > s.now {
+		s.now = until
+	}
+}
+
+// calendar is a 4-ary min-heap of timers keyed by (at, seq). A 4-ary heap is
+// shallower than a binary one, and cheaper here because sift-down compares
+// children that sit next to each other in memory.
+type calendar []*Timer
+
+func less(a, b *Timer) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
+
+func (c *calendar) push(t *Timer) {
+	*c = append(*c, t)
+	t.index = len(*c) - 1
+	c.up(t.index)
+}
+
+func (c *calendar) pop() {
+	h := *c
+	n := len(h) - 1
+	h.swap(0, n)
+	h[n] = nil
+	*c = h[:n]
+	if n > 0 {
+		c.down(0)
+	}
+}
+
+func (c *calendar) remove(i int) {
+	h := *c
+	n := len(h) - 1
+	if i != n {
+		h.swap(i, n)
+	}
+	h[n] = nil
+	*c = h[:n]
+	if i != n {
+		c.fix(i)
+	}
+}
+
+func (c calendar) fix(i int) {
+	if !c.down(i) {
+		c.up(i)
+	}
+}
+
+func (c calendar) swap(i, j int) {
+	c[i], c[j] = c[j], c[i]
+	c[i].index = i
+	c[j].index = j
+}
+
+func (c calendar) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 4
+		if !less(c[i], c[p]) {
+			return
+		}
+		c.swap(i, p)
+		i = p
+	}
+}
+
+// down sifts element i towards the leaves and reports whether it moved.
+func (c calendar) down(i0 int) bool {
+	i, n := i0, len(c)
+	for {
+		first := 4*i + 1
+		if first >= n {
+			break
+		}
+		m := first
+		for k := first + 1; k < first+4 && k < n; k++ {
+			if less(c[k], c[m]) {
+				m = k
+			}
+		}
+		if !less(c[m], c[i]) {
+			break
+		}
+		c.swap(i, m)
+		i = m
+	}
+	return i > i0
+}

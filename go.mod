@@ -3,6 +3,7 @@ module github.com/forkcast/forkcast
 go 1.26
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/stretchr/testify v1.11.1
 	gonum.org/v1/gonum v0.16.0

@@ -1,0 +1,12 @@
+// Package results is forkcast's output format, written the same way by the
+// simulator and by runtime mode so that plots and validation never care which
+// produced a directory:
+//
+//	summary.json    one Summary
+//	timeseries.csv  one Row per interval, columns named by Columns
+//	events.log      Apache-style error-log lines (LogLine), timestamps from Start
+//
+// WriteDir writes all three into a fresh directory atomically (a temporary
+// sibling renamed into place), so a failed run never leaves a half-written
+// output directory; ReadDir reads them back.
+package results

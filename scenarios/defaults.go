@@ -1,0 +1,123 @@
+package scenarios
+
+import "time"
+
+// Defaults returns the scenario every file starts from, for the given MPM:
+// Debian 12's Apache configuration (research/apache-mpm.md §7: mpm_*.conf and
+// apache2.conf), mod_wsgi 4.9's built-in values (research/mod_wsgi.md §3.2),
+// and the host constants measured in research/real-apache.md §6.
+func Defaults(mpm string) Scenario {
+	s := Scenario{
+		Name:     "unnamed",
+		Duration: D(60 * time.Second),
+		Seed:     1,
+		Interval: D(time.Second),
+		Host:     DefaultHost(),
+		Apache:   DefaultApache(mpm),
+		WSGI: WSGI{
+			LazyInitialization: true,
+			ScriptReloading:    true,
+			ApplicationGroup:   "%{RESOURCE}",
+		},
+		App: App{
+			ImportCPU:    MustDist("const(1s)"),
+			ImportMemory: 30 * MiB, // the seeds' "30MB or more of private memory" per process
+			RequestCPU:   MustDist("exp(20ms)"),
+			RequestWait:  MustDist("exp(30ms)"),
+		},
+		Workload: Workload{
+			Arrivals:              "poisson",
+			RequestsPerConnection: MustDist("const(1)"),
+			ThinkTime:             MustDist("const(0s)"),
+			URLs:                  map[string]float64{"/": 1},
+			ClientTimeout:         D(60 * time.Second),
+			RetryDelay:            D(time.Second),
+		},
+		Validate: Validate{Replications: 5},
+	}
+	return s
+}
+
+// DefaultHost is a 2-core, 4 GiB machine without swap, with Apache and
+// Python memory figures from Debian 12 (smaps_rollup, research/real-apache.md §6):
+// a prefork child without Python is 5.3 MB RSS of which 0.2 MB private; with
+// Python initialised 11.0 MB RSS, 3.7 MB private; the parent 7 MB RSS, 2 MB
+// private; an event child with 25 threads 2.1 MB private.
+func DefaultHost() Host {
+	return Host{
+		CPUs:        2,
+		RAM:         4 * GiB,
+		Swap:        0,
+		SwapPenalty: 10,
+		Somaxconn:   4096,
+
+		ApacheSharedText:     5 * MiB,
+		ApacheParentPrivate:  2 * MiB,
+		ApacheChildPrivate:   200 * KiB,
+		ApacheThreadPrivate:  72 * KiB,
+		PythonSharedText:     2 * MiB,
+		PythonInterpreter:    3584 * KiB,
+		SubInterpreterMemory: 2 * MiB,
+		PythonRestartLeak:    2 * MiB,
+
+		CowErosion:     D(5 * time.Second),
+		CowSharedFloor: 0.2,
+
+		ForkTime:      D(time.Millisecond),
+		ChildInitCPU:  D(2 * time.Millisecond),
+		PythonInitCPU: D(25 * time.Millisecond),
+		RequestCPU:    D(100 * time.Microsecond),
+		LingerTime:    D(200 * time.Microsecond),
+		CPUSecond:     1,
+	}
+}
+
+// DefaultApache returns Debian's MPM settings for mpm (mods-available/
+// mpm_<mpm>.conf) over httpd's compiled-in values for what Debian leaves
+// unset (ServerLimit, ThreadLimit, ListenBacklog), and apache2.conf's
+// keep-alive and Timeout.
+func DefaultApache(mpm string) Apache {
+	a := Apache{
+		MPM:                      mpm,
+		MaxConnectionsPerChild:   0,
+		AsyncRequestWorkerFactor: 2,
+		ListenBacklog:            511,
+		KeepAlive:                true,
+		KeepAliveTimeout:         D(5 * time.Second),
+		MaxKeepAliveRequests:     100,
+		Timeout:                  D(300 * time.Second),
+		MaxRequestWorkers:        150,
+	}
+	switch mpm {
+	case "prefork":
+		a.StartServers, a.MinSpareServers, a.MaxSpareServers = 5, 5, 10
+		a.ServerLimit = 256
+		a.ThreadsPerChild, a.ThreadLimit = 1, 1
+	default: // worker, event
+		a.StartServers = 2
+		a.MinSpareThreads, a.MaxSpareThreads = 25, 75
+		a.ThreadsPerChild, a.ThreadLimit = 25, 64
+		a.ServerLimit = 16
+	}
+	return a
+}
+
+// DefaultDaemonProcess returns WSGIDaemonProcess's built-in option values
+// (mod_wsgi 4.9 wsgi_add_daemon_process; research/mod_wsgi.md §3.2).
+func DefaultDaemonProcess() DaemonProcess {
+	return DaemonProcess{
+		Processes:       1,
+		Threads:         15,
+		ListenBacklog:   100,
+		ConnectTimeout:  D(15 * time.Second),
+		GracefulTimeout: D(15 * time.Second),
+		ShutdownTimeout: D(5 * time.Second),
+		DeadlockTimeout: D(300 * time.Second),
+	}
+}
+
+// MPMs lists the accepted MPM names.
+var MPMs = []string{"prefork", "worker", "event"}
+
+// DefaultMPM is Debian's default MPM.
+const DefaultMPM = "event"

@@ -1,0 +1,239 @@
+package scenarios
+
+import (
+	"sort"
+	"time"
+)
+
+// Scenario is a fully resolved scenario: the file's values over the defaults,
+// with one variant (if any) applied. Keys in the file are the snake_case names
+// of the Apache and mod_wsgi directives they configure.
+type Scenario struct {
+	Name        string   `toml:"name"`
+	Description string   `toml:"description"`
+	Duration    Duration `toml:"duration"` // simulated time from Apache's start
+	Seed        uint64   `toml:"seed"`
+	Interval    Duration `toml:"interval"` // time-series row length
+
+	Host     Host     `toml:"host"`
+	Apache   Apache   `toml:"apache"`
+	WSGI     WSGI     `toml:"wsgi"`
+	App      App      `toml:"app"`
+	Workload Workload `toml:"workload"`
+	Events   []Event  `toml:"event"`
+	Validate Validate `toml:"validate"`
+
+	// Variant is the name of the applied variant, "" for the base scenario.
+	Variant string `toml:"-"`
+	// Source names where the scenario came from: a file path or "builtin:NAME".
+	Source string `toml:"-"`
+	// Variants lists the variant names the scenario defines, sorted.
+	Variants []string `toml:"-"`
+}
+
+// Host is the machine: its CPUs and memory, and constants of this machine's
+// Apache and Python that `simulate calibrate` can measure. The memory figures
+// default to the smaps_rollup measurements in research/real-apache.md §6 and
+// research/mod_wsgi.md §6 (Debian 12, Apache 2.4, mod_wsgi 4.9.4, Python 3.11).
+type Host struct {
+	Profile string `toml:"profile"` // a host profile written by `simulate calibrate`
+
+	CPUs        int     `toml:"cpus"`
+	RAM         Size    `toml:"ram"`
+	Swap        Size    `toml:"swap"`
+	SwapPenalty float64 `toml:"swap_penalty"` // CPU work runs this many times slower while memory in use exceeds RAM
+	Somaxconn   int     `toml:"somaxconn"`    // net.core.somaxconn: the kernel's cap on any listen backlog
+
+	ApacheSharedText     Size `toml:"apache_shared_text"`     // httpd, APR and module text, shared by every Apache process
+	ApacheParentPrivate  Size `toml:"apache_parent_private"`  // the parent's own heap
+	ApacheChildPrivate   Size `toml:"apache_child_private"`   // a child's private memory without Python
+	ApacheThreadPrivate  Size `toml:"apache_thread_private"`  // per worker thread (stack pages, buckets)
+	PythonSharedText     Size `toml:"python_shared_text"`     // libpython text, shared by processes that initialise Python
+	PythonInterpreter    Size `toml:"python_interpreter"`     // a bare interpreter's heap (Py_Initialize)
+	SubInterpreterMemory Size `toml:"sub_interpreter_memory"` // each extra sub-interpreter (application group)
+	PythonRestartLeak    Size `toml:"python_restart_leak"`    // leaked by re-initialising Python in the parent on a restart (WSGILazyInitialization Off)
+
+	CowErosion     Duration `toml:"cow_erosion"`      // time constant for a child to dirty pages it shares copy-on-write with the parent
+	CowSharedFloor float64  `toml:"cow_shared_floor"` // fraction of the inherited heap that stays shared
+
+	ForkTime      Duration `toml:"fork_time"`       // the parent's wall time per fork()
+	ChildInitCPU  Duration `toml:"child_init_cpu"`  // an Apache child's child_init without Python
+	PythonInitCPU Duration `toml:"python_init_cpu"` // Py_Initialize in one process
+	RequestCPU    Duration `toml:"request_cpu"`     // Apache's own CPU per request (read, log, static send, proxy)
+	LingerTime    Duration `toml:"linger_time"`     // lingering close, about one round trip
+	CPUSecond     float64  `toml:"cpu_second"`      // how many host CPU-seconds one scenario CPU-second costs here
+}
+
+// Apache holds the MPM and core directives.
+type Apache struct {
+	MPM                      string   `toml:"mpm"` // prefork, worker or event
+	StartServers             int      `toml:"start_servers"`
+	MinSpareServers          int      `toml:"min_spare_servers"` // prefork
+	MaxSpareServers          int      `toml:"max_spare_servers"` // prefork
+	MinSpareThreads          int      `toml:"min_spare_threads"` // worker, event
+	MaxSpareThreads          int      `toml:"max_spare_threads"` // worker, event
+	ThreadsPerChild          int      `toml:"threads_per_child"` // worker, event
+	ThreadLimit              int      `toml:"thread_limit"`      // worker, event
+	ServerLimit              int      `toml:"server_limit"`
+	MaxRequestWorkers        int      `toml:"max_request_workers"`
+	MaxConnectionsPerChild   int      `toml:"max_connections_per_child"`
+	AsyncRequestWorkerFactor float64  `toml:"async_request_worker_factor"` // event
+	ListenBacklog            int      `toml:"listen_backlog"`
+	KeepAlive                bool     `toml:"keep_alive"`
+	KeepAliveTimeout         Duration `toml:"keep_alive_timeout"`
+	MaxKeepAliveRequests     int      `toml:"max_keep_alive_requests"`
+	Timeout                  Duration `toml:"timeout"`
+}
+
+// Threaded reports whether the MPM runs threads in its children.
+func (a Apache) Threaded() bool { return a.MPM != "prefork" }
+
+// WSGI holds mod_wsgi's server-wide directives, its daemon process groups and
+// the URL routing of requests to process groups.
+type WSGI struct {
+	LazyInitialization bool   `toml:"lazy_initialization"` // WSGILazyInitialization
+	RestrictEmbedded   bool   `toml:"restrict_embedded"`   // WSGIRestrictEmbedded
+	ScriptReloading    bool   `toml:"script_reloading"`    // WSGIScriptReloading
+	ProcessGroup       string `toml:"process_group"`       // WSGIProcessGroup for "/": "" or "%{GLOBAL}" is embedded
+	ApplicationGroup   string `toml:"application_group"`   // WSGIApplicationGroup: "%{RESOURCE}" or "%{GLOBAL}"
+	// Preload imports the app when a process starts, as WSGIImportScript or
+	// WSGIScriptAlias with both process-group= and application-group= do,
+	// instead of on the first request each process serves.
+	Preload bool `toml:"preload"`
+	// DaemonProcesses are the WSGIDaemonProcess groups, by name.
+	DaemonProcesses map[string]*DaemonProcess `toml:"daemon_process"`
+	// Routes maps a URL prefix to the process group that serves it
+	// (WSGIProcessGroup inside <Location prefix>); the longest prefix wins.
+	Routes map[string]string `toml:"routes"`
+}
+
+// Embedded reports whether a process group name means embedded mode.
+func Embedded(group string) bool { return group == "" || group == "%{GLOBAL}" }
+
+// DaemonNames returns the daemon group names in sorted order.
+func (w WSGI) DaemonNames() []string {
+	names := make([]string, 0, len(w.DaemonProcesses))
+	for n := range w.DaemonProcesses {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// RoutePrefixes returns the routed prefixes, longest first (ties sorted).
+func (w WSGI) RoutePrefixes() []string {
+	ps := make([]string, 0, len(w.Routes))
+	for p := range w.Routes {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if len(ps[i]) != len(ps[j]) {
+			return len(ps[i]) > len(ps[j])
+		}
+		return ps[i] < ps[j]
+	})
+	return ps
+}
+
+// GroupFor returns the process group that serves a URL path.
+func (w WSGI) GroupFor(path string) string {
+	for _, p := range w.RoutePrefixes() {
+		if len(path) >= len(p) && path[:len(p)] == p {
+			return w.Routes[p]
+		}
+	}
+	return w.ProcessGroup
+}
+
+// DaemonProcess is one WSGIDaemonProcess group. Zero durations disable a
+// timeout, as in mod_wsgi.
+type DaemonProcess struct {
+	Processes         int      `toml:"processes"`
+	Threads           int      `toml:"threads"`
+	ListenBacklog     int      `toml:"listen_backlog"`
+	QueueTimeout      Duration `toml:"queue_timeout"`
+	ConnectTimeout    Duration `toml:"connect_timeout"`
+	SocketTimeout     Duration `toml:"socket_timeout"` // 0 means Apache's Timeout
+	RequestTimeout    Duration `toml:"request_timeout"`
+	InactivityTimeout Duration `toml:"inactivity_timeout"`
+	RestartInterval   Duration `toml:"restart_interval"`
+	GracefulTimeout   Duration `toml:"graceful_timeout"`
+	ShutdownTimeout   Duration `toml:"shutdown_timeout"`
+	DeadlockTimeout   Duration `toml:"deadlock_timeout"`
+	StartupTimeout    Duration `toml:"startup_timeout"`
+	MaximumRequests   int      `toml:"maximum_requests"`
+}
+
+// App is the Python web application's profile.
+type App struct {
+	ImportCPU           Dist `toml:"import_cpu"`            // CPU time to import the app in one process
+	ImportMemory        Size `toml:"import_memory"`         // private memory the import allocates and touches
+	RequestCPU          Dist `toml:"request_cpu"`           // Python CPU per request (holds the GIL)
+	RequestWait         Dist `toml:"request_wait"`          // time per request waiting on I/O or a database (GIL released)
+	RequestMemoryGrowth Size `toml:"request_memory_growth"` // private memory each request leaves behind
+}
+
+// Workload is the clients' behaviour.
+type Workload struct {
+	Arrivals              string             `toml:"arrivals"` // poisson or constant
+	Phases                []Phase            `toml:"phase"`
+	RequestsPerConnection Dist               `toml:"requests_per_connection"`
+	ThinkTime             Dist               `toml:"think_time"`      // between a response and the next request of the same client
+	IdleAfterLast         Duration           `toml:"idle_after_last"` // how long a client keeps its connection open after its last response (browsers: minutes)
+	StaticFraction        float64            `toml:"static_fraction"` // share of requests for static files that Apache serves itself
+	URLs                  map[string]float64 `toml:"urls"`            // dynamic request paths and their weights
+	ClientTimeout         Duration           `toml:"client_timeout"`  // a client gives up on a request after this long
+	Retries               int                `toml:"retries"`         // times a client retries a failed request
+	RetryDelay            Duration           `toml:"retry_delay"`
+}
+
+// URLPaths returns the dynamic URL paths in sorted order.
+func (w Workload) URLPaths() []string {
+	ps := make([]string, 0, len(w.URLs))
+	for p := range w.URLs {
+		ps = append(ps, p)
+	}
+	sort.Strings(ps)
+	return ps
+}
+
+// Phase is a stretch of the arrival-rate profile.
+type Phase struct {
+	Duration  Duration `toml:"duration"`
+	Shape     string   `toml:"shape"`     // step, ramp or sine
+	Rate      float64  `toml:"rate"`      // connections per second (at the start, for ramp)
+	To        float64  `toml:"to"`        // ramp: the rate at the end of the phase
+	Amplitude float64  `toml:"amplitude"` // sine: rate ± amplitude
+	Period    Duration `toml:"period"`    // sine
+}
+
+// RateAt returns the phase's arrival rate at offset t into the phase.
+func (p Phase) RateAt(t time.Duration) float64 {
+	switch p.Shape {
+	case "ramp":
+		if p.Duration.Duration <= 0 {
+			return p.To
+		}
+		f := float64(t) / float64(p.Duration.Duration)
+		return p.Rate + (p.To-p.Rate)*f
+	case "sine":
+		if p.Period.Duration <= 0 {
+			return p.Rate
+		}
+		return p.Rate + p.Amplitude*sin2pi(float64(t)/float64(p.Period.Duration))
+	}
+	return p.Rate
+}
+
+// Event is something that happens to the server at an instant.
+type Event struct {
+	At     Duration `toml:"at"`
+	Action string   `toml:"action"` // graceful_restart, restart, touch_script
+}
+
+// Validate holds tolerances for `simulate validate` (relative errors unless
+// named otherwise).
+type Validate struct {
+	Replications int                `toml:"replications"`
+	Tolerance    map[string]float64 `toml:"tolerance"`
+}

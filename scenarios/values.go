@@ -1,0 +1,344 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Duration is a length of time written like Go's time.ParseDuration ("5s",
+// "150ms", "1h30m"). A bare 0 is accepted.
+type Duration struct{ time.Duration }
+
+// D returns d as a Duration.
+func D(d time.Duration) Duration { return Duration{d} }
+
+// UnmarshalText parses "5s" and friends.
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "0" {
+		d.Duration = 0
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (write it like \"5s\", \"150ms\", \"2m\")", s)
+	}
+	if v < 0 {
+		return fmt.Errorf("%q: a duration cannot be negative", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes d the way UnmarshalText reads it.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Size is an amount of memory in bytes, written "30MiB", "256MB", "4GiB",
+// "512KiB" or a plain number of bytes. MB and GB are read as MiB and GiB, as
+// Apache and Linux tools print them.
+type Size int64
+
+// Units of Size.
+const (
+	Byte Size = 1
+	KiB       = 1024 * Byte
+	MiB       = 1024 * KiB
+	GiB       = 1024 * MiB
+)
+
+// MiBs returns s in MiB.
+func (s Size) MiBs() float64 { return float64(s) / float64(MiB) }
+
+var sizeUnits = []struct {
+	suffix string
+	unit   Size
+}{
+	{"KiB", KiB}, {"MiB", MiB}, {"GiB", GiB}, {"TiB", 1024 * GiB},
+	{"KB", KiB}, {"MB", MiB}, {"GB", GiB}, {"TB", 1024 * GiB},
+	{"K", KiB}, {"M", MiB}, {"G", GiB}, {"B", Byte},
+}
+
+// ParseSize parses a Size.
+func ParseSize(text string) (Size, error) {
+	s := strings.TrimSpace(text)
+	num, unit := s, Byte
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			num, unit = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.unit
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a size (write it like \"30MiB\", \"256MB\", \"4GiB\")", text)
+	}
+	if v < 0 {
+		return 0, fmt.Errorf("%q: a size cannot be negative", text)
+	}
+	return Size(v*float64(unit) + 0.5), nil
+}
+
+// UnmarshalText parses a Size.
+func (s *Size) UnmarshalText(b []byte) error {
+	v, err := ParseSize(string(b))
+	if err == nil {
+		*s = v
+	}
+	return err
+}
+
+// MarshalText writes s in the largest binary unit that keeps it readable.
+func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+func (s Size) String() string {
+	switch {
+	case s == 0:
+		return "0B"
+	case s%GiB == 0:
+		return fmt.Sprintf("%dGiB", s/GiB)
+	case s >= GiB:
+		return strconv.FormatFloat(float64(s)/float64(GiB), 'f', -1, 64) + "GiB"
+	case s%MiB == 0:
+		return fmt.Sprintf("%dMiB", s/MiB)
+	case s >= MiB:
+		return strconv.FormatFloat(float64(s)/float64(MiB), 'f', -1, 64) + "MiB"
+	case s%KiB == 0:
+		return fmt.Sprintf("%dKiB", s/KiB)
+	}
+	return fmt.Sprintf("%dB", int64(s))
+}
+
+// Dist is a probability distribution of a duration or a count, written as
+//
+//	const(2s)                          always 2 s
+//	exp(20ms)                          exponential with mean 20 ms
+//	uniform(10ms, 30ms)                uniform between the bounds
+//	lognormal(median=20ms, p99=200ms)  log-normal by its median and 99th percentile
+//	lognormal(mean=20ms, cv=1.5)       log-normal by its mean and coefficient of variation
+//	gamma(mean=20ms, cv=0.5)           gamma by its mean and coefficient of variation
+//
+// Values carry a time unit (ns, us, ms, s, m, h) for durations, or none for
+// counts (requests per connection: "const(3)", "uniform(1, 10)").
+// Sample returns seconds for durations, the plain number for counts.
+type Dist struct {
+	text   string
+	kind   string
+	a, b   float64 // kind-specific parameters, in seconds or plain numbers
+	isTime bool
+}
+
+// Const returns the distribution that is always v (seconds, or a count).
+func Const(v float64, isTime bool) Dist {
+	t := strconv.FormatFloat(v, 'g', -1, 64)
+	if isTime {
+		t = time.Duration(v * 1e9).String()
+	}
+	return Dist{text: "const(" + t + ")", kind: "const", a: v, isTime: isTime}
+}
+
+// MustDist parses a distribution and panics on error; for defaults and tests.
+func MustDist(s string) Dist {
+	d, err := ParseDist(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// DistForms lists the accepted distribution forms, for error messages.
+const DistForms = `const(X), exp(MEAN), uniform(A, B), lognormal(median=X, p99=Y), lognormal(mean=X, cv=C), gamma(mean=X, cv=C)`
+
+// ParseDist parses the forms documented on Dist.
+func ParseDist(text string) (Dist, error) {
+	s := strings.TrimSpace(text)
+	bad := func(why string) (Dist, error) {
+		return Dist{}, fmt.Errorf("%q is not a distribution: %s (accepted: %s)", text, why, DistForms)
+	}
+	open := strings.IndexByte(s, '(')
+	if open < 0 || !strings.HasSuffix(s, ")") {
+		return bad("expected NAME(ARGS)")
+	}
+	kind := strings.ToLower(strings.TrimSpace(s[:open]))
+	var args []string
+	if inner := strings.TrimSpace(s[open+1 : len(s)-1]); inner != "" {
+		args = strings.Split(inner, ",")
+	}
+	named := map[string]float64{}
+	var pos []float64
+	timeArgs, countArgs := 0, 0
+	for _, a := range args {
+		a = strings.TrimSpace(a)
+		name := ""
+		if eq := strings.IndexByte(a, '='); eq >= 0 {
+			name, a = strings.ToLower(strings.TrimSpace(a[:eq])), strings.TrimSpace(a[eq+1:])
+		}
+		v, isTime, err := parseQuantity(a)
+		if err != nil {
+			return bad(err.Error())
+		}
+		if name == "cv" {
+			if isTime {
+				return bad("cv is a plain ratio, without a unit")
+			}
+		} else if isTime {
+			timeArgs++
+		} else {
+			countArgs++
+		}
+		if name != "" {
+			named[name] = v
+		} else {
+			pos = append(pos, v)
+		}
+	}
+	if timeArgs > 0 && countArgs > 0 {
+		return bad("mixes durations and plain numbers")
+	}
+	d := Dist{text: s, kind: kind, isTime: timeArgs > 0}
+	need := func(names ...string) bool {
+		if len(pos) != 0 || len(named) != len(names) {
+			return false
+		}
+		for _, n := range names {
+			if _, ok := named[n]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case kind == "const" && len(pos) == 1 && len(named) == 0:
+		d.a = pos[0]
+	case kind == "exp" && len(pos) == 1 && len(named) == 0:
+		if pos[0] <= 0 {
+			return bad("the mean must be positive")
+		}
+		d.a = pos[0]
+	case kind == "uniform" && len(pos) == 2 && len(named) == 0:
+		if pos[1] < pos[0] {
+			return bad("the upper bound is below the lower bound")
+		}
+		d.a, d.b = pos[0], pos[1]
+	case kind == "lognormal" && need("median", "p99"):
+		m, p := named["median"], named["p99"]
+		if m <= 0 || p <= m {
+			return bad("needs 0 < median < p99")
+		}
+		d.kind = "lognormal"
+		d.a = math.Log(m)
+		d.b = (math.Log(p) - d.a) / distuv.UnitNormal.Quantile(0.99)
+	case kind == "lognormal" && need("mean", "cv"):
+		mean, cv := named["mean"], named["cv"]
+		if mean <= 0 || cv <= 0 {
+			return bad("needs a positive mean and cv")
+		}
+		sigma2 := math.Log1p(cv * cv)
+		d.a = math.Log(mean) - sigma2/2
+		d.b = math.Sqrt(sigma2)
+	case kind == "gamma" && need("mean", "cv"):
+		mean, cv := named["mean"], named["cv"]
+		if mean <= 0 || cv <= 0 {
+			return bad("needs a positive mean and cv")
+		}
+		d.a = 1 / (cv * cv) // shape
+		d.b = d.a / mean    // rate
+	default:
+		return bad("unknown name or wrong arguments")
+	}
+	return d, nil
+}
+
+// parseQuantity reads "20ms" (a duration, returned in seconds) or "3.5".
+func parseQuantity(s string) (v float64, isTime bool, err error) {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+			return 0, false, fmt.Errorf("%q must be a finite, non-negative number", s)
+		}
+		return f, false, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, false, fmt.Errorf("%q is neither a number nor a duration", s)
+	}
+	if d < 0 {
+		return 0, false, fmt.Errorf("%q cannot be negative", s)
+	}
+	return d.Seconds(), true, nil
+}
+
+// UnmarshalText parses a Dist.
+func (d *Dist) UnmarshalText(b []byte) error {
+	v, err := ParseDist(string(b))
+	if err == nil {
+		*d = v
+	}
+	return err
+}
+
+// MarshalText writes the distribution as it was written.
+func (d Dist) MarshalText() ([]byte, error) { return []byte(d.text), nil }
+
+func (d Dist) String() string { return d.text }
+
+// IsZero reports whether d was never set.
+func (d Dist) IsZero() bool { return d.kind == "" }
+
+// IsTime reports whether the distribution is of durations.
+func (d Dist) IsTime() bool { return d.isTime }
+
+// Sample draws one value: seconds for a duration, the number for a count.
+func (d Dist) Sample(r *rand.Rand) float64 {
+	switch d.kind {
+	case "const", "":
+		return d.a
+	case "exp":
+		return r.ExpFloat64() * d.a
+	case "uniform":
+		return d.a + (d.b-d.a)*r.Float64()
+	case "lognormal":
+		return distuv.LogNormal{Mu: d.a, Sigma: d.b, Src: r}.Rand()
+	case "gamma":
+		return distuv.Gamma{Alpha: d.a, Beta: d.b, Src: r}.Rand()
+	}
+	panic("scenarios: unknown distribution " + d.kind)
+}
+
+// Mean returns the distribution's mean (seconds, or a count).
+func (d Dist) Mean() float64 {
+	switch d.kind {
+	case "const", "":
+		return d.a
+	case "exp":
+		return d.a
+	case "uniform":
+		return (d.a + d.b) / 2
+	case "lognormal":
+		return math.Exp(d.a + d.b*d.b/2)
+	case "gamma":
+		return d.a / d.b
+	}
+	return math.NaN()
+}
+
+// Quantile returns the value at probability p (seconds, or a count).
+func (d Dist) Quantile(p float64) float64 {
+	switch d.kind {
+	case "const", "":
+		return d.a
+	case "exp":
+		return -math.Log1p(-p) * d.a
+	case "uniform":
+		return d.a + (d.b-d.a)*p
+	case "lognormal":
+		return distuv.LogNormal{Mu: d.a, Sigma: d.b}.Quantile(p)
+	case "gamma":
+		return distuv.Gamma{Alpha: d.a, Beta: d.b}.Quantile(p)
+	}
+	return math.NaN()
+}

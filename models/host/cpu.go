@@ -1,0 +1,191 @@
+package host
+
+import (
+	"math"
+	"sort"
+
+	"github.com/forkcast/forkcast/sim"
+)
+
+// CPU shares Cores among running jobs by processor sharing.
+//
+// Jobs belong to groups. A group is capped at Cap cores in total: a Python
+// process's threads form one group with Cap 1 (they take turns holding the
+// GIL); a job in no group is a single thread, capped at one core. When the
+// groups' demand D = Σ min(n_g, Cap_g) exceeds the cores C, every group gets
+// the same fraction C/D of its demand, shared equally by its n_g jobs:
+//
+//	rate(job in g) = min(n_g, Cap_g)/n_g × min(1, C/D) / slowdown
+//
+// in CPU-seconds per second; slowdown is 1 unless memory is swapping.
+// Rates change whenever a job starts, ends or the slowdown changes, so each
+// change settles the work done since the previous one and reschedules the
+// single timer for the next completion.
+type CPU struct {
+	sim      *sim.Sim
+	cores    float64
+	slowdown float64
+	jobs     []*Job
+	last     sim.Time
+	timer    *sim.Timer
+	busy     *sim.Gauge // cores in use
+	work     float64    // CPU-ns delivered in total
+	seq      uint64
+}
+
+// Group is a set of jobs sharing a cap, such as one Python process's GIL.
+type Group struct {
+	Cap float64
+	n   int
+}
+
+// NewGIL returns a group for one Python process: its threads share one core.
+func NewGIL() *Group { return &Group{Cap: 1} }
+
+// Job is CPU work in progress.
+type Job struct {
+	remaining float64 // CPU-ns
+	rate      float64 // CPU-ns per ns, while running
+	group     *Group
+	index     int
+	seq       uint64
+	done      func()
+}
+
+// NewCPU returns cores shared by processor sharing.
+func NewCPU(s *sim.Sim, cores int) *CPU {
+	c := &CPU{sim: s, cores: float64(cores), slowdown: 1, busy: sim.NewGauge(s.Now(), 0)}
+	c.timer = s.NewTimer(c.complete)
+	return c
+}
+
+// Busy returns the gauge of cores in use.
+func (c *CPU) Busy() *sim.Gauge { return c.busy }
+
+// Delivered returns the CPU time delivered so far.
+func (c *CPU) Delivered() sim.Time { return sim.Time(c.work) }
+
+// Running returns the number of jobs in progress.
+func (c *CPU) Running() int { return len(c.jobs) }
+
+// Start begins work CPU-nanoseconds of work in group g (nil for a lone
+// thread) and calls done when it is finished. Zero work completes at once,
+// from a timer, so callers never re-enter themselves.
+func (c *CPU) Start(work sim.Time, g *Group, done func()) *Job {
+	c.settle()
+	c.seq++
+	j := &Job{remaining: float64(work), group: g, index: len(c.jobs), seq: c.seq, done: done}
+	if g != nil {
+		g.n++
+	}
+	c.jobs = append(c.jobs, j)
+	c.reschedule()
+	return j
+}
+
+// Cancel abandons a job (its process died). It reports whether the job was
+// still running.
+func (c *CPU) Cancel(j *Job) bool {
+	if j == nil || j.index < 0 {
+		return false
+	}
+	c.settle()
+	c.remove(j)
+	c.reschedule()
+	return true
+}
+
+// SetSlowdown makes every job run f times slower (f >= 1), e.g. while swapping.
+func (c *CPU) SetSlowdown(f float64) {
+	if f == c.slowdown {
+		return
+	}
+	c.settle()
+	c.slowdown = f
+	c.reschedule()
+}
+
+func (c *CPU) remove(j *Job) {
+	last := len(c.jobs) - 1
+	c.jobs[j.index] = c.jobs[last]
+	c.jobs[j.index].index = j.index
+	c.jobs[last] = nil
+	c.jobs = c.jobs[:last]
+	j.index = -1
+	if j.group != nil {
+		j.group.n--
+	}
+}
+
+// settle charges every job with the work done since the last change.
+func (c *CPU) settle() {
+	now := c.sim.Now()
+	dt := float64(now - c.last)
+	c.last = now
+	if dt <= 0 {
+		return
+	}
+	for _, j := range c.jobs {
+		w := j.rate * dt
+		j.remaining -= w
+		c.work += w
+	}
+}
+
+// reschedule recomputes rates and the instant of the next completion.
+func (c *CPU) reschedule() {
+	demand := 0.0
+	for _, j := range c.jobs {
+		if j.group == nil {
+			demand++
+		} else {
+			// Each group's demand is added once, spread over its jobs.
+			demand += math.Min(float64(j.group.n), j.group.Cap) / float64(j.group.n)
+		}
+	}
+	share := 1.0
+	if demand > c.cores {
+		share = c.cores / demand
+	}
+	share /= c.slowdown
+	next := math.Inf(1)
+	for _, j := range c.jobs {
+		j.rate = share
+		if j.group != nil {
+			j.rate = share * math.Min(float64(j.group.n), j.group.Cap) / float64(j.group.n)
+		}
+		if t := j.remaining / j.rate; t < next {
+			next = t
+		}
+	}
+	c.busy.Set(c.sim.Now(), math.Min(demand, c.cores))
+	if len(c.jobs) == 0 {
+		c.timer.Stop()
+		return
+	}
+	if next < 0 {
+		next = 0
+	}
+	c.timer.Reset(sim.Time(math.Ceil(next)))
+}
+
+// complete finishes every job whose work is done (to within a nanosecond of
+// rounding) and then runs their callbacks, in start order.
+func (c *CPU) complete() {
+	c.settle()
+	var finished []*Job
+	for i := 0; i < len(c.jobs); {
+		j := c.jobs[i]
+		if j.remaining <= 0.5 {
+			finished = append(finished, j)
+			c.remove(j)
+			continue // the slot now holds another job
+		}
+		i++
+	}
+	c.reschedule()
+	sort.Slice(finished, func(a, b int) bool { return finished[a].seq < finished[b].seq })
+	for _, j := range finished {
+		j.done()
+	}
+}

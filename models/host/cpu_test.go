@@ -1,0 +1,78 @@
+package host
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/forkcast/forkcast/sim"
+)
+
+func finishTimes(s *sim.Sim, c *CPU, jobs []struct {
+	at, work sim.Time
+	g        *Group
+}) []sim.Time {
+	out := make([]sim.Time, len(jobs))
+	for i, j := range jobs {
+		i, j := i, j
+		s.At(j.at, func() { c.Start(j.work, j.g, func() { out[i] = s.Now() }) })
+	}
+	s.Run(sim.Never)
+	return out
+}
+
+func TestProcessorSharing(t *testing.T) {
+	type job = struct {
+		at, work sim.Time
+		g        *Group
+	}
+	sec := sim.Second
+	t.Run("uncontended jobs run at full speed", func(t *testing.T) {
+		s := sim.New()
+		got := finishTimes(s, NewCPU(s, 2), []job{{0, sec, nil}, {0, 2 * sec, nil}})
+		assert.Equal(t, []sim.Time{sec, 2 * sec}, got)
+	})
+	t.Run("30 imports on 2 cores take 15 times longer", func(t *testing.T) {
+		s := sim.New()
+		var jobs []job
+		for i := 0; i < 30; i++ {
+			jobs = append(jobs, job{0, 2 * sec, NewGIL()}) // each its own process
+		}
+		got := finishTimes(s, NewCPU(s, 2), jobs)
+		for _, f := range got {
+			assert.InDelta(t, float64(30*sec), float64(f), 100) // 2 s of work at 2/30 core
+		}
+	})
+	t.Run("threads of one process share one core (GIL)", func(t *testing.T) {
+		s := sim.New()
+		gil := NewGIL()
+		got := finishTimes(s, NewCPU(s, 4), []job{{0, sec, gil}, {0, sec, gil}, {0, sec, nil}})
+		assert.InDelta(t, float64(2*sec), float64(got[0]), 10)
+		assert.InDelta(t, float64(2*sec), float64(got[1]), 10)
+		assert.Equal(t, sec, got[2])
+	})
+	t.Run("a late job shares what is left", func(t *testing.T) {
+		// One core: A (2 s) alone for 1 s, then shares with B (0.5 s):
+		// B needs 1 s of wall time at half speed; A then has 0.5 s left alone.
+		s := sim.New()
+		got := finishTimes(s, NewCPU(s, 1), []job{{0, 2 * sec, nil}, {sec, sec / 2, nil}})
+		assert.InDelta(t, float64(2*sec), float64(got[1]), 10)
+		assert.InDelta(t, float64(2*sec+sec/2), float64(got[0]), 10)
+	})
+}
+
+func TestSlowdownAndCancel(t *testing.T) {
+	s := sim.New()
+	c := NewCPU(s, 1)
+	var doneA, doneB sim.Time
+	c.Start(sim.Second, nil, func() { doneA = s.Now() })
+	b := c.Start(10*sim.Second, nil, func() { doneB = s.Now() })
+	s.At(sim.Second, func() { c.Cancel(b) }) // A got 0.5 s by then
+	s.At(sim.Second, func() { c.SetSlowdown(10) })
+	s.Run(sim.Never)
+	assert.Zero(t, doneB)
+	assert.InDelta(t, float64(sim.Second+5*sim.Second), float64(doneA), 10) // 0.5 s left at 1/10 speed
+	assert.InDelta(t, float64(sim.Second)+float64(sim.Second)/2, float64(c.Delivered()), 10)
+	mean := c.Busy().Mean(s.Now())
+	assert.InDelta(t, 1.0, mean, 1e-9, "one core busy throughout")
+}

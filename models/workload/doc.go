@@ -1,0 +1,4 @@
+// Package workload turns a scenario's traffic profile into connection
+// arrival instants: phases of arrival rate (step, ramp, sine) played one
+// after another, with Poisson or evenly spaced arrivals.
+package workload

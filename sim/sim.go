@@ -55,6 +55,9 @@ func (t *Timer) When() (Time, bool) { return t.at, t.index >= 0 }
 // Pending reports whether the timer is scheduled.
 func (t *Timer) Pending() bool { return t.index >= 0 }
 
+// SetFunc changes what the timer calls when it fires.
+func (t *Timer) SetFunc(fn func()) { t.fn = fn }
+
 // Stop unschedules the timer. It reports whether the timer was pending.
 func (t *Timer) Stop() bool {
 	if t.index < 0 {

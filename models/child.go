@@ -1,0 +1,535 @@
+package models
+
+import (
+	"github.com/forkcast/forkcast/models/host"
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sim"
+)
+
+// A child is an Apache child process in a scoreboard slot: one worker for
+// prefork, ThreadsPerChild worker threads for worker and event.
+type child struct {
+	s       *server
+	slot    int
+	gen     int
+	proc    *process
+	workers []*worker
+	idle    []*worker // READY workers, most recently idle last
+
+	initDone  bool     // child_init finished: accepting and reading the pod
+	readyAt   sim.Time // when child_init finished
+	exited    bool     // the process is gone; the slot waits for the parent's reap
+	dying     bool     // die_now / quiescing: accept nothing more, finish connections
+	quiescing int      // event: 1 once dying, 2 once maintenance counted it
+	waiting   bool     // in the accept queue (s.acceptors)
+	served    int      // connections accepted (prefork requests_this_child)
+	connsLeft int      // worker/event: MaxConnectionsPerChild countdown
+
+	// event only
+	conns        int     // open connections, parked and lingering included
+	lingering    int     // connections in lingering close
+	parked       []*conn // keep-alive connections held by no thread
+	sweep        *sim.Timer
+	notAccepting bool // listeners disabled by connections_above_limit
+	wasBusy      bool // no idle worker since the last keep-alive sweep
+
+	py      *python
+	initJob *host.Job
+}
+
+// A worker is a prefork process's one request slot or a worker/event thread.
+type worker struct {
+	c         *child
+	status    Status
+	importing bool
+	conn      *conn
+	req       *request
+	timer     *sim.Timer // keep-alive wait, lingering close, I/O wait
+	job       *host.Job
+	proxy     *proxied // daemon mode: the request being proxied
+}
+
+func newChild(s *server, slot, gen int) *child {
+	c := &child{s: s, slot: slot, gen: gen, connsLeft: s.cfg.maxConnsPerChild}
+	c.proc = s.mem.start(kindChild, float64(s.sc.Host.ApacheChildPrivate)+float64(threadsOf(s))*float64(s.sc.Host.ApacheThreadPrivate))
+	c.workers = make([]*worker, s.cfg.threadsPerChild)
+	for i := range c.workers {
+		w := &worker{c: c}
+		w.timer = s.sim.NewTimer(nil)
+		c.workers[i] = w
+		w.status = Starting // prefork: make_child writes STARTING before fork()
+		s.stats.status(Starting, 1)
+	}
+	if s.cfg.mpm == "event" {
+		c.sweep = s.sim.NewTimer(c.sweepParked)
+	}
+	return c
+}
+
+// threadsOf is the number of worker threads per child (0 for prefork).
+func threadsOf(s *server) int {
+	if s.cfg.mpm == "prefork" {
+		return 0
+	}
+	return s.cfg.threadsPerChild
+}
+
+// init runs child_init: Apache's own, then mod_wsgi's wsgi_hook_child_init
+// (Python initialised here unless the parent did it, then any preload),
+// all while the slot still reads STARTING (research/apache-mpm.md §10.5).
+func (c *child) init() {
+	h := c.s.sc.Host
+	c.initJob = c.s.cpu.Start(sim.Time(h.ChildInitCPU.Duration), nil, func() {
+		c.initJob = nil
+		if !c.s.pythonInChildren {
+			c.ready()
+			return
+		}
+		c.py = newPython(c.s, c.proc)
+		c.py.init(func() {
+			if c.s.sc.WSGI.Preload && c.s.embeddedRoutes() {
+				c.py.load(c.ready)
+				return
+			}
+			c.ready()
+		})
+	})
+}
+
+// ready: child_init is done; workers go READY and the child accepts.
+func (c *child) ready() {
+	if c.exited {
+		return
+	}
+	c.initDone = true
+	c.readyAt = c.s.sim.Now()
+	for _, w := range c.workers {
+		w.set(Ready)
+		c.idle = append(c.idle, w)
+	}
+	if c.dying { // a graceful restart came during child_init
+		c.stopIdle()
+		return
+	}
+	c.s.offer(c)
+}
+
+// canAccept reports whether the child's listener would accept now.
+func (c *child) canAccept() bool {
+	if !c.initDone || c.exited || c.dying || len(c.idle) == 0 {
+		return false
+	}
+	if c.s.cfg.mpm != "event" {
+		return true
+	}
+	// connections_above_limit (event.c): accept only while
+	// conns - lingering < ThreadsPerChild + factor × idle workers, with one
+	// idle worker less while listening is disabled (hysteresis).
+	idle := len(c.idle)
+	if c.notAccepting {
+		idle--
+	}
+	open := c.conns - c.lingering
+	if open <= 0 || open < c.s.cfg.threadsPerChild+idle*c.s.cfg.workerFactor {
+		c.notAccepting = false
+		return true
+	}
+	c.notAccepting = true
+	return false
+}
+
+// accept gives the child a connection from the accept queue.
+func (c *child) accept(cn *conn) {
+	w := c.idle[len(c.idle)-1]
+	c.idle = c.idle[:len(c.idle)-1]
+	if len(c.idle) == 0 {
+		c.wasBusy = true
+	}
+	c.served++
+	if c.s.cfg.mpm == "event" {
+		c.conns++
+		// conns_this_child-- on accept; at 0 the child stops gracefully.
+		if c.s.cfg.maxConnsPerChild > 0 {
+			if c.connsLeft--; c.connsLeft <= 0 {
+				defer c.recycle()
+			}
+		}
+	}
+	w.serve(cn)
+}
+
+// recycle stops a worker/event child that reached MaxConnectionsPerChild.
+func (c *child) recycle() {
+	if !c.dying {
+		c.s.stats.recycled++
+		c.graceful()
+	}
+}
+
+func (w *worker) set(st Status) {
+	if w.c.exited {
+		w.status = st
+		return
+	}
+	w.c.s.stats.status(w.status, -1)
+	w.status = st
+	w.c.s.stats.status(st, 1)
+}
+
+func (w *worker) setImporting(on bool) {
+	if w.importing == on {
+		return
+	}
+	w.importing = on
+	if !w.c.exited {
+		d := 1.0
+		if !on {
+			d = -1
+		}
+		w.c.s.stats.importing.Add(w.c.s.sim.Now(), d)
+	}
+}
+
+// serve starts on a connection: ap_process_connection.
+func (w *worker) serve(cn *conn) {
+	w.conn = cn
+	cn.worker, cn.child = w, w.c
+	cn.parked = false
+	w.set(BusyRead)
+	switch {
+	case cn.dummy:
+		// The parent's "OPTIONS *" dummy connection: answered at once.
+		w.close()
+	case cn.pending != nil:
+		w.read(cn.pending)
+	case cn.clientClosed:
+		w.close() // EOF before any request
+	}
+	// Otherwise wait in BUSY_READ for the request.
+}
+
+// read takes the pending request off the connection and handles it.
+func (w *worker) read(r *request) {
+	s := w.c.s
+	w.conn.pending = nil
+	w.req = r
+	r.read = s.sim.Now()
+	w.set(BusyWrite)
+	apacheCPU := sim.Time(s.sc.Host.RequestCPU.Duration)
+	switch {
+	case r.static:
+		w.job = s.cpu.Start(apacheCPU, nil, func() { w.job = nil; w.respond(200) })
+	case scenarios.Embedded(r.group):
+		if s.sc.WSGI.RestrictEmbedded {
+			// "Embedded mode of mod_wsgi disabled by runtime configuration"
+			w.job = s.cpu.Start(apacheCPU, nil, func() { w.job = nil; w.respond(500) })
+			return
+		}
+		w.c.py.request(w, r, apacheCPU, func() { w.respond(200) })
+	default:
+		w.job = s.cpu.Start(apacheCPU, nil, func() {
+			w.job = nil
+			s.daemons[r.group].proxy(w, r)
+		})
+	}
+}
+
+// dropsConnection is ap_status_drops_connection: these statuses are always
+// sent with Connection: close.
+func dropsConnection(status int) bool {
+	switch status {
+	case 400, 408, 411, 413, 414, 500, 501, 503:
+		return true
+	}
+	return false
+}
+
+// respond sends the response, then runs the keep-alive decision of
+// ap_set_keepalive: keep the connection while KeepAlive is On, the status
+// does not drop it, MaxKeepAliveRequests is 0 or not yet used up (so N
+// allows N+1 requests), the MPM is not stopping and the client is there.
+func (w *worker) respond(status int) {
+	s := w.c.s
+	r, cn := w.req, w.conn
+	w.req = nil
+	w.proxy = nil
+	if cl := cn.client; cl != nil && !cn.clientClosed {
+		cl.response(r, status)
+	}
+	cfg := s.cfg
+	keep := cfg.keepAlive && !dropsConnection(status) && !w.c.dying && !cn.clientClosed &&
+		(cfg.maxKeepAlive == 0 || cfg.maxKeepAlive-cn.keepalives > 0)
+	if !keep {
+		w.close()
+		return
+	}
+	cn.keepalives++
+	if cfg.mpm == "event" {
+		w.c.park(w, cn)
+		return
+	}
+	// prefork and worker: this process or thread waits for the next request
+	// in BUSY_KEEPALIVE, up to KeepAliveTimeout.
+	w.set(BusyKeepalive)
+	if cn.pending != nil {
+		w.set(BusyRead)
+		w.read(cn.pending)
+		return
+	}
+	w.timer.SetFunc(w.close)
+	w.timer.Reset(cfg.keepAliveTimeout)
+}
+
+// close closes the connection: ap_lingering_close, in CLOSING for about one
+// round trip, then the worker is free.
+func (w *worker) close() {
+	cn := w.conn
+	w.timer.Stop()
+	w.set(Closing)
+	cn.serverClosed = true
+	if w.c.s.cfg.mpm == "event" {
+		w.c.lingering++
+	}
+	if cl := cn.client; cl != nil && !cn.clientClosed {
+		cl.serverClosed(cn)
+	}
+	w.timer.SetFunc(w.done)
+	w.timer.Reset(sim.Time(w.c.s.sc.Host.LingerTime.Duration))
+}
+
+// done: the connection is over; the worker goes back to its loop.
+func (w *worker) done() {
+	c, s := w.c, w.c.s
+	w.conn.worker = nil
+	w.conn = nil
+	if s.cfg.mpm == "event" {
+		c.conns--
+		c.lingering--
+	}
+	if s.cfg.mpm == "prefork" {
+		// child_main after a connection: the pod check (an idle-kill byte),
+		// then die_now or a new generation, then at the top of the loop
+		// MaxConnectionsPerChild.
+		switch {
+		case s.podBytes > 0:
+			s.podBytes--
+			c.exit()
+		case c.dying:
+			c.exit()
+		case s.cfg.maxConnsPerChild > 0 && c.served >= s.cfg.maxConnsPerChild:
+			s.stats.recycled++
+			c.exit()
+		default:
+			w.set(Ready)
+			c.idle = append(c.idle, w)
+			s.offer(c)
+		}
+		return
+	}
+	if s.cfg.mpm == "worker" && s.cfg.maxConnsPerChild > 0 && !c.dying {
+		// requests_this_child-- after each connection; the listener stops
+		// the child before its next accept once it reaches 0.
+		if c.connsLeft--; c.connsLeft <= 0 {
+			c.recycle()
+		}
+	}
+	w.idle()
+}
+
+// idle returns a worker thread to the idle pool, or ends it if the child is
+// stopping.
+func (w *worker) idle() {
+	c := w.c
+	if c.dying {
+		w.set(Dead)
+		if c.busyWorkers() == 0 && len(c.parked) == 0 {
+			c.exit()
+		}
+		return
+	}
+	w.set(Ready)
+	c.idle = append(c.idle, w)
+	c.s.offer(c)
+}
+
+// busyWorkers counts workers holding a connection.
+func (c *child) busyWorkers() int {
+	n := 0
+	for _, w := range c.workers {
+		if w.conn != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// park puts a kept-alive connection in the event listener's keep-alive
+// queue: the thread goes back to the idle pool and holds nothing.
+func (c *child) park(w *worker, cn *conn) {
+	cn.worker = nil
+	w.conn = nil
+	if cn.pending != nil { // the next request is already there
+		w.conn = cn
+		cn.worker = w
+		w.set(BusyRead)
+		w.read(cn.pending)
+		return
+	}
+	cn.parked = true
+	cn.parkedUntil = c.s.sim.Now() + c.s.cfg.keepAliveTimeout
+	c.parked = append(c.parked, cn)
+	c.s.stats.parked.Add(c.s.sim.Now(), 1)
+	if !c.sweep.Pending() {
+		c.sweep.ResetAt(cn.parkedUntil)
+	}
+	w.idle()
+}
+
+// unpark removes cn from the keep-alive queue.
+func (c *child) unpark(cn *conn) {
+	for i, p := range c.parked {
+		if p == cn {
+			copy(c.parked[i:], c.parked[i+1:])
+			c.parked[len(c.parked)-1] = nil
+			c.parked = c.parked[:len(c.parked)-1]
+			c.s.stats.parked.Add(c.s.sim.Now(), -1)
+			break
+		}
+	}
+	cn.parked = false
+}
+
+// closeParked closes a parked connection from the listener.
+func (c *child) closeParked(cn *conn) {
+	c.unpark(cn)
+	c.conns--
+	cn.serverClosed = true
+	if cl := cn.client; cl != nil && !cn.clientClosed {
+		cl.serverClosed(cn)
+	}
+	if c.dying && c.busyWorkers() == 0 && len(c.parked) == 0 {
+		c.exit()
+		return
+	}
+	c.s.offer(c)
+}
+
+// sweepParked is the listener's keep-alive timeout processing when the
+// queue's next expiry passes: if the workers were busy since the last pass
+// (or the child is dying) every parked connection is closed ("kill'em all"),
+// otherwise only the expired ones.
+func (c *child) sweepParked() {
+	now := c.s.sim.Now()
+	all := c.wasBusy || c.dying
+	c.wasBusy = len(c.idle) == 0
+	for i := 0; i < len(c.parked); {
+		cn := c.parked[i]
+		if all || cn.parkedUntil <= now {
+			c.closeParked(cn)
+			if c.exited {
+				return
+			}
+			continue
+		}
+		i++
+	}
+	if len(c.parked) > 0 {
+		next := c.parked[0].parkedUntil
+		for _, cn := range c.parked {
+			next = min(next, cn.parkedUntil)
+		}
+		c.sweep.ResetAt(next)
+	}
+}
+
+// graceful stops the child the graceful way: stop accepting, let idle
+// workers go, finish the connections in progress (worker/event pod
+// GRACEFUL byte, MaxConnectionsPerChild, a graceful restart).
+func (c *child) graceful() {
+	if c.dying || c.exited {
+		return
+	}
+	c.dying = true
+	c.quiescing = 1
+	if !c.initDone {
+		return // ready() will notice
+	}
+	c.stopIdle()
+}
+
+// stopIdle ends the idle workers of a dying child and closes its parked
+// connections; the child exits when nothing is left.
+func (c *child) stopIdle() {
+	for _, w := range c.idle {
+		if c.s.cfg.mpm == "prefork" {
+			break // prefork's one worker is the process: handled below
+		}
+		w.set(Dead)
+	}
+	c.idle = c.idle[:0]
+	for len(c.parked) > 0 && !c.exited {
+		c.closeParked(c.parked[0])
+	}
+	if !c.exited && c.busyWorkers() == 0 && len(c.parked) == 0 {
+		c.exit()
+	}
+}
+
+// exit ends the process. Its memory is freed; its slot keeps the last
+// status until the parent reaps it (research/apache-mpm.md §0.2).
+func (c *child) exit() {
+	if c.exited {
+		return
+	}
+	for _, w := range c.workers {
+		c.s.stats.status(w.status, -1)
+		if w.importing {
+			c.s.stats.importing.Add(c.s.sim.Now(), -1)
+		}
+	}
+	c.exited = true
+	c.s.mem.stop(c.proc)
+	if c.sweep != nil {
+		c.sweep.Stop()
+	}
+	if c.py != nil {
+		c.py.stop()
+	}
+	c.s.parent.childExited(c)
+}
+
+// kill ends the process at once (OOM killer, SIGTERM on a hard restart):
+// connections in progress are reset, parked ones closed.
+func (c *child) kill() {
+	if c.exited {
+		return
+	}
+	if c.initJob != nil {
+		c.s.cpu.Cancel(c.initJob)
+	}
+	for _, w := range c.workers {
+		w.timer.Stop()
+		if w.job != nil {
+			c.s.cpu.Cancel(w.job)
+			w.job = nil
+		}
+		if w.proxy != nil {
+			w.proxy.abandon()
+		}
+		if cn := w.conn; cn != nil {
+			cn.serverClosed = true
+			if cl := cn.client; cl != nil && !cn.clientClosed {
+				cl.reset(cn)
+			}
+		}
+	}
+	for _, cn := range c.parked {
+		cn.serverClosed = true
+		if cl := cn.client; cl != nil && !cn.clientClosed {
+			cl.serverClosed(cn)
+		}
+	}
+	c.s.stats.parked.Add(c.s.sim.Now(), -float64(len(c.parked)))
+	c.parked = nil
+	c.exit()
+}

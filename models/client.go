@@ -1,0 +1,251 @@
+package models
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sim"
+)
+
+// A request is one HTTP request a client makes, with everything random about
+// it drawn when the client creates it, from the client's own substream: so
+// under one seed every variant of a scenario sees the same requests
+// (common random numbers), whatever order the server serves them in.
+type request struct {
+	client    *client
+	path      string
+	static    bool
+	group     string   // mod_wsgi process group serving it ("" embedded)
+	cpu, wait sim.Time // the app's CPU and I/O wait for this request
+	first     sim.Time // when the client first sent it
+	read      sim.Time // r->request_time: when Apache read it (queue-timeout counts from here)
+	tries     int      // retries used
+	attempt   int      // incremented per send, to ignore stale answers
+	connects  int      // mod_wsgi: daemon connection attempts (script reload rejections)
+}
+
+// A conn is one TCP connection from a client (or the parent's dummy
+// connection that wakes an idle prefork child to die).
+type conn struct {
+	client       *client
+	dummy        bool
+	child        *child
+	worker       *worker
+	pending      *request // sent by the client, not yet read by Apache
+	keepalives   int      // c->keepalives: responses sent with keep-alive
+	serverClosed bool
+	clientClosed bool
+	parked       bool     // event: in the keep-alive queue, held by no thread
+	parkedUntil  sim.Time // event: KeepAliveTimeout expiry
+	synTries     int
+}
+
+// A client opens a connection on the scenario's schedule and sends its
+// requests one after another on it, thinking between them; a new connection
+// is opened when the server has closed the previous one. After its last
+// response it keeps the connection open idle_after_last, as browsers do.
+type client struct {
+	s        *server
+	rng      *rand.Rand
+	left     int // requests still to make after the current one
+	conn     *conn
+	req      *request
+	timer    *sim.Timer // think time, idle time, retry delay, SYN retransmission
+	deadline *sim.Timer // client_timeout of the outstanding request
+	retrySYN *conn      // the connection whose SYN is being retransmitted
+}
+
+func newClient(s *server, id uint64) *client {
+	pcg := s.streams.PCG("client", id)
+	c := &client{s: s, rng: rand.New(&pcg)}
+	c.timer = s.sim.NewTimer(nil)
+	c.deadline = s.sim.NewTimer(c.giveUp)
+	return c
+}
+
+func (c *client) start() {
+	w := c.s.sc.Workload
+	n := int(math.Round(w.RequestsPerConnection.Sample(c.rng)))
+	c.left = max(n, 1) - 1
+	c.s.stats.arrivals++
+	c.send(c.newRequest())
+}
+
+func (c *client) newRequest() *request {
+	w := c.s.sc.Workload
+	r := &request{client: c}
+	if w.StaticFraction > 0 && c.rng.Float64() < w.StaticFraction {
+		r.static, r.path = true, "/static/file"
+	} else {
+		r.path = pickURL(w, c.rng)
+		r.group = c.s.sc.WSGI.GroupFor(r.path)
+		r.cpu = seconds(c.s.sc.App.RequestCPU.Sample(c.rng) * c.s.sc.Host.CPUSecond)
+		r.wait = seconds(c.s.sc.App.RequestWait.Sample(c.rng))
+	}
+	return r
+}
+
+func pickURL(w scenarios.Workload, r *rand.Rand) string {
+	paths := w.URLPaths()
+	if len(paths) == 1 {
+		return paths[0]
+	}
+	total := 0.0
+	for _, p := range paths {
+		total += w.URLs[p]
+	}
+	x := r.Float64() * total
+	for _, p := range paths {
+		if x -= w.URLs[p]; x < 0 {
+			return p
+		}
+	}
+	return paths[len(paths)-1]
+}
+
+func seconds(s float64) sim.Time { return sim.FromSeconds(math.Max(s, 0)) }
+
+// send sends r, on the open connection or on a new one.
+func (c *client) send(r *request) {
+	now := c.s.sim.Now()
+	if r.attempt == 0 {
+		r.first = now
+		c.s.stats.offered++
+	}
+	r.attempt++
+	c.req = r
+	if t := c.s.sc.Workload.ClientTimeout.Duration; t > 0 {
+		c.deadline.Reset(sim.Time(t))
+	}
+	if c.conn == nil || c.conn.serverClosed {
+		c.conn = &conn{client: c, pending: r}
+		c.s.connect(c.conn)
+		return
+	}
+	c.conn.pending = r
+	c.s.requestArrives(c.conn)
+}
+
+// response delivers the server's answer to request r.
+func (c *client) response(r *request, status int) {
+	if r != c.req {
+		return // the client gave up on it already
+	}
+	c.deadline.Stop()
+	c.req = nil
+	if status != 200 {
+		c.fail(r, status)
+		return
+	}
+	c.s.stats.complete(c.s.sim.Now() - r.first)
+	c.next()
+}
+
+// next sends the following request after think time, or idles and closes.
+func (c *client) next() {
+	w := c.s.sc.Workload
+	if c.left > 0 {
+		c.left--
+		c.timer.Reset(seconds(w.ThinkTime.Sample(c.rng)))
+		c.timer.SetFunc(func() { c.send(c.newRequest()) })
+		return
+	}
+	if idle := w.IdleAfterLast.Duration; idle > 0 {
+		c.timer.Reset(sim.Time(idle))
+		c.timer.SetFunc(c.close)
+		return
+	}
+	c.close()
+}
+
+// fail handles an unsuccessful attempt: retry after retry_delay if the
+// client has retries left, else count the failure and abandon the visit.
+func (c *client) fail(r *request, cause int) {
+	w := c.s.sc.Workload
+	if r.tries < w.Retries {
+		r.tries++
+		c.req = r
+		c.timer.Reset(sim.Time(w.RetryDelay.Duration))
+		c.timer.SetFunc(func() { c.send(r) })
+		return
+	}
+	c.req = nil
+	c.s.stats.fail(cause)
+	c.left = 0
+	c.close()
+}
+
+// giveUp is the client timeout: close the connection and fail the request.
+// Apache does not notice; a request it has read is still served.
+func (c *client) giveUp() {
+	r := c.req
+	c.req = nil
+	c.close()
+	c.timer.Stop()
+	c.fail(r, causeClientTimeout)
+}
+
+// close closes the client's side of its connection.
+func (c *client) close() {
+	if c.conn == nil {
+		return
+	}
+	cn := c.conn
+	c.conn = nil
+	if !cn.clientClosed {
+		cn.clientClosed = true
+		c.s.clientClosed(cn)
+	}
+}
+
+// serverClosed tells the client Apache closed cn. A request sent on it but
+// never read (a kept-alive connection closed as it became readable) is sent
+// again on a new connection, as HTTP clients do for idempotent requests.
+func (c *client) serverClosed(cn *conn) {
+	if cn != c.conn {
+		return
+	}
+	c.conn = nil
+	if r := cn.pending; r != nil && r == c.req {
+		cn.pending = nil
+		c.conn = &conn{client: c, pending: r}
+		c.s.connect(c.conn)
+	}
+}
+
+// reset tells the client cn was torn down without an answer (its process
+// was killed).
+func (c *client) reset(cn *conn) {
+	if cn == c.conn {
+		c.conn = nil
+	}
+	if r := c.req; r != nil && (cn.pending == r || (cn.worker != nil && cn.worker.req == r)) {
+		c.deadline.Stop()
+		c.req = nil
+		c.fail(r, causeReset)
+	}
+}
+
+// synDropped: the accept queue was full, so the kernel dropped the SYN; the
+// client's TCP retransmits it after 1 s, then 2 s, 4 s, … (initial RTO 1 s,
+// doubling), until the client's own timeout.
+func (c *client) synDropped(cn *conn) {
+	if cn != c.conn {
+		return
+	}
+	cn.synTries++
+	c.timer.Reset(sim.Second << (cn.synTries - 1))
+	c.timer.SetFunc(func() {
+		if cn == c.conn && !cn.clientClosed {
+			c.s.connect(cn)
+		}
+	})
+}
+
+// Failure causes, as HTTP status codes or negative pseudo-codes.
+const (
+	causeRefused       = -1
+	causeReset         = -2
+	causeClientTimeout = -3
+)

@@ -1,0 +1,491 @@
+package models
+
+import (
+	"github.com/forkcast/forkcast/models/host"
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sim"
+)
+
+// daemonRestartDelay is how long after an Apache restart the new
+// generation's daemons start. Measured on Debian 12 with mod_wsgi 4.9.4
+// (research/mod_wsgi.md §3.1: old daemons gone in ~10 ms, new ones ~3 s
+// later); the cause is unconfirmed, most likely APR's 3 s kill-after-timeout
+// wait in the parent's pool cleanup.
+const daemonRestartDelay = 3 * sim.Second
+
+// daemonGroup is one WSGIDaemonProcess group: a fixed number of processes
+// sharing one UNIX listener socket, created by the parent, whose backlog
+// (listen-backlog) queues requests while every thread is busy.
+type daemonGroup struct {
+	s         *server
+	name      string
+	cfg       scenarios.DaemonProcess
+	gen       int
+	procs     []*daemonProc // current generation, by slot
+	queue     fifo[*proxied]
+	limit     int           // requests the socket queue admits
+	acceptors []*daemonProc // processes with an idle thread, waiting for the accept mutex
+}
+
+// proxied is a request an Apache worker is proxying to a daemon group
+// (wsgi_execute_remote); the worker stays blocked until it is answered.
+type proxied struct {
+	g        *daemonGroup
+	w        *worker
+	r        *request
+	start    sim.Time
+	slept    sim.Time
+	timer    *sim.Timer // connect retry, then socket-timeout
+	answered bool
+}
+
+// daemonProc is one daemon process.
+type daemonProc struct {
+	g        *daemonGroup
+	slot     int
+	gen      int
+	proc     *process
+	py       *python
+	threads  []*daemonThread
+	idle     []*daemonThread
+	active   int
+	requests int // for maximum-requests
+	ready    bool
+	shutdown bool // 'S': accepting nothing, in-flight requests finish within shutdown-timeout
+	exited   bool
+	waiting  bool
+	graceful bool // restart-interval or SIGUSR1: restart when idle
+
+	monitor    bool // the monitor thread exists only if deadlock-timeout or inactivity-timeout is set
+	restartT   *sim.Timer
+	graceT     *sim.Timer
+	idleT      *sim.Timer
+	startupT   *sim.Timer
+	requestT   *sim.Timer
+	reaper     *sim.Timer
+	lastActive sim.Time
+	initJob    *host.Job
+}
+
+type daemonThread struct {
+	d         *daemonProc
+	p         *proxied
+	started   sim.Time
+	job       *host.Job
+	timer     *sim.Timer
+	importing bool
+}
+
+func newDaemonGroup(s *server, name string, cfg scenarios.DaemonProcess) *daemonGroup {
+	g := &daemonGroup{s: s, name: name, cfg: cfg, procs: make([]*daemonProc, cfg.Processes)}
+	// listen(fd, listen-backlog): Linux AF_UNIX admits backlog+1 (measured:
+	// listen-backlog=2 queued 3) and caps the backlog at somaxconn.
+	g.limit = min(cfg.ListenBacklog, s.sc.Host.Somaxconn) + 1
+	return g
+}
+
+// startAll forks the group's processes (wsgi_start_daemons).
+func (g *daemonGroup) startAll() {
+	for i := range g.procs {
+		g.spawn(i)
+	}
+}
+
+// spawn forks the process for slot i (wsgi_start_process): the daemon
+// initialises Python, runs the preload scripts, then starts its threads.
+func (g *daemonGroup) spawn(i int) {
+	s := g.s
+	h := s.sc.Host
+	d := &daemonProc{g: g, slot: i, gen: g.gen, monitor: g.cfg.DeadlockTimeout.Duration > 0 || g.cfg.InactivityTimeout.Duration > 0}
+	g.procs[i] = d
+	// Worker threads plus the main, monitor and deadlock threads.
+	d.proc = s.mem.start(kindDaemon, float64(h.ApacheChildPrivate)+float64(g.cfg.Threads+3)*float64(h.ApacheThreadPrivate))
+	d.proc.owner = d
+	s.stats.daemonStarts++
+	s.stats.addProcesses(s.stats.daemons, 1)
+	for j := 0; j < g.cfg.Threads; j++ {
+		t := &daemonThread{d: d}
+		t.timer = s.sim.NewTimer(nil)
+		d.threads = append(d.threads, t)
+	}
+	at := s.parent.forkSlot()
+	s.sim.At(at, func() {
+		if d.exited {
+			return
+		}
+		d.py = newPython(s, d.proc)
+		d.py.init(func() {
+			if s.sc.WSGI.Preload {
+				d.py.load(d.start)
+				return
+			}
+			d.start()
+		})
+	})
+}
+
+// start: the worker threads run; the monitor thread starts its clocks.
+func (d *daemonProc) start() {
+	if d.exited || d.shutdown {
+		return
+	}
+	s := d.g.s
+	d.ready = true
+	d.idle = append(d.idle[:0], d.threads...)
+	if d.monitor {
+		if ri := d.g.cfg.RestartInterval.Duration; ri > 0 {
+			d.restartT = s.sim.After(sim.Time(ri), d.restartIntervalDue)
+		}
+		if d.g.cfg.RequestTimeout.Duration > 0 {
+			d.requestT = s.sim.After(sim.Second, d.checkRequestTimeout)
+		}
+	}
+	d.g.offer(d)
+}
+
+func (d *daemonProc) canAccept() bool {
+	return d.ready && !d.shutdown && !d.exited && len(d.idle) > 0
+}
+
+// offer: d has an idle thread and competes for the group's accept mutex.
+func (g *daemonGroup) offer(d *daemonProc) {
+	for d.canAccept() {
+		if g.queue.len() == 0 {
+			if !d.waiting {
+				d.waiting = true
+				g.acceptors = append(g.acceptors, d)
+			}
+			return
+		}
+		p := g.queue.pop()
+		g.s.stats.daemonQueue.Add(g.s.sim.Now(), -1)
+		d.accept(p)
+	}
+}
+
+// dispatch hands queued requests to processes waiting to accept.
+func (g *daemonGroup) dispatch() {
+	for g.queue.len() > 0 && len(g.acceptors) > 0 {
+		d := g.acceptors[0]
+		g.acceptors[0] = nil
+		g.acceptors = g.acceptors[1:]
+		d.waiting = false
+		g.offer(d)
+	}
+}
+
+// proxy is the Apache worker's side (wsgi_connect_daemon): connect to the
+// group's socket, retrying every 0.125 s (1 s after 2 s of retries) while
+// the backlog is full, up to connect-timeout, then 503.
+func (g *daemonGroup) proxy(w *worker, r *request) {
+	p := &proxied{g: g, w: w, r: r, start: g.s.sim.Now()}
+	p.timer = g.s.sim.NewTimer(p.connect)
+	w.proxy = p
+	p.connect()
+}
+
+func (p *proxied) connect() {
+	g, s := p.g, p.g.s
+	if p.answered {
+		return
+	}
+	if g.queue.len() < g.limit {
+		g.queue.push(p)
+		s.stats.daemonQueue.Add(s.sim.Now(), 1)
+		// socket-timeout (0: Apache's Timeout) bounds the wait for the
+		// response headers: 504.
+		t := sim.Time(g.cfg.SocketTimeout.Duration)
+		if t == 0 {
+			t = s.cfg.timeout
+		}
+		p.timer.SetFunc(func() { p.answer(504) })
+		p.timer.Reset(t)
+		g.dispatch()
+		return
+	}
+	if s.sim.Now()-p.start >= sim.Time(g.cfg.ConnectTimeout.Duration) {
+		p.answer(503) // "Unable to connect to WSGI daemon process ... listener backlog limit was exceeded"
+		return
+	}
+	nap := 125 * sim.Millisecond
+	if p.slept >= 2*sim.Second {
+		nap = sim.Second
+	}
+	p.slept += nap
+	p.timer.Reset(nap)
+}
+
+// answer gives the Apache worker its result, once.
+func (p *proxied) answer(status int) {
+	if p.answered {
+		return
+	}
+	p.answered = true
+	p.timer.Stop()
+	p.w.respond(status)
+}
+
+// abandon: the Apache worker is gone; a queued request is still served.
+func (p *proxied) abandon() {
+	p.answered = true
+	p.timer.Stop()
+}
+
+// accept: a daemon thread takes a connection (wsgi_hook_daemon_handler).
+func (d *daemonProc) accept(p *proxied) {
+	s := d.g.s
+	t := d.idle[len(d.idle)-1] // the idle stack is LIFO
+	d.idle = d.idle[:len(d.idle)-1]
+	d.active++
+	s.stats.daemonBusy.Add(s.sim.Now(), 1)
+	t.p, t.started = p, s.sim.Now()
+	d.lastActive = s.sim.Now()
+	cfg := d.g.cfg
+	// queue-timeout is checked only here, at dequeue, against the time
+	// Apache read the request: "200 Timeout" and a 504, no app code runs.
+	if qt := sim.Time(cfg.QueueTimeout.Duration); qt > 0 && s.sim.Now()-p.r.read > qt {
+		p.answer(504)
+		d.release(t)
+		return
+	}
+	// A stale script: "200 Rejected", the Apache worker reconnects, and this
+	// process shuts itself down (SIGINT); its siblings follow as they are hit.
+	if s.sc.WSGI.ScriptReloading && d.py.loaded && d.py.mtime != s.scriptMtime {
+		t.p = nil
+		d.active--
+		s.stats.daemonBusy.Add(s.sim.Now(), -1)
+		d.idle = append(d.idle, t)
+		p.r.connects++
+		p.timer.Stop()
+		d.stop()
+		if !p.answered {
+			p.start, p.slept = s.sim.Now(), 0
+			p.connect()
+		}
+		return
+	}
+	if st := sim.Time(cfg.StartupTimeout.Duration); st > 0 && d.monitor && !d.py.loaded && d.startupT == nil {
+		d.startupT = s.sim.After(st, func() {
+			if !d.py.loaded {
+				d.stop()
+			}
+		})
+	}
+	d.py.request(t, p.r, 0, func() {
+		p.answer(200)
+		d.release(t)
+	})
+}
+
+// release: a thread finished a request. maximum-requests counts it; with
+// graceful-timeout and other requests active the process keeps serving
+// until a completion finds it idle or the grace deadline (re-armed by every
+// completion) passes; a graceful process restarts once idle.
+func (d *daemonProc) release(t *daemonThread) {
+	s := d.g.s
+	t.p = nil
+	d.active--
+	s.stats.daemonBusy.Add(s.sim.Now(), -1)
+	d.requests++
+	d.lastActive = s.sim.Now()
+	if d.startupT != nil && d.py.loaded {
+		d.startupT.Stop()
+	}
+	if d.exited {
+		return
+	}
+	if d.shutdown {
+		if d.active == 0 {
+			d.exit()
+		}
+		return
+	}
+	cfg := d.g.cfg
+	if cfg.MaximumRequests > 0 && d.requests >= cfg.MaximumRequests {
+		if gt := sim.Time(cfg.GracefulTimeout.Duration); gt > 0 && d.active > 0 {
+			d.armGrace(gt)
+		} else {
+			d.stop()
+			return
+		}
+	}
+	if d.graceful && d.active == 0 {
+		d.stop()
+		return
+	}
+	if it := sim.Time(cfg.InactivityTimeout.Duration); it > 0 && d.monitor {
+		if d.idleT == nil {
+			d.idleT = s.sim.NewTimer(d.inactive)
+		}
+		d.idleT.Reset(it)
+	}
+	d.idle = append(d.idle, t)
+	d.g.offer(d)
+}
+
+func (d *daemonProc) armGrace(gt sim.Time) {
+	if !d.monitor {
+		return // no monitor thread: the deadline is never checked
+	}
+	if d.graceT == nil {
+		d.graceT = d.g.s.sim.NewTimer(d.stop)
+	}
+	d.graceT.Reset(gt)
+}
+
+func (d *daemonProc) restartIntervalDue() {
+	if d.shutdown || d.exited {
+		return
+	}
+	if d.active == 0 {
+		d.stop()
+		return
+	}
+	d.graceful = true
+	if gt := sim.Time(d.g.cfg.GracefulTimeout.Duration); gt > 0 {
+		d.armGrace(gt)
+	}
+}
+
+// inactive: inactivity-timeout passed with no request active.
+func (d *daemonProc) inactive() {
+	if d.active == 0 {
+		d.stop()
+	}
+}
+
+// checkRequestTimeout is mod_wsgi 5.x's monitor check, every second: restart
+// when the elapsed time of busy threads, averaged over all threads (idle
+// ones count 0), exceeds request-timeout.
+func (d *daemonProc) checkRequestTimeout() {
+	if d.shutdown || d.exited {
+		return
+	}
+	s := d.g.s
+	sum := sim.Time(0)
+	for _, t := range d.threads {
+		if t.p != nil {
+			sum += s.sim.Now() - t.started
+		}
+	}
+	if len(d.threads) > 0 && sum/sim.Time(len(d.threads)) > sim.Time(d.g.cfg.RequestTimeout.Duration) {
+		d.stop()
+		return
+	}
+	d.requestT.Reset(sim.Second)
+}
+
+// stop is the 'S' shutdown: accept nothing more; requests in flight get up
+// to shutdown-timeout, then the reaper exits the process and Apache sees
+// truncated headers (500).
+func (d *daemonProc) stop() {
+	if d.shutdown || d.exited {
+		return
+	}
+	s := d.g.s
+	d.shutdown = true
+	s.stats.daemonRestarts++
+	s.logf("wsgi", "info", d.proc.pid, "mod_wsgi (pid=%d): Shutdown requested '%s'.", d.proc.pid, d.g.name)
+	if d.active == 0 || !d.ready {
+		d.exit()
+		return
+	}
+	d.reaper = s.sim.After(sim.Time(d.g.cfg.ShutdownTimeout.Duration), d.exit)
+}
+
+// exit ends the process; the parent respawns it at its next loop.
+func (d *daemonProc) exit() {
+	if d.exited {
+		return
+	}
+	s := d.g.s
+	d.exited = true
+	d.ready = false
+	for _, tm := range []*sim.Timer{d.restartT, d.graceT, d.idleT, d.startupT, d.requestT, d.reaper} {
+		if tm != nil {
+			tm.Stop()
+		}
+	}
+	if d.initJob != nil {
+		s.cpu.Cancel(d.initJob)
+	}
+	for _, t := range d.threads {
+		t.timer.Stop()
+		if t.job != nil {
+			s.cpu.Cancel(t.job)
+		}
+		if t.importing {
+			s.stats.importing.Add(s.sim.Now(), -1)
+		}
+		if t.p != nil {
+			s.stats.daemonBusy.Add(s.sim.Now(), -1)
+			t.p.answer(500) // "Truncated or oversized response headers received from daemon process"
+			t.p = nil
+		}
+	}
+	if d.py != nil {
+		d.py.stop()
+	}
+	s.mem.stop(d.proc)
+	s.stats.addProcesses(s.stats.daemons, -1)
+	s.parent.daemonExited(d)
+}
+
+// kill is SIGKILL (the OOM killer).
+func (d *daemonProc) kill() { d.exit() }
+
+// daemonThread implements thread.
+func (t *daemonThread) setImporting(on bool) {
+	if t.importing == on {
+		return
+	}
+	t.importing = on
+	d := 1.0
+	if !on {
+		d = -1
+	}
+	t.d.g.s.stats.importing.Add(t.d.g.s.sim.Now(), d)
+}
+
+func (t *daemonThread) track(j *host.Job) { t.job = j }
+
+func (t *daemonThread) sleep(d sim.Time, then func()) {
+	if d <= 0 {
+		then()
+		return
+	}
+	t.timer.SetFunc(then)
+	t.timer.Reset(d)
+}
+
+// fifo is a first-in first-out queue.
+type fifo[T any] struct {
+	items []T
+	head  int
+}
+
+func (q *fifo[T]) len() int { return len(q.items) - q.head }
+
+func (q *fifo[T]) push(v T) { q.items = append(q.items, v) }
+
+func (q *fifo[T]) pop() T {
+	var zero T
+	v := q.items[q.head]
+	q.items[q.head] = zero
+	q.head++
+	if q.head > 64 && q.head*2 >= len(q.items) {
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items = q.items[:n]
+		q.head = 0
+	}
+	return v
+}
+
+// drain removes and returns everything queued.
+func (q *fifo[T]) drain() []T {
+	out := append([]T(nil), q.items[q.head:]...)
+	clear(q.items)
+	q.items, q.head = q.items[:0], 0
+	return out
+}

@@ -1,0 +1,98 @@
+package models
+
+// acceptQueue is the kernel's accept queue of the Listen socket.
+type acceptQueue struct {
+	fifo[*conn]
+	limit int
+}
+
+// connect is a connection arriving at the Listen socket. One Listen and
+// Linux ≥ 2.2 means no accept mutex (SINGLE_LISTEN_UNSERIALIZED_ACCEPT):
+// every child able to accept waits in accept() and the kernel hands the
+// connection to one of them, here the one waiting longest. Otherwise the
+// connection waits in the accept queue, which holds ListenBacklog+1; beyond
+// that the kernel drops the SYN and the client retransmits.
+func (s *server) connect(cn *conn) {
+	for len(s.acceptors) > 0 {
+		c := s.acceptors[0]
+		s.acceptors[0] = nil
+		s.acceptors = s.acceptors[1:]
+		c.waiting = false
+		if c.canAccept() {
+			c.accept(cn)
+			s.offer(c)
+			return
+		}
+	}
+	if s.listen.len() < s.listen.limit {
+		s.listen.push(cn)
+		s.stats.listenQueue.Set(s.sim.Now(), float64(s.listen.len()))
+		return
+	}
+	if cn.client != nil {
+		cn.client.synDropped(cn)
+	}
+}
+
+// offer lets child c accept: it takes queued connections while it can, then
+// waits in accept().
+func (s *server) offer(c *child) {
+	for c.canAccept() {
+		if s.listen.len() == 0 {
+			if !c.waiting {
+				c.waiting = true
+				s.acceptors = append(s.acceptors, c)
+			}
+			return
+		}
+		cn := s.listen.pop()
+		s.stats.listenQueue.Set(s.sim.Now(), float64(s.listen.len()))
+		c.accept(cn)
+	}
+}
+
+// requestArrives is a client sending a request on an open connection.
+func (s *server) requestArrives(cn *conn) {
+	w := cn.worker
+	switch {
+	case w != nil && w.status == BusyKeepalive:
+		w.timer.Stop()
+		w.set(BusyRead)
+		w.read(cn.pending)
+	case w != nil && w.status == BusyRead && w.req == nil:
+		w.read(cn.pending)
+	case cn.parked:
+		// The listener sees the parked connection readable and asks for a
+		// worker without blocking; with none free it closes the connection
+		// ("the client can re-connect to a different process").
+		c := cn.child
+		if len(c.idle) == 0 {
+			c.closeParked(cn)
+			return
+		}
+		c.unpark(cn)
+		w := c.idle[len(c.idle)-1]
+		c.idle = c.idle[:len(c.idle)-1]
+		if len(c.idle) == 0 {
+			c.wasBusy = true
+		}
+		w.serve(cn)
+	}
+	// Otherwise the connection is still in the accept queue, or its worker
+	// is busy: the request waits in the socket.
+}
+
+// clientClosed is the client closing its side of cn.
+func (s *server) clientClosed(cn *conn) {
+	w := cn.worker
+	switch {
+	case w != nil && w.status == BusyKeepalive:
+		w.close() // the keep-alive read sees EOF
+	case w != nil && w.status == BusyRead && w.req == nil:
+		w.close()
+	case cn.parked:
+		cn.child.closeParked(cn)
+	}
+	// In the accept queue or being served: Apache finds out later; a
+	// request it already has is still served.
+}

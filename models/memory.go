@@ -1,0 +1,231 @@
+package models
+
+import (
+	"math"
+
+	"github.com/forkcast/forkcast/sim"
+)
+
+type procKind uint8
+
+const (
+	kindParent procKind = iota
+	kindChild
+	kindDaemon
+)
+
+// process is one process's memory.
+type process struct {
+	kind    procKind
+	pid     int
+	born    sim.Time
+	private float64 // bytes only this process maps
+	python  bool    // maps libpython's text
+	cow     float64 // the parent heap inherited copy-on-write at fork
+	index   int
+	owner   any // *child or *daemonProc, for the OOM killer
+}
+
+// memory accounts every process's pages as /proc/PID/smaps_rollup reports
+// them and applies the host's limits:
+//
+//   - Apache's text (httpd, APR, modules) is mapped by every process, and
+//     libpython's by every process with Python: RSS counts them whole in each
+//     process, PSS divides them by the number of processes mapping them;
+//   - the parent's heap that children inherit copy-on-write (the interpreter
+//     with WSGILazyInitialization Off, and what re-initialising it leaked on
+//     restarts) stays shared until a child writes it. A child forked with C
+//     bytes of it still shares C·(f + (1-f)·e^(-age/τ)) (τ = cow_erosion,
+//     f = cow_shared_floor); the rest has become private copies. The shared
+//     region's PSS is split among the parent and its sharers in proportion
+//     to what each maps;
+//   - everything else is private: each process's own heap, the interpreter
+//     when initialised after fork, the imported app, per-request growth.
+//
+// The sum of PSS is the memory in use. Above RAM the host swaps and all CPU
+// work runs swap_penalty times slower; above RAM + swap the OOM killer kills
+// the process with the largest RSS (the parent is left out: it is small and
+// its death would end the run rather than show a dead child).
+type memory struct {
+	s          *server
+	procs      []*process
+	parent     *process
+	parentHeap float64 // shareable heap of the parent (Python with Lazy Off, leaks)
+	nPython    int
+	now        snapshot
+	killing    bool
+}
+
+type snapshot struct {
+	pss, rss                    float64
+	parentPSS, childPSS, daePSS float64
+	swap                        float64
+}
+
+func newMemory(s *server) *memory { return &memory{s: s} }
+
+// start registers a new process with private bytes of its own. Children and
+// daemons inherit the parent's shareable heap copy-on-write.
+func (m *memory) start(kind procKind, private float64) *process {
+	p := &process{kind: kind, pid: m.s.pid(), born: m.s.sim.Now(), private: private, index: len(m.procs)}
+	if kind == kindParent {
+		m.parent = p
+	} else {
+		p.cow = m.parentHeap
+		if !m.s.sc.WSGI.LazyInitialization {
+			// Python was initialised in the parent: the child maps libpython.
+			p.python = true
+			m.nPython++
+		}
+	}
+	m.procs = append(m.procs, p)
+	m.changed()
+	return p
+}
+
+const mib = 1024 * 1024
+
+// stop removes an exited process.
+func (m *memory) stop(p *process) {
+	if p.index < 0 {
+		return
+	}
+	last := len(m.procs) - 1
+	m.procs[p.index] = m.procs[last]
+	m.procs[p.index].index = p.index
+	m.procs = m.procs[:last]
+	p.index = -1
+	if p.python {
+		m.nPython--
+	}
+	m.changed()
+}
+
+// grow adds private bytes to p.
+func (m *memory) grow(p *process, bytes float64) {
+	if p.index < 0 {
+		return
+	}
+	p.private += bytes
+	m.changed()
+}
+
+// mapPython records that p maps libpython.
+func (m *memory) mapPython(p *process) {
+	if !p.python && p.index >= 0 {
+		p.python = true
+		m.nPython++
+		m.changed()
+	}
+}
+
+// growParentHeap adds shareable bytes to the parent's heap (Python
+// initialised in the parent, or leaked by re-initialising it).
+func (m *memory) growParentHeap(bytes float64) {
+	m.parentHeap += bytes
+	m.changed()
+}
+
+// shared returns how much of its inherited heap p still shares at now.
+func (m *memory) shared(p *process, now sim.Time) float64 {
+	if p.cow == 0 {
+		return 0
+	}
+	h := m.s.sc.Host
+	f := h.CowSharedFloor
+	tau := h.CowErosion.Seconds()
+	if tau <= 0 {
+		return p.cow * f
+	}
+	age := (now - p.born).Seconds()
+	return p.cow * (f + (1-f)*math.Exp(-age/tau))
+}
+
+// measure computes the totals at now; with perProcess it also calls fn with
+// each process's RSS and PSS.
+func (m *memory) measure(now sim.Time, fn func(p *process, rss, pss float64)) snapshot {
+	h := m.s.sc.Host
+	apacheText := float64(h.ApacheSharedText)
+	pyText := float64(h.PythonSharedText)
+	n := float64(len(m.procs))
+	sumShared := 0.0
+	for _, p := range m.procs {
+		if p.kind != kindParent {
+			sumShared += m.shared(p, now)
+		}
+	}
+	heap := m.parentHeap
+	split := 1.0
+	if heap+sumShared > 0 {
+		split = heap / (heap + sumShared)
+	}
+	var s snapshot
+	for _, p := range m.procs {
+		rss := apacheText + p.private
+		pss := apacheText/n + p.private
+		if p.python && m.nPython > 0 {
+			rss += pyText
+			pss += pyText / float64(m.nPython)
+		}
+		if p.kind == kindParent {
+			rss += heap
+			pss += heap * split
+		} else if p.cow > 0 {
+			sh := m.shared(p, now)
+			rss += p.cow // shared pages plus the private copies of the rest
+			pss += (p.cow - sh) + sh*split
+		}
+		s.pss += pss
+		s.rss += rss
+		switch p.kind {
+		case kindParent:
+			s.parentPSS += pss
+		case kindChild:
+			s.childPSS += pss
+		case kindDaemon:
+			s.daePSS += pss
+		}
+		if fn != nil {
+			fn(p, rss, pss)
+		}
+	}
+	if ram := float64(h.RAM); s.pss > ram {
+		s.swap = s.pss - ram
+	}
+	return s
+}
+
+// changed re-measures after a change and applies swap and the OOM killer.
+func (m *memory) changed() {
+	if m.killing {
+		return
+	}
+	now := m.s.sim.Now()
+	h := m.s.sc.Host
+	for {
+		m.now = m.measure(now, nil)
+		if m.now.pss <= float64(h.RAM+h.Swap) {
+			break
+		}
+		// The OOM killer: the largest resident process goes.
+		var victim *process
+		var largest float64
+		m.measure(now, func(p *process, rss, pss float64) {
+			if p.kind != kindParent && rss > largest {
+				victim, largest = p, rss
+			}
+		})
+		if victim == nil {
+			break
+		}
+		m.killing = true
+		m.s.oomKill(victim, largest)
+		m.killing = false
+	}
+	slow := 1.0
+	if m.now.swap > 0 {
+		slow = h.SwapPenalty
+	}
+	m.s.cpu.SetSlowdown(slow)
+	m.s.stats.memory(m.now)
+}

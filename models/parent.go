@@ -1,0 +1,411 @@
+package models
+
+import (
+	"github.com/forkcast/forkcast/sim"
+)
+
+// maxSpawnRate is MAX_SPAWN_RATE in all three MPMs.
+const maxSpawnRate = 32
+
+// parent is the Apache parent process and its main loop.
+type parent struct {
+	s         *server
+	proc      *process
+	gen       int
+	rate      int // retained->idle_spawn_rate
+	holdOff   int // hold_off_on_exponential_spawning
+	remaining int // remaining_children_to_start after a graceful restart
+	reported  bool
+	within    bool
+	tick      *sim.Timer
+	forkAt    sim.Time // the parent is busy forking until then
+	dead      []*child
+	deadDae   []*daemonProc
+}
+
+func newParent(s *server) *parent {
+	p := &parent{s: s, rate: 1}
+	p.tick = s.sim.NewTimer(p.maintenanceTick)
+	return p
+}
+
+// start is httpd's start: post_config (mod_wsgi initialises Python in the
+// parent when WSGILazyInitialization is Off, and starts the daemon
+// groups), then startup_children(StartServers) back to back, then the main
+// loop's first 1 s sleep.
+func (p *parent) start() {
+	s := p.s
+	h := s.sc.Host
+	p.proc = s.mem.start(kindParent, float64(h.ApacheParentPrivate))
+	if !s.sc.WSGI.LazyInitialization {
+		s.mem.mapPython(p.proc)
+		s.mem.growParentHeap(float64(h.PythonInterpreter))
+	}
+	for _, g := range s.groups {
+		g.startAll()
+	}
+	p.startupChildren(s.cfg.startServers)
+	s.logf(s.msg.module, "notice", p.proc.pid, "%s: Apache/2.4 (Debian) mod_wsgi/4.9.4 Python/3.11 configured -- resuming normal operations", s.msg.start)
+	p.sleep()
+}
+
+// forkSlot returns when the next fork() returns: forks are back to back and
+// each takes fork_time of the parent's time.
+func (p *parent) forkSlot() sim.Time {
+	now := p.s.sim.Now()
+	if p.forkAt < now {
+		p.forkAt = now
+	}
+	p.forkAt += sim.Time(p.s.sc.Host.ForkTime.Duration)
+	return p.forkAt
+}
+
+// makeChild forks a child into a DEAD slot. The parent marks the slot
+// STARTING before fork(); the child runs child_init once forked.
+func (p *parent) makeChild(slot int) {
+	s := p.s
+	c := newChild(s, slot, p.gen)
+	c.proc.owner = c
+	s.slots[slot] = c
+	s.stats.spawns++
+	s.stats.addProcesses(s.stats.children, 1)
+	s.sim.At(p.forkSlot(), c.init)
+}
+
+// startupChildren forks n children into the lowest DEAD slots.
+func (p *parent) startupChildren(n int) {
+	for i := 0; i < len(p.s.slots) && n > 0; i++ {
+		if p.s.slots[i] == nil && p.activeChildren() < p.s.cfg.activeLimit {
+			p.makeChild(i)
+			n--
+		}
+	}
+}
+
+// sleep schedules the end of the loop's 1 s sleep, after any forks.
+func (p *parent) sleep() {
+	at := p.s.sim.Now()
+	if p.forkAt > at {
+		at = p.forkAt
+	}
+	p.tick.ResetAt(at + sim.Second)
+}
+
+// maintenanceTick is one pass of the main loop after its sleep: start the
+// children left after a graceful restart (skipping maintenance), or run
+// perform_idle_server_maintenance; then the next loop's non-blocking reaps;
+// then sleep again.
+func (p *parent) maintenanceTick() {
+	if p.remaining > 0 {
+		n := p.remaining
+		p.remaining = 0
+		p.startupChildren(n)
+	} else {
+		switch p.s.cfg.mpm {
+		case "prefork":
+			p.preforkMaintenance()
+		default:
+			p.threadedMaintenance()
+		}
+	}
+	p.reap()
+	p.sleep()
+}
+
+// childExited notes a child that exited; the parent reaps it at its next
+// loop (so maintenance still sees the slot with its last status).
+func (p *parent) childExited(c *child) {
+	p.s.stats.addProcesses(p.s.stats.children, -1)
+	p.dead = append(p.dead, c)
+}
+
+func (p *parent) daemonExited(d *daemonProc) { p.deadDae = append(p.deadDae, d) }
+
+// reap is ap_wait_or_timeout's waitpid(WNOHANG) at the top of each loop:
+// every exited child's slot becomes DEAD (and is refilled one-for-one after
+// a graceful restart), and mod_wsgi's other-child callback forks a
+// replacement for every dead daemon of the current generation.
+func (p *parent) reap() {
+	s := p.s
+	for _, c := range p.dead {
+		s.slots[c.slot] = nil
+		if p.remaining > 0 && c.gen != p.gen {
+			p.makeChild(c.slot)
+			p.remaining--
+		}
+	}
+	p.dead = p.dead[:0]
+	for _, d := range p.deadDae {
+		if d.gen == d.g.gen && d.g.procs[d.slot] == d {
+			s.logf("wsgi", "info", p.proc.pid, "mod_wsgi (pid=%d): Process '%s' has died, deregister and restart it.", d.proc.pid, d.g.name)
+			d.g.spawn(d.slot)
+		}
+	}
+	p.deadDae = p.deadDae[:0]
+}
+
+// activeChildren counts children in slots that are not shutting down.
+func (p *parent) activeChildren() int {
+	n := 0
+	for _, c := range p.s.slots {
+		if c != nil && c.quiescing == 0 && !c.dying {
+			n++
+		}
+	}
+	return n
+}
+
+// spawnLogged grows the rate after a spawning tick: doubling up to 32,
+// unless a graceful restart's hold-off is still counting down.
+func (p *parent) grow() {
+	if p.holdOff > 0 {
+		p.holdOff--
+	} else if p.rate < maxSpawnRate {
+		p.rate *= 2
+	}
+}
+
+// preforkMaintenance is prefork's perform_idle_server_maintenance
+// (research/apache-mpm.md §1.4).
+func (p *parent) preforkMaintenance() {
+	s := p.s
+	var free []int
+	idle, total := 0, 0
+	for i, c := range s.slots {
+		if c == nil {
+			if len(free) < p.rate {
+				free = append(free, i)
+			}
+			continue
+		}
+		if c.workers[0].status <= Ready {
+			idle++
+		}
+		total++
+	}
+	switch {
+	case idle > s.cfg.maxSpare:
+		p.podSignal()
+		p.rate = 1
+	case idle < s.cfg.minSpare:
+		if len(free) == 0 {
+			p.reachedMaxRequestWorkers(idle)
+			p.rate = 1
+			return
+		}
+		if p.rate >= 8 {
+			s.logf(s.msg.module, "info", p.proc.pid, "%s: server seems busy, (you may need to increase StartServers, or Min/MaxSpareServers), spawning %d children, there are %d idle, and %d total children", s.msg.busy, p.rate, idle, total)
+		}
+		for _, slot := range free {
+			p.makeChild(slot)
+		}
+		p.grow()
+	default:
+		p.rate = 1
+	}
+}
+
+// threadedMaintenance is worker's and event's perform_idle_server_maintenance
+// (research/apache-mpm.md §2.3 and §3.2): idle threads are counted
+// server-wide; a process counts ThreadsPerChild idle threads from fork.
+func (p *parent) threadedMaintenance() {
+	s := p.s
+	event := s.cfg.mpm == "event"
+	var free []int
+	idle, activeThreads, totalProcs, activeProcs := 0, 0, 0, 0
+	for i, c := range s.slots {
+		if c == nil {
+			if len(free) < p.rate {
+				free = append(free, i)
+			}
+			continue
+		}
+		if event && c.quiescing == 1 {
+			c.quiescing = 2
+		}
+		totalProcs++
+		if c.quiescing == 0 && !c.dying {
+			activeProcs++
+		}
+		for _, w := range c.workers {
+			if w.status <= Ready && !c.dying && !(event && c.notAccepting) && c.gen == p.gen {
+				idle++
+			}
+			if w.status >= Ready && w.status < Graceful {
+				activeThreads++
+			}
+		}
+	}
+	if !event {
+		activeProcs = totalProcs
+	}
+	switch {
+	case idle > s.cfg.maxSpare:
+		// event kills only when no process is still exiting, or ServerLimit
+		// leaves room for one more exiting process.
+		if !event || activeProcs == totalProcs || len(s.slots)-totalProcs > s.cfg.activeLimit {
+			p.podxSignal()
+		}
+		p.rate = 1
+	case idle < s.cfg.minSpare:
+		atCap := activeThreads >= s.cfg.maxRequestWorkers
+		if !event && len(free) > 0 {
+			atCap = false // worker checks free slots first
+		}
+		if atCap {
+			p.reachedMaxRequestWorkers(idle)
+			p.rate = 1
+			return
+		}
+		if len(free) == 0 {
+			s.logf(s.msg.module, "error", p.proc.pid, "%s: scoreboard is full, not at MaxRequestWorkers.Increase ServerLimit.", s.msg.full)
+			p.rate = 1
+			return
+		}
+		n := min(len(free), p.rate)
+		if event && n+activeProcs > s.cfg.activeLimit {
+			if activeProcs < s.cfg.activeLimit {
+				n = s.cfg.activeLimit - activeProcs
+			} else {
+				n = 0
+				p.rate = 1
+				p.holdOff++ // cancelled by grow() below: no doubling
+			}
+		}
+		if p.rate >= 8 {
+			if event {
+				s.logf(s.msg.module, "info", p.proc.pid, "%s: server seems busy, (you may need to increase StartServers, ThreadsPerChild or Min/MaxSpareThreads), spawning %d children, there are around %d idle threads, %d active children, and %d children that are shutting down", s.msg.busy, n, idle, activeProcs, totalProcs-activeProcs)
+			} else {
+				s.logf(s.msg.module, "info", p.proc.pid, "%s: server seems busy, (you may need to increase StartServers, ThreadsPerChild or Min/MaxSpareThreads), spawning %d children, there are around %d idle threads, and %d total children", s.msg.busy, n, idle, totalProcs)
+			}
+		}
+		for _, slot := range free[:n] {
+			p.makeChild(slot)
+		}
+		p.grow()
+	default:
+		p.rate = 1
+	}
+}
+
+// reachedMaxRequestWorkers logs the cap once per httpd lifetime
+// (retained->maxclients_reported is never reset).
+func (p *parent) reachedMaxRequestWorkers(idle int) {
+	s := p.s
+	if s.cfg.mpm != "prefork" && idle > 0 {
+		if !p.within {
+			p.within = true
+			s.logf(s.msg.module, "error", p.proc.pid, "%s: server is within MinSpareThreads of MaxRequestWorkers, consider raising the MaxRequestWorkers setting", s.msg.within)
+		}
+		return
+	}
+	if !p.reported {
+		p.reported = true
+		s.logf(s.msg.module, "error", p.proc.pid, "%s: server reached MaxRequestWorkers setting, consider raising the MaxRequestWorkers setting", s.msg.reached)
+	}
+}
+
+// podSignal is prefork's ap_mpm_pod_signal: a '!' in the pipe of death and
+// a dummy "OPTIONS *" connection; the next child to finish any connection
+// takes the byte and exits.
+func (p *parent) podSignal() {
+	s := p.s
+	s.podBytes++
+	s.stats.kills++
+	s.connect(&conn{dummy: true})
+}
+
+// podxSignal is worker's and event's ap_mpm_podx_signal(GRACEFUL): one byte
+// read by whichever child's main thread the kernel wakes, busy or not, among
+// children past child_init; here the one that has waited longest.
+func (p *parent) podxSignal() {
+	s := p.s
+	var victim *child
+	for _, c := range s.slots {
+		if c == nil || !c.initDone || c.dying || c.exited || c.gen != p.gen {
+			continue
+		}
+		if victim == nil || c.readyAt < victim.readyAt {
+			victim = c
+		}
+	}
+	if victim != nil {
+		s.stats.kills++
+		victim.graceful()
+	}
+}
+
+// restart handles SIGUSR1 (graceful) or SIGHUP. The signal interrupts the
+// parent's sleep; it moves to a new generation and re-runs post_config
+// (with WSGILazyInitialization Off, Python is torn down and initialised
+// again in the parent, leaking memory each time); every mod_wsgi daemon is
+// SIGTERMed and the new generation's daemons start; then:
+//   - graceful: old children finish their connection and exit, each
+//     replaced one-for-one as it is reaped, the rest of StartServers on the
+//     first quiet tick, and the spawn rate does not double for 10 ticks;
+//   - hard: children are killed at once and StartServers forked anew.
+func (p *parent) restart(graceful bool) {
+	s := p.s
+	p.tick.Stop()
+	p.gen++
+	if graceful {
+		s.logf(s.msg.module, "notice", p.proc.pid, "AH00171: Graceful restart requested, doing restart")
+	} else {
+		s.logf(s.msg.module, "notice", p.proc.pid, "AH00170: caught SIGHUP, doing restart")
+	}
+	if !s.sc.WSGI.LazyInitialization {
+		s.mem.growParentHeap(float64(s.sc.Host.PythonRestartLeak))
+	}
+	for _, c := range s.slots {
+		if c == nil || c.exited {
+			continue
+		}
+		if graceful {
+			if s.cfg.mpm == "prefork" && c.initDone && c.workers[0].status == Ready {
+				c.workers[0].set(Graceful)
+			}
+			c.graceful()
+		} else {
+			c.kill()
+		}
+	}
+	for _, g := range s.groups {
+		g.restart()
+	}
+	starts := s.cfg.startServers
+	if graceful {
+		p.remaining = starts
+		p.holdOff = 10
+		p.reap()
+	} else {
+		p.reap()
+		p.startupChildren(starts)
+	}
+	s.logf(s.msg.module, "notice", p.proc.pid, "%s: Apache/2.4 (Debian) mod_wsgi/4.9.4 Python/3.11 configured -- resuming normal operations", s.msg.start)
+	p.sleep()
+}
+
+// restart SIGTERMs the group's daemons and starts the new generation's.
+// Requests still queued in the old socket are lost with it: Apache reads a
+// truncated response (500). (Not measured; the socket is renamed per
+// generation by WSGISocketRotation.)
+func (g *daemonGroup) restart() {
+	s := g.s
+	g.gen++
+	for _, d := range g.procs {
+		if d != nil {
+			d.stop()
+		}
+	}
+	for _, p := range g.queue.drain() {
+		s.stats.daemonQueue.Add(s.sim.Now(), -1)
+		p.answer(500)
+	}
+	g.acceptors = g.acceptors[:0]
+	for _, d := range g.procs {
+		if d != nil {
+			d.waiting = false
+		}
+	}
+	s.sim.After(daemonRestartDelay, g.startAll)
+}

@@ -1,0 +1,139 @@
+package models
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/forkcast/forkcast/models/host"
+	"github.com/forkcast/forkcast/models/workload"
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sim"
+)
+
+// server is one simulated Apache instance with its mod_wsgi daemons, the
+// host it runs on and the clients that load it.
+type server struct {
+	sim     *sim.Sim
+	sc      *scenarios.Scenario
+	cfg     mpmConfig
+	msg     mpmMessages
+	streams sim.Streams
+	cpu     *host.CPU
+	mem     *memory
+
+	parent  *parent
+	slots   []*child // process slots; nil when DEAD
+	daemons map[string]*daemonGroup
+	groups  []*daemonGroup // daemons in name order
+
+	listen    acceptQueue // the kernel accept queue of the Listen socket
+	acceptors []*child    // children blocked in accept(), FIFO
+	podBytes  int         // prefork: '!' bytes in the pipe of death
+
+	pythonInChildren bool // mod_wsgi initialises Python in Apache children
+	scriptMtime      int  // bumped by touch_script events
+
+	importRand *rand.Rand // import CPU times, drawn as processes import
+	pacer      workload.Pacer
+	arrival    *sim.Timer
+	clients    uint64
+	nextPID    int
+
+	stats *stats
+	log   []results.LogLine
+}
+
+func newServer(sc *scenarios.Scenario) (*server, error) {
+	s := &server{
+		sim:     sim.New(),
+		sc:      sc,
+		cfg:     newMPMConfig(sc.Apache, sc.Host),
+		streams: sim.NewStreams(sc.Seed),
+		daemons: map[string]*daemonGroup{},
+		nextPID: 1000,
+	}
+	var ok bool
+	if s.msg, ok = messages[sc.Apache.MPM]; !ok {
+		return nil, fmt.Errorf("models: unknown MPM %q", sc.Apache.MPM)
+	}
+	s.cpu = host.NewCPU(s.sim, sc.Host.CPUs)
+	s.mem = newMemory(s)
+	s.stats = newStats(s)
+	s.slots = make([]*child, s.cfg.slots)
+	s.listen.limit = s.cfg.listenBacklog + 1 // Linux admits backlog+1 (sk_acceptq_is_full is '>')
+
+	// wsgi_python_required: children initialise Python unless
+	// WSGIRestrictEmbedded On, even when every request goes to a daemon.
+	s.pythonInChildren = !sc.WSGI.RestrictEmbedded
+	for _, name := range sc.WSGI.DaemonNames() {
+		g := newDaemonGroup(s, name, *sc.WSGI.DaemonProcesses[name])
+		s.daemons[name] = g
+		s.groups = append(s.groups, g)
+	}
+	s.importRand = s.streams.Stream("imports")
+	s.pacer = workload.NewPacer(sc.Workload, s.streams.Stream("arrivals"))
+	s.arrival = s.sim.NewTimer(s.arrive)
+	s.parent = newParent(s)
+	return s, nil
+}
+
+func (s *server) pid() int {
+	s.nextPID++
+	return s.nextPID
+}
+
+// logf records an Apache error-log line.
+func (s *server) logf(module, level string, pid int, format string, a ...any) {
+	s.log = append(s.log, results.LogLine{At: s.sim.Now().Duration(), Module: module, Level: level, PID: pid, Msg: fmt.Sprintf(format, a...)})
+}
+
+// run plays the scenario to its end.
+func (s *server) run() {
+	end := sim.Time(s.sc.Duration.Duration)
+	s.parent.start()
+	if t, ok := s.pacer.Next(0); ok {
+		s.arrival.ResetAt(t)
+	}
+	for _, ev := range s.sc.Events {
+		ev := ev
+		s.sim.At(sim.Time(ev.At.Duration), func() { s.event(ev.Action) })
+	}
+	s.stats.start(end)
+	s.sim.Run(end)
+	s.stats.finish()
+}
+
+// event applies a scenario event.
+func (s *server) event(action string) {
+	switch action {
+	case "graceful_restart":
+		s.parent.restart(true)
+	case "restart":
+		s.parent.restart(false)
+	case "touch_script":
+		// The next request each process serves sees the new mtime
+		// (wsgi_reload_required compares the module's __mtime__).
+		s.scriptMtime++
+	}
+}
+
+// arrive opens a new client connection, then schedules the next arrival.
+func (s *server) arrive() {
+	s.clients++
+	newClient(s, s.clients).start()
+	if t, ok := s.pacer.Next(s.sim.Now()); ok {
+		s.arrival.ResetAt(t)
+	}
+}
+
+// liveChildren counts Apache children that have not exited.
+func (s *server) liveChildren() int {
+	n := 0
+	for _, c := range s.slots {
+		if c != nil && !c.exited {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,241 @@
+package models
+
+import (
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/sim"
+)
+
+// stats collects a run's time series and summary in memory that does not
+// grow with the run's length (one row per interval).
+type stats struct {
+	s       *server
+	statusG [numStatus]*sim.Gauge // workers by status, in live children
+	importing, parked, children, daemons, daemonBusy,
+	listenQueue, daemonQueue *sim.Gauge
+	pss, rss, parentPSS, childPSS, daePSS, swap *sim.Gauge
+
+	arrivals, offered, completed, spawns, kills, recycled          int64
+	daemonStarts, daemonRestarts, oomKills, imports                int64
+	failures                                                       results.Failures
+	prevArrivals, prevCompleted, prevFailed, prevSpawns, prevKills int64
+
+	latency, window *sim.Quantiles
+	rows            []results.Row
+	tick            *sim.Timer
+	interval        sim.Time
+	end             sim.Time
+	last            sim.Time
+	peakProcesses   float64
+}
+
+func newStats(s *server) *stats {
+	g := func() *sim.Gauge { return sim.NewGauge(0, 0) }
+	st := &stats{s: s, importing: g(), parked: g(), children: g(), daemons: g(), daemonBusy: g(),
+		listenQueue: g(), daemonQueue: g(), pss: g(), rss: g(), parentPSS: g(), childPSS: g(), daePSS: g(), swap: g(),
+		latency: sim.NewQuantiles(3), window: sim.NewQuantiles(2)}
+	for i := range st.statusG {
+		st.statusG[i] = g()
+	}
+	return st
+}
+
+// addProcesses records n more (or fewer) Apache children or daemons.
+func (st *stats) addProcesses(g *sim.Gauge, n float64) {
+	now := st.s.sim.Now()
+	g.Add(now, n)
+	st.peakProcesses = math.Max(st.peakProcesses, 1+st.children.Value()+st.daemons.Value())
+}
+
+func (st *stats) status(s Status, d float64) { st.statusG[s].Add(st.s.sim.Now(), d) }
+
+func (st *stats) memory(m snapshot) {
+	now := st.s.sim.Now()
+	st.pss.Set(now, m.pss/mib)
+	st.rss.Set(now, m.rss/mib)
+	st.parentPSS.Set(now, m.parentPSS/mib)
+	st.childPSS.Set(now, m.childPSS/mib)
+	st.daePSS.Set(now, m.daePSS/mib)
+	st.swap.Set(now, m.swap/mib)
+}
+
+func (st *stats) complete(latency sim.Time) {
+	st.completed++
+	st.latency.Record(latency)
+	st.window.Record(latency)
+}
+
+func (st *stats) fail(cause int) {
+	f := &st.failures
+	switch cause {
+	case 500:
+		f.S500++
+	case 503:
+		f.S503++
+	case 504:
+		f.S504++
+	case causeRefused:
+		f.Refused++
+	case causeReset:
+		f.Reset++
+	case causeClientTimeout:
+		f.ClientTimeout++
+	default:
+		f.S500++
+	}
+}
+
+func (st *stats) start(end sim.Time) {
+	st.end = end
+	st.interval = sim.Time(st.s.sc.Interval.Duration)
+	st.tick = st.s.sim.NewTimer(st.row)
+	st.tick.ResetAt(min(st.interval, end))
+}
+
+// row closes the current interval.
+func (st *stats) row() {
+	s := st.s
+	now := s.sim.Now()
+	s.mem.changed() // bring copy-on-write erosion up to date
+	mean := func(g *sim.Gauge) float64 { m, _ := g.Window(now); return m }
+	var r results.Row
+	r.TimeS = st.last.Seconds()
+	r.ApacheChildren = mean(st.children)
+	r.DaemonProcesses = mean(st.daemons)
+	r.Starting = mean(st.statusG[Starting])
+	r.Idle = mean(st.statusG[Ready])
+	busy := mean(st.statusG[BusyRead]) + mean(st.statusG[BusyWrite])
+	r.Importing = mean(st.importing)
+	r.Busy = math.Max(busy-r.Importing, 0)
+	r.KeepAlive = mean(st.statusG[BusyKeepalive])
+	r.Closing = mean(st.statusG[Closing])
+	mean(st.statusG[Dead])
+	mean(st.statusG[Graceful])
+	r.Parked = mean(st.parked)
+	r.DaemonBusy = mean(st.daemonBusy)
+	r.ListenQueue = mean(st.listenQueue)
+	r.DaemonQueue = mean(st.daemonQueue)
+	r.PSSMB = mean(st.pss)
+	r.RSSMB = mean(st.rss)
+	r.ParentPSSMB = mean(st.parentPSS)
+	r.ChildrenPSSMB = mean(st.childPSS)
+	r.DaemonPSSMB = mean(st.daePSS)
+	r.SwapMB = mean(st.swap)
+	r.CPUUtil = mean(s.cpu.Busy()) / float64(s.sc.Host.CPUs)
+	failed := st.failures.Total()
+	r.Arrivals = float64(st.arrivals - st.prevArrivals)
+	r.Completions = float64(st.completed - st.prevCompleted)
+	r.Failures = float64(failed - st.prevFailed)
+	r.Spawns = float64(st.spawns - st.prevSpawns)
+	r.Kills = float64(st.kills - st.prevKills)
+	st.prevArrivals, st.prevCompleted, st.prevFailed, st.prevSpawns, st.prevKills = st.arrivals, st.completed, failed, st.spawns, st.kills
+	if st.window.Count() > 0 {
+		r.LatencyP50MS = ms(st.window.Quantile(0.5))
+		r.LatencyP99MS = ms(st.window.Quantile(0.99))
+	}
+	st.window.Reset()
+	st.rows = append(st.rows, r)
+	st.last = now
+	if now < st.end {
+		st.tick.ResetAt(min(now+st.interval, st.end))
+	}
+}
+
+func ms(t sim.Time) float64 { return float64(t) / float64(sim.Millisecond) }
+
+func (st *stats) finish() {
+	if st.last < st.end {
+		st.row()
+	}
+}
+
+// summary builds summary.json's content.
+func (st *stats) summary() results.Summary {
+	s := st.s
+	sc := s.sc
+	sum := results.Summary{
+		Forkcast:       results.Version,
+		Source:         results.SourceSimulator,
+		Scenario:       sc.Name,
+		Variant:        sc.Variant,
+		Seed:           sc.Seed,
+		DurationS:      sc.Duration.Seconds(),
+		IntervalS:      sc.Interval.Seconds(),
+		Start:          results.SimulatorEpoch.Format("2006-01-02T15:04:05Z07:00"),
+		MPM:            sc.Apache.MPM,
+		Mode:           s.mode(),
+		RAMMB:          float64(sc.Host.RAM) / mib,
+		SwapMB:         float64(sc.Host.Swap) / mib,
+		MaxWorkers:     s.cfg.maxRequestWorkers,
+		Spawns:         st.spawns,
+		Kills:          st.kills,
+		Recycled:       st.recycled,
+		DaemonStarts:   st.daemonStarts,
+		DaemonRestarts: st.daemonRestarts,
+		OOMKills:       st.oomKills,
+		Imports:        st.imports,
+		LogCounts:      map[string]int64{},
+	}
+	sum.Peak.ApacheChildren = int(st.children.Max())
+	sum.Peak.DaemonProcesses = int(st.daemons.Max())
+	sum.Peak.Processes = int(st.peakProcesses)
+	sum.Peak.PSSMB = round2(st.pss.Max())
+	sum.Peak.RSSMB = round2(st.rss.Max())
+	sum.Peak.ListenQueue = int(st.listenQueue.Max())
+	sum.Peak.DaemonQueue = int(st.daemonQueue.Max())
+	if st.latency.Count() > 0 {
+		sum.Latency = results.Latency{
+			P50:  round2(ms(st.latency.Quantile(0.5))),
+			P90:  round2(ms(st.latency.Quantile(0.9))),
+			P99:  round2(ms(st.latency.Quantile(0.99))),
+			Max:  round2(ms(st.latency.Max())),
+			Mean: round2(st.latency.Mean() / float64(sim.Millisecond)),
+		}
+	}
+	failed := st.failures.Total()
+	sum.Requests = results.Requests{
+		Offered:    st.offered,
+		Completed:  st.completed,
+		Failed:     failed,
+		Unfinished: st.offered - st.completed - failed,
+		Failures:   st.failures,
+	}
+	if d := sc.Duration.Seconds(); d > 0 {
+		sum.Throughput = round2(float64(st.completed) / d)
+	}
+	for _, l := range s.log {
+		if i := strings.Index(l.Msg, ":"); i > 0 && strings.HasPrefix(l.Msg, "AH") {
+			sum.LogCounts[l.Msg[:i]]++
+		}
+	}
+	return sum
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// mode names how requests are served: embedded, daemon or mixed.
+func (s *server) mode() string {
+	embedded, daemon := false, false
+	groups := []string{s.sc.WSGI.ProcessGroup}
+	for _, p := range s.sc.WSGI.RoutePrefixes() {
+		groups = append(groups, s.sc.WSGI.Routes[p])
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		if _, ok := s.daemons[g]; ok {
+			daemon = true
+		} else {
+			embedded = true
+		}
+	}
+	switch {
+	case daemon && embedded:
+		return "mixed"
+	case daemon:
+		return "daemon"
+	}
+	return "embedded"
+}

@@ -29,6 +29,12 @@ type Scenario struct {
 	Source string `toml:"-"`
 	// Variants lists the variant names the scenario defines, sorted.
 	Variants []string `toml:"-"`
+	// Warnings are what httpd and mod_wsgi would log about this
+	// configuration, and the values they would silently change; see
+	// Effective.
+	Warnings []string `toml:"-"`
+
+	src *source // what Set resolves again; nil if not loaded
 }
 
 // Host is the machine: its CPUs and memory, and constants of this machine's

@@ -264,6 +264,9 @@ func (sc *lineScanner) header() {
 	if len(segs) == 0 {
 		return
 	}
+	for i := 1; i < len(segs); i++ {
+		sc.record(sc.resolve(segs[:i]))
+	}
 	if !array {
 		sc.table = sc.resolve(segs)
 		sc.record(sc.table)

@@ -6,8 +6,11 @@ import (
 )
 
 // Scenario is a fully resolved scenario: the file's values over the defaults,
-// with one variant (if any) applied. Keys in the file are the snake_case names
-// of the Apache and mod_wsgi directives they configure.
+// with one variant (if any) and the --set overrides applied. Keys in the file
+// are the snake_case names of the Apache and mod_wsgi directives they
+// configure (see the package documentation). It holds the values as written;
+// Effective returns those httpd would use. Check validates it (the Validate
+// field below is `simulate validate`'s settings, hence the method's name).
 type Scenario struct {
 	Name        string   `toml:"name"`
 	Description string   `toml:"description"`
@@ -29,6 +32,12 @@ type Scenario struct {
 	Source string `toml:"-"`
 	// Variants lists the variant names the scenario defines, sorted.
 	Variants []string `toml:"-"`
+	// Warnings are what httpd and mod_wsgi would log about this
+	// configuration, and the values they would silently change; see
+	// Effective.
+	Warnings []string `toml:"-"`
+
+	src *source // what Set resolves again; nil if not loaded
 }
 
 // Host is the machine: its CPUs and memory, and constants of this machine's
@@ -176,13 +185,13 @@ type App struct {
 // Workload is the clients' behaviour.
 type Workload struct {
 	Arrivals              string             `toml:"arrivals"` // poisson or constant
-	Phases                []Phase            `toml:"phase"`
+	Phases                []Phase            `toml:"phase"`    // in order; the last continues to the end of the run (RateAt)
 	RequestsPerConnection Dist               `toml:"requests_per_connection"`
 	ThinkTime             Dist               `toml:"think_time"`      // between a response and the next request of the same client
 	IdleAfterLast         Duration           `toml:"idle_after_last"` // how long a client keeps its connection open after its last response (browsers: minutes)
 	StaticFraction        float64            `toml:"static_fraction"` // share of requests for static files that Apache serves itself
 	URLs                  map[string]float64 `toml:"urls"`            // dynamic request paths and their weights
-	ClientTimeout         Duration           `toml:"client_timeout"`  // a client gives up on a request after this long
+	ClientTimeout         Duration           `toml:"client_timeout"`  // a client gives up on a request after this long; 0: never
 	Retries               int                `toml:"retries"`         // times a client retries a failed request
 	RetryDelay            Duration           `toml:"retry_delay"`
 }

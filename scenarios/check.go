@@ -1,0 +1,284 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Allowed names.
+var (
+	ArrivalProcesses  = []string{"poisson", "constant"}
+	PhaseShapes       = []string{"step", "ramp", "sine"}
+	EventActions      = []string{"graceful_restart", "restart", "touch_script"}
+	ApplicationGroups = []string{"%{RESOURCE}", "%{GLOBAL}"}
+)
+
+// Compile-time limits of httpd 2.4 (research/apache-mpm.md §1.1, §2.1, §3)
+// and of mod_wsgi (research/mod_wsgi.md §3.2).
+const (
+	PreforkMaxServerLimit  = 200000 // prefork MAX_SERVER_LIMIT
+	ThreadedMaxServerLimit = 20000  // worker and event MAX_SERVER_LIMIT
+	WorkerMaxThreadLimit   = 20000  // worker MAX_THREAD_LIMIT
+	EventMaxThreadLimit    = 100000 // event MAX_THREAD_LIMIT
+	DaemonMaxThreads       = 65533  // WSGIDaemonProcess threads=
+)
+
+// Check reports what is wrong with a resolved scenario: values out of range,
+// unknown names, and impossible combinations. Values that httpd or mod_wsgi
+// silently adjust are not errors: Effective returns them adjusted, with
+// warnings. The loader runs Check; the method is not called Validate because
+// Scenario.Validate holds the settings of `simulate validate`.
+//
+// The errors are *Error values without a line (the loader adds lines).
+func (s *Scenario) Check() error {
+	var errs []error
+	for _, p := range s.check() {
+		errs = append(errs, &Error{File: s.Source, Key: p.key, Value: p.value, Msg: p.msg})
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Scenario) check() problems {
+	var ps problems
+	if s.Duration.Duration <= 0 {
+		ps.add("duration", s.Duration, "must be positive")
+	}
+	if s.Interval.Duration <= 0 {
+		ps.add("interval", s.Interval, "must be positive")
+	} else if s.Interval.Duration > s.Duration.Duration && s.Duration.Duration > 0 {
+		ps.addRel("interval", s.Interval, []string{"duration"}, "must not exceed duration (%v): the time series would have no complete row", s.Duration)
+	}
+	s.Host.check(&ps)
+	s.Apache.check(&ps)
+	s.WSGI.check(&ps, s)
+	s.App.check(&ps)
+	s.Workload.check(&ps)
+	for i, e := range s.Events {
+		key := indexKey("event", i)
+		if e.At.Duration > s.Duration.Duration {
+			ps.addRel(key+".at", e.At, []string{"duration"}, "must be within the run's duration (%v)", s.Duration)
+		}
+		if !slices.Contains(EventActions, e.Action) {
+			ps.add(key+".action", e.Action, "unknown action; expected %s", oneOf(EventActions))
+		}
+	}
+	if s.Validate.Replications < 1 {
+		ps.add("validate.replications", s.Validate.Replications, "must be at least 1")
+	}
+	for _, k := range sortedKeys(s.Validate.Tolerance) {
+		if v := s.Validate.Tolerance[k]; !(v >= 0) || math.IsInf(v, 0) {
+			ps.add(joinKey("validate.tolerance", k), v, "must be a finite number, 0 or more")
+		}
+	}
+	return ps
+}
+
+func (h Host) check(ps *problems) {
+	if h.CPUs < 1 {
+		ps.add("host.cpus", h.CPUs, "must be at least 1")
+	}
+	if h.RAM <= 0 {
+		ps.add("host.ram", h.RAM, "must be more than 0")
+	}
+	if !(h.SwapPenalty >= 1) || math.IsInf(h.SwapPenalty, 0) {
+		ps.add("host.swap_penalty", h.SwapPenalty, "must be at least 1 (1 means swapping costs nothing)")
+	}
+	if h.Somaxconn < 1 {
+		ps.add("host.somaxconn", h.Somaxconn, "must be at least 1")
+	}
+	if !(h.CowSharedFloor >= 0 && h.CowSharedFloor <= 1) {
+		ps.add("host.cow_shared_floor", h.CowSharedFloor, "must be a fraction from 0 to 1")
+	}
+	if !(h.CPUSecond > 0) || math.IsInf(h.CPUSecond, 0) {
+		ps.add("host.cpu_second", h.CPUSecond, "must be a positive number")
+	}
+}
+
+func (a Apache) check(ps *problems) {
+	for _, c := range []struct {
+		key string
+		v   int
+	}{
+		{"start_servers", a.StartServers},
+		{"min_spare_servers", a.MinSpareServers},
+		{"max_spare_servers", a.MaxSpareServers},
+		{"min_spare_threads", a.MinSpareThreads},
+		{"max_spare_threads", a.MaxSpareThreads},
+		{"threads_per_child", a.ThreadsPerChild},
+		{"thread_limit", a.ThreadLimit},
+		{"max_request_workers", a.MaxRequestWorkers},
+		{"max_connections_per_child", a.MaxConnectionsPerChild},
+		{"max_keep_alive_requests", a.MaxKeepAliveRequests},
+	} {
+		if c.v < 0 {
+			ps.add("apache."+c.key, c.v, "cannot be negative")
+		}
+	}
+	if a.MPM == "prefork" {
+		if a.ServerLimit < 1 || a.ServerLimit > PreforkMaxServerLimit {
+			ps.add("apache.server_limit", a.ServerLimit, "must be from 1 to %d (prefork's MAX_SERVER_LIMIT)", PreforkMaxServerLimit)
+		}
+		if a.MaxSpareServers < a.MinSpareServers {
+			ps.addRel("apache.max_spare_servers", a.MaxSpareServers, []string{"apache.min_spare_servers"},
+				"must not be below min_spare_servers (%d); httpd's prefork_run would silently raise MaxSpareServers to MinSpareServers + 1 (%d): write that if you mean it",
+				a.MinSpareServers, a.MinSpareServers+1)
+		}
+	} else {
+		if a.ServerLimit < 1 || a.ServerLimit > ThreadedMaxServerLimit {
+			ps.add("apache.server_limit", a.ServerLimit, "must be from 1 to %d (%s's MAX_SERVER_LIMIT)", ThreadedMaxServerLimit, a.MPM)
+		}
+		limit := WorkerMaxThreadLimit
+		if a.MPM == "event" {
+			limit = EventMaxThreadLimit
+		}
+		if a.ThreadLimit < 1 || a.ThreadLimit > limit {
+			ps.add("apache.thread_limit", a.ThreadLimit, "must be from 1 to %d (%s's MAX_THREAD_LIMIT)", limit, a.MPM)
+		} else if a.ThreadsPerChild > a.ThreadLimit {
+			ps.addRel("apache.threads_per_child", a.ThreadsPerChild, []string{"apache.thread_limit"},
+				"must not exceed thread_limit (%d); httpd would lower ThreadsPerChild to ThreadLimit: raise thread_limit or lower threads_per_child", a.ThreadLimit)
+		}
+		if a.MaxSpareThreads < a.MinSpareThreads {
+			ps.addRel("apache.max_spare_threads", a.MaxSpareThreads, []string{"apache.min_spare_threads"},
+				"must not be below min_spare_threads (%d); httpd's %s_run would silently raise MaxSpareThreads to MinSpareThreads + ThreadsPerChild + 1 (%d): write that if you mean it",
+				a.MinSpareThreads, a.MPM, a.MinSpareThreads+max(a.ThreadsPerChild, 1)+1)
+		}
+	}
+	if !(a.AsyncRequestWorkerFactor > 0) || math.IsInf(a.AsyncRequestWorkerFactor, 0) {
+		ps.add("apache.async_request_worker_factor", a.AsyncRequestWorkerFactor, "must be a positive number (httpd refuses others)")
+	}
+	if a.ListenBacklog < 1 {
+		ps.add("apache.listen_backlog", a.ListenBacklog, "must be at least 1 (httpd refuses others)")
+	}
+	if a.KeepAlive && a.KeepAliveTimeout.Duration <= 0 {
+		ps.addRel("apache.keep_alive_timeout", a.KeepAliveTimeout, []string{"apache.keep_alive"},
+			"must be positive when keep_alive = true")
+	}
+	if a.Timeout.Duration <= 0 {
+		ps.add("apache.timeout", a.Timeout, "must be positive")
+	}
+}
+
+func (w WSGI) check(ps *problems, s *Scenario) {
+	if !slices.Contains(ApplicationGroups, w.ApplicationGroup) {
+		ps.add("wsgi.application_group", w.ApplicationGroup, "unknown application group; expected %s", oneOf(ApplicationGroups))
+	}
+	defined := w.DaemonNames()
+	group := func(key, g string) {
+		if Embedded(g) || w.DaemonProcesses[g] != nil {
+			return
+		}
+		msg := fmt.Sprintf("no daemon process group %q; define [wsgi.daemon_process.%s], or use \"\" or \"%%{GLOBAL}\" for embedded mode", g, joinKey("", g))
+		if len(defined) > 0 {
+			msg += "; defined groups: " + oneOf(defined)
+		}
+		ps.add(key, g, "%s", msg)
+	}
+	group("wsgi.process_group", w.ProcessGroup)
+	used := map[string]bool{w.ProcessGroup: true}
+	for _, p := range sortedKeys(w.Routes) {
+		key := joinKey("wsgi.routes", p)
+		if !strings.HasPrefix(p, "/") {
+			ps.add(key, w.Routes[p], "a route is a URL prefix and must start with \"/\"")
+		}
+		group(key, w.Routes[p])
+		used[w.Routes[p]] = true
+	}
+	for _, n := range defined {
+		d := w.DaemonProcesses[n]
+		key := joinKey("wsgi.daemon_process", n)
+		if Embedded(n) {
+			ps.add(key, nil, "%q cannot name a daemon process group: it means embedded mode", n)
+			continue
+		}
+		if !used[n] {
+			ps.add(key, nil, "daemon options without daemon mode: neither wsgi.process_group nor any wsgi.routes value names %q, so no request would reach it; set wsgi.process_group = %q or route a URL prefix to it", n, n)
+		}
+		if d.Processes < 1 {
+			ps.add(key+".processes", d.Processes, "must be at least 1")
+		}
+		if d.Threads < 0 || d.Threads > DaemonMaxThreads {
+			ps.add(key+".threads", d.Threads, "must be from 0 to %d (0 runs no request threads)", DaemonMaxThreads)
+		}
+		if d.ListenBacklog < 1 {
+			ps.add(key+".listen_backlog", d.ListenBacklog, "must be at least 1")
+		}
+		if d.MaximumRequests < 0 {
+			ps.add(key+".maximum_requests", d.MaximumRequests, "cannot be negative (0 means no limit)")
+		}
+	}
+}
+
+func (a App) check(ps *problems) {
+	checkTimeDist(ps, "app.import_cpu", a.ImportCPU)
+	checkTimeDist(ps, "app.request_cpu", a.RequestCPU)
+	checkTimeDist(ps, "app.request_wait", a.RequestWait)
+}
+
+// checkTimeDist requires a distribution of durations (a constant 0 may omit
+// the unit).
+func checkTimeDist(ps *problems, key string, d Dist) {
+	if !d.isTime && !(d.kind == "const" && d.a == 0) {
+		ps.add(key, d, "must be a distribution of durations, with a time unit (ns, us, ms, s, m, h), e.g. \"exp(20ms)\"")
+	}
+}
+
+func (w Workload) check(ps *problems) {
+	if !slices.Contains(ArrivalProcesses, w.Arrivals) {
+		ps.add("workload.arrivals", w.Arrivals, "unknown arrival process; expected %s", oneOf(ArrivalProcesses))
+	}
+	if len(w.Phases) == 0 {
+		ps.add("workload.phase", nil, "at least one [[workload.phase]] is needed: the arrival rate over time")
+	}
+	for i, p := range w.Phases {
+		key := indexKey("workload.phase", i)
+		if p.Duration.Duration <= 0 {
+			ps.add(key+".duration", p.Duration, "must be positive")
+		}
+		if !slices.Contains(PhaseShapes, p.Shape) {
+			ps.add(key+".shape", p.Shape, "unknown shape; expected %s", oneOf(PhaseShapes))
+		}
+		if !(p.Rate >= 0) || math.IsInf(p.Rate, 0) {
+			ps.add(key+".rate", p.Rate, "must be a finite number, 0 or more (connections per second)")
+		}
+		switch p.Shape {
+		case "ramp":
+			if !(p.To >= 0) || math.IsInf(p.To, 0) {
+				ps.add(key+".to", p.To, "must be a finite number, 0 or more (the rate at the end of the ramp)")
+			}
+		case "sine":
+			if !(p.Amplitude >= 0) || math.IsInf(p.Amplitude, 0) {
+				ps.add(key+".amplitude", p.Amplitude, "must be a finite number, 0 or more")
+			} else if p.Amplitude > p.Rate {
+				ps.addRel(key+".amplitude", p.Amplitude, []string{key + ".rate"}, "must not exceed rate (%v): the rate would go negative", p.Rate)
+			}
+			if p.Period.Duration <= 0 {
+				ps.addRel(key+".period", p.Period, []string{key}, "must be positive for a sine phase")
+			}
+		}
+	}
+	if w.RequestsPerConnection.isTime || w.RequestsPerConnection.Mean() < 1 {
+		ps.add("workload.requests_per_connection", w.RequestsPerConnection, "must be a count distribution without a unit and a mean of at least 1, e.g. \"const(1)\" or \"uniform(1, 10)\"")
+	}
+	checkTimeDist(ps, "workload.think_time", w.ThinkTime)
+	if !(w.StaticFraction >= 0 && w.StaticFraction <= 1) {
+		ps.add("workload.static_fraction", w.StaticFraction, "must be a fraction from 0 to 1")
+	}
+	if len(w.URLs) == 0 {
+		ps.add("workload.urls", nil, "at least one dynamic URL with a weight is needed, e.g. urls = { \"/\" = 1 }")
+	}
+	for _, u := range w.URLPaths() {
+		key := joinKey("workload.urls", u)
+		if !strings.HasPrefix(u, "/") {
+			ps.add(key, w.URLs[u], "a URL path must start with \"/\"")
+		}
+		if v := w.URLs[u]; !(v > 0) || math.IsInf(v, 0) {
+			ps.add(key, v, "a URL's weight must be a positive number")
+		}
+	}
+	if w.Retries < 0 {
+		ps.add("workload.retries", w.Retries, "cannot be negative")
+	}
+}

@@ -5,14 +5,15 @@ import (
 	"github.com/forkcast/forkcast/sim"
 )
 
-// mpmConfig is the MPM configuration httpd actually runs with, after the
-// clamps in <mpm>_check_config and <mpm>_run (research/apache-mpm.md §1.1,
-// §2.1, §3; num_buckets = 1).
+// mpmConfig is what the model needs of the MPM configuration, derived from
+// the effective directives: the values httpd runs with after the clamps of
+// <mpm>_check_config and <mpm>_run (scenarios.Apache.Effective;
+// research/apache-mpm.md §1.1, §2.1, §3; num_buckets = 1).
 type mpmConfig struct {
 	mpm             string
 	threadsPerChild int // 1 for prefork
-	// slots is the number of process slots scanned by maintenance: prefork
-	// and worker ap_daemons_limit, event ServerLimit.
+	// slots is the number of process slots maintenance scans: prefork and
+	// worker ap_daemons_limit, event ServerLimit.
 	slots int
 	// activeLimit caps processes that are not shutting down: prefork and
 	// worker the slot count, event active_daemons_limit.
@@ -29,54 +30,37 @@ type mpmConfig struct {
 	timeout            sim.Time
 }
 
-func newMPMConfig(a scenarios.Apache, h scenarios.Host) mpmConfig {
+func newMPMConfig(a scenarios.Apache) mpmConfig {
 	c := mpmConfig{
-		mpm:              a.MPM,
-		maxConnsPerChild: a.MaxConnectionsPerChild,
-		keepAlive:        a.KeepAlive,
-		keepAliveTimeout: sim.Time(a.KeepAliveTimeout.Duration),
-		maxKeepAlive:     a.MaxKeepAliveRequests,
-		timeout:          sim.Time(a.Timeout.Duration),
+		mpm:               a.MPM,
+		threadsPerChild:   a.ThreadsPerChild,
+		maxRequestWorkers: a.MaxRequestWorkers,
+		startServers:      a.StartServers,
+		maxConnsPerChild:  a.MaxConnectionsPerChild,
+		listenBacklog:     a.ListenBacklog,
+		keepAlive:         a.KeepAlive,
+		keepAliveTimeout:  sim.Time(a.KeepAliveTimeout.Duration),
+		maxKeepAlive:      a.MaxKeepAliveRequests,
+		timeout:           sim.Time(a.Timeout.Duration),
 	}
-	// Linux caps every listen backlog at net.core.somaxconn.
-	c.listenBacklog = min(a.ListenBacklog, h.Somaxconn)
-	switch a.MPM {
-	case "prefork":
-		// prefork_check_config: 1 <= MaxRequestWorkers <= ServerLimit;
-		// prefork_run: MaxSpareServers >= MinSpareServers + 1.
+	if a.MPM == "prefork" {
 		c.threadsPerChild = 1
-		c.maxRequestWorkers = clamp(a.MaxRequestWorkers, 1, a.ServerLimit)
-		c.slots = c.maxRequestWorkers
+		c.slots = a.MaxRequestWorkers // slots >= ap_daemons_limit are never used
 		c.activeLimit = c.slots
-		c.startServers = clamp(a.StartServers, 1, c.maxRequestWorkers)
-		c.minSpare = max(a.MinSpareServers, 1)
-		c.maxSpare = max(a.MaxSpareServers, c.minSpare+1)
-	default:
-		// worker_check_config / event_check_config: ThreadsPerChild in
-		// [1, ThreadLimit]; MaxRequestWorkers >= ThreadsPerChild, rounded down
-		// to a multiple of it; processes = min(MRW/TPC, ServerLimit);
-		// MaxSpareThreads >= MinSpareThreads + ThreadsPerChild + 1.
-		tpc := clamp(a.ThreadsPerChild, 1, a.ThreadLimit)
-		c.threadsPerChild = tpc
-		mrw := max(a.MaxRequestWorkers, tpc) / tpc * tpc
-		procs := min(mrw/tpc, a.ServerLimit)
-		c.maxRequestWorkers = procs * tpc
-		c.activeLimit = procs
-		c.slots = procs
-		if a.MPM == "event" {
-			c.slots = a.ServerLimit
-			// set_worker_factor keeps max(value, 1); every use divides by
-			// WORKER_FACTOR_SCALE in integers, so 1.5 behaves like 1.
-			c.workerFactor = int(max(a.AsyncRequestWorkerFactor, 1))
-		}
-		c.startServers = clamp(a.StartServers, 1, procs)
-		c.minSpare = max(a.MinSpareThreads, 1)
-		c.maxSpare = max(a.MaxSpareThreads, c.minSpare+tpc+1)
+		c.minSpare, c.maxSpare = a.MinSpareServers, a.MaxSpareServers
+		return c
 	}
+	c.activeLimit = a.MaxRequestWorkers / a.ThreadsPerChild
+	c.slots = c.activeLimit
+	if a.MPM == "event" {
+		c.slots = a.ServerLimit // event scans every slot; active_daemons_limit caps new ones
+		// Every use of AsyncRequestWorkerFactor divides by WORKER_FACTOR_SCALE
+		// in integers, so 1.5 behaves like 1.
+		c.workerFactor = int(a.AsyncRequestWorkerFactor)
+	}
+	c.minSpare, c.maxSpare = a.MinSpareThreads, a.MaxSpareThreads
 	return c
 }
-
-func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
 // Apache's log module names and message numbers per MPM
 // (research/apache-mpm.md §8).

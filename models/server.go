@@ -48,7 +48,7 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	s := &server{
 		sim:     sim.New(),
 		sc:      sc,
-		cfg:     newMPMConfig(sc.Apache, sc.Host),
+		cfg:     newMPMConfig(sc.Apache),
 		streams: sim.NewStreams(sc.Seed),
 		daemons: map[string]*daemonGroup{},
 		nextPID: 1000,

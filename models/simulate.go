@@ -7,9 +7,11 @@ import (
 	"github.com/forkcast/forkcast/scenarios"
 )
 
-// Simulate runs a resolved scenario and returns its results.
+// Simulate runs a resolved scenario and returns its results. The scenario
+// runs with the values httpd and mod_wsgi would use (Scenario.Effective).
 func Simulate(sc *scenarios.Scenario) (results.Run, error) {
-	s, err := newServer(sc)
+	eff, _ := sc.Effective()
+	s, err := newServer(&eff)
 	if err != nil {
 		return results.Run{}, err
 	}

@@ -5,6 +5,7 @@
 //	summary.json    one Summary
 //	timeseries.csv  one Row per interval, columns named by Columns
 //	events.log      Apache-style error-log lines (LogLine), timestamps from Start
+//	scenario.toml   the resolved scenario that produced it (optional)
 //
 // WriteDir writes all three into a fresh directory atomically (a temporary
 // sibling renamed into place), so a failed run never leaves a half-written

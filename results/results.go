@@ -192,9 +192,10 @@ var SimulatorEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Run is everything a result directory holds.
 type Run struct {
-	Summary Summary
-	Rows    []Row
-	Log     []LogLine
+	Summary  Summary
+	Rows     []Row
+	Log      []LogLine
+	Scenario []byte // the resolved scenario as TOML (scenario.toml), if known
 }
 
 // WriteDir writes run into dir, which must not exist yet. It writes into a
@@ -273,7 +274,13 @@ func writeFiles(dir string, run Run) error {
 		b.WriteString(l.Format(start))
 		b.WriteByte('\n')
 	}
-	return os.WriteFile(filepath.Join(dir, "events.log"), []byte(b.String()), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "events.log"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	if run.Scenario != nil {
+		return os.WriteFile(filepath.Join(dir, "scenario.toml"), run.Scenario, 0o644)
+	}
+	return nil
 }
 
 // WriteCSV writes rows with a header. Numbers are written with up to four
@@ -323,6 +330,9 @@ func ReadDir(dir string) (Run, error) {
 	run.Rows, err = ReadCSV(f)
 	if err != nil {
 		return run, fmt.Errorf("%s/timeseries.csv: %w", dir, err)
+	}
+	if sc, err := os.ReadFile(filepath.Join(dir, "scenario.toml")); err == nil {
+		run.Scenario = sc
 	}
 	return run, nil
 }

@@ -21,29 +21,29 @@ var (
 	_ Pacer = (*ConstantPacer)(nil)
 )
 
-// Profile is a piecewise arrival-rate function λ(t) in connections per
-// second, made of phases played back to back from t = 0. After the last
-// phase the rate is 0.
+// Profile is the arrival rate λ(t) in connections per second: the
+// scenario's phases back to back from t = 0, the last one continuing to the
+// end of the run (scenarios.Workload.RateAt).
 type Profile struct {
-	phases []scenarios.Phase
-	starts []sim.Time // start instant of each phase; len(phases)+1 entries
+	w      scenarios.Workload
+	starts []sim.Time // start instant of each phase; the last phase never ends
 }
 
-// NewProfile builds the profile of the given phases.
-func NewProfile(phases []scenarios.Phase) Profile {
-	p := Profile{phases: phases, starts: make([]sim.Time, len(phases)+1)}
-	for i, ph := range phases {
+// NewProfile builds the profile of a workload's phases.
+func NewProfile(w scenarios.Workload) Profile {
+	p := Profile{w: w, starts: make([]sim.Time, len(w.Phases)+1)}
+	for i, ph := range w.Phases {
 		p.starts[i+1] = p.starts[i] + sim.Time(ph.Duration.Duration)
+	}
+	if n := len(w.Phases); n > 0 {
+		p.starts[n] = sim.Never
 	}
 	return p
 }
 
-// End returns the instant the last phase ends.
-func (p Profile) End() sim.Time { return p.starts[len(p.phases)] }
-
-// phaseAt returns the index of the phase containing t, or -1 past the end.
+// phaseAt returns the index of the phase containing t, or -1 if none.
 func (p Profile) phaseAt(t sim.Time) int {
-	for i := range p.phases {
+	for i := range p.w.Phases {
 		if t < p.starts[i+1] {
 			return i
 		}
@@ -52,17 +52,11 @@ func (p Profile) phaseAt(t sim.Time) int {
 }
 
 // Rate returns λ(t).
-func (p Profile) Rate(t sim.Time) float64 {
-	i := p.phaseAt(t)
-	if i < 0 {
-		return 0
-	}
-	return p.phases[i].RateAt(time.Duration(t - p.starts[i]))
-}
+func (p Profile) Rate(t sim.Time) float64 { return p.w.RateAt(time.Duration(t)) }
 
 // maxRate returns an upper bound of λ over phase i.
 func (p Profile) maxRate(i int) float64 {
-	ph := p.phases[i]
+	ph := p.w.Phases[i]
 	switch ph.Shape {
 	case "ramp":
 		return math.Max(ph.Rate, ph.To)
@@ -94,6 +88,9 @@ func (p *PoissonPacer) Next(now sim.Time) (sim.Time, bool) {
 		end := p.Profile.starts[i+1]
 		max := p.Profile.maxRate(i)
 		if max <= 0 {
+			if end == sim.Never {
+				return 0, false
+			}
 			t = end
 			continue
 		}
@@ -136,6 +133,9 @@ func (p *ConstantPacer) Next(now sim.Time) (sim.Time, bool) {
 			continue
 		}
 		if p.Profile.maxRate(i) <= 0 {
+			if p.Profile.starts[i+1] == sim.Never {
+				return 0, false
+			}
 			t = p.Profile.starts[i+1]
 		} else {
 			t += sim.Millisecond // a ramp or sine at 0: step until it rises
@@ -145,7 +145,7 @@ func (p *ConstantPacer) Next(now sim.Time) (sim.Time, bool) {
 
 // NewPacer returns the pacer the workload asks for.
 func NewPacer(w scenarios.Workload, r *rand.Rand) Pacer {
-	prof := NewProfile(w.Phases)
+	prof := NewProfile(w)
 	if w.Arrivals == "constant" {
 		return &ConstantPacer{Profile: prof}
 	}

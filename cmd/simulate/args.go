@@ -1,0 +1,107 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+// parseInterleaved parses flags that may come before or after the
+// positional arguments ("run FILE --seed 3" and "run --seed 3 FILE").
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// scenarioFlags are the flags that select and adjust a scenario.
+type scenarioFlags struct {
+	variant  string
+	seed     string
+	duration string
+	sets     setList
+}
+
+type setList []scenarios.Override
+
+func (s *setList) String() string { return fmt.Sprint(*s) }
+
+func (s *setList) Set(v string) error {
+	o, err := scenarios.ParseOverride(v)
+	if err != nil {
+		return err
+	}
+	*s = append(*s, o)
+	return nil
+}
+
+func (f *scenarioFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.variant, "variant", "", "apply the scenario's variant `NAME`")
+	fs.StringVar(&f.seed, "seed", "", "random seed `N` (default: the scenario's)")
+	fs.StringVar(&f.duration, "duration", "", "simulated `DURATION` (default: the scenario's), e.g. 10m")
+	fs.Var(&f.sets, "set", "override a scenario key, `KEY=VALUE` (repeatable), e.g. apache.max_request_workers=50")
+}
+
+// overrides returns --seed and --duration as scenario overrides, then --set.
+func (f *scenarioFlags) overrides() ([]scenarios.Override, error) {
+	var out []scenarios.Override
+	if f.seed != "" {
+		if _, err := strconv.ParseUint(f.seed, 10, 64); err != nil {
+			return nil, usagef("--seed %q: want a non-negative integer", f.seed)
+		}
+		out = append(out, scenarios.Override{Key: "seed", Value: f.seed})
+	}
+	if f.duration != "" {
+		if d, err := time.ParseDuration(f.duration); err != nil || d <= 0 {
+			return nil, usagef("--duration %q: want a positive duration such as 90s or 2h", f.duration)
+		}
+		out = append(out, scenarios.Override{Key: "duration", Value: strconv.Quote(f.duration)})
+	}
+	return append(out, f.sets...), nil
+}
+
+// open loads the scenario named by arg (a file, a built-in name, or "" for
+// the default built-in) with the flags applied.
+func (f *scenarioFlags) open(arg string) (*scenarios.Scenario, error) {
+	sets, err := f.overrides()
+	if err != nil {
+		return nil, err
+	}
+	return scenarios.Open(arg, f.variant, sets...)
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: simulate %s\n\nflags:\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// oneOptional returns the single optional positional argument.
+func oneOptional(pos []string, what string) (string, error) {
+	switch len(pos) {
+	case 0:
+		return "", nil
+	case 1:
+		return pos[0], nil
+	}
+	return "", usagef("expected at most one %s, got %s", what, strings.Join(pos, " "))
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+func init() {
+	register(command{name: "compare", summary: "run every variant of a scenario under common random numbers, side by side", run: compareCmd})
+}
+
+func compareCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("compare", "compare FILE|BUILTIN [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots]", stderr)
+	var sf scenarioFlags
+	sf.register(fs)
+	out := fs.String("out", "", "output `DIR` (default out/<scenario>); each variant in a subdirectory")
+	noPlots := fs.Bool("no-plots", false, "do not draw figures")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	arg, err := oneOptional(pos, "scenario")
+	if err != nil {
+		return err
+	}
+	if sf.variant != "" {
+		return usagef("compare runs every variant; --variant does not apply (use run)")
+	}
+	base, err := sf.open(arg)
+	if err != nil {
+		return err
+	}
+	variants := base.Variants
+	if len(variants) == 0 {
+		variants = []string{""}
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("out", base.Name)
+	}
+	// Load every variant first, so a bad one stops the command before
+	// anything is written. The same seed gives every variant the same
+	// arrivals and requests (common random numbers).
+	var scs []*scenarios.Scenario
+	for _, v := range variants {
+		vf := sf
+		vf.variant = v
+		sc, err := vf.open(arg)
+		if err != nil {
+			return err
+		}
+		scs = append(scs, sc)
+	}
+	var runs []results.Run
+	for _, sc := range scs {
+		run, err := simulate(sc)
+		if err != nil {
+			return err
+		}
+		name := sc.Variant
+		if name == "" {
+			name = "base"
+		}
+		if err := writeRun(filepath.Join(dir, name), run, !*noPlots); err != nil {
+			return err
+		}
+		runs = append(runs, run)
+	}
+	if !*noPlots && drawComparison != nil {
+		if err := drawComparison(dir, runs); err != nil {
+			return err
+		}
+	}
+	printComparison(stdout, runs)
+	fmt.Fprintf(stdout, "\nwrote %s\n", dir)
+	return nil
+}
+
+// drawComparison draws comparison figures; set when plotting is available.
+var drawComparison func(dir string, runs []results.Run) error
+
+// printComparison prints the runs' headline figures side by side.
+func printComparison(w io.Writer, runs []results.Run) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	row := func(label string, f func(s results.Summary) string) {
+		cells := []string{label}
+		for _, r := range runs {
+			cells = append(cells, f(r.Summary))
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	row("", func(s results.Summary) string {
+		if s.Variant == "" {
+			return "base"
+		}
+		return s.Variant
+	})
+	row("MPM / mode", func(s results.Summary) string { return s.MPM + "/" + s.Mode })
+	row("peak Apache children", func(s results.Summary) string { return fmt.Sprint(s.Peak.ApacheChildren) })
+	row("peak daemon processes", func(s results.Summary) string { return fmt.Sprint(s.Peak.DaemonProcesses) })
+	row("peak PSS MB", func(s results.Summary) string { return fmt.Sprintf("%.0f", s.Peak.PSSMB) })
+	row("peak RSS MB", func(s results.Summary) string { return fmt.Sprintf("%.0f", s.Peak.RSSMB) })
+	row("latency p50", func(s results.Summary) string { return msString(s.Latency.P50) })
+	row("latency p99", func(s results.Summary) string { return msString(s.Latency.P99) })
+	row("latency max", func(s results.Summary) string { return msString(s.Latency.Max) })
+	row("offered", func(s results.Summary) string { return fmt.Sprint(s.Requests.Offered) })
+	row("completed", func(s results.Summary) string { return fmt.Sprint(s.Requests.Completed) })
+	row("failed", func(s results.Summary) string { return fmt.Sprint(s.Requests.Failed) })
+	row("throughput /s", func(s results.Summary) string { return fmt.Sprintf("%.1f", s.Throughput) })
+	row("spawns / kills", func(s results.Summary) string { return fmt.Sprintf("%d / %d", s.Spawns, s.Kills) })
+	row("app imports", func(s results.Summary) string { return fmt.Sprint(s.Imports) })
+	row("OOM kills", func(s results.Summary) string { return fmt.Sprint(s.OOMKills) })
+	tw.Flush()
+}

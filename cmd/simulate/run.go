@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/forkcast/forkcast/models"
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+func init() {
+	register(command{name: "run", summary: "simulate a scenario (default: the built-in " + scenarios.DefaultBuiltin + ")", run: runCmd})
+}
+
+func runCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", "run [FILE|BUILTIN] [--variant NAME] [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots]", stderr)
+	var sf scenarioFlags
+	sf.register(fs)
+	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>])")
+	noPlots := fs.Bool("no-plots", false, "do not draw figures")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	arg, err := oneOptional(pos, "scenario")
+	if err != nil {
+		return err
+	}
+	sc, err := sf.open(arg)
+	if err != nil {
+		return err
+	}
+	dir := *out
+	if dir == "" {
+		dir = defaultOutDir(sc)
+	}
+	began := time.Now()
+	run, err := simulate(sc)
+	if err != nil {
+		return err
+	}
+	wall := time.Since(began)
+	if err := writeRun(dir, run, !*noPlots); err != nil {
+		return err
+	}
+	printSummary(stdout, run)
+	fmt.Fprintf(stdout, "\nsimulated %s in %s (%.0f× real time); wrote %s\n",
+		sc.Duration, wall.Round(time.Millisecond), sc.Duration.Seconds()/wall.Seconds(), dir)
+	return nil
+}
+
+// simulate runs the model and attaches the resolved scenario.
+func simulate(sc *scenarios.Scenario) (results.Run, error) {
+	run, err := models.Simulate(sc)
+	if err != nil {
+		return run, err
+	}
+	run.Scenario, err = scenarios.Format(sc)
+	return run, err
+}
+
+func defaultOutDir(sc *scenarios.Scenario) string {
+	name := sc.Name
+	if sc.Variant != "" {
+		name += "-" + sc.Variant
+	}
+	return filepath.Join("out", name)
+}
+
+// drawFigures draws a run's figures into its directory; set by the plots
+// command file when plotting is available.
+var drawFigures func(dir string, run results.Run) error
+
+// writeRun writes a result directory, replacing an older one only once the
+// new one is complete, then its figures.
+func writeRun(dir string, run results.Run, plots bool) error {
+	if err := results.ReplaceDir(dir, run); err != nil {
+		return err
+	}
+	if plots && drawFigures != nil {
+		return drawFigures(dir, run)
+	}
+	return nil
+}
+
+// printSummary prints the short human summary of a run.
+func printSummary(w io.Writer, run results.Run) {
+	s := run.Summary
+	title := s.Scenario
+	if s.Variant != "" {
+		title += " [" + s.Variant + "]"
+	}
+	fmt.Fprintf(w, "%s — %s, %s mode, seed %d, %gs (%s)\n", title, s.MPM, s.Mode, s.Seed, s.DurationS, s.Source)
+	fmt.Fprintf(w, "  processes  peak %d Apache children, %d mod_wsgi daemons (%d with the parent)\n",
+		s.Peak.ApacheChildren, s.Peak.DaemonProcesses, s.Peak.Processes)
+	fmt.Fprintf(w, "  memory     peak PSS %.0f MB, RSS %.0f MB; RAM %.0f MB + swap %.0f MB\n", s.Peak.PSSMB, s.Peak.RSSMB, s.RAMMB, s.SwapMB)
+	fmt.Fprintf(w, "  latency    p50 %s  p90 %s  p99 %s  max %s\n", msString(s.Latency.P50), msString(s.Latency.P90), msString(s.Latency.P99), msString(s.Latency.Max))
+	r := s.Requests
+	f := r.Failures
+	fmt.Fprintf(w, "  requests   %d offered, %d completed (%.1f/s), %d failed, %d unfinished\n", r.Offered, r.Completed, s.Throughput, r.Failed, r.Unfinished)
+	if r.Failed > 0 {
+		fmt.Fprintf(w, "  failures   500: %d  503: %d  504: %d  refused: %d  reset: %d  client timeout: %d\n", f.S500, f.S503, f.S504, f.Refused, f.Reset, f.ClientTimeout)
+	}
+	fmt.Fprintf(w, "  children   %d spawned, %d killed idle, %d recycled; %d app imports; %d OOM kills\n", s.Spawns, s.Kills, s.Recycled, s.Imports, s.OOMKills)
+	if s.DaemonStarts > 0 {
+		fmt.Fprintf(w, "  daemons    %d started, %d restarts\n", s.DaemonStarts, s.DaemonRestarts)
+	}
+	if n := s.LogCounts; len(n) > 0 {
+		fmt.Fprintf(w, "  error log  ")
+		for _, k := range sortedKeys(n) {
+			fmt.Fprintf(w, "%s×%d ", k, n[k])
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func msString(v float64) string {
+	switch {
+	case v >= 10000:
+		return fmt.Sprintf("%.1fs", v/1000)
+	case v >= 1000:
+		return fmt.Sprintf("%.2fs", v/1000)
+	}
+	return fmt.Sprintf("%.0fms", v)
+}

@@ -21,7 +21,8 @@ type process struct {
 	born    sim.Time
 	private float64 // bytes only this process maps
 	python  bool    // maps libpython's text
-	cow     float64 // the parent heap inherited copy-on-write at fork
+	cow     float64 // the parent's live heap inherited copy-on-write at fork
+	leak    float64 // the parent's leaked heap inherited at fork: never written, so never copied
 	index   int
 	owner   any // *child or *daemonProc, for the OOM killer
 }
@@ -33,12 +34,13 @@ type process struct {
 //     libpython's by every process with Python: RSS counts them whole in each
 //     process, PSS divides them by the number of processes mapping them;
 //   - the parent's heap that children inherit copy-on-write (the interpreter
-//     with WSGILazyInitialization Off, and what re-initialising it leaked on
-//     restarts) stays shared until a child writes it. A child forked with C
-//     bytes of it still shares C·(f + (1-f)·e^(-age/τ)) (τ = cow_erosion,
-//     f = cow_shared_floor); the rest has become private copies. The shared
-//     region's PSS is split among the parent and its sharers in proportion
-//     to what each maps;
+//     with WSGILazyInitialization Off) stays shared until a child writes it:
+//     a child forked with C bytes of it still shares C·(f + (1-f)·e^(-age/τ))
+//     (τ = cow_erosion, f = cow_shared_floor); the rest has become private
+//     copies. What re-initialising Python leaked on restarts is never
+//     written again, so children keep sharing all of it. The shared region's
+//     PSS is split among the parent and its sharers in proportion to what
+//     each maps;
 //   - everything else is private: each process's own heap, the interpreter
 //     when initialised after fork, the imported app, per-request growth.
 //
@@ -50,7 +52,8 @@ type memory struct {
 	s          *server
 	procs      []*process
 	parent     *process
-	parentHeap float64 // shareable heap of the parent (Python with Lazy Off, leaks)
+	parentHeap float64 // the parent's live heap children share copy-on-write (Python with Lazy Off)
+	parentLeak float64 // the parent's leaked heap (Python re-initialised on restarts)
 	nPython    int
 	now        snapshot
 	killing    bool
@@ -71,7 +74,7 @@ func (m *memory) start(kind procKind, private float64) *process {
 	if kind == kindParent {
 		m.parent = p
 	} else {
-		p.cow = m.parentHeap
+		p.cow, p.leak = m.parentHeap, m.parentLeak
 		if !m.s.sc.WSGI.LazyInitialization {
 			// Python was initialised in the parent: the child maps libpython.
 			p.python = true
@@ -119,26 +122,32 @@ func (m *memory) mapPython(p *process) {
 	}
 }
 
-// growParentHeap adds shareable bytes to the parent's heap (Python
-// initialised in the parent, or leaked by re-initialising it).
+// growParentHeap adds bytes to the parent's live heap (Python initialised in
+// the parent).
 func (m *memory) growParentHeap(bytes float64) {
 	m.parentHeap += bytes
+	m.changed()
+}
+
+// leakParentHeap adds bytes the parent leaked (re-initialising Python).
+func (m *memory) leakParentHeap(bytes float64) {
+	m.parentLeak += bytes
 	m.changed()
 }
 
 // shared returns how much of its inherited heap p still shares at now.
 func (m *memory) shared(p *process, now sim.Time) float64 {
 	if p.cow == 0 {
-		return 0
+		return p.leak
 	}
 	h := m.s.sc.Host
 	f := h.CowSharedFloor
 	tau := h.CowErosion.Seconds()
 	if tau <= 0 {
-		return p.cow * f
+		return p.leak + p.cow*f
 	}
 	age := (now - p.born).Seconds()
-	return p.cow * (f + (1-f)*math.Exp(-age/tau))
+	return p.leak + p.cow*(f+(1-f)*math.Exp(-age/tau))
 }
 
 // measure computes the totals at now; with perProcess it also calls fn with
@@ -154,7 +163,7 @@ func (m *memory) measure(now sim.Time, fn func(p *process, rss, pss float64)) sn
 			sumShared += m.shared(p, now)
 		}
 	}
-	heap := m.parentHeap
+	heap := m.parentHeap + m.parentLeak
 	split := 1.0
 	if heap+sumShared > 0 {
 		split = heap / (heap + sumShared)
@@ -170,10 +179,10 @@ func (m *memory) measure(now sim.Time, fn func(p *process, rss, pss float64)) sn
 		if p.kind == kindParent {
 			rss += heap
 			pss += heap * split
-		} else if p.cow > 0 {
+		} else if inherited := p.cow + p.leak; inherited > 0 {
 			sh := m.shared(p, now)
-			rss += p.cow // shared pages plus the private copies of the rest
-			pss += (p.cow - sh) + sh*split
+			rss += inherited // shared pages plus the private copies of the rest
+			pss += (inherited - sh) + sh*split
 		}
 		s.pss += pss
 		s.rss += rss

@@ -21,6 +21,9 @@ type parent struct {
 	forkAt    sim.Time // the parent is busy forking until then
 	dead      []*child
 	deadDae   []*daemonProc
+	// onTick, when set, sees every maintenance pass: how many children it
+	// forked and the idle count it acted on (tests use it).
+	onTick func(at sim.Time, spawned, idle int)
 }
 
 func newParent(s *server) *parent {
@@ -191,6 +194,7 @@ func (p *parent) preforkMaintenance() {
 		if len(free) == 0 {
 			p.reachedMaxRequestWorkers(idle)
 			p.rate = 1
+			p.traceTick(0, idle)
 			return
 		}
 		if p.rate >= 8 {
@@ -199,9 +203,18 @@ func (p *parent) preforkMaintenance() {
 		for _, slot := range free {
 			p.makeChild(slot)
 		}
+		p.traceTick(len(free), idle)
 		p.grow()
+		return
 	default:
 		p.rate = 1
+	}
+	p.traceTick(0, idle)
+}
+
+func (p *parent) traceTick(spawned, idle int) {
+	if p.onTick != nil {
+		p.onTick(p.s.sim.Now(), spawned, idle)
 	}
 }
 
@@ -255,11 +268,13 @@ func (p *parent) threadedMaintenance() {
 		if atCap {
 			p.reachedMaxRequestWorkers(idle)
 			p.rate = 1
+			p.traceTick(0, idle)
 			return
 		}
 		if len(free) == 0 {
 			s.logf(s.msg.module, "error", p.proc.pid, "%s: scoreboard is full, not at MaxRequestWorkers.Increase ServerLimit.", s.msg.full)
 			p.rate = 1
+			p.traceTick(0, idle)
 			return
 		}
 		n := min(len(free), p.rate)
@@ -282,10 +297,13 @@ func (p *parent) threadedMaintenance() {
 		for _, slot := range free[:n] {
 			p.makeChild(slot)
 		}
+		p.traceTick(n, idle)
 		p.grow()
+		return
 	default:
 		p.rate = 1
 	}
+	p.traceTick(0, idle)
 }
 
 // reachedMaxRequestWorkers logs the cap once per httpd lifetime
@@ -354,7 +372,7 @@ func (p *parent) restart(graceful bool) {
 		s.logf(s.msg.module, "notice", p.proc.pid, "AH00170: caught SIGHUP, doing restart")
 	}
 	if !s.sc.WSGI.LazyInitialization {
-		s.mem.growParentHeap(float64(s.sc.Host.PythonRestartLeak))
+		s.mem.leakParentHeap(float64(s.sc.Host.PythonRestartLeak))
 	}
 	for _, c := range s.slots {
 		if c == nil || c.exited {

@@ -86,7 +86,7 @@
 //	cow_shared_floor        number    0.2       fraction of inherited heap that stays shared; 0 to 1
 //	fork_time               duration  "1ms"     the parent's wall time per fork()
 //	child_init_cpu          duration  "2ms"     an Apache child's child_init without Python
-//	python_init_cpu         duration  "25ms"    Py_Initialize in one process
+//	python_init_cpu         duration  "10ms"    Py_Initialize in one process
 //	request_cpu             duration  "100us"   Apache's own CPU per request
 //	linger_time             duration  "200us"   lingering close, about one round trip
 //	cpu_second              number    1         host CPU-seconds per scenario CPU-second; > 0

@@ -1,0 +1,341 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sim"
+)
+
+// Children still in child_init count as idle ("we started it at least a
+// cycle ago... we're just going to swamp things worse by forking more"): a
+// preloaded app imported during child_init must not make the parent fork,
+// however long the import takes.
+func TestStartingChildrenCountAsIdle(t *testing.T) {
+	sc := parse(t, `
+duration = "20s"
+[apache]
+mpm = "prefork"
+[wsgi]
+preload = true
+application_group = "%{GLOBAL}"
+[app]
+import_cpu = "const(6s)"   # 5 children x 6 s on 2 CPUs: 15 s in child_init
+[[workload.phase]]
+duration = "60s"
+rate = 0
+`, "")
+	run, ticks, _ := simulateTraced(t, sc)
+	for _, tk := range ticks {
+		assert.Zero(t, tk.spawned, "tick at %v forked children", tk.at)
+	}
+	assert.Equal(t, 5, run.Summary.Peak.ApacheChildren)
+	starting := column(t, run, "starting")
+	assert.InDelta(t, 5, starting[10], 0.01, "still starting at 10 s")
+	assert.InDelta(t, 0, starting[19], 0.01, "ready by 19 s")
+}
+
+// A fixed prefork pool (StartServers = MinSpare = MaxRequestWorkers = c, no
+// keep-alive, no CPU, exponential request time) is an M/M/c queue in front
+// of the accept queue: the whole path client → accept queue → child → response
+// must reproduce Erlang C's mean response time.
+func TestFixedPreforkPoolIsErlangC(t *testing.T) {
+	const c, lambda, mu = 5, 4.0, 1.0 // rho 0.8
+	var means []float64
+	for seed := 1; seed <= 6; seed++ {
+		sc := parse(t, fmt.Sprintf(`
+duration = "6000s"
+seed = %d
+[host]
+cpus = 64
+request_cpu = "0s"
+linger_time = "0s"
+child_init_cpu = "0s"
+python_init_cpu = "0s"
+[apache]
+mpm = "prefork"
+start_servers = %d
+min_spare_servers = %d
+max_spare_servers = %d
+max_request_workers = %d
+keep_alive = false
+[wsgi]
+preload = true
+application_group = "%%{GLOBAL}"
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(0s)"
+request_wait = "exp(%gs)"
+[workload]
+client_timeout = "0s"
+[[workload.phase]]
+duration = "6000s"
+rate = %g
+`, seed, c, c, c+1, c, 1/mu, lambda), "")
+		run, _, _ := simulateTraced(t, sc)
+		require.Zero(t, run.Summary.Spawns-c, "the pool stays at %d children", c)
+		means = append(means, run.Summary.Latency.Mean/1000)
+	}
+	mean, sd := stat.MeanStdDev(means, nil)
+	half := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(means) - 1)}.Quantile(0.995) * sd / math.Sqrt(float64(len(means)))
+	// Erlang C: W = 1/mu + C(c, a)/(c mu - lambda).
+	a := lambda / mu
+	term, total := 1.0, 0.0
+	for k := 0; k < c; k++ {
+		total += term
+		term *= a / float64(k+1)
+	}
+	top := term / (1 - a/c)
+	want := 1/mu + top/(total+top)/(c*mu-lambda)
+	assert.InDeltaf(t, want, mean, half+0.002*want, "mean response %.4f ± %.4f s, Erlang C %.4f s", mean, half, want)
+}
+
+// daemonScenario is an event MPM in front of daemon group "app", with an
+// app whose requests only wait for wait.
+func daemonScenario(t *testing.T, wait, rest string) *scenarios.Scenario {
+	return parse(t, `
+duration = "30s"
+[apache]
+mpm = "event"
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(0s)"
+request_wait = "`+wait+`"
+[workload]
+arrivals = "constant"
+client_timeout = "0s"
+`+rest, "")
+}
+
+// queue-timeout is checked only when a daemon thread dequeues a request: a
+// request queued behind a 5 s request gets its 504 at ~5 s, not at the 2 s
+// queue-timeout (research/mod_wsgi.md §8: 504 at 4.7 s).
+func TestDaemonQueueTimeoutFiresAtDequeue(t *testing.T) {
+	sc := daemonScenario(t, "const(5s)", `
+[[workload.phase]]
+duration = "1s"
+rate = 2.5        # two requests, at 0.4 s and 0.8 s
+[[workload.phase]]
+duration = "60s"
+rate = 0
+[wsgi.daemon_process.app]
+processes = 1
+threads = 1
+queue_timeout = "2s"
+`)
+	run, _, s := simulateTraced(t, sc)
+	assert.Equal(t, int64(1), run.Summary.Requests.Failures.S504)
+	assert.Equal(t, int64(1), run.Summary.Requests.Completed)
+	failures := column(t, run, "failures")
+	assert.Equal(t, 1.0, failures[5], "the 504 comes when the first request ends, at 5.4 s")
+	assert.Zero(t, sum(failures[:5]))
+	assert.Equal(t, 1, run.Summary.Peak.DaemonQueue)
+	assert.Equal(t, int64(1), s.stats.daemonStarts, "daemon processes are fixed")
+}
+
+// A full daemon socket backlog makes Apache retry connect() until
+// connect-timeout, then answer 503; the backlog admits listen-backlog + 1.
+func TestDaemonBacklogFullGives503AfterConnectTimeout(t *testing.T) {
+	sc := daemonScenario(t, "const(20s)", `
+[[workload.phase]]
+duration = "1s"
+rate = 6.5        # six requests in the first second
+[[workload.phase]]
+duration = "60s"
+rate = 0
+[wsgi.daemon_process.app]
+processes = 1
+threads = 1
+listen_backlog = 1
+connect_timeout = "3s"
+`)
+	run, _, _ := simulateTraced(t, sc)
+	f := run.Summary.Requests.Failures
+	assert.Equal(t, int64(3), f.S503, "1 served + 2 queued (backlog 1 admits 2); the other 3 time out connecting")
+	failures := column(t, run, "failures")
+	assert.Equal(t, 3.0, failures[3]+failures[4], "503 about 3 s after each request came in")
+	assert.Equal(t, 2, run.Summary.Peak.DaemonQueue)
+}
+
+// maximum-requests recycles a daemon process after N requests; the parent
+// forks a replacement within a second and queued requests wait, no errors.
+func TestDaemonMaximumRequestsRecycles(t *testing.T) {
+	sc := daemonScenario(t, "const(10ms)", `
+[[workload.phase]]
+duration = "60s"
+rate = 5
+[wsgi.daemon_process.app]
+processes = 1
+threads = 3
+maximum_requests = 10
+`)
+	run, _, _ := simulateTraced(t, sc)
+	done := run.Summary.Requests.Completed
+	assert.Zero(t, run.Summary.Requests.Failed)
+	assert.InDelta(t, float64(done)/10, float64(run.Summary.DaemonRestarts), 2, "one restart per 10 requests")
+	assert.Equal(t, 1, run.Summary.Peak.DaemonProcesses)
+	assert.Greater(t, run.Summary.Latency.Max, 200.0, "requests after a restart wait for the replacement")
+}
+
+// MaxConnectionsPerChild counts connections: a prefork child leaves after
+// serving exactly N, and is not replaced one-for-one.
+func TestMaxConnectionsPerChildRecycles(t *testing.T) {
+	sc := parse(t, `
+duration = "60s"
+[apache]
+mpm = "prefork"
+max_connections_per_child = 20
+[app]
+import_cpu = "const(100ms)"
+[workload]
+requests_per_connection = "const(3)"
+think_time = "const(0s)"
+[[workload.phase]]
+duration = "60s"
+rate = 5
+`, "")
+	run, _, _ := simulateTraced(t, sc)
+	arrivals := run.Summary.Requests.Offered / 3
+	assert.InDelta(t, float64(arrivals)/20, float64(run.Summary.Recycled), 6, "one child per 20 connections, not per 20 requests")
+	assert.Greater(t, run.Summary.Imports, run.Summary.Recycled, "every replacement imports the app again")
+}
+
+// After a spike the parent kills at most one idle child per tick.
+func TestOneKillPerTick(t *testing.T) {
+	sc := builtin(t, "embedded-vs-daemon", "embedded-prefork")
+	run, ticks, _ := simulateTraced(t, sc)
+	require.Greater(t, run.Summary.Kills, int64(0))
+	children := column(t, run, "apache_children")
+	for i := 1; i < len(children); i++ {
+		assert.GreaterOrEqual(t, children[i], children[i-1]-1.01, "at %d s the pool shrank by more than one", i)
+	}
+	_ = ticks
+}
+
+// With keep-alive on, browser-like clients that keep their connection open
+// hold a prefork child each in BUSY_KEEPALIVE for KeepAliveTimeout: far more
+// children for the same traffic than with keep-alive off.
+func TestKeepAliveHoldsPreforkChildren(t *testing.T) {
+	on, _, _ := simulateTraced(t, builtin(t, "keepalive-idle-browsers", "keepalive-on"))
+	off, _, _ := simulateTraced(t, builtin(t, "keepalive-idle-browsers", "keepalive-off"))
+	assert.Greater(t, on.Summary.Peak.ApacheChildren, 5*off.Summary.Peak.ApacheChildren)
+	assert.Greater(t, on.Summary.Peak.PSSMB, 5*off.Summary.Peak.PSSMB)
+	ka := column(t, on, "keepalive")
+	assert.Greater(t, ka[100], 0.5*column(t, on, "apache_children")[100], "most children wait in keep-alive")
+	assert.Zero(t, maxOf(column(t, off, "keepalive")))
+	assert.Equal(t, column(t, on, "arrivals"), column(t, off, "arrivals"), "the same clients")
+}
+
+// The event MPM parks kept-alive connections in its listener: they hold no
+// worker thread, so the same idle browsers need no extra processes.
+func TestEventParksKeepAliveConnections(t *testing.T) {
+	run, _, _ := simulateTraced(t, builtin(t, "keepalive-idle-browsers", "keepalive-on", "apache.mpm=event"))
+	parked := column(t, run, "parked")
+	assert.Greater(t, parked[100], 20.0, "many connections parked")
+	assert.Less(t, maxOf(column(t, run, "keepalive")), 1.0, "no thread waits in keep-alive")
+	assert.LessOrEqual(t, run.Summary.Peak.ApacheChildren, 3)
+}
+
+// MaxKeepAliveRequests N lets a connection carry N+1 requests: the (N+1)th
+// response sees left == 0 and closes (ap_set_keepalive).
+func TestMaxKeepAliveRequestsAllowsNPlusOne(t *testing.T) {
+	sc := parse(t, `
+duration = "10s"
+[apache]
+mpm = "prefork"
+max_keep_alive_requests = 3
+max_connections_per_child = 1
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(1ms)"
+request_wait = "const(0s)"
+[workload]
+arrivals = "constant"
+requests_per_connection = "const(8)"
+think_time = "const(10ms)"
+[[workload.phase]]
+duration = "1s"
+rate = 1.5
+[[workload.phase]]
+duration = "60s"
+rate = 0
+`, "")
+	run, _, _ := simulateTraced(t, sc)
+	// One client, 8 requests: connections of 4 + 4 requests, each recycling
+	// a child (MaxConnectionsPerChild 1 counts connections).
+	assert.Equal(t, int64(8), run.Summary.Requests.Completed)
+	assert.Equal(t, int64(2), run.Summary.Recycled)
+}
+
+// A graceful restart replaces every child one-for-one, and the new ones
+// import the app again; with Lazy Off, each restart leaks memory in the parent
+// that every child maps (the seed's cumulative leak); with Lazy On it does not.
+func TestLazyInitializationOffLeaksAcrossRestarts(t *testing.T) {
+	on, _, sOn := simulateTraced(t, builtin(t, "lazy-init-restarts", "lazy-on"))
+	off, _, sOff := simulateTraced(t, builtin(t, "lazy-init-restarts", "lazy-off"))
+	restarts := float64(len(builtin(t, "lazy-init-restarts", "lazy-off").Events))
+	leak := float64(builtin(t, "lazy-init-restarts", "lazy-off").Host.PythonRestartLeak)
+	parentRSS := func(s *server) float64 {
+		var rss float64
+		s.mem.measure(s.sim.Now(), func(p *process, r, _ float64) {
+			if p.kind == kindParent {
+				rss = r
+			}
+		})
+		return rss
+	}
+	h := builtin(t, "lazy-init-restarts", "").Host
+	assert.InDelta(t, restarts*leak, parentRSS(sOff)-parentRSS(sOn)-float64(h.PythonInterpreter+h.PythonSharedText), 1024,
+		"the parent grows by the leak at every restart")
+	assert.Equal(t, sOn.mem.parentLeak, 0.0)
+	assert.Greater(t, on.Summary.Spawns, int64(5*5), "each restart forks a new set of children")
+	// Before the first restart Lazy Off saves a little per child (pages still
+	// shared copy-on-write); the docs call it "not significant".
+	pssOn, pssOff := column(t, on, "children_pss_mb"), column(t, off, "children_pss_mb")
+	assert.Less(t, pssOff[30], pssOn[30])
+	assert.Greater(t, pssOff[30], 0.9*pssOn[30])
+	assert.Equal(t, int64(5), on.Summary.LogCounts["AH00171"], "five graceful restarts logged")
+}
+
+// The same scenario and seed give the same results; another seed does not.
+// Variants see the same arrivals (common random numbers).
+func TestDeterministicAndCommonRandomNumbers(t *testing.T) {
+	a, err := Simulate(builtin(t, "embedded-vs-daemon", "embedded-prefork"))
+	require.NoError(t, err)
+	b, err := Simulate(builtin(t, "embedded-vs-daemon", "embedded-prefork"))
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+	c, err := Simulate(builtin(t, "embedded-vs-daemon", "embedded-prefork", "seed=2"))
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Summary.Latency, c.Summary.Latency)
+	d, err := Simulate(builtin(t, "embedded-vs-daemon", "daemon-event"))
+	require.NoError(t, err)
+	assert.Equal(t, column(t, a, "arrivals"), column(t, d, "arrivals"))
+	assert.Equal(t, a.Summary.Requests.Offered, d.Summary.Requests.Offered)
+	_ = sim.Second
+}
+
+// Daemon mode keeps a fixed number of processes whatever the load, and far
+// less memory than embedded prefork under the same workload.
+func TestEmbeddedVersusDaemon(t *testing.T) {
+	emb, _, _ := simulateTraced(t, builtin(t, "embedded-vs-daemon", "embedded-prefork"))
+	dae, _, _ := simulateTraced(t, builtin(t, "embedded-vs-daemon", "daemon-event"))
+	procs := column(t, dae, "daemon_processes")
+	for i, p := range procs[1:] {
+		assert.InDelta(t, 2, p, 1e-9, "daemon processes at %d s", i+1)
+	}
+	assert.Equal(t, int64(2), dae.Summary.Imports, "each daemon imports once")
+	assert.Greater(t, emb.Summary.Imports, int64(8))
+	assert.Greater(t, emb.Summary.Peak.PSSMB, 3*dae.Summary.Peak.PSSMB)
+	assert.Zero(t, dae.Summary.Requests.Failed)
+}

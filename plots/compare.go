@@ -53,33 +53,28 @@ func Compare(dir string, runs []results.Run) error {
 	return write(dir, figs)
 }
 
-// runLabels names each run by the fields that differ between the runs
-// (scenario, variant, source, MPM, mode), and returns what they share for
-// the titles. Runs that differ in none of them are numbered.
+// runLabels names each run by the fields that differ between the runs —
+// scenario, variant and source, then MPM and mode only if those are not
+// enough to tell the runs apart — and returns what they share for the
+// titles. Runs that differ in none of them are numbered.
 func runLabels(runs []results.Run) (labels []string, common string) {
-	fields := []func(results.Summary) string{
+	primary := []func(results.Summary) string{
 		func(s results.Summary) string { return s.Scenario },
 		func(s results.Summary) string { return s.Variant },
 		func(s results.Summary) string { return s.Source },
+	}
+	secondary := []func(results.Summary) string{
 		func(s results.Summary) string { return s.MPM },
 		func(s results.Summary) string { return s.Mode },
 	}
 	labels = make([]string, len(runs))
 	var shared []string
-	for _, field := range fields {
-		first := field(runs[0].Summary)
-		same := true
-		for _, r := range runs[1:] {
-			same = same && field(r.Summary) == first
-		}
-		if same {
-			if first != "" {
-				shared = append(shared, first)
-			}
-			continue
-		}
-		for i, r := range runs {
-			labels[i] = joinNonEmpty(" / ", labels[i], orDash(field(r.Summary)))
+	for _, field := range primary {
+		shared = appendLabelField(runs, labels, shared, field)
+	}
+	if !distinct(labels) {
+		for _, field := range secondary {
+			shared = appendLabelField(runs, labels, shared, field)
 		}
 	}
 	for i := range labels {
@@ -88,6 +83,37 @@ func runLabels(runs []results.Run) (labels []string, common string) {
 		}
 	}
 	return labels, strings.Join(shared, ", ")
+}
+
+// appendLabelField adds field to each run's label if the runs differ in
+// it, or to shared if they all have the same non-empty value.
+func appendLabelField(runs []results.Run, labels, shared []string, field func(results.Summary) string) []string {
+	first := field(runs[0].Summary)
+	same := true
+	for _, r := range runs[1:] {
+		same = same && field(r.Summary) == first
+	}
+	if same {
+		if first != "" {
+			shared = append(shared, first)
+		}
+		return shared
+	}
+	for i, r := range runs {
+		labels[i] = joinNonEmpty(" / ", labels[i], orDash(field(r.Summary)))
+	}
+	return shared
+}
+
+func distinct(labels []string) bool {
+	seen := map[string]bool{}
+	for _, l := range labels {
+		if l == "" || seen[l] {
+			return false
+		}
+		seen[l] = true
+	}
+	return true
 }
 
 func joinNonEmpty(sep string, parts ...string) string {

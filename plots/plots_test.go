@@ -129,9 +129,11 @@ func TestCompareOverlaysRunsLabelledByWhatDiffers(t *testing.T) {
 		base := filepath.Join(dir, "compare_"+name)
 		checkPNG(t, base+".png")
 		svg := readSVG(t, base+".svg")
-		// The runs differ in variant, MPM and mode; they share scenario and source.
-		assert.Contains(t, svg, "defaults / prefork / embedded", name)
-		assert.Contains(t, svg, "daemon / worker / daemon", name)
+		// The runs differ in variant (and MPM and mode, which the variant
+		// already tells apart); they share scenario and source.
+		assert.Contains(t, svg, ">defaults", name)
+		assert.Contains(t, svg, ">daemon", name)
+		assert.NotContains(t, svg, "defaults / prefork", name)
 		assert.Contains(t, svg, "comparison: prefork-vps, simulator", name)
 		if name != "failures" {
 			assert.GreaterOrEqual(t, pathPoints(svg), 59, name)
@@ -148,6 +150,17 @@ func TestCompareLabelsBySourceForSimVsReal(t *testing.T) {
 	svg := string(figs[0].SVG)
 	assert.Contains(t, svg, ">simulator<")
 	assert.Contains(t, svg, ">runtime<")
+}
+
+func TestCompareAddsMPMAndModeOnlyWhenNeeded(t *testing.T) {
+	a := plotstest.PreforkSpike(results.SourceSimulator, 1)
+	b := plotstest.DaemonFlat(results.SourceSimulator, 1)
+	b.Summary.Variant = a.Summary.Variant
+	figs, err := plots.CompareFigures([]results.Run{a, b})
+	require.NoError(t, err)
+	svg := string(figs[0].SVG)
+	assert.Contains(t, svg, ">prefork / embedded<")
+	assert.Contains(t, svg, ">worker / daemon<")
 }
 
 func TestCompareNeedsTwoRuns(t *testing.T) {

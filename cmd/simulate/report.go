@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -155,7 +156,7 @@ func summaryRows(runs []results.Run) [][]string {
 		label string
 		value func(results.Summary) string
 	}
-	num := results.FormatFloat
+	num := func(v float64) string { return results.FormatFloat(math.Round(v*10) / 10) }
 	count := func(v int64) string { return fmt.Sprint(v) }
 	fields := []field{
 		{"source", func(s results.Summary) string { return s.Source }},

@@ -196,3 +196,27 @@ func TestBandWithManyReplicationsIsACI(t *testing.T) {
 	require.Len(t, figs, 3)
 	assert.Contains(t, string(figs[1].SVG), "95% CI of the mean of 6 replications")
 }
+
+func TestDegenerateRunsStillRender(t *testing.T) {
+	quiet := results.Run{Summary: results.Summary{Scenario: "idle", Source: results.SourceRuntime, IntervalS: 1, DurationS: 3}}
+	for i := range 3 {
+		quiet.Rows = append(quiet.Rows, results.Row{TimeS: float64(i)})
+	}
+	oneRow := results.Run{
+		Summary: results.Summary{Scenario: "short", IntervalS: 0, RAMMB: 512},
+		Rows:    []results.Row{{Idle: 5, PSSMB: 100, Completions: 3, LatencyP50MS: 20, LatencyP99MS: 20}},
+	}
+	for _, run := range []results.Run{quiet, oneRow} {
+		figs, err := plots.Figures(run)
+		require.NoError(t, err, run.Summary.Scenario)
+		assert.Len(t, figs, 6)
+		for _, f := range figs {
+			assert.NotEmpty(t, f.PNG, f.Name)
+			assert.Contains(t, string(f.SVG), "</svg>", f.Name)
+		}
+	}
+	_, err := plots.CompareFigures([]results.Run{quiet, oneRow})
+	require.NoError(t, err)
+	_, err = plots.BandFigures([]results.Run{quiet, quiet}, oneRow)
+	require.NoError(t, err)
+}

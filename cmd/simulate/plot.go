@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/forkcast/forkcast/plots"
+	"github.com/forkcast/forkcast/results"
+)
+
+func init() {
+	register(command{
+		name:    "plot",
+		summary: "redraw figures from result directories; overlay several",
+		run:     runPlot,
+	})
+}
+
+func runPlot(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "out/plot-compare", "directory for the comparison figures when given several DIRs")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: simulate plot DIR... [--out DIR]")
+		fmt.Fprintln(stderr, "\nRedraws every figure (PNG and SVG) of each result directory, from the simulator or")
+		fmt.Fprintln(stderr, "runtime mode, into that directory; with several, also overlays them into --out.")
+		fs.PrintDefaults()
+	}
+	dirs, err := parseFlagsAnywhere(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		fs.Usage()
+		return usagef("give at least one result directory")
+	}
+	runs, err := readResultDirs(dirs)
+	if err != nil {
+		return err
+	}
+	for i, run := range runs {
+		if err := plots.Run(dirs[i], run); err != nil {
+			return fmt.Errorf("%s: %w", dirs[i], err)
+		}
+		fmt.Fprintf(stdout, "figures: %s\n", dirs[i])
+	}
+	if len(runs) > 1 {
+		if err := plots.Compare(*out, runs); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "comparison figures: %s\n", *out)
+	}
+	return nil
+}
+
+// parseFlagsAnywhere parses flags that may come before, between or after
+// the positional arguments (`plot A B --out C`), and returns the positionals.
+// A flag error is bad input.
+func parseFlagsAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// readResultDirs reads result directories, reporting a missing directory or
+// one that is not a result directory as bad input.
+func readResultDirs(dirs []string) ([]results.Run, error) {
+	runs := make([]results.Run, 0, len(dirs))
+	for _, dir := range dirs {
+		info, err := os.Stat(dir)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, usagef("%s: no such directory", dir)
+		case err != nil:
+			return nil, usagef("%s: %v", dir, err)
+		case !info.IsDir():
+			return nil, usagef("%s is not a directory", dir)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
+			return nil, usagef("%s is not a forkcast result directory (no summary.json)", dir)
+		}
+		run, err := results.ReadDir(dir)
+		if err != nil {
+			return nil, usagef("%s is not a readable result directory: %v", dir, err)
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
+}

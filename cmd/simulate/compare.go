@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/forkcast/forkcast/plots"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 )
@@ -72,8 +73,8 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		runs = append(runs, run)
 	}
-	if !*noPlots && drawComparison != nil {
-		if err := drawComparison(dir, runs); err != nil {
+	if !*noPlots {
+		if err := plots.Compare(dir, runs); err != nil {
 			return err
 		}
 	}
@@ -81,9 +82,6 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "\nwrote %s\n", dir)
 	return nil
 }
-
-// drawComparison draws comparison figures; set when plotting is available.
-var drawComparison func(dir string, runs []results.Run) error
 
 // printComparison prints the runs' headline figures side by side.
 func printComparison(w io.Writer, runs []results.Run) {

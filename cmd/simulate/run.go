@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/forkcast/forkcast/models"
+	pl "github.com/forkcast/forkcast/plots"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 )
@@ -70,18 +71,14 @@ func defaultOutDir(sc *scenarios.Scenario) string {
 	return filepath.Join("out", name)
 }
 
-// drawFigures draws a run's figures into its directory; set by the plots
-// command file when plotting is available.
-var drawFigures func(dir string, run results.Run) error
-
 // writeRun writes a result directory, replacing an older one only once the
 // new one is complete, then its figures.
 func writeRun(dir string, run results.Run, plots bool) error {
 	if err := results.ReplaceDir(dir, run); err != nil {
 		return err
 	}
-	if plots && drawFigures != nil {
-		return drawFigures(dir, run)
+	if plots {
+		return pl.Run(dir, run)
 	}
 	return nil
 }

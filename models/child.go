@@ -39,14 +39,17 @@ type child struct {
 
 // A worker is a prefork process's one request slot or a worker/event thread.
 type worker struct {
-	c         *child
-	status    Status
-	importing bool
-	conn      *conn
-	req       *request
-	timer     *sim.Timer // keep-alive wait, lingering close, I/O wait
-	job       *host.Job
-	proxy     *proxied // daemon mode: the request being proxied
+	c      *child
+	status Status
+	conn   *conn
+	req    *request
+	timer  sim.Timer // keep-alive wait, lingering close
+	job    *host.Job // Apache's own CPU work
+	proxy  *proxied  // daemon mode: the request being proxied
+	exec   execution // embedded mode: the request's Python
+
+	// callbacks bound once
+	respondOK, closeFn, doneFn, staticDone, restrictedDone, proxyFn func()
 }
 
 func newChild(s *server, slot, gen int) *child {
@@ -55,7 +58,13 @@ func newChild(s *server, slot, gen int) *child {
 	c.workers = make([]*worker, s.cfg.threadsPerChild)
 	for i := range c.workers {
 		w := &worker{c: c}
-		w.timer = s.sim.NewTimer(nil)
+		s.sim.InitTimer(&w.timer, nil)
+		w.respondOK = func() { w.respond(200) }
+		w.closeFn, w.doneFn = w.close, w.done
+		w.staticDone = func() { w.job = nil; w.respond(200) }
+		w.restrictedDone = func() { w.job = nil; w.respond(500) }
+		w.proxyFn = func() { w.job = nil; s.daemons[w.req.group].proxy(w, w.req) }
+		w.exec.init(s, w.respondOK)
 		c.workers[i] = w
 		w.status = Starting // prefork: make_child writes STARTING before fork()
 		s.stats.status(Starting, 1)
@@ -176,20 +185,6 @@ func (w *worker) set(st Status) {
 	w.c.s.stats.status(st, 1)
 }
 
-func (w *worker) setImporting(on bool) {
-	if w.importing == on {
-		return
-	}
-	w.importing = on
-	if !w.c.exited {
-		d := 1.0
-		if !on {
-			d = -1
-		}
-		w.c.s.stats.importing.Add(w.c.s.sim.Now(), d)
-	}
-}
-
 // serve starts on a connection: ap_process_connection.
 func (w *worker) serve(cn *conn) {
 	w.conn = cn
@@ -218,19 +213,16 @@ func (w *worker) read(r *request) {
 	apacheCPU := sim.Time(s.sc.Host.RequestCPU.Duration)
 	switch {
 	case r.static:
-		w.job = s.cpu.Start(apacheCPU, nil, func() { w.job = nil; w.respond(200) })
+		w.job = s.cpu.Start(apacheCPU, nil, w.staticDone)
 	case scenarios.Embedded(r.group):
 		if s.sc.WSGI.RestrictEmbedded {
 			// "Embedded mode of mod_wsgi disabled by runtime configuration"
-			w.job = s.cpu.Start(apacheCPU, nil, func() { w.job = nil; w.respond(500) })
+			w.job = s.cpu.Start(apacheCPU, nil, w.restrictedDone)
 			return
 		}
-		w.c.py.request(w, r, apacheCPU, func() { w.respond(200) })
+		w.exec.start(w.c.py, r, apacheCPU)
 	default:
-		w.job = s.cpu.Start(apacheCPU, nil, func() {
-			w.job = nil
-			s.daemons[r.group].proxy(w, r)
-		})
+		w.job = s.cpu.Start(apacheCPU, nil, w.proxyFn)
 	}
 }
 
@@ -276,7 +268,7 @@ func (w *worker) respond(status int) {
 		w.read(cn.pending)
 		return
 	}
-	w.timer.SetFunc(w.close)
+	w.timer.SetFunc(w.closeFn)
 	w.timer.Reset(cfg.keepAliveTimeout)
 }
 
@@ -293,7 +285,7 @@ func (w *worker) close() {
 	if cl := cn.client; cl != nil && !cn.clientClosed {
 		cl.serverClosed(cn)
 	}
-	w.timer.SetFunc(w.done)
+	w.timer.SetFunc(w.doneFn)
 	w.timer.Reset(sim.Time(w.c.s.sc.Host.LingerTime.Duration))
 }
 
@@ -483,9 +475,7 @@ func (c *child) exit() {
 	}
 	for _, w := range c.workers {
 		c.s.stats.status(w.status, -1)
-		if w.importing {
-			c.s.stats.importing.Add(c.s.sim.Now(), -1)
-		}
+		w.exec.setImporting(false)
 	}
 	c.exited = true
 	c.s.mem.stop(c.proc)
@@ -513,6 +503,7 @@ func (c *child) kill() {
 			c.s.cpu.Cancel(w.job)
 			w.job = nil
 		}
+		w.exec.abandon()
 		if w.proxy != nil {
 			w.proxy.abandon()
 		}

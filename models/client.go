@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
 )
 
@@ -47,26 +46,59 @@ type conn struct {
 // response it keeps the connection open idle_after_last, as browsers do.
 type client struct {
 	s        *server
-	rng      *rand.Rand
+	pcg      rand.PCG
+	rng      rand.Rand
 	left     int // requests still to make after the current one
 	conn     *conn
 	req      *request
-	timer    *sim.Timer // think time, idle time, retry delay, SYN retransmission
-	deadline *sim.Timer // client_timeout of the outstanding request
-	retrySYN *conn      // the connection whose SYN is being retransmitted
+	timer    sim.Timer   // think time, idle time, retry delay, SYN retransmission
+	then     clientTimer // what timer does when it fires
+	retry    *request    // the request a retry sends
+	deadline sim.Timer   // client_timeout of the outstanding request
 }
 
+// clientTimer is what a client's timer is waiting for.
+type clientTimer uint8
+
+const (
+	thinking  clientTimer = iota // then send the next request
+	idling                       // then close the connection
+	retrying                     // then send c.retry again
+	resending                    // then retransmit the SYN of c.conn
+)
+
 func newClient(s *server, id uint64) *client {
-	pcg := s.streams.PCG("client", id)
-	c := &client{s: s, rng: rand.New(&pcg)}
-	c.timer = s.sim.NewTimer(nil)
-	c.deadline = s.sim.NewTimer(c.giveUp)
+	c := &client{s: s, pcg: s.streams.PCG("client", id)}
+	c.rng = *rand.New(&c.pcg)
+	s.sim.InitTimer(&c.timer, c.fire)
+	s.sim.InitTimer(&c.deadline, c.giveUp)
 	return c
+}
+
+// wait arms the client's timer.
+func (c *client) wait(d sim.Time, then clientTimer) {
+	c.then = then
+	c.timer.Reset(d)
+}
+
+func (c *client) fire() {
+	switch c.then {
+	case thinking:
+		c.send(c.newRequest())
+	case idling:
+		c.close()
+	case retrying:
+		c.send(c.retry)
+	case resending:
+		if cn := c.conn; cn != nil && !cn.clientClosed {
+			c.s.connect(cn)
+		}
+	}
 }
 
 func (c *client) start() {
 	w := c.s.sc.Workload
-	n := int(math.Round(w.RequestsPerConnection.Sample(c.rng)))
+	n := int(math.Round(w.RequestsPerConnection.Sample(&c.rng)))
 	c.left = max(n, 1) - 1
 	c.s.stats.arrivals++
 	c.send(c.newRequest())
@@ -78,30 +110,12 @@ func (c *client) newRequest() *request {
 	if w.StaticFraction > 0 && c.rng.Float64() < w.StaticFraction {
 		r.static, r.path = true, "/static/file"
 	} else {
-		r.path = pickURL(w, c.rng)
-		r.group = c.s.sc.WSGI.GroupFor(r.path)
-		r.cpu = seconds(c.s.sc.App.RequestCPU.Sample(c.rng) * c.s.sc.Host.CPUSecond)
-		r.wait = seconds(c.s.sc.App.RequestWait.Sample(c.rng))
+		u := c.s.pickURL(&c.rng)
+		r.path, r.group = u.path, u.group
+		r.cpu = seconds(c.s.sc.App.RequestCPU.Sample(&c.rng) * c.s.sc.Host.CPUSecond)
+		r.wait = seconds(c.s.sc.App.RequestWait.Sample(&c.rng))
 	}
 	return r
-}
-
-func pickURL(w scenarios.Workload, r *rand.Rand) string {
-	paths := w.URLPaths()
-	if len(paths) == 1 {
-		return paths[0]
-	}
-	total := 0.0
-	for _, p := range paths {
-		total += w.URLs[p]
-	}
-	x := r.Float64() * total
-	for _, p := range paths {
-		if x -= w.URLs[p]; x < 0 {
-			return p
-		}
-	}
-	return paths[len(paths)-1]
 }
 
 func seconds(s float64) sim.Time { return sim.FromSeconds(math.Max(s, 0)) }
@@ -147,13 +161,11 @@ func (c *client) next() {
 	w := c.s.sc.Workload
 	if c.left > 0 {
 		c.left--
-		c.timer.Reset(seconds(w.ThinkTime.Sample(c.rng)))
-		c.timer.SetFunc(func() { c.send(c.newRequest()) })
+		c.wait(seconds(w.ThinkTime.Sample(&c.rng)), thinking)
 		return
 	}
 	if idle := w.IdleAfterLast.Duration; idle > 0 {
-		c.timer.Reset(sim.Time(idle))
-		c.timer.SetFunc(c.close)
+		c.wait(sim.Time(idle), idling)
 		return
 	}
 	c.close()
@@ -165,9 +177,8 @@ func (c *client) fail(r *request, cause int) {
 	w := c.s.sc.Workload
 	if r.tries < w.Retries {
 		r.tries++
-		c.req = r
-		c.timer.Reset(sim.Time(w.RetryDelay.Duration))
-		c.timer.SetFunc(func() { c.send(r) })
+		c.req, c.retry = r, r
+		c.wait(sim.Time(w.RetryDelay.Duration), retrying)
 		return
 	}
 	c.req = nil
@@ -235,12 +246,7 @@ func (c *client) synDropped(cn *conn) {
 		return
 	}
 	cn.synTries++
-	c.timer.Reset(sim.Second << (cn.synTries - 1))
-	c.timer.SetFunc(func() {
-		if cn == c.conn && !cn.clientClosed {
-			c.s.connect(cn)
-		}
-	})
+	c.wait(sim.Second<<(cn.synTries-1), resending)
 }
 
 // Failure causes, as HTTP status codes or negative pseudo-codes.

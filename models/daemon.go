@@ -68,12 +68,16 @@ type daemonProc struct {
 }
 
 type daemonThread struct {
-	d         *daemonProc
-	p         *proxied
-	started   sim.Time
-	job       *host.Job
-	timer     *sim.Timer
-	importing bool
+	d       *daemonProc
+	p       *proxied
+	started sim.Time
+	exec    execution
+}
+
+// finished: the request's Python is done; answer Apache and take the next.
+func (t *daemonThread) finished() {
+	t.p.answer(200)
+	t.d.release(t)
 }
 
 func newDaemonGroup(s *server, name string, cfg scenarios.DaemonProcess) *daemonGroup {
@@ -105,7 +109,7 @@ func (g *daemonGroup) spawn(i int) {
 	s.stats.addProcesses(s.stats.daemons, 1)
 	for j := 0; j < g.cfg.Threads; j++ {
 		t := &daemonThread{d: d}
-		t.timer = s.sim.NewTimer(nil)
+		t.exec.init(s, t.finished)
 		d.threads = append(d.threads, t)
 	}
 	at := s.parent.forkSlot()
@@ -271,10 +275,7 @@ func (d *daemonProc) accept(p *proxied) {
 			}
 		})
 	}
-	d.py.request(t, p.r, 0, func() {
-		p.answer(200)
-		d.release(t)
-	})
+	t.exec.start(d.py, p.r, 0)
 }
 
 // release: a thread finished a request. maximum-requests counts it; with
@@ -410,13 +411,7 @@ func (d *daemonProc) exit() {
 		s.cpu.Cancel(d.initJob)
 	}
 	for _, t := range d.threads {
-		t.timer.Stop()
-		if t.job != nil {
-			s.cpu.Cancel(t.job)
-		}
-		if t.importing {
-			s.stats.importing.Add(s.sim.Now(), -1)
-		}
+		t.exec.abandon()
 		if t.p != nil {
 			s.stats.daemonBusy.Add(s.sim.Now(), -1)
 			t.p.answer(500) // "Truncated or oversized response headers received from daemon process"
@@ -433,30 +428,6 @@ func (d *daemonProc) exit() {
 
 // kill is SIGKILL (the OOM killer).
 func (d *daemonProc) kill() { d.exit() }
-
-// daemonThread implements thread.
-func (t *daemonThread) setImporting(on bool) {
-	if t.importing == on {
-		return
-	}
-	t.importing = on
-	d := 1.0
-	if !on {
-		d = -1
-	}
-	t.d.g.s.stats.importing.Add(t.d.g.s.sim.Now(), d)
-}
-
-func (t *daemonThread) track(j *host.Job) { t.job = j }
-
-func (t *daemonThread) sleep(d sim.Time, then func()) {
-	if d <= 0 {
-		then()
-		return
-	}
-	t.timer.SetFunc(then)
-	t.timer.Reset(d)
-}
 
 // fifo is a first-in first-out queue.
 type fifo[T any] struct {

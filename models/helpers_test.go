@@ -34,7 +34,7 @@ func parse(t *testing.T, text string, variant string) *scenarios.Scenario {
 
 // tick is one maintenance pass.
 type tick struct {
-	at           sim.Time
+	at            sim.Time
 	spawned, idle int
 }
 

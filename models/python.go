@@ -19,14 +19,6 @@ type python struct {
 	stopped bool
 }
 
-// thread is what runs Python code for a request: an Apache worker in
-// embedded mode or a daemon thread.
-type thread interface {
-	setImporting(bool)
-	track(*host.Job)
-	sleep(d sim.Time, then func())
-}
-
 func newPython(s *server, p *process) *python {
 	return &python{s: s, proc: p, gil: host.NewGIL()}
 }
@@ -82,37 +74,93 @@ func (py *python) load(done func()) {
 	})
 }
 
-// request runs one request's Python code on t: load the app if needed, the
-// CPU work under the GIL (with extra CPU of Apache's own folded in), the
-// I/O wait, then the memory the request leaves behind.
-func (py *python) request(t thread, r *request, extra sim.Time, done func()) {
-	s := py.s
-	run := func() {
-		j := s.cpu.Start(r.cpu+extra, py.gil, func() {
-			t.track(nil)
-			t.sleep(r.wait, func() {
-				if g := s.sc.App.RequestMemoryGrowth; g > 0 {
-					s.mem.grow(py.proc, float64(g))
-				}
-				done()
-			})
-		})
-		t.track(j)
-	}
+// execution runs one request's Python code on a thread (an Apache worker in
+// embedded mode, or a daemon thread): load the app if this process has not
+// yet (waiting on the module lock if another thread is loading it), the CPU
+// work under the GIL with any extra CPU of Apache's own folded in, the I/O
+// wait, then the memory the request leaves behind. Its callbacks are bound
+// once per thread, so a request allocates nothing here.
+type execution struct {
+	s         *server
+	py        *python
+	r         *request
+	cpu       sim.Time
+	job       *host.Job
+	wait      sim.Timer
+	importing bool
+	done      func() // the thread's continuation, bound once
+	onLoad    func()
+	onCPU     func()
+}
+
+func (e *execution) init(s *server, done func()) {
+	e.s, e.done = s, done
+	e.onLoad, e.onCPU = e.loaded, e.cpuDone
+	s.sim.InitTimer(&e.wait, e.waited)
+}
+
+// start runs r's Python in py.
+func (e *execution) start(py *python, r *request, extra sim.Time) {
+	e.py, e.r, e.cpu = py, r, r.cpu+extra
 	// Embedded mode reloads only the script module in place when its mtime
 	// changed (wsgi_reload_required); that costs little next to the import.
-	if py.loaded && py.mtime != s.scriptMtime && s.sc.WSGI.ScriptReloading {
-		py.mtime = s.scriptMtime
+	if py.loaded && py.mtime != e.s.scriptMtime && e.s.sc.WSGI.ScriptReloading {
+		py.mtime = e.s.scriptMtime
 	}
 	if py.loaded {
-		run()
+		e.run()
 		return
 	}
-	t.setImporting(true)
-	py.load(func() {
-		t.setImporting(false)
-		run()
-	})
+	e.setImporting(true)
+	py.load(e.onLoad)
+}
+
+func (e *execution) loaded() {
+	e.setImporting(false)
+	e.run()
+}
+
+func (e *execution) run() { e.job = e.s.cpu.Start(e.cpu, e.py.gil, e.onCPU) }
+
+func (e *execution) cpuDone() {
+	e.job = nil
+	if e.r.wait > 0 {
+		e.wait.Reset(e.r.wait)
+		return
+	}
+	e.waited()
+}
+
+func (e *execution) waited() {
+	if g := e.s.sc.App.RequestMemoryGrowth; g > 0 {
+		e.s.mem.grow(e.py.proc, float64(g))
+	}
+	e.r = nil
+	e.done()
+}
+
+// setImporting marks the thread as waiting for the app to load.
+func (e *execution) setImporting(on bool) {
+	if e.importing == on {
+		return
+	}
+	e.importing = on
+	d := 1.0
+	if !on {
+		d = -1
+	}
+	e.s.stats.importing.Add(e.s.sim.Now(), d)
+}
+
+// abandon stops the execution (its process died).
+func (e *execution) abandon() {
+	e.wait.Stop()
+	if e.job != nil {
+		e.s.cpu.Cancel(e.job)
+		e.job = nil
+	}
+	e.setImporting(false)
+	e.r = nil
 }
 
 // stop abandons any import in progress (the process is gone).
@@ -123,16 +171,4 @@ func (py *python) stop() {
 		py.job = nil
 	}
 	py.waiters = nil
-}
-
-// worker implements thread for embedded mode.
-func (w *worker) track(j *host.Job) { w.job = j }
-
-func (w *worker) sleep(d sim.Time, then func()) {
-	if d <= 0 {
-		then()
-		return
-	}
-	w.timer.SetFunc(then)
-	w.timer.Reset(d)
 }

@@ -35,6 +35,7 @@ type server struct {
 	scriptMtime      int  // bumped by touch_script events
 
 	importRand *rand.Rand // import CPU times, drawn as processes import
+	urls       []url      // dynamic URLs with cumulative weights and their process group
 	pacer      workload.Pacer
 	arrival    *sim.Timer
 	clients    uint64
@@ -72,6 +73,11 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 		s.groups = append(s.groups, g)
 	}
 	s.importRand = s.streams.Stream("imports")
+	total := 0.0
+	for _, path := range sc.Workload.URLPaths() {
+		total += sc.Workload.URLs[path]
+		s.urls = append(s.urls, url{path: path, cumWeight: total, group: sc.WSGI.GroupFor(path)})
+	}
 	s.pacer = workload.NewPacer(sc.Workload, s.streams.Stream("arrivals"))
 	s.arrival = s.sim.NewTimer(s.arrive)
 	s.parent = newParent(s)
@@ -125,6 +131,27 @@ func (s *server) arrive() {
 	if t, ok := s.pacer.Next(s.sim.Now()); ok {
 		s.arrival.ResetAt(t)
 	}
+}
+
+// url is a dynamic URL the clients request.
+type url struct {
+	path      string
+	cumWeight float64 // sum of the weights of this and the preceding URLs
+	group     string  // the mod_wsgi process group serving it
+}
+
+// pickURL draws a URL by weight.
+func (s *server) pickURL(r *rand.Rand) url {
+	if len(s.urls) == 1 {
+		return s.urls[0]
+	}
+	x := r.Float64() * s.urls[len(s.urls)-1].cumWeight
+	for _, u := range s.urls {
+		if x < u.cumWeight {
+			return u
+		}
+	}
+	return s.urls[len(s.urls)-1]
 }
 
 // liveChildren counts Apache children that have not exited.

@@ -2,7 +2,6 @@ package host
 
 import (
 	"math"
-	"sort"
 
 	"github.com/forkcast/forkcast/sim"
 )
@@ -31,6 +30,7 @@ type CPU struct {
 	busy     *sim.Gauge // cores in use
 	work     float64    // CPU-ns delivered in total
 	seq      uint64
+	finished []*Job // scratch for complete
 }
 
 // Group is a set of jobs sharing a cap, such as one Python process's GIL.
@@ -173,7 +173,7 @@ func (c *CPU) reschedule() {
 // rounding) and then runs their callbacks, in start order.
 func (c *CPU) complete() {
 	c.settle()
-	var finished []*Job
+	finished := c.finished[:0]
 	for i := 0; i < len(c.jobs); {
 		j := c.jobs[i]
 		if j.remaining <= 0.5 {
@@ -184,8 +184,15 @@ func (c *CPU) complete() {
 		i++
 	}
 	c.reschedule()
-	sort.Slice(finished, func(a, b int) bool { return finished[a].seq < finished[b].seq })
-	for _, j := range finished {
+	// Run callbacks in start order; usually one job finishes at a time.
+	for i := 1; i < len(finished); i++ {
+		for k := i; k > 0 && finished[k].seq < finished[k-1].seq; k-- {
+			finished[k], finished[k-1] = finished[k-1], finished[k]
+		}
+	}
+	c.finished = finished[:0]
+	for i, j := range finished {
+		finished[i] = nil
 		j.done()
 	}
 }

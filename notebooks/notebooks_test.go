@@ -12,8 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/forkcast/forkcast/plots/plotstest"
+	"github.com/forkcast/forkcast/models"
 	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
 )
 
 var notebooks = []string{"prefork-vps.ipynb", "embedded-vs-daemon.ipynb", "keepalive.ipynb", "sim-vs-real.ipynb"}
@@ -38,24 +39,30 @@ func TestNotebooksAreCommittedWithoutOutputs(t *testing.T) {
 	}
 }
 
-// writeStoryDirs writes the result directories run.sh expects under root.
-// They are plotstest's hand-made runs until the simulator writes real ones.
+// writeStoryDirs writes the result directories run.sh expects under root,
+// from the simulator running the built-in scenarios, so the notebooks are
+// executed against what forkcast really produces. "real" stands for a
+// runtime-mode directory: the runtime tests cover real Apache output; here
+// a simulator run relabelled as runtime keeps this test free of Apache.
 func writeStoryDirs(t *testing.T, root string) {
 	t.Helper()
-	keepAliveOff := plotstest.PreforkSpike(results.SourceSimulator, 2)
-	keepAliveOff.Summary.Variant = "keepalive-off"
-	for i := range keepAliveOff.Rows {
-		r := &keepAliveOff.Rows[i]
-		r.Idle, r.KeepAlive = r.Idle+r.KeepAlive, 0
+	simulate := func(name, variant string) results.Run {
+		sc, err := scenarios.LoadBuiltin(name, variant)
+		require.NoError(t, err)
+		run, err := models.Simulate(sc)
+		require.NoError(t, err)
+		return run
 	}
+	real := simulate("prefork-spike", "")
+	real.Summary.Source = results.SourceRuntime
 	dirs := map[string]results.Run{
-		"prefork-vps":   plotstest.PreforkSpike(results.SourceSimulator, 1),
-		"embedded":      plotstest.PreforkSpike(results.SourceSimulator, 1),
-		"daemon":        plotstest.DaemonFlat(results.SourceSimulator, 1),
-		"keepalive-on":  plotstest.PreforkSpike(results.SourceSimulator, 2),
-		"keepalive-off": keepAliveOff,
-		"sim":           plotstest.PreforkSpike(results.SourceSimulator, 3),
-		"real":          plotstest.PreforkSpike(results.SourceRuntime, 4),
+		"prefork-vps":   simulate("small-vps", ""),
+		"embedded":      simulate("embedded-vs-daemon", "embedded-prefork"),
+		"daemon":        simulate("embedded-vs-daemon", "daemon-event"),
+		"keepalive-on":  simulate("keepalive-idle-browsers", "keepalive-on"),
+		"keepalive-off": simulate("keepalive-idle-browsers", "keepalive-off"),
+		"sim":           simulate("prefork-spike", ""),
+		"real":          real,
 	}
 	for name, run := range dirs {
 		require.NoError(t, results.WriteDir(filepath.Join(root, name), run))

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates the README's figures (docs/figures/*.png) from the built-in
+# scenarios with the simulator. Deterministic: the same code gives the same
+# bytes. Usage: docs/figures.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/simulate" ./cmd/simulate
+sim="$tmp/simulate"
+"$sim" run prefork-spike --out "$tmp/prefork-spike" >/dev/null
+"$sim" run small-vps --out "$tmp/small-vps" >/dev/null
+"$sim" compare embedded-vs-daemon --out "$tmp/embedded-vs-daemon" >/dev/null
+"$sim" compare keepalive-idle-browsers --out "$tmp/keepalive" >/dev/null
+mkdir -p docs/figures
+cp "$tmp/prefork-spike/processes.png"              docs/figures/prefork-spike-processes.png
+cp "$tmp/prefork-spike/latency.png"                docs/figures/prefork-spike-latency.png
+cp "$tmp/small-vps/memory.png"                     docs/figures/small-vps-memory.png
+cp "$tmp/embedded-vs-daemon/compare_memory.png"    docs/figures/embedded-vs-daemon-memory.png
+cp "$tmp/keepalive/compare_processes.png"          docs/figures/keepalive-processes.png
+ls -l docs/figures

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The same scenario and seed give byte-identical output files.
+func TestRunIsDeterministic(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		code, _, stderr := runCLI("run", "embedded-vs-daemon", "--variant", "daemon-event", "--duration", "30s", "--no-plots", "--out", filepath.Join(root, d))
+		require.Equal(t, 0, code, stderr)
+	}
+	for _, f := range []string{"summary.json", "timeseries.csv", "events.log", "scenario.toml"} {
+		a, err := os.ReadFile(filepath.Join(root, "a", f))
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(root, "b", f))
+		require.NoError(t, err)
+		assert.Equal(t, a, b, f)
+		assert.NotEmpty(t, a, f)
+	}
+	code, _, _ := runCLI("run", "embedded-vs-daemon", "--variant", "daemon-event", "--duration", "30s", "--seed", "2", "--no-plots", "--out", filepath.Join(root, "c"))
+	require.Equal(t, 0, code)
+	a, _ := os.ReadFile(filepath.Join(root, "a", "timeseries.csv"))
+	c, _ := os.ReadFile(filepath.Join(root, "c", "timeseries.csv"))
+	assert.NotEqual(t, a, c, "another seed, other traffic")
+}
+
+// Bad input exits 2, says where, and writes nothing.
+func TestRunBadInputExits2AndWritesNothing(t *testing.T) {
+	root := t.TempDir()
+	bad := filepath.Join(root, "bad.toml")
+	require.NoError(t, os.WriteFile(bad, []byte("duration = \"30s\"\n[apache]\nmpm = \"perfork\"\n"), 0o644))
+	out := filepath.Join(root, "out")
+	cases := [][]string{
+		{"run", bad, "--out", out},
+		{"run", "prefork-spike", "--variant", "nope", "--out", out},
+		{"run", "prefork-spike", "--set", "apache.max_request_workers=lots", "--out", out},
+		{"run", "prefork-spike", "--seed", "-1", "--out", out},
+		{"run", "no-such-builtin", "--out", out},
+		{"run", "prefork-spike", "--bogus"},
+		{"compare", bad, "--out", out},
+		{"check", bad},
+	}
+	for _, args := range cases {
+		code, _, stderr := runCLI(args...)
+		assert.Equal(t, 2, code, "%v: %s", args, stderr)
+		assert.NotEmpty(t, stderr)
+		_, err := os.Stat(out)
+		assert.True(t, os.IsNotExist(err), "%v created %s", args, out)
+	}
+	_, _, stderr := runCLI("run", bad, "--out", out)
+	assert.Contains(t, stderr, "bad.toml:3")
+	assert.Contains(t, stderr, "apache.mpm")
+	assert.Contains(t, stderr, "prefork")
+}
+
+func TestCompareRunsEveryVariantSideBySide(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "cmp")
+	code, stdout, stderr := runCLI("compare", "keepalive-idle-browsers", "--duration", "40s", "--no-plots", "--out", out)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "keepalive-on")
+	assert.Contains(t, stdout, "keepalive-off")
+	assert.Contains(t, stdout, "peak Apache children")
+	for _, v := range []string{"keepalive-on", "keepalive-off"} {
+		_, err := os.Stat(filepath.Join(out, v, "summary.json"))
+		assert.NoError(t, err)
+	}
+}
+
+func TestCheckAndScenarios(t *testing.T) {
+	code, stdout, stderr := runCLI("check", "prefork-spike", "--set", "apache.max_spare_servers=5")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "max_spare_servers = 6", "httpd's raise to MinSpare+1 shows")
+	code, stdout, _ = runCLI("scenarios")
+	require.Equal(t, 0, code)
+	for _, n := range []string{"prefork-spike", "small-vps", "worker-event-defaults", "embedded-vs-daemon", "keepalive-idle-browsers", "lazy-init-restarts"} {
+		assert.Contains(t, stdout, n)
+	}
+}

@@ -354,17 +354,18 @@ func (g *generator) client(ctx context.Context, a Arrival) {
 	// Keep the connection open, idle, like a browser does, until the server
 	// closes it or the client's idle time is over.
 	if cc != nil && a.IdleAfterLast > 0 {
-		cc.c.SetReadDeadline(time.Now().Add(a.IdleAfterLast))
+		c := cc.c
+		c.SetReadDeadline(time.Now().Add(a.IdleAfterLast))
 		done := make(chan struct{})
+		defer close(done)
 		go func() {
 			select {
 			case <-ctx.Done():
-				cc.c.SetReadDeadline(time.Now())
+				c.SetReadDeadline(time.Now())
 			case <-done:
 			}
 		}()
 		io.Copy(io.Discard, cc.br) // returns on EOF, close or deadline
-		close(done)
 	}
 }
 

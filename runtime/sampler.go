@@ -511,7 +511,7 @@ func parseErrorLine(line string, t0 time.Time) (rawLogLine, bool) {
 		p, _, _ = strings.Cut(p, ":")
 		l.PID, _ = strconv.Atoi(p)
 	}
-	for strings.HasPrefix(strings.TrimLeft(rest, " "), "[client ") {
+	for r := strings.TrimLeft(rest, " "); strings.HasPrefix(r, "[client ") || strings.HasPrefix(r, "[remote "); r = strings.TrimLeft(rest, " ") {
 		field()
 	}
 	l.Msg = strings.TrimSpace(rest)

@@ -181,7 +181,7 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 	sum.DaemonStarts = int64(len(daemonSeen))
 	sum.DaemonRestarts = int64(len(daemonSeen) - initialDaemons)
 	for _, im := range res.Imports {
-		if im.End >= 0 {
+		if im.Done {
 			sum.Imports++
 		}
 	}

@@ -128,7 +128,7 @@ rate = 30
 	var done int64
 	for _, im := range res.Imports {
 		imports[im.Pid]++
-		if im.End >= 0 {
+		if im.Done {
 			done++
 		}
 		assert.Equal(t, "/usr/sbin/apache2", im.Argv0, "imported in an Apache child")

@@ -65,7 +65,8 @@ func (s Sample) total(f func(ProcInfo) int64) (all, parent, children, daemons in
 type Import struct {
 	Pid        int
 	Argv0      string
-	Start, End time.Duration // since t=0; End < 0 while still importing
+	Start, End time.Duration // since t=0 (negative: before the load started, e.g. a preload)
+	Done       bool          // the import finished (End is set)
 }
 
 // sampler sweeps Apache's process tree every period.
@@ -245,7 +246,7 @@ func (sm *sampler) sweep() Sample {
 		children[p.Pid] = true
 	}
 	for pid, im := range sm.imports {
-		if im.End < 0 && (children[pid] || isDaemonPid(s.Daemons, pid)) {
+		if !im.Done && (children[pid] || isDaemonPid(s.Daemons, pid)) {
 			s.Importing++
 			if children[pid] {
 				s.ImportingEmbedded++
@@ -426,7 +427,7 @@ func (sm *sampler) readImports() {
 		t0 := unixToSince(f[2], sm.t0)
 		switch f[0] {
 		case "begin":
-			im := &Import{Pid: pid, Argv0: f[3], Start: t0, End: -1}
+			im := &Import{Pid: pid, Argv0: f[3], Start: t0}
 			sm.imports[pid] = im
 			sm.importList = append(sm.importList, im)
 		case "import":
@@ -434,12 +435,12 @@ func (sm *sampler) readImports() {
 				continue
 			}
 			im := sm.imports[pid]
-			if im == nil || im.End >= 0 {
+			if im == nil || im.Done {
 				im = &Import{Pid: pid, Argv0: f[4], Start: t0}
 				sm.imports[pid] = im
 				sm.importList = append(sm.importList, im)
 			}
-			im.End = unixToSince(f[3], sm.t0)
+			im.End, im.Done = unixToSince(f[3], sm.t0), true
 		}
 	}
 }

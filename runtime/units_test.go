@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bufio"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +113,18 @@ func TestReadResponse(t *testing.T) {
 	assert.True(t, r.close)
 	_, err = readResponse(br)
 	assert.Error(t, err, "a truncated body is a reset")
+}
+
+func TestReadImportsBeforeAndAfterT0(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	require.NoError(t, os.MkdirAll(l.VarDir(), 0o755))
+	t0 := time.Unix(1000, 0)
+	require.NoError(t, os.WriteFile(l.ImportLog(), []byte(
+		"begin 7 999.5 (wsgi:app)\nimport 7 999.5 999.9 (wsgi:app)\nbegin 8 1001.0 /usr/sbin/apache2\n"), 0o644))
+	sm := newSampler(l, 1, t0, time.Second, false)
+	sm.readImports()
+	require.Len(t, sm.importList, 2)
+	assert.Equal(t, Import{Pid: 7, Argv0: "(wsgi:app)", Start: -500 * time.Millisecond, End: -100 * time.Millisecond, Done: true}, *sm.importList[0],
+		"a preload before t=0 is finished, not in progress")
+	assert.Equal(t, Import{Pid: 8, Argv0: "/usr/sbin/apache2", Start: time.Second}, *sm.importList[1])
 }

@@ -84,7 +84,7 @@ max_request_workers = 64
 server_limit = 64
 keep_alive = false
 [app]
-import_cpu = "const(100ms)"
+import_cpu = "const(50ms)"
 import_memory = "2MiB"
 request_cpu = "const(5ms)"
 request_wait = "const(2s)"
@@ -96,9 +96,13 @@ rate = 30
 `, "")
 	sizes, at := spawnBursts(res)
 	t.Logf("spawn bursts %v at %v", sizes, at)
-	require.GreaterOrEqual(t, len(sizes), 5, "bursts %v", sizes)
-	assert.Equal(t, []int{1, 2, 4, 8, 16}, sizes[:5], "the spawn rate doubles every maintenance tick")
-	for i := 1; i < 5; i++ {
+	// 1, 2, 4, 8 must be exact. The 16 and 32 that follow on a quiet machine
+	// (they did here) can legitimately break: children still STARTING count as
+	// idle, and under CPU contention from other work their Python start-up can
+	// outlast a tick, which resets the rate to 1 — real Apache behaviour.
+	require.GreaterOrEqual(t, len(sizes), 4, "bursts %v", sizes)
+	assert.Equal(t, []int{1, 2, 4, 8}, sizes[:4], "the spawn rate doubles every maintenance tick")
+	for i := 1; i < 4; i++ {
 		gap := at[i] - at[i-1]
 		assert.True(t, gap > 700*time.Millisecond && gap < 1600*time.Millisecond, "bursts about 1 s apart: %v", at)
 	}

@@ -342,3 +342,20 @@ func (d Dist) Quantile(p float64) float64 {
 	}
 	return math.NaN()
 }
+
+// Params returns the distribution's kind and its two internal parameters, for
+// code that must sample it outside Go (runtime mode's Python app):
+//
+//	const      a = the value
+//	exp        a = the mean
+//	uniform    a, b = the bounds
+//	lognormal  a = mu, b = sigma of the underlying normal
+//	gamma      a = shape, b = rate
+//
+// Durations are in seconds. An unset Dist is const 0.
+func (d Dist) Params() (kind string, a, b float64) {
+	if d.kind == "" {
+		return "const", d.a, 0
+	}
+	return d.kind, d.a, d.b
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/forkcast/forkcast/models"
+	"github.com/forkcast/forkcast/results"
+	rt "github.com/forkcast/forkcast/runtime"
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+func init() {
+	register(command{
+		name:    "runtime",
+		summary: "run a scenario against a real Apache + mod_wsgi on this machine and measure it",
+		run:     runRuntime,
+	})
+}
+
+func runRuntime(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("runtime", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: simulate runtime FILE [--variant V] [--seed N] [--out DIR] [--max-duration 10m] [--force]\n\n"+
+			"Plays the scenario against a real Apache httpd + mod_wsgi on 127.0.0.1 and writes\n"+
+			"summary.json, timeseries.csv and events.log like 'simulate run'. Needs:\n    %s\n\n", rt.InstallLine)
+		fs.PrintDefaults()
+	}
+	variant := fs.String("variant", "", "apply this variant of the scenario")
+	seed := fs.Uint64("seed", 0, "override the scenario's seed")
+	out := fs.String("out", "", "output directory, which must not exist (default out/<name>-runtime)")
+	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this, unless --force")
+	force := fs.Bool("force", false, "run even when the scenario is too long or the simulator predicts too much memory")
+	apache := fs.String("apache", "", "the apache2 binary (default $"+rt.EnvApache+", else "+rt.DefaultBinary+")")
+
+	// Flags may come before or after FILE.
+	var file string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if file != "" {
+			return usagef("one scenario file expected, got %q and %q", file, fs.Arg(0))
+		}
+		file, rest = fs.Arg(0), fs.Args()[1:]
+	}
+	if file == "" {
+		fs.Usage()
+		return usagef("no scenario file given")
+	}
+	seedSet := false
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	s, err := scenarios.Parse(file, data, *variant)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if seedSet {
+		s.Seed = *seed
+	}
+	if err := rt.Check(s); err != nil {
+		return usagef("%s: %v", file, err)
+	}
+	// A missing Apache is reported before anything else is done.
+	if _, err := rt.Locate(*apache); err != nil {
+		return exitError{code: 3, err: err}
+	}
+
+	if s.Duration.Duration > *maxDur && !*force {
+		return exitError{code: 2, err: fmt.Errorf("refusing to run: %s lasts %v, longer than --max-duration %v (raise it, or pass --force)",
+			file, s.Duration.Duration, *maxDur)}
+	}
+	ram, _ := rt.MachineMemory()
+	if pred, err := models.Simulate(s); err != nil {
+		fmt.Fprintf(stderr, "simulate runtime: warning: the simulator's memory prediction is unavailable (%v); running without the memory check\n", err)
+	} else if limit := float64(ram) / 2 / (1 << 20); ram > 0 && pred.Summary.Peak.PSSMB > limit && !*force {
+		return exitError{code: 2, err: fmt.Errorf("refusing to run: the simulator predicts a peak of %.0f MB PSS, more than half this machine's RAM (%.0f MB); pass --force to run anyway",
+			pred.Summary.Peak.PSSMB, limit)}
+	}
+
+	dir := *out
+	if dir == "" {
+		name := s.Name
+		if s.Variant != "" {
+			name += "-" + s.Variant
+		}
+		dir = filepath.Join("out", name+"-runtime")
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return usagef("%s already exists: remove it or choose another --out", dir)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var progress io.Writer
+	if isTerminal(stdout) {
+		progress = stdout
+	}
+	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr})
+	if err != nil {
+		if errors.Is(err, rt.ErrMissing) {
+			return exitError{code: 3, err: err}
+		}
+		return err
+	}
+	if err := results.WriteDir(dir, res.Run); err != nil {
+		return err
+	}
+	sum := res.Run.Summary
+	fmt.Fprintf(stdout, "%s: %d requests, %d completed, %d failed, %d unfinished; p50 %.0f ms, p99 %.0f ms; peak %d processes, %.0f MB PSS; %d spawns, %d imports\n",
+		dir, sum.Requests.Offered, sum.Requests.Completed, sum.Requests.Failed, sum.Requests.Unfinished,
+		sum.Latency.P50, sum.Latency.P99, sum.Peak.Processes, sum.Peak.PSSMB, sum.Spawns, sum.Imports)
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,81 @@
+package runtime
+
+import (
+	_ "embed"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+//go:embed app.py
+var appSource string
+
+// distParams is a Dist as the Python app reads it.
+type distParams struct {
+	Kind string  `json:"kind"`
+	A    float64 `json:"a"`
+	B    float64 `json:"b"`
+}
+
+func toParams(d scenarios.Dist) distParams {
+	k, a, b := d.Params()
+	return distParams{k, a, b}
+}
+
+// appParams is app.json.
+type appParams struct {
+	Seed                uint64     `json:"seed"`
+	VarDir              string     `json:"var_dir"`
+	ImportCPU           distParams `json:"import_cpu"`
+	ImportMemory        int64      `json:"import_memory"`
+	RequestCPU          distParams `json:"request_cpu"`
+	RequestWait         distParams `json:"request_wait"`
+	RequestMemoryGrowth int64      `json:"request_memory_growth"`
+}
+
+// writeApp writes the WSGI script, its parameters, the static page and the
+// directories the app writes into.
+func writeApp(s *scenarios.Scenario, l Layout) error {
+	for _, d := range []struct {
+		path string
+		mode os.FileMode
+	}{
+		{l.RunDir(), 0o755}, {l.AppDir(), 0o755}, {filepath.Join(l.Root, "logs"), 0o755},
+		{filepath.Join(l.DocRoot(), "static"), 0o755}, {l.VarDir(), 0o777}, {l.ActiveDir(), 0o777},
+	} {
+		if err := os.MkdirAll(d.path, d.mode); err != nil {
+			return err
+		}
+		if err := os.Chmod(d.path, d.mode); err != nil { // despite the umask
+			return err
+		}
+	}
+	if err := os.Chmod(l.Root, 0o755); err != nil { // MkdirTemp makes it 0700; Apache's user must enter it
+		return err
+	}
+	js, err := json.MarshalIndent(appParams{
+		Seed:                s.Seed,
+		VarDir:              l.VarDir(),
+		ImportCPU:           toParams(s.App.ImportCPU),
+		ImportMemory:        int64(s.App.ImportMemory),
+		RequestCPU:          toParams(s.App.RequestCPU),
+		RequestWait:         toParams(s.App.RequestWait),
+		RequestMemoryGrowth: int64(s.App.RequestMemoryGrowth),
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(l.AppParams(), js, 0o644); err != nil {
+		return err
+	}
+	script := "FORKCAST_PARAMS = " + strconv.Quote(l.AppParams()) + "\n" + appSource
+	if err := os.WriteFile(l.Script(), []byte(script), 0o644); err != nil {
+		return err
+	}
+	page := "<!doctype html><title>forkcast</title>\n<p>" + strings.Repeat("static ", 1400) + "</p>\n"
+	return os.WriteFile(l.StaticFile(), []byte(page), 0o644)
+}

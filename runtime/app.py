@@ -1,0 +1,125 @@
+# forkcast runtime mode: a synthetic WSGI application driven by a scenario's
+# [app] profile. The Go side prepends FORKCAST_PARAMS (the path of app.json)
+# and ships this file as the WSGI script.
+#
+# At import (once per process and application group: lazily at the first
+# request, or at process start when preloaded) it burns import_cpu of CPU and
+# allocates and touches import_memory, so it is resident and private. Each
+# request burns request_cpu of CPU (holding the GIL), sleeps request_wait
+# (GIL released) and keeps request_memory_growth bytes for good.
+#
+# Distributions are sampled here, with Python's random seeded from the
+# scenario seed and the pid, from the kind and parameters of Go's
+# scenarios.Dist (Dist.Params): const a; exp mean a; uniform [a, b];
+# lognormal mu a, sigma b; gamma shape a, rate b. Means agree with Go's.
+#
+# It appends "import PID START END ARGV0" to import.log (times in seconds since
+# the epoch; START is written first as "begin PID START ARGV0" so an import in
+# progress is visible), and keeps the number of requests in progress in
+# active/PID, both under the run's var directory.
+import json
+import os
+import random
+import threading
+import time
+
+_t0 = time.time()
+with open(FORKCAST_PARAMS) as _f:  # noqa: F821 (prepended by the Go side)
+    P = json.load(_f)
+
+_pid = os.getpid()
+try:
+    with open("/proc/self/cmdline", "rb") as _f:
+        _argv0 = _f.read().split(b"\0")[0].decode("utf-8", "replace").strip().replace(" ", "_") or "?"
+except OSError:
+    _argv0 = "?"
+
+_rng = random.Random((int(P["seed"]) << 32) ^ _pid)
+_rng_lock = threading.Lock()
+
+
+def sample(d):
+    kind, a, b = d["kind"], float(d["a"]), float(d["b"])
+    with _rng_lock:
+        if kind == "const":
+            v = a
+        elif kind == "exp":
+            v = _rng.expovariate(1.0 / a) if a > 0 else 0.0
+        elif kind == "uniform":
+            v = _rng.uniform(a, b)
+        elif kind == "lognormal":
+            v = _rng.lognormvariate(a, b)
+        elif kind == "gamma":
+            v = _rng.gammavariate(a, 1.0 / b)
+        else:
+            raise ValueError("unknown distribution " + kind)
+    return max(0.0, v)
+
+
+def burn(seconds):
+    """Spend this thread's CPU time, not wall time, so contention stretches it."""
+    if seconds <= 0:
+        return
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        for _ in range(200):
+            pass
+
+
+def touch(n):
+    """n bytes, every page written, so they are resident and private."""
+    if n <= 0:
+        return None
+    return bytearray(b"\x01") * n
+
+
+def _append(path, line):
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+_var = P["var_dir"]
+_append(os.path.join(_var, "import.log"), "begin %d %.6f %s\n" % (_pid, _t0, _argv0))
+burn(sample(P["import_cpu"]))
+_ballast = touch(int(P["import_memory"]))
+_t1 = time.time()
+_append(os.path.join(_var, "import.log"), "import %d %.6f %.6f %s\n" % (_pid, _t0, _t1, _argv0))
+
+_retained = []
+_active = 0
+_active_lock = threading.Lock()
+_active_fd = os.open(os.path.join(_var, "active", str(_pid)), os.O_WRONLY | os.O_CREAT, 0o666)
+_growth = int(P["request_memory_growth"])
+
+
+def _set_active(delta):
+    global _active
+    with _active_lock:
+        _active += delta
+        os.pwrite(_active_fd, b"%8d\n" % _active, 0)
+
+
+def application(environ, start_response):
+    _set_active(1)
+    try:
+        burn(sample(P["request_cpu"]))
+        w = sample(P["request_wait"])
+        if w > 0:
+            time.sleep(w)
+        if _growth > 0:
+            _retained.append(touch(_growth))
+    finally:
+        _set_active(-1)
+    group = environ.get("mod_wsgi.process_group", "")
+    body = ("ok pid=%d group=%s\n" % (_pid, group)).encode()
+    start_response("200 OK", [
+        ("Content-Type", "text/plain"),
+        ("Content-Length", str(len(body))),
+        ("X-Forkcast-Pid", str(_pid)),
+        ("X-Forkcast-Group", group),
+        ("X-Forkcast-Imported", "%.6f" % _t1),
+    ])
+    return [body]

@@ -1,0 +1,328 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+// Options tune a run. The zero value is usable.
+type Options struct {
+	Binary       string        // apache2's path; "" means $FORKCAST_APACHE2, else /usr/sbin/apache2
+	Progress     io.Writer     // a progress line every second; nil for none
+	Info         io.Writer     // where the run names its ServerRoot and port when Apache is up; nil for none
+	SamplePeriod time.Duration // default 100 ms
+	StartTimeout time.Duration // for Apache to answer and warm up; default 60 s
+	StopGrace    time.Duration // after SIGTERM, before SIGKILL; default 15 s
+	// OnStarted, if set, is called once Apache is up with its layout (tests).
+	OnStarted func(Layout, int)
+}
+
+// Result is a run's results in the shared format, and the raw observations
+// behind them.
+type Result struct {
+	Run      results.Run
+	Requests []RequestRecord // every request, in completion order
+	Imports  []Import        // every import of the app, from the app's log
+	Access   []AccessEntry   // Apache's access log (server-status requests included)
+	Samples  []Sample
+	Config   string // the httpd.conf that ran
+	Dropped  int64  // connections the generator could not open (its own cap)
+}
+
+// Run plays the scenario against a real Apache on this machine and measures
+// it. It always stops Apache and removes its temporary ServerRoot before
+// returning, also when ctx is cancelled (then it returns ctx's error) or when
+// it panics.
+func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, error) {
+	if opt.SamplePeriod <= 0 {
+		opt.SamplePeriod = 100 * time.Millisecond
+	}
+	if opt.StartTimeout <= 0 {
+		opt.StartTimeout = 60 * time.Second
+	}
+	if opt.StopGrace <= 0 {
+		opt.StopGrace = 15 * time.Second
+	}
+	if err := Check(s); err != nil {
+		return nil, err
+	}
+	in, err := Locate(opt.Binary)
+	if err != nil {
+		return nil, err
+	}
+	if s.Duration.Duration <= 0 {
+		return nil, errors.New("the scenario's duration must be positive")
+	}
+	if s.Interval.Duration <= 0 {
+		return nil, errors.New("the scenario's interval must be positive")
+	}
+	layout := Layout{Install: in}
+	sched, err := Schedule(s, layout.StaticPath())
+	if err != nil {
+		return nil, err
+	}
+
+	root, err := os.MkdirTemp("", "forkcast-runtime-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(root) // runs last, after every server is stopped
+	layout.Root = root
+	if os.Geteuid() == 0 {
+		layout.User, layout.Group = "nobody", "nogroup"
+	}
+	if err := writeApp(s, layout); err != nil {
+		return nil, err
+	}
+
+	var srv *server
+	var conf string
+	for attempt := 0; ; attempt++ {
+		if layout.Port, err = freePort(); err != nil {
+			return nil, err
+		}
+		if conf, err = Config(s, layout); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(layout.ConfPath(), []byte(conf), 0o644); err != nil {
+			return nil, err
+		}
+		os.Remove(layout.ErrorLog())
+		if srv, err = startServer(layout); err != nil {
+			return nil, err
+		}
+		defer srv.stop(opt.StopGrace) // also on panic
+		err = srv.waitReady(ctx, opt.StartTimeout)
+		if err == nil {
+			break
+		}
+		srv.stop(opt.StopGrace)
+		if !errors.Is(err, errAddrInUse) || attempt >= 2 {
+			if ctx.Err() != nil {
+				return nil, interrupted(ctx)
+			}
+			return nil, err
+		}
+	}
+	if opt.Info != nil {
+		fmt.Fprintf(opt.Info, "runtime: Apache (%s MPM, %s mode) on http://%s, ServerRoot %s\n",
+			s.Apache.MPM, Mode(s), layout.Addr(), root)
+	}
+	if opt.OnStarted != nil {
+		opt.OnStarted(layout, srv.pid)
+	}
+	var notes []results.LogLine
+	if err := warmUp(ctx, s, layout, srv, opt.StartTimeout); err != nil {
+		if ctx.Err() != nil {
+			return nil, interrupted(ctx)
+		}
+		notes = append(notes, results.LogLine{Module: "forkcast", Level: "warn", PID: os.Getpid(), Msg: err.Error()})
+	}
+
+	// t=0: the load starts.
+	t0 := time.Now()
+	runCtx, cancel := context.WithDeadline(ctx, t0.Add(s.Duration.Duration))
+	defer cancel()
+	sm := newSampler(layout, srv.pid, t0, opt.SamplePeriod, len(s.WSGI.DaemonProcesses) > 0)
+	gen := newGenerator(layout.Addr(), s, t0)
+	if opt.Progress != nil {
+		sm.progress = progressPrinter(opt.Progress, s.Duration.Duration, gen)
+	}
+	var wg sync.WaitGroup
+	var panicMu sync.Mutex
+	var panicMsg string
+	goSafe := func(name string, f func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					panicMu.Lock()
+					panicMsg = fmt.Sprintf("%s panicked: %v", name, v)
+					panicMu.Unlock()
+					cancel()
+				}
+			}()
+			f()
+		}()
+	}
+	goSafe("sampler", func() { sm.run(runCtx) })
+	goSafe("load generator", func() { gen.run(runCtx, sched) })
+	var evMu sync.Mutex
+	for _, ev := range s.Events {
+		ev := ev
+		t := time.AfterFunc(ev.At.Duration, func() {
+			if runCtx.Err() != nil {
+				return
+			}
+			msg := applyEvent(ev.Action, srv, layout)
+			evMu.Lock()
+			notes = append(notes, results.LogLine{At: time.Since(t0), Module: "forkcast", Level: "notice", PID: os.Getpid(), Msg: msg})
+			evMu.Unlock()
+		})
+		defer t.Stop()
+	}
+	<-runCtx.Done()
+	wg.Wait()
+	if opt.Progress != nil {
+		fmt.Fprintln(opt.Progress)
+	}
+	if ctx.Err() != nil {
+		return nil, interrupted(ctx)
+	}
+	if panicMsg != "" {
+		return nil, errors.New(panicMsg)
+	}
+	if v := gen.panicV.Load(); v != nil {
+		return nil, errors.New(v.(string))
+	}
+	if srv.exited() {
+		return nil, fmt.Errorf("apache2 exited during the run: %s", srv.output.String())
+	}
+	// Stop before reading the logs, so they are complete.
+	if err := srv.stop(opt.StopGrace); err != nil {
+		return nil, err
+	}
+	sm.readImports()
+	sm.readErrorLog()
+	evMu.Lock()
+	defer evMu.Unlock()
+	res := &Result{
+		Requests: gen.records,
+		Access:   readAccessLog(layout.AccessLog(), t0),
+		Samples:  sm.samples,
+		Config:   conf,
+		Dropped:  gen.dropped.Load(),
+	}
+	for _, im := range sm.importList {
+		res.Imports = append(res.Imports, *im)
+	}
+	if res.Dropped > 0 {
+		notes = append(notes, results.LogLine{At: s.Duration.Duration, Module: "forkcast", Level: "warn", PID: os.Getpid(),
+			Msg: fmt.Sprintf("%d connections were not opened: the load generator's cap of %d open connections was reached", res.Dropped, gen.maxOpen)})
+	}
+	res.Run = aggregate(s, t0, sched, res, sm.log, notes)
+	return res, nil
+}
+
+// interrupted is the error of a cancelled run.
+func interrupted(ctx context.Context) error {
+	return fmt.Errorf("interrupted (%w); Apache was stopped and its files removed", context.Cause(ctx))
+}
+
+// applyEvent performs a scenario event on the running server.
+func applyEvent(action string, srv *server, l Layout) string {
+	switch action {
+	case "graceful_restart":
+		syscall.Kill(srv.pid, syscall.SIGUSR1)
+		return "event graceful_restart: sent SIGUSR1 to the parent"
+	case "restart":
+		syscall.Kill(srv.pid, syscall.SIGHUP)
+		return "event restart: sent SIGHUP to the parent"
+	case "touch_script":
+		now := time.Now()
+		os.Chtimes(l.Script(), now, now)
+		return "event touch_script: touched the WSGI script"
+	}
+	return "event " + action + ": not supported by runtime mode, ignored"
+}
+
+// warmUp waits until Apache is ready the way the scenario says: daemon
+// processes started (and their preloads done), and with embedded preload the
+// initial children's imports done. Lazy embedded needs nothing: the first
+// request to each child imports, and that is part of what is measured.
+func warmUp(ctx context.Context, s *scenarios.Scenario, l Layout, srv *server, timeout time.Duration) error {
+	wantDaemons := 0
+	for _, d := range s.WSGI.DaemonProcesses {
+		wantDaemons += d.Processes
+	}
+	wantImports := 0
+	if s.WSGI.Preload {
+		for _, g := range usedGroups(s) {
+			if scenarios.Embedded(g) {
+				wantImports += s.Apache.StartServers
+			} else if d := s.WSGI.DaemonProcesses[g]; d != nil {
+				wantImports += d.Processes
+			}
+		}
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		daemons := 0
+		for _, p := range groupMembers(srv.pid) {
+			if daemonGroup(p) != "" {
+				daemons++
+			}
+		}
+		imports := 0
+		if b, err := os.ReadFile(l.ImportLog()); err == nil {
+			imports = strings.Count(string(b), "\nimport ")
+			if strings.HasPrefix(string(b), "import ") {
+				imports++
+			}
+		}
+		if daemons >= wantDaemons && imports >= wantImports {
+			return nil
+		}
+		if srv.exited() {
+			return fmt.Errorf("apache2 exited while warming up: %s", srv.output.String())
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("warm-up incomplete after %v: %d of %d daemon processes, %d of %d preloads", timeout, daemons, wantDaemons, imports, wantImports)
+		}
+		if !sleepCtx(ctx, 20*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+}
+
+// progressPrinter returns a sampler callback that prints one line a second.
+func progressPrinter(w io.Writer, total time.Duration, gen *generator) func(Sample) {
+	last := time.Duration(-1)
+	return func(s Sample) {
+		if s.At/time.Second == last/time.Second && last >= 0 {
+			return
+		}
+		last = s.At
+		pss, _, _, _ := s.total(func(p ProcInfo) int64 { return p.PSS })
+		fmt.Fprintf(w, "\r%5.0fs / %.0fs  requests sent %d  processes %d (%d daemons)  PSS %.0f MB   ",
+			s.At.Seconds(), total.Seconds(), gen.sent.Load(), 1+len(s.Children)+len(s.Daemons), len(s.Daemons), float64(pss)/(1<<20))
+	}
+}
+
+// MachineMemory returns this machine's RAM and swap in bytes (/proc/meminfo).
+func MachineMemory() (ram, swap int64) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) == 0 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		switch k {
+		case "MemTotal":
+			ram = n * 1024
+		case "SwapTotal":
+			swap = n * 1024
+		}
+	}
+	return ram, swap
+}

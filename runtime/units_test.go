@@ -1,0 +1,130 @@
+package runtime
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const schedSrc = `
+duration = "20s"
+seed = 3
+[workload]
+arrivals = "poisson"
+static_fraction = 0.25
+requests_per_connection = "uniform(1, 5)"
+think_time = "exp(1s)"
+[workload.urls]
+"/a" = 3
+"/b" = 1
+[[workload.phase]]
+duration = "10s"
+rate = 20
+[[workload.phase]]
+duration = "5s"
+shape = "ramp"
+rate = 0
+to = 40
+`
+
+func TestScheduleSeededAndShaped(t *testing.T) {
+	s := mustParse(t, schedSrc, "")
+	a, err := Schedule(s, "/static/page.html")
+	require.NoError(t, err)
+	b, err := Schedule(s, "/static/page.html")
+	require.NoError(t, err)
+	assert.Equal(t, a, b, "same seed, same schedule")
+
+	first, second, static, reqs, paths := 0, 0, 0, 0, map[string]int{}
+	for i, x := range a {
+		assert.Less(t, x.At, 15*time.Second, "nothing after the last phase")
+		if i > 0 {
+			assert.GreaterOrEqual(t, x.At, a[i-1].At)
+		}
+		if x.At < 10*time.Second {
+			first++
+		} else {
+			second++
+		}
+		assert.True(t, len(x.Requests) >= 1 && len(x.Requests) <= 5)
+		for _, r := range x.Requests {
+			reqs++
+			if r.Static {
+				static++
+			} else {
+				paths[r.Path]++
+			}
+		}
+	}
+	assert.InDelta(t, 200, first, 45, "10 s at 20/s")
+	assert.InDelta(t, 100, second, 35, "a 5 s ramp 0→40/s")
+	assert.InDelta(t, 0.25, float64(static)/float64(reqs), 0.06)
+	assert.InDelta(t, 3, float64(paths["/a"])/float64(paths["/b"]), 0.8)
+
+	s.Seed = 4
+	c, _ := Schedule(s, "/static/page.html")
+	assert.NotEqual(t, a, c, "another seed, another schedule")
+}
+
+func TestScheduleConstant(t *testing.T) {
+	s := mustParse(t, "duration = \"3s\"\n[workload]\narrivals = \"constant\"\n[[workload.phase]]\nrate = 2\n", "")
+	a, err := Schedule(s, "/s")
+	require.NoError(t, err)
+	var at []time.Duration
+	for _, x := range a {
+		at = append(at, x.At)
+	}
+	assert.Equal(t, []time.Duration{0, 500 * time.Millisecond, time.Second, 1500 * time.Millisecond, 2 * time.Second, 2500 * time.Millisecond}, at,
+		"a phase without duration lasts to the end")
+}
+
+func TestParseStatus(t *testing.T) {
+	sb := parseStatus([]byte("BusyWorkers: 3\nConnsAsyncKeepAlive: 4\nScoreboard: __SRWKKC.._G\n"))
+	require.NotNil(t, sb)
+	assert.Equal(t, Scoreboard{Starting: 1, Idle: 3, Busy: 2, KeepAlive: 2, Closing: 1, Parked: 4}, *sb,
+		"R, W and G are busy; our own request (one W) is not counted")
+	assert.Nil(t, parseStatus([]byte("<html>")))
+}
+
+func TestParseErrorLine(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 0, 5, 48, 0, time.UTC)
+	l, ok := parseErrorLine("[Sun Nov 22 00:05:49.500000 2026] [wsgi:error] [pid 17393:tid 1] [remote 127.0.0.1:34460] mod_wsgi (pid=17393): Queue timeout expired.", t0)
+	require.True(t, ok)
+	assert.Equal(t, rawLogLine{At: 1500 * time.Millisecond, Module: "wsgi", Level: "error", PID: 17393, Msg: "mod_wsgi (pid=17393): Queue timeout expired."}, l)
+	_, ok = parseErrorLine("garbage", t0)
+	assert.False(t, ok)
+}
+
+func TestReadResponse(t *testing.T) {
+	in := "HTTP/1.1 504 Gateway Timeout\r\nContent-Length: 3\r\nX-Forkcast-Pid: 12\r\nX-Forkcast-Group: app\r\n\r\nabc" +
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+		"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"
+	br := bufio.NewReader(strings.NewReader(in))
+	r, err := readResponse(br)
+	require.NoError(t, err)
+	assert.Equal(t, response{status: 504, pid: 12, group: "app", gotAny: true}, r)
+	r, err = readResponse(br)
+	require.NoError(t, err)
+	assert.True(t, r.close)
+	_, err = readResponse(br)
+	assert.Error(t, err, "a truncated body is a reset")
+}
+
+func TestReadImportsBeforeAndAfterT0(t *testing.T) {
+	l := Layout{Root: t.TempDir()}
+	require.NoError(t, os.MkdirAll(l.VarDir(), 0o755))
+	t0 := time.Unix(1000, 0)
+	require.NoError(t, os.WriteFile(l.ImportLog(), []byte(
+		"begin 7 999.5 (wsgi:app)\nimport 7 999.5 999.9 (wsgi:app)\nbegin 8 1001.0 /usr/sbin/apache2\n"), 0o644))
+	sm := newSampler(l, 1, t0, time.Second, false)
+	sm.readImports()
+	require.Len(t, sm.importList, 2)
+	assert.Equal(t, Import{Pid: 7, Argv0: "(wsgi:app)", Start: -500 * time.Millisecond, End: -100 * time.Millisecond, Done: true}, *sm.importList[0],
+		"a preload before t=0 is finished, not in progress")
+	assert.Equal(t, Import{Pid: 8, Argv0: "/usr/sbin/apache2", Start: time.Second}, *sm.importList[1])
+}

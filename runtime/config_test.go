@@ -108,7 +108,7 @@ func TestConfigDirectives(t *testing.T) {
 	for _, mpm := range scenarios.MPMs {
 		for mode, extra := range modes {
 			t.Run(mpm+"/"+mode, func(t *testing.T) {
-				s := mustParse(t, fmt.Sprintf("[apache]\nmpm = %q\nstart_servers = 3\nmax_request_workers = 50\nmax_connections_per_child = 7\nlisten_backlog = 77\nkeep_alive_timeout = \"1500ms\"\n%s", mpm, extra), "")
+				s := mustParse(t, fmt.Sprintf("[apache]\nmpm = %q\nstart_servers = 3\nmax_request_workers = 50\nmax_connections_per_child = 7\nlisten_backlog = 77\nkeep_alive_timeout = \"1500ms\"\n%s\n[[workload.phase]]\nduration = \"1s\"\nrate = 1\n", mpm, extra), "")
 				l := testLayout(t, in)
 				l.User, l.Group = "nobody", "nogroup"
 				conf, err := Config(s, l)
@@ -192,7 +192,10 @@ func TestConfigDirectives(t *testing.T) {
 }
 
 func TestConfigRejects(t *testing.T) {
-	s := mustParse(t, "[wsgi]\nprocess_group = \"nosuch\"\n", "")
+	// The loader already refuses an undefined group; Config must too for a
+	// scenario built in code.
+	s := mustParse(t, "[[workload.phase]]\nduration = \"1s\"\nrate = 1\n", "")
+	s.WSGI.ProcessGroup = "nosuch"
 	_, err := Config(s, Layout{Root: "/x", Port: 1})
 	assert.ErrorContains(t, err, "nosuch")
 }
@@ -203,7 +206,7 @@ func TestConfigSyntax(t *testing.T) {
 	for _, mpm := range scenarios.MPMs {
 		for mode, extra := range modes {
 			t.Run(mpm+"/"+mode, func(t *testing.T) {
-				s := mustParse(t, fmt.Sprintf("[apache]\nmpm = %q\n%s", mpm, extra), "")
+				s := mustParse(t, fmt.Sprintf("[apache]\nmpm = %q\n%s\n[[workload.phase]]\nduration = \"1s\"\nrate = 1\n", mpm, extra), "")
 				l := testLayout(t, in)
 				require.NoError(t, writeApp(s, l))
 				conf, err := Config(s, l)

@@ -283,7 +283,7 @@ keep_alive = false
 }
 
 func TestRuntimeMissingApache(t *testing.T) {
-	s := mustParse(t, `duration = "1s"`, "")
+	s := mustParse(t, "duration = \"1s\"\n[[workload.phase]]\nduration = \"1s\"\nrate = 1\n", "")
 	_, err := Run(t.Context(), s, Options{Binary: "/nonexistent/apache2"})
 	require.ErrorIs(t, err, ErrMissing)
 	assert.Contains(t, err.Error(), InstallLine)

@@ -72,7 +72,7 @@ func TestScheduleSeededAndShaped(t *testing.T) {
 }
 
 func TestScheduleConstant(t *testing.T) {
-	s := mustParse(t, "duration = \"3s\"\n[workload]\narrivals = \"constant\"\n[[workload.phase]]\nrate = 2\n", "")
+	s := mustParse(t, "duration = \"3s\"\n[workload]\narrivals = \"constant\"\n[[workload.phase]]\nduration = \"3s\"\nrate = 2\n", "")
 	a, err := Schedule(s, "/s")
 	require.NoError(t, err)
 	var at []time.Duration

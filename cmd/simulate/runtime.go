@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,53 +26,30 @@ func init() {
 }
 
 func runRuntime(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("runtime", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: simulate runtime FILE [--variant V] [--seed N] [--out DIR] [--max-duration 10m] [--force]\n\n"+
-			"Plays the scenario against a real Apache httpd + mod_wsgi on 127.0.0.1 and writes\n"+
-			"summary.json, timeseries.csv and events.log like 'simulate run'. Needs:\n    %s\n\n", rt.InstallLine)
-		fs.PrintDefaults()
-	}
-	variant := fs.String("variant", "", "apply this variant of the scenario")
-	seed := fs.Uint64("seed", 0, "override the scenario's seed")
-	out := fs.String("out", "", "output directory, which must not exist (default out/<name>-runtime)")
+	fs := newFlagSet("runtime", "runtime FILE|BUILTIN [--variant V] [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--max-duration 10m] [--force]\n\n"+
+		"Plays the scenario against a real Apache httpd + mod_wsgi on 127.0.0.1 and writes\n"+
+		"summary.json, timeseries.csv and events.log like 'simulate run'. Needs:\n    "+rt.InstallLine, stderr)
+	var sf scenarioFlags
+	sf.register(fs)
+	out := fs.String("out", "", "output `DIR`, which must not exist (default out/<name>[-<variant>]-runtime)")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this, unless --force")
 	force := fs.Bool("force", false, "run even when the scenario is too long or the simulator predicts too much memory")
 	apache := fs.String("apache", "", "the apache2 binary (default $"+rt.EnvApache+", else "+rt.DefaultBinary+")")
-
-	// Flags may come before or after FILE.
-	var file string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		if file != "" {
-			return usagef("one scenario file expected, got %q and %q", file, fs.Arg(0))
-		}
-		file, rest = fs.Arg(0), fs.Args()[1:]
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	file, err := oneOptional(pos, "scenario")
+	if err != nil {
+		return err
 	}
 	if file == "" {
 		fs.Usage()
-		return usagef("no scenario file given")
+		return usagef("no scenario given (a file or a built-in name)")
 	}
-	seedSet := false
-	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
-
-	data, err := os.ReadFile(file)
+	s, err := sf.open(file)
 	if err != nil {
-		return usagef("%v", err)
-	}
-	s, err := scenarios.Parse(file, data, *variant)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	if seedSet {
-		s.Seed = *seed
+		return err
 	}
 	if err := rt.Check(s); err != nil {
 		return usagef("%s: %v", file, err)
@@ -120,7 +96,11 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	if err := results.WriteDir(dir, res.Run); err != nil {
+	run := res.Run
+	if run.Scenario, err = scenarios.Format(s); err != nil {
+		return err
+	}
+	if err := results.WriteDir(dir, run); err != nil {
 		return err
 	}
 	sum := res.Run.Summary

@@ -40,7 +40,7 @@ func needApache(t *testing.T) {
 }
 
 func TestRuntimeCommandMissingApache(t *testing.T) {
-	file := writeScenario(t, "duration = \"5s\"\n")
+	file := writeScenario(t, "duration = \"5s\"\n[[workload.phase]]\nduration = \"5s\"\nrate = 1\n")
 	t.Setenv(rt.EnvApache, "/nonexistent/sbin/apache2")
 	t.Chdir(t.TempDir())
 	var out, errb bytes.Buffer
@@ -52,7 +52,7 @@ func TestRuntimeCommandMissingApache(t *testing.T) {
 
 func TestRuntimeCommandRefusesLongScenarios(t *testing.T) {
 	needApache(t)
-	file := writeScenario(t, "duration = \"20m\"\n")
+	file := writeScenario(t, "duration = \"20m\"\n[[workload.phase]]\nduration = \"20m\"\nrate = 1\n")
 	t.Chdir(t.TempDir())
 	var out, errb bytes.Buffer
 	code := runMain([]string{"runtime", file, "--max-duration", "10m"}, &out, &errb)
@@ -65,8 +65,9 @@ func TestRuntimeCommandBadInput(t *testing.T) {
 	var out, errb bytes.Buffer
 	assert.Equal(t, 2, runMain([]string{"runtime"}, &out, &errb))
 	assert.Equal(t, 2, runMain([]string{"runtime", "/nonexistent.toml"}, &out, &errb))
-	file := writeScenario(t, "duration = \"5s\"\n")
+	file := writeScenario(t, "duration = \"5s\"\n[[workload.phase]]\nduration = \"5s\"\nrate = 1\n")
 	assert.Equal(t, 2, runMain([]string{"runtime", file, "--variant", "nosuch"}, &out, &errb))
+	assert.Equal(t, 2, runMain([]string{"runtime", file, "--bogus"}, &out, &errb))
 }
 
 // SIGINT in the middle of a run stops Apache and removes everything: no
@@ -92,6 +93,7 @@ request_wait = "const(300ms)"
 arrivals = "poisson"
 idle_after_last = "2s"
 [[workload.phase]]
+duration = "30s"
 rate = 10
 `)
 	outDir := filepath.Join(t.TempDir(), "result")

@@ -17,7 +17,19 @@ type python struct {
 	job     *host.Job
 	mtime   int // the script's mtime when it was loaded
 	stopped bool
+
+	// the import in progress, in importSteps steps
+	step          int
+	stepCPU       sim.Time
+	stepMemory    float64
+	importStepped func()
 }
+
+// importSteps is how many steps an import takes: each burns 1/importSteps
+// of the import's CPU and then allocates 1/importSteps of its memory, as a
+// real import allocates module after module. Runtime mode's synthetic app
+// imports in the same steps.
+const importSteps = 10
 
 func newPython(s *server, p *process) *python {
 	return &python{s: s, proc: p, gil: host.NewGIL()}
@@ -56,22 +68,36 @@ func (py *python) load(done func()) {
 	s := py.s
 	py.loading = true
 	s.stats.imports++
-	mem := float64(s.sc.App.ImportMemory)
 	if s.sc.WSGI.ApplicationGroup != "%{GLOBAL}" {
-		mem += float64(s.sc.Host.SubInterpreterMemory)
+		// Py_NewInterpreter for the application group comes first.
+		s.mem.grow(py.proc, float64(s.sc.Host.SubInterpreterMemory))
 	}
-	s.mem.grow(py.proc, mem) // the import allocates and touches its memory as it runs
 	work := seconds(s.sc.App.ImportCPU.Sample(s.importRand) * s.sc.Host.CPUSecond)
-	py.job = s.cpu.Start(work, py.gil, func() {
-		py.job = nil
-		py.loaded, py.loading = true, false
-		py.mtime = s.scriptMtime
-		ws := py.waiters
-		py.waiters = nil
-		for _, w := range ws {
-			w()
-		}
-	})
+	py.step = 0
+	py.stepCPU = work / importSteps
+	py.stepMemory = float64(s.sc.App.ImportMemory) / importSteps
+	if py.importStepped == nil {
+		py.importStepped = py.stepped
+	}
+	py.job = s.cpu.Start(py.stepCPU, py.gil, py.importStepped)
+}
+
+// stepped: one step of the import has run; it keeps its memory.
+func (py *python) stepped() {
+	s := py.s
+	py.job = nil
+	s.mem.grow(py.proc, py.stepMemory)
+	if py.step++; py.step < importSteps {
+		py.job = s.cpu.Start(py.stepCPU, py.gil, py.importStepped)
+		return
+	}
+	py.loaded, py.loading = true, false
+	py.mtime = s.scriptMtime
+	ws := py.waiters
+	py.waiters = nil
+	for _, w := range ws {
+		w()
+	}
 }
 
 // execution runs one request's Python code on a thread (an Apache worker in

@@ -91,7 +91,7 @@ func TestSmallVPSSwapsThenOOM(t *testing.T) {
 	assert.Greater(t, run.Summary.OOMKills, int64(10))
 	limit := (sc.Host.RAM + sc.Host.Swap).MiBs()
 	assert.LessOrEqual(t, run.Summary.Peak.PSSMB, limit+0.01, "the OOM killer keeps memory within RAM+swap")
-	assert.Less(t, run.Summary.Peak.ApacheChildren, 60, "it never gets near 150 children")
+	assert.Less(t, run.Summary.Peak.ApacheChildren, 150, "the OOM killer culls children before MaxRequestWorkers")
 	assert.Greater(t, run.Summary.Requests.Failures.Reset, int64(0), "killed children drop their connections")
 	var oom int
 	for _, l := range run.Log {

@@ -4,7 +4,9 @@
 #
 # At import (once per process and application group: lazily at the first
 # request, or at process start when preloaded) it burns import_cpu of CPU and
-# allocates and touches import_memory, so it is resident and private. Each
+# allocates and touches import_memory, so it is resident and private, in
+# IMPORT_STEPS steps of CPU then memory, as a real import allocates module
+# after module (the simulator's models.importSteps is the same). Each
 # request burns request_cpu of CPU (holding the GIL), sleeps request_wait
 # (GIL released) and keeps request_memory_growth bytes for good.
 #
@@ -83,8 +85,12 @@ def _append(path, line):
 
 _var = P["var_dir"]
 _append(os.path.join(_var, "import.log"), "begin %d %.6f %s\n" % (_pid, _t0, _argv0))
-burn(sample(P["import_cpu"]))
-_ballast = touch(int(P["import_memory"]))
+IMPORT_STEPS = 10
+_import_cpu = sample(P["import_cpu"])
+_ballast = []
+for _i in range(IMPORT_STEPS):
+    burn(_import_cpu / IMPORT_STEPS)
+    _ballast.append(touch(int(P["import_memory"]) // IMPORT_STEPS))
 _t1 = time.time()
 _append(os.path.join(_var, "import.log"), "import %d %.6f %.6f %s\n" % (_pid, _t0, _t1, _argv0))
 

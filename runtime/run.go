@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -303,26 +302,13 @@ func progressPrinter(w io.Writer, total time.Duration, gen *generator) func(Samp
 
 // MachineMemory returns this machine's RAM and swap in bytes (/proc/meminfo).
 func MachineMemory() (ram, swap int64) {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0, 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) == 0 {
-			continue
-		}
-		n, _ := strconv.ParseInt(f[0], 10, 64)
-		switch k {
+	readKB("/proc/meminfo", func(key string, bytes int64) {
+		switch key {
 		case "MemTotal":
-			ram = n * 1024
+			ram = bytes
 		case "SwapTotal":
-			swap = n * 1024
+			swap = bytes
 		}
-	}
+	})
 	return ram, swap
 }

@@ -294,12 +294,29 @@ func daemonGroup(pid int) string {
 	return ""
 }
 
-// readMem reads a process's memory from smaps_rollup (kB figures).
+// readMem reads a process's memory from smaps_rollup.
 func readMem(pid int) ProcInfo {
 	p := ProcInfo{Pid: pid}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	readKB("/proc/"+strconv.Itoa(pid)+"/smaps_rollup", func(key string, bytes int64) {
+		switch key {
+		case "Rss":
+			p.RSS = bytes
+		case "Pss":
+			p.PSS = bytes
+		case "Private_Clean", "Private_Dirty":
+			p.Private += bytes
+		case "Swap":
+			p.Swap = bytes
+		}
+	})
+	return p
+}
+
+// readKB calls fn with every "Key:  N kB" line of a /proc file, in bytes.
+func readKB(path string, fn func(key string, bytes int64)) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return p
+		return
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(line, ":")
@@ -310,23 +327,10 @@ func readMem(pid int) ProcInfo {
 		if len(f) == 0 {
 			continue
 		}
-		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
-			continue
-		}
-		n *= 1024
-		switch k {
-		case "Rss":
-			p.RSS = n
-		case "Pss":
-			p.PSS = n
-		case "Private_Clean", "Private_Dirty":
-			p.Private += n
-		case "Swap":
-			p.Swap = n
+		if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+			fn(k, n*1024)
 		}
 	}
-	return p
 }
 
 // readCPU returns (total, idle+iowait) jiffies from /proc/stat.

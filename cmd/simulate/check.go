@@ -20,7 +20,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	sf.register(fs)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	arg, err := oneOptional(pos, "scenario")
 	if err != nil {

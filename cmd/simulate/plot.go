@@ -30,7 +30,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "runtime mode, into that directory; with several, also overlays them into --out.")
 		fs.PrintDefaults()
 	}
-	dirs, err := parseFlagsAnywhere(fs, args)
+	dirs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
@@ -55,27 +55,6 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "comparison figures: %s\n", *out)
 	}
 	return nil
-}
-
-// parseFlagsAnywhere parses flags that may come before, between or after
-// the positional arguments (`plot A B --out C`), and returns the positionals.
-// A flag error is bad input.
-func parseFlagsAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usagef("%v", err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
 }
 
 // readResultDirs reads result directories, reporting a missing directory or

@@ -36,7 +36,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "DIR's scenario.toml and an events.log excerpt. It needs no network to open.")
 		fs.PrintDefaults()
 	}
-	dirs, err := parseFlagsAnywhere(fs, args)
+	dirs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	noPlots := fs.Bool("no-plots", false, "do not draw figures")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	arg, err := oneOptional(pos, "scenario")
 	if err != nil {

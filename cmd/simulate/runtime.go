@@ -37,7 +37,7 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	apache := fs.String("apache", "", "the apache2 binary (default $"+rt.EnvApache+", else "+rt.DefaultBinary+")")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	file, err := oneOptional(pos, "scenario")
 	if err != nil {

@@ -176,8 +176,10 @@ func (c *client) next() {
 func (c *client) fail(r *request, cause int) {
 	w := c.s.sc.Workload
 	if r.tries < w.Retries {
-		r.tries++
-		c.req, c.retry = r, r
+		// A fresh copy: Apache may still serve the abandoned attempt.
+		again := *r
+		again.tries++
+		c.req, c.retry = &again, &again
 		c.wait(sim.Time(w.RetryDelay.Duration), retrying)
 		return
 	}

@@ -339,3 +339,37 @@ func TestEmbeddedVersusDaemon(t *testing.T) {
 	assert.Greater(t, emb.Summary.Peak.PSSMB, 3*dae.Summary.Peak.PSSMB)
 	assert.Zero(t, dae.Summary.Requests.Failed)
 }
+
+// A leaking app (memory growth per request) on a small host: the OOM killer
+// kills the largest process — usually the child that has served the most
+// requests, busy or idle — even when another process's allocation crossed
+// the limit; a request the victim was serving fails with a reset (never an
+// answer from a dead process), and the parent replaces the child.
+func TestOOMKillsTheGrowingProcess(t *testing.T) {
+	sc := parse(t, `
+duration = "60s"
+[host]
+ram = "128MiB"
+swap = "0B"
+[apache]
+mpm = "prefork"
+max_request_workers = 6
+[app]
+import_cpu = "const(50ms)"
+import_memory = "8MiB"
+request_cpu = "const(5ms)"
+request_wait = "const(5ms)"
+request_memory_growth = "1MiB"
+[workload]
+client_timeout = "0s"
+[[workload.phase]]
+duration = "60s"
+rate = 10
+`, "")
+	run, _, _ := simulateTraced(t, sc)
+	assert.Greater(t, run.Summary.OOMKills, int64(0))
+	assert.LessOrEqual(t, run.Summary.Requests.Failures.Reset, run.Summary.OOMKills, "at most one request per killed child")
+	assert.LessOrEqual(t, run.Summary.Peak.PSSMB, 128.0+0.01)
+	assert.Greater(t, run.Summary.Spawns, int64(5), "killed children are replaced")
+	assert.Equal(t, run.Summary.Requests.Offered, run.Summary.Requests.Completed+run.Summary.Requests.Failed+run.Summary.Requests.Unfinished)
+}

@@ -87,6 +87,9 @@ func (py *python) stepped() {
 	s := py.s
 	py.job = nil
 	s.mem.grow(py.proc, py.stepMemory)
+	if py.stopped {
+		return // the OOM killer chose this process
+	}
 	if py.step++; py.step < importSteps {
 		py.job = s.cpu.Start(py.stepCPU, py.gil, py.importStepped)
 		return
@@ -160,6 +163,9 @@ func (e *execution) cpuDone() {
 func (e *execution) waited() {
 	if g := e.s.sc.App.RequestMemoryGrowth; g > 0 {
 		e.s.mem.grow(e.py.proc, float64(g))
+		if e.py.stopped {
+			return // the OOM killer chose this process
+		}
 	}
 	e.r = nil
 	e.done()

@@ -42,7 +42,7 @@ type Def struct {
 	Curve       bool // the error is a curve's mean absolute error, not a difference of values
 
 	value func(r results.Run, a align) (float64, bool) // scalar metrics: the value of one run, false if not applicable
-	curve func(r results.Run, a align) []float64        // curve metrics: the aligned curve
+	curve func(r results.Run, a align) []float64       // curve metrics: the aligned curve
 }
 
 // Defs are the metrics, in report order. Their names are

@@ -14,6 +14,17 @@ var (
 	PhaseShapes       = []string{"step", "ramp", "sine"}
 	EventActions      = []string{"graceful_restart", "restart", "touch_script"}
 	ApplicationGroups = []string{"%{RESOURCE}", "%{GLOBAL}"}
+
+	// ValidationMetrics are the metrics `simulate validate` reports, the
+	// names validate.tolerance accepts. Package validate defines them (its
+	// tests check that the two lists agree); see docs/validation.md.
+	ValidationMetrics = []string{
+		"spawn_timeline", "processes_mae", "peak_processes", "steady_processes",
+		"peak_pss", "steady_pss", "pss_mae",
+		"latency_p50", "latency_p90", "latency_p99", "throughput",
+		"failures_500", "failures_503", "failures_504", "failures_refused", "failures_reset", "failures_client_timeout",
+		"recover_time",
+	}
 )
 
 // Compile-time limits of httpd 2.4 (research/apache-mpm.md §1.1, §2.1, §3)
@@ -69,8 +80,17 @@ func (s *Scenario) check() problems {
 		ps.add("validate.replications", s.Validate.Replications, "must be at least 1")
 	}
 	for _, k := range sortedKeys(s.Validate.Tolerance) {
+		key := joinKey("validate.tolerance", k)
+		if !slices.Contains(ValidationMetrics, k) {
+			msg := "unknown metric"
+			if c := closest(k, ValidationMetrics); c != "" {
+				msg += "; did you mean " + c + "?"
+			}
+			ps.add(key, nil, "%s; the metrics are %s", msg, strings.Join(ValidationMetrics, ", "))
+			continue
+		}
 		if v := s.Validate.Tolerance[k]; !(v >= 0) || math.IsInf(v, 0) {
-			ps.add(joinKey("validate.tolerance", k), v, "must be a finite number, 0 or more")
+			ps.add(key, v, "must be a finite number, 0 or more")
 		}
 	}
 	return ps

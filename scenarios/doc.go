@@ -91,6 +91,15 @@
 //	linger_time             duration  "200us"   lingering close, about one round trip
 //	cpu_second              number    1         host CPU-seconds per scenario CPU-second; > 0
 //
+// host.profile names a host profile written by `simulate calibrate`: a TOML
+// file holding only a [host] table with these keys (not profile). Its keys go
+// over the defaults and under the scenario's own [host] keys, so a scenario
+// can still set cpus, ram or any constant. A profile named in the file (or a
+// variant) is relative to the file's directory, one given with --set to the
+// working directory. Mistakes in the profile are reported with its file name
+// and line. Format writes the profile's values, and names the profile only in
+// a comment.
+//
 // # [apache]
 //
 // The MPM and core directives. Defaults are Debian's mods-available/
@@ -212,10 +221,17 @@
 //
 // # [validate]
 //
-// Tolerances for `simulate validate`.
+// Settings of `simulate validate` (docs/validation.md).
 //
-//	replications  integer  5   >= 1
-//	tolerance     table    {}  metric name = allowed relative error (>= 0)
+//	replications  integer  5   simulator replications (seeds seed, seed+1, ...); >= 1
+//	tolerance     table    {}  metric name = tolerance (>= 0), over the defaults of package validate
+//
+// The metric names are ValidationMetrics; others are an error. Each metric's
+// tolerance is relative (error / measured value) or absolute (in the metric's
+// unit), as package validate documents, e.g.
+//
+//	[validate]
+//	tolerance = { latency_p99 = 0.5, failures_504 = 0.05 }
 //
 // # [variants.NAME]
 //

@@ -71,8 +71,15 @@ func Format(s *Scenario) ([]byte, error) {
 			fmt.Fprintf(&b, "# warning: %s\n", w)
 		}
 	}
+	// The profile's values are in [host] below; naming the profile again
+	// would make the output depend on where it is read.
+	out := *s
+	if out.Host.Profile != "" {
+		fmt.Fprintf(&b, "#\n# host profile: %s (its values are included in [host])\n", out.Host.Profile)
+		out.Host.Profile = ""
+	}
 	b.WriteString("\n")
-	if err := toml.NewEncoder(&b).Encode(s); err != nil {
+	if err := toml.NewEncoder(&b).Encode(&out); err != nil {
 		return nil, fmt.Errorf("scenarios: formatting %s: %w", s.Name, err)
 	}
 	return b.Bytes(), nil

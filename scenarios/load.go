@@ -135,6 +135,72 @@ type layers struct {
 	variant string
 	vdoc    map[string]any // the applied variant's table
 	sets    []Override
+	profile *layers // the host profile named by host.profile, if any
+}
+
+// applyProfile reads the host profile named by host.profile in the merged
+// tables, checks it (errors name the profile file and line) and puts its
+// [host] keys under the merged host table. A profile named in the scenario
+// file is relative to the file's directory; one given with --set (or in a
+// built-in scenario) is relative to the working directory.
+func (L *layers) applyProfile(merged map[string]any) error {
+	h, _ := merged["host"].(map[string]any)
+	name, ok := h["profile"].(string)
+	if !ok || name == "" {
+		return nil // absent, or of the wrong type: decode reports that
+	}
+	path := name
+	fromSet := false
+	for _, o := range L.sets {
+		fromSet = fromSet || o.Key == "host.profile" || o.Key == "host"
+	}
+	if !filepath.IsAbs(path) && !fromSet && !strings.HasPrefix(L.file, "builtin:") {
+		path = filepath.Join(filepath.Dir(L.file), name)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if u := errors.Unwrap(err); u != nil {
+			err = u
+		}
+		return L.locate(problem{key: "host.profile", value: tomlValue(name),
+			msg: fmt.Sprintf("cannot read the host profile %s: %v (a profile named in a scenario file is relative to the file's directory; write one with `simulate calibrate`)", path, err)})
+	}
+	var doc map[string]any
+	if _, err := toml.Decode(string(data), &doc); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return &Error{File: path, Line: pe.Position.Line, Col: pe.Position.Col, Key: pe.LastKey, Msg: "TOML syntax error in the host profile: " + pe.Message}
+		}
+		return &Error{File: path, Msg: "TOML syntax error in the host profile: " + err.Error()}
+	}
+	P := &layers{file: path, lines: keyLines(string(data)), doc: doc}
+	var ps problems
+	for _, k := range sortedKeys(doc) {
+		if k != "host" {
+			ps.add(k, nil, "a host profile holds only a [host] table")
+		}
+	}
+	ht, ok := doc["host"].(map[string]any)
+	if raw, present := doc["host"]; present && !ok {
+		ps.add("host", raw, "expected a table, [host]")
+	}
+	scratch, check := DefaultHost(), map[string]any{}
+	for k, v := range ht {
+		if k == "profile" {
+			ps.add("host.profile", v, "a host profile cannot name another profile")
+			continue
+		}
+		check[k] = v
+	}
+	decode(check, reflect.ValueOf(&scratch).Elem(), "host", &ps)
+	if len(ps) > 0 {
+		return P.errors(ps)
+	}
+	nh := deepCopy(ht).(map[string]any)
+	merge(nh, h)
+	merged["host"] = nh
+	L.profile = P
+	return nil
 }
 
 func parse(src source, variant string, sets []Override) (*Scenario, error) {
@@ -200,6 +266,12 @@ func parse(src source, variant string, sets []Override) (*Scenario, error) {
 		if err != nil {
 			return nil, &Error{File: "--set", Key: o.Key, Value: o.Value, Msg: err.Error()}
 		}
+	}
+
+	// A host profile goes under the merged [host] table: its keys override
+	// the defaults, the scenario's own keys override it.
+	if err := L.applyProfile(merged); err != nil {
+		return nil, err
 	}
 
 	// The MPM chooses the defaults.
@@ -279,6 +351,10 @@ func (L *layers) locate(p problem) *Error {
 		}
 		if hasRaw(L.doc, k) {
 			e.Line = L.line("", k)
+			return e
+		}
+		if L.profile != nil && hasRaw(L.profile.doc, k) {
+			e.File, e.Line = L.profile.file, L.profile.line("", k)
 			return e
 		}
 	}

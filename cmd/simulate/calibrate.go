@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/forkcast/forkcast/validate"
+)
+
+func init() {
+	register(command{
+		name:    "calibrate",
+		summary: "measure this machine's Apache/Python constants and write a host profile",
+		run:     calibrateCmd,
+	})
+}
+
+// newProber returns the Prober calibrate uses: a real prefork Apache with
+// mod_wsgi, and the system Python (calibrate_apache.go).
+var newProber = func(apache string) (validate.Prober, error) { return newApacheProber(apache) }
+
+func calibrateCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("calibrate", "calibrate [--out FILE] [--apache PATH]", stderr)
+	out := fs.String("out", "calibrated.toml", "the host profile `FILE` to write (scenarios name it with host.profile)")
+	apache := fs.String("apache", "", "the apache2 binary (default $FORKCAST_APACHE2, else /usr/sbin/apache2)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if len(pos) > 0 {
+		return usagef("calibrate takes no arguments, got %v", pos)
+	}
+	p, err := newProber(*apache)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintln(stderr, "simulate calibrate: probing (three short Apaches without requests, three CPU burns; about 20 s)")
+	prof, err := validate.Calibrate(ctx, p)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	header := []string{
+		"forkcast host profile written by `simulate calibrate`",
+		fmt.Sprintf("machine %s, %d CPUs, %.0f MB RAM, %s/%s, %s", host, runtime.NumCPU(), machineRAMMB(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format(time.RFC3339)),
+		"Use it from a scenario with: [host] profile = \"" + filepath.Base(*out) + "\" (relative to the scenario file).",
+		"Measured with dedicated probes, never with validation runs.",
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
+	tmp := *out + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := validate.WriteProfile(f, prof, header); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, *out); err != nil {
+		return err
+	}
+	validate.WriteProfile(stdout, prof, nil)
+	fmt.Fprintf(stdout, "\nwrote %s\n", *out)
+	return nil
+}

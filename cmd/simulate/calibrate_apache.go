@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/forkcast/forkcast/validate"
+)
+
+// apacheProber is calibrate's real Prober: it starts a prefork apache2 with
+// mod_wsgi from a private ServerRoot on 127.0.0.1, reads /proc, and stops it
+// (its process group) before returning. It needs only apache2, its modules
+// and python3, not runtime mode; once runtime mode is merged its Locate and
+// server start/stop could replace the few lines here that duplicate them.
+type apacheProber struct {
+	binary, modules, python string
+}
+
+func newApacheProber(binary string) (*apacheProber, error) {
+	if binary == "" {
+		binary = os.Getenv("FORKCAST_APACHE2")
+	}
+	if binary == "" {
+		binary = "/usr/sbin/apache2"
+	}
+	p := &apacheProber{binary: binary, modules: "/usr/lib/apache2/modules", python: "/usr/bin/python3"}
+	var missing []string
+	for _, f := range []string{binary, filepath.Join(p.modules, "mod_mpm_prefork.so"), filepath.Join(p.modules, "mod_authz_core.so"), filepath.Join(p.modules, "mod_wsgi.so")} {
+		if _, err := os.Stat(f); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	if _, err := os.Stat(p.python); err != nil {
+		if py, err := exec.LookPath("python3"); err == nil {
+			p.python = py
+		} else {
+			missing = append(missing, "python3")
+		}
+	}
+	if len(missing) > 0 {
+		return nil, exitError{code: 3, err: fmt.Errorf("calibration needs Apache httpd with mod_wsgi and python3 (missing %v); install them with:\n    apt-get install -y apache2 libapache2-mod-wsgi-py3 python3", missing)}
+	}
+	return p, nil
+}
+
+func (p *apacheProber) Apache(ctx context.Context, probe validate.ApacheProbe) (validate.ApacheSample, error) {
+	var s validate.ApacheSample
+	root, err := os.MkdirTemp("", "forkcast-calibrate-")
+	if err != nil {
+		return s, err
+	}
+	defer os.RemoveAll(root)
+	os.Chmod(root, 0o755)
+	port, err := freeLocalPort()
+	if err != nil {
+		return s, err
+	}
+	restrict := "On"
+	if probe.Python {
+		restrict = "Off"
+	}
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "User nobody\nGroup nogroup\n"
+	}
+	n := probe.Children
+	conf := fmt.Sprintf(`ServerRoot %q
+ServerName 127.0.0.1
+Listen 127.0.0.1:%d
+PidFile %q
+ErrorLog %q
+LogLevel warn
+%sLoadModule mpm_prefork_module %s/mod_mpm_prefork.so
+LoadModule authz_core_module %s/mod_authz_core.so
+LoadModule wsgi_module %s/mod_wsgi.so
+StartServers %d
+MinSpareServers %d
+MaxSpareServers %d
+ServerLimit %d
+MaxRequestWorkers %d
+WSGIRestrictEmbedded %s
+WSGILazyInitialization On
+WSGISocketPrefix %q
+`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
+		p.modules, p.modules, p.modules, n, n, n+1, n+1, n+1, restrict, filepath.Join(root, "wsgi"))
+	confPath := filepath.Join(root, "httpd.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		return s, err
+	}
+	var output bytes.Buffer
+	cmd := exec.Command(p.binary, "-f", confPath, "-DFOREGROUND")
+	cmd.Dir, cmd.Env = root, []string{"PATH=/usr/bin:/bin", "LANG=C"}
+	cmd.Stdout, cmd.Stderr = &output, &output
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return s, err
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	pid := cmd.Process.Pid
+	defer stopGroup(pid, done)
+
+	// Wait for the children, then let them finish their child_init.
+	deadline := time.Now().Add(30 * time.Second)
+	for len(childrenOf(pid)) < n {
+		select {
+		case <-done:
+			errLog, _ := os.ReadFile(filepath.Join(root, "error.log"))
+			return s, fmt.Errorf("apache2 exited: %s %s", strings.TrimSpace(output.String()), strings.TrimSpace(string(errLog)))
+		case <-ctx.Done():
+			return s, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return s, fmt.Errorf("apache2 started %d of %d children in 30 s", len(childrenOf(pid)), n)
+		}
+	}
+	select {
+	case <-time.After(2 * time.Second):
+	case <-ctx.Done():
+		return s, ctx.Err()
+	}
+	s.Parent = readMemory(pid)
+	s.ParentCPU = cpuTime(pid)
+	for _, c := range childrenOf(pid) {
+		s.Children = append(s.Children, readMemory(c))
+		s.ChildCPU = append(s.ChildCPU, cpuTime(c))
+	}
+	return s, nil
+}
+
+// burnScript is runtime mode's app.py burn loop (runtime/app.py: burn),
+// timed on the wall clock. Keep the two loops the same.
+const burnScript = `
+import sys, time
+def burn(seconds):
+    if seconds <= 0:
+        return
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        for _ in range(200):
+            pass
+x = float(sys.argv[1])
+burn(0.05)
+t0 = time.perf_counter()
+burn(x)
+print(time.perf_counter() - t0)
+`
+
+func (p *apacheProber) Burn(ctx context.Context, seconds float64) (time.Duration, error) {
+	out, err := exec.CommandContext(ctx, p.python, "-c", burnScript, strconv.FormatFloat(seconds, 'f', -1, 64)).Output()
+	if err != nil {
+		return 0, fmt.Errorf("python3: %w", err)
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		return 0, fmt.Errorf("python3 printed %q", out)
+	}
+	return time.Duration(v * float64(time.Second)), nil
+}
+
+// stopGroup stops an Apache started with Setsid: SIGTERM to the parent,
+// then SIGKILL to its process group if anything is left after 10 s.
+func stopGroup(pid int, done chan struct{}) {
+	syscall.Kill(pid, syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
+	syscall.Kill(-pid, syscall.SIGKILL)
+	<-done
+}
+
+// childrenOf lists the live processes whose parent is pid.
+func childrenOf(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		c, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 2 && f[0] != "Z" && f[1] == strconv.Itoa(pid) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// readMemory reads smaps_rollup.
+func readMemory(pid int) validate.Memory {
+	var m validate.Memory
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	if err != nil {
+		return m
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		f := strings.Fields(v)
+		if !ok || len(f) == 0 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		n *= 1024
+		switch k {
+		case "Rss":
+			m.RSS = n
+		case "Pss":
+			m.PSS = n
+		case "Private_Clean", "Private_Dirty":
+			m.Private += n
+		}
+	}
+	return m
+}
+
+// cpuTime is a process's CPU time so far, from /proc/PID/schedstat (ns),
+// else from utime+stime in /proc/PID/stat (clock ticks, 10 ms).
+func cpuTime(pid int) time.Duration {
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/schedstat"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			if ns, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+				return time.Duration(ns)
+			}
+		}
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 14 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+func freeLocalPort() (int, error) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

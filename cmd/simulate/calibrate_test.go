@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/validate"
+)
+
+type stubProber struct{}
+
+func (stubProber) Apache(_ context.Context, p validate.ApacheProbe) (validate.ApacheSample, error) {
+	s := validate.ApacheSample{Parent: validate.Memory{RSS: 7 << 20, Private: 1 << 20}, ParentCPU: time.Duration(p.Children) * time.Millisecond}
+	for range p.Children {
+		m := validate.Memory{RSS: 5 << 20, Private: 256 << 10}
+		if p.Python {
+			m.Private += 4 << 20
+			m.RSS += 6 << 20
+		}
+		s.Children = append(s.Children, m)
+		s.ChildCPU = append(s.ChildCPU, time.Millisecond)
+	}
+	return s, nil
+}
+
+func (stubProber) Burn(context.Context, float64) (time.Duration, error) {
+	return 1200 * time.Millisecond, nil
+}
+
+func TestCalibrateWritesALoadableProfile(t *testing.T) {
+	old := newProber
+	t.Cleanup(func() { newProber = old })
+	newProber = func(string) (validate.Prober, error) { return stubProber{}, nil }
+	dir := t.TempDir()
+	out := filepath.Join(dir, "hosts", "calibrated.toml")
+	code, stdout, stderr := runCLI("calibrate", "--out", out)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "cpu_second = 1.200")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "s.toml"), []byte("[host]\nprofile = \"hosts/calibrated.toml\"\n[[workload.phase]]\nduration = \"5s\"\nrate = 1\n"), 0o644))
+	sc, err := scenarios.Load(filepath.Join(dir, "s.toml"), "")
+	require.NoError(t, err)
+	assert.Equal(t, 1.2, sc.Host.CPUSecond)
+	assert.Equal(t, 4*scenarios.MiB, sc.Host.PythonInterpreter)
+	assert.Equal(t, time.Millisecond, sc.Host.ForkTime.Duration)
+}
+
+func TestCalibrateWithoutApacheExits3(t *testing.T) {
+	t.Setenv("FORKCAST_APACHE2", filepath.Join(t.TempDir(), "no-apache2"))
+	code, _, stderr := runCLI("calibrate", "--out", filepath.Join(t.TempDir(), "c.toml"))
+	assert.Equal(t, 3, code)
+	assert.Contains(t, stderr, "apt-get install")
+}

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/forkcast/forkcast/plots"
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/validate"
+)
+
+func init() {
+	register(command{
+		name:    "validate",
+		summary: "predict a scenario (simulator replications), measure it on a real Apache, and compare",
+		run:     validateCmd,
+	})
+}
+
+// measureRuntime measures a scenario against the real Apache + mod_wsgi of
+// this machine (runtime mode); nil in a build without runtime mode.
+// validate_runtime.go sets it.
+var measureRuntime validate.Measure
+
+// runtimeReady reports, before anything is simulated, whether runtime mode
+// can run here; its error should be an exitError with code 3 for a missing
+// Apache. validate_runtime.go sets it.
+var runtimeReady = func() error { return errNoRuntime }
+
+var errNoRuntime = exitError{code: 3, err: errors.New("runtime mode is not part of this build of simulate; " +
+	"compare existing result directories with --from PRED_DIR... --measured DIR")}
+
+// predictSimulator is the simulator with the resolved scenario attached.
+var predictSimulator validate.Predict = simulate
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func validateCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("validate", "validate FILE|BUILTIN [--variant V] [--replications N] [--seed N] [--set KEY=VALUE]... [--out DIR] [--force] [--max-duration D] [--no-plots]\n"+
+		"       simulate validate --from PRED_DIR... --measured DIR [FILE] [--out DIR] [--no-plots]", stderr)
+	var sf scenarioFlags
+	sf.register(fs)
+	reps := fs.Int("replications", 0, "simulator replications `N`, seeds seed, seed+1, ... (default: the scenario's validate.replications)")
+	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>]-validate)")
+	force := fs.Bool("force", false, "run even when the scenario is longer than --max-duration or is predicted to use more than half this machine's RAM, and replace an existing --out")
+	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this `DURATION` unless --force")
+	noPlots := fs.Bool("no-plots", false, "do not draw the predicted-band figures")
+	var from stringList
+	fs.Var(&from, "from", "compare existing predicted result `DIR`s (repeatable; a directory of result directories counts as all of them)")
+	measuredDir := fs.String("measured", "", "with --from: the measured result `DIR`")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if *reps < 0 {
+		return usagef("--replications %d: want 1 or more", *reps)
+	}
+	if len(from) > 0 || *measuredDir != "" {
+		return validateFrom(from, *measuredDir, pos, sf, *out, !*noPlots, stdout)
+	}
+	if len(pos) != 1 {
+		return usagef("expected one scenario (a file or a built-in name), got %d; or compare result directories with --from PRED_DIR... --measured DIR", len(pos))
+	}
+	sc, err := sf.open(pos[0])
+	if err != nil {
+		return err
+	}
+	if *reps > 0 {
+		sc.Validate.Replications = *reps
+	}
+	if measureRuntime == nil {
+		return errNoRuntime
+	}
+	if err := runtimeReady(); err != nil {
+		return err
+	}
+	if sc.Duration.Duration > *maxDur && !*force {
+		return usagef("refusing to run: %s lasts %v, longer than --max-duration %v (raise it, or pass --force)", sc.Source, sc.Duration.Duration, *maxDur)
+	}
+	dir := *out
+	if dir == "" {
+		dir = defaultOutDir(sc) + "-validate"
+	}
+	if _, err := os.Stat(dir); err == nil && !*force {
+		return usagef("%s already exists: remove it, choose another --out, or pass --force to replace it", dir)
+	}
+
+	predicted, err := validate.Replicate(sc, sc.Validate.Replications, predictSimulator)
+	if err != nil {
+		return err
+	}
+	if limit := machineRAMMB() / 2; limit > 0 && !*force {
+		for _, p := range predicted {
+			if p.Summary.Peak.PSSMB > limit {
+				return usagef("refusing to run: the simulator predicts a peak of %.0f MB PSS (seed %d), more than half this machine's RAM (%.0f MB); pass --force to run anyway",
+					p.Summary.Peak.PSSMB, p.Summary.Seed, limit)
+			}
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stderr, "simulate validate: %d replications predicted; measuring %s for %v on the real Apache\n", len(predicted), sc.Name, sc.Duration)
+	measured, err := measureRuntime(ctx, sc)
+	if err != nil {
+		return err
+	}
+	if measured.Scenario == nil {
+		measured.Scenario, _ = scenarios.Format(sc)
+	}
+	rep, err := validate.Compare(sc, predicted, measured)
+	if err != nil {
+		return err
+	}
+	if err := writeValidation(dir, predicted, measured, rep, !*noPlots); err != nil {
+		return err
+	}
+	return finishValidation(rep, dir, stdout)
+}
+
+// writeValidation writes predicted/seed-N/ and measured/ result directories,
+// validation.json and the band figures into dir, replacing it.
+func writeValidation(dir string, predicted []results.Run, measured results.Run, rep *validate.Report, plot bool) error {
+	tmp := dir + ".partial"
+	os.RemoveAll(tmp)
+	for _, p := range predicted {
+		if err := results.WriteDir(filepath.Join(tmp, "predicted", "seed-"+strconv.FormatUint(p.Summary.Seed, 10)), p); err != nil {
+			return err
+		}
+	}
+	if err := results.WriteDir(filepath.Join(tmp, "measured"), measured); err != nil {
+		return err
+	}
+	if err := finishDir(tmp, predicted, measured, rep, plot); err != nil {
+		return err
+	}
+	old := dir + ".old"
+	os.RemoveAll(old)
+	if _, err := os.Stat(dir); err == nil {
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+// finishDir writes validation.json and, if asked, the band figures.
+func finishDir(dir string, predicted []results.Run, measured results.Run, rep *validate.Report, plot bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := rep.WriteFile(filepath.Join(dir, "validation.json")); err != nil {
+		return err
+	}
+	if plot {
+		return plots.Band(dir, predicted, measured)
+	}
+	return nil
+}
+
+// finishValidation prints the table; a metric outside tolerance exits 1.
+func finishValidation(rep *validate.Report, dir string, stdout io.Writer) error {
+	rep.WriteTable(stdout)
+	fmt.Fprintf(stdout, "\nwrote %s\n", filepath.Join(dir, "validation.json"))
+	if !rep.Pass {
+		return exitError{code: 1, err: fmt.Errorf("%d of %d metrics outside tolerance: %s", len(rep.Failed), len(rep.Metrics), strings.Join(rep.Failed, ", "))}
+	}
+	return nil
+}
+
+// validateFrom compares existing result directories. The scenario (for
+// tolerances and the surge) is FILE if given, else the measured run's
+// scenario.toml, else the first predicted run's.
+func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFlags, out string, plot bool, stdout io.Writer) error {
+	if measuredDir == "" {
+		return usagef("--from needs --measured DIR")
+	}
+	var file string
+	for _, p := range pos {
+		if strings.HasSuffix(p, ".toml") {
+			if file != "" {
+				return usagef("one scenario file expected, got %s and %s", file, p)
+			}
+			file = p
+			continue
+		}
+		from = append(from, p) // `--from a b c`: the shell's glob
+	}
+	if len(from) == 0 {
+		return usagef("--measured needs --from PRED_DIR...")
+	}
+	var dirs []string
+	for _, f := range from {
+		ds, err := resultDirsIn(f)
+		if err != nil {
+			return err
+		}
+		dirs = append(dirs, ds...)
+	}
+	predicted, err := readResultDirs(dirs)
+	if err != nil {
+		return err
+	}
+	ms, err := readResultDirs([]string{measuredDir})
+	if err != nil {
+		return err
+	}
+	measured := ms[0]
+	var sc *scenarios.Scenario
+	switch {
+	case file != "":
+		sc, err = sf.open(file)
+	case measured.Scenario != nil:
+		sc, err = scenarios.Parse(filepath.Join(measuredDir, "scenario.toml"), measured.Scenario, "")
+	case predicted[0].Scenario != nil:
+		sc, err = scenarios.Parse(filepath.Join(dirs[0], "scenario.toml"), predicted[0].Scenario, "")
+	default:
+		return usagef("no scenario.toml in %s or %s: name the scenario file", measuredDir, dirs[0])
+	}
+	if err != nil {
+		return err
+	}
+	rep, err := validate.Compare(sc, predicted, measured)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	dir := out
+	if dir == "" {
+		dir = defaultOutDir(sc) + "-validate"
+	}
+	if err := finishDir(dir, predicted, measured, rep, plot); err != nil {
+		return err
+	}
+	return finishValidation(rep, dir, stdout)
+}
+
+// resultDirsIn returns dir if it is a result directory, else the result
+// directories directly inside it, sorted.
+func resultDirsIn(dir string) ([]string, error) {
+	if _, err := os.Stat(filepath.Join(dir, "summary.json")); err == nil {
+		return []string{dir}, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, usagef("%s: no such directory", dir)
+		}
+		return nil, usagef("%s: %v", dir, err)
+	}
+	var out []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), "summary.json")); e.IsDir() && err == nil {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s is not a forkcast result directory and holds none (no summary.json)", dir)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// machineRAMMB is MemTotal from /proc/meminfo in MB; 0 if unknown.
+func machineRAMMB() float64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseFloat(f[0], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}

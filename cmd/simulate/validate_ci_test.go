@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/validate"
+)
+
+// ciSubset are the suite's cases CI validates for real: the shortest (30 s
+// each), covering a threaded MPM, daemon queueing with 504s and recycling.
+var ciSubset = []string{"worker-embedded", "event-daemon-saturated", "daemon-recycling"}
+
+// TestValidationSubsetAgainstApache runs the CI subset through `simulate
+// validate` against the real Apache + mod_wsgi and asserts every metric is
+// within tolerance. Without Apache, or in a build without runtime mode, it
+// fails when CI=true (so CI cannot silently stop validating) and skips
+// otherwise. -short skips it.
+func TestValidationSubsetAgainstApache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the validation subset runs real Apaches for about 2 minutes")
+	}
+	ci := os.Getenv("CI") == "true"
+	unavailable := func(why string) {
+		if ci {
+			t.Fatalf("CI=true but the validation subset cannot run: %s", why)
+		}
+		t.Skipf("validation subset not run: %s", why)
+	}
+	if measureRuntime == nil {
+		unavailable("this build has no runtime mode (validate_runtime.go is not compiled in)")
+	}
+	if err := runtimeReady(); err != nil {
+		unavailable(err.Error())
+	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		unavailable("python3 is not installed")
+	}
+	for _, name := range ciSubset {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), name)
+			file := filepath.Join("..", "..", "scenarios", "validation", name+".toml")
+			code, stdout, stderr := runCLI("validate", file, "--out", out, "--no-plots")
+			t.Log(stdout)
+			rep, err := validate.ReadFile(filepath.Join(out, "validation.json"))
+			require.NoError(t, err, "validate wrote no validation.json (exit %d): %s", code, stderr)
+			assert.Equal(t, 0, code, "metrics outside tolerance: %v\n%s", rep.Failed, stderr)
+			assert.True(t, rep.Pass)
+		})
+	}
+}

@@ -1,0 +1,49 @@
+// TODO(merge runtime): delete the build constraint below (the only change
+// needed) once the runtime branch is merged; the file then wires
+// `simulate validate` and `simulate calibrate` to runtime mode.
+
+//go:build forkcast_runtime
+
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/forkcast/forkcast/results"
+	rt "github.com/forkcast/forkcast/runtime"
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+func init() {
+	runtimeReady = func() error {
+		if _, err := rt.Locate(""); err != nil {
+			return exitError{code: 3, err: err}
+		}
+		return nil
+	}
+	measureRuntime = func(ctx context.Context, sc *scenarios.Scenario) (results.Run, error) {
+		if err := rt.Check(sc); err != nil {
+			return results.Run{}, usagef("%s: %v", sc.Source, err)
+		}
+		var progress *os.File
+		if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			progress = os.Stderr
+		}
+		opt := rt.Options{Info: os.Stderr}
+		if progress != nil {
+			opt.Progress = progress
+		}
+		res, err := rt.Run(ctx, sc, opt)
+		if err != nil {
+			if errors.Is(err, rt.ErrMissing) {
+				return results.Run{}, exitError{code: 3, err: err}
+			}
+			return results.Run{}, err
+		}
+		run := res.Run
+		run.Scenario, err = scenarios.Format(sc)
+		return run, err
+	}
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/validate"
+)
+
+// spikeFile writes a short prefork spike scenario (2 → 30 → 2 connections/s).
+func spikeFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "spike.toml")
+	require.NoError(t, os.WriteFile(p, []byte(`
+duration = "30s"
+[apache]
+mpm = "prefork"
+[app]
+import_cpu = "const(300ms)"
+import_memory = "10MiB"
+[[workload.phase]]
+duration = "5s"
+rate = 2
+[[workload.phase]]
+duration = "10s"
+rate = 30
+[[workload.phase]]
+duration = "15s"
+rate = 2
+[validate]
+replications = 1
+`), 0o644))
+	return p
+}
+
+// predictedAndMeasured writes one simulated replication (seed 1) and a
+// "measured" copy of it, changed by edit, as result directories.
+func predictedAndMeasured(t *testing.T, file string, edit func(*results.Run)) (pred, meas string) {
+	t.Helper()
+	sc, err := scenarios.Load(file, "")
+	require.NoError(t, err)
+	runs, err := validate.Replicate(sc, 1, simulate)
+	require.NoError(t, err)
+	root := t.TempDir()
+	pred, meas = filepath.Join(root, "predicted"), filepath.Join(root, "measured")
+	require.NoError(t, results.WriteDir(filepath.Join(pred, "seed-1"), runs[0]))
+	m := runs[0]
+	m.Rows = append([]results.Row(nil), m.Rows...)
+	m.Summary.Source = results.SourceRuntime
+	if edit != nil {
+		edit(&m)
+	}
+	require.NoError(t, results.WriteDir(meas, m))
+	return pred, meas
+}
+
+func TestValidateFromIdenticalRunsPasses(t *testing.T) {
+	pred, meas := predictedAndMeasured(t, spikeFile(t), nil)
+	out := filepath.Join(t.TempDir(), "v")
+	code, stdout, stderr := runCLI("validate", "--from", pred, "--measured", meas, "--out", out)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "all metrics within tolerance")
+	rep, err := validate.ReadFile(filepath.Join(out, "validation.json"))
+	require.NoError(t, err)
+	assert.True(t, rep.Pass)
+	assert.Equal(t, 0.0, rep.MAPE)
+	assert.Equal(t, 5.0, rep.Surge.StartS)
+	require.NotNil(t, rep.Surge.EndS)
+	assert.Equal(t, 15.0, *rep.Surge.EndS)
+	assert.Len(t, rep.Metrics, len(validate.Defs), "every metric applies to a surge with an end")
+	assert.FileExists(t, filepath.Join(out, "band_processes.png"))
+}
+
+func TestValidateFromMismatchFails(t *testing.T) {
+	file := spikeFile(t)
+	pred, meas := predictedAndMeasured(t, file, func(r *results.Run) {
+		for i := range r.Rows {
+			r.Rows[i].PSSMB *= 1.5 // the real server used half as much memory again
+		}
+	})
+	out := filepath.Join(t.TempDir(), "v")
+	// The scenario file given explicitly, predicted dirs as positionals.
+	code, stdout, stderr := runCLI("validate", "--measured", meas, "--from", filepath.Join(pred, "seed-1"), file, "--out", out, "--no-plots")
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "outside tolerance")
+	assert.Contains(t, stdout, "FAIL")
+	rep, err := validate.ReadFile(filepath.Join(out, "validation.json"))
+	require.NoError(t, err)
+	assert.False(t, rep.Pass)
+	assert.Contains(t, rep.Failed, "peak_pss")
+	assert.Contains(t, rep.Failed, "pss_mae")
+	assert.NotContains(t, rep.Failed, "processes_mae")
+}
+
+func TestValidateFromBadInput(t *testing.T) {
+	pred, meas := predictedAndMeasured(t, spikeFile(t), nil)
+	code, _, stderr := runCLI("validate", "--from", pred)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--measured")
+	code, _, stderr = runCLI("validate", "--from", filepath.Join(t.TempDir(), "nope"), "--measured", meas)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "no such directory")
+	code, _, _ = runCLI("validate")
+	assert.Equal(t, 2, code)
+}
+
+// fakeRuntime makes runtime mode the simulator itself (seed unchanged).
+func fakeRuntime(t *testing.T, edit func(*results.Run)) {
+	t.Helper()
+	oldM, oldR := measureRuntime, runtimeReady
+	t.Cleanup(func() { measureRuntime, runtimeReady = oldM, oldR })
+	runtimeReady = func() error { return nil }
+	measureRuntime = func(ctx context.Context, sc *scenarios.Scenario) (results.Run, error) {
+		r, err := simulate(sc)
+		r.Summary.Source = results.SourceRuntime
+		if edit != nil {
+			edit(&r)
+		}
+		return r, err
+	}
+}
+
+func TestValidateRunsPredictionsAndMeasurement(t *testing.T) {
+	fakeRuntime(t, nil)
+	out := filepath.Join(t.TempDir(), "v")
+	code, stdout, stderr := runCLI("validate", spikeFile(t), "--replications", "3", "--out", out, "--no-plots")
+	// Three seeds against seed 1's run: not identical, but close.
+	assert.Contains(t, []int{0, 1}, code, stderr)
+	assert.Contains(t, stdout, "3 replication(s), seeds [1 2 3]")
+	for _, d := range []string{"predicted/seed-1", "predicted/seed-2", "predicted/seed-3", "measured"} {
+		assert.FileExists(t, filepath.Join(out, d, "summary.json"))
+	}
+	rep, err := validate.ReadFile(filepath.Join(out, "validation.json"))
+	require.NoError(t, err)
+	assert.Equal(t, 3, rep.Replications)
+	m := rep.Metrics[1]
+	require.NotNil(t, m.Predicted.Lo, "3 replications give an interval")
+
+	// An existing --out is kept unless --force.
+	code, _, stderr = runCLI("validate", spikeFile(t), "--out", out)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "already exists")
+
+	code, _, stderr = runCLI("validate", spikeFile(t), "--out", out, "--force", "--no-plots")
+	assert.Equal(t, 0, code, "one replication against the same seed is exact: %s", stderr)
+}
+
+func TestValidateExitCodes(t *testing.T) {
+	fakeRuntime(t, func(r *results.Run) { r.Summary.Throughput *= 2 })
+	code, _, stderr := runCLI("validate", spikeFile(t), "--out", filepath.Join(t.TempDir(), "v"), "--no-plots")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "throughput")
+
+	code, _, stderr = runCLI("validate", spikeFile(t), "--max-duration", "10s", "--out", filepath.Join(t.TempDir(), "v"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "longer than --max-duration")
+}
+
+func TestValidateWithoutRuntimeModeExits3(t *testing.T) {
+	old := measureRuntime
+	t.Cleanup(func() { measureRuntime = old })
+	measureRuntime = nil
+	code, _, stderr := runCLI("validate", spikeFile(t), "--out", filepath.Join(t.TempDir(), "v"))
+	assert.Equal(t, 3, code)
+	assert.Contains(t, stderr, "runtime mode")
+}

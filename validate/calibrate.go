@@ -1,0 +1,193 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+// Memory is one process's memory from /proc/PID/smaps_rollup, in bytes.
+type Memory struct {
+	RSS, PSS, Private int64
+}
+
+// ApacheProbe configures a calibration Apache: prefork, mod_wsgi loaded,
+// no application and no requests.
+type ApacheProbe struct {
+	// Python lets mod_wsgi initialise a bare interpreter in each child
+	// (embedded mode allowed, WSGILazyInitialization On); false sets
+	// WSGIRestrictEmbedded On, so no process initialises Python.
+	Python bool
+	// Children is StartServers, with MinSpareServers = Children and
+	// MaxSpareServers = Children + 1 so the parent neither spawns nor kills.
+	Children int
+}
+
+// ApacheSample is what a Prober saw of a calibration Apache once its
+// children had settled.
+type ApacheSample struct {
+	Parent   Memory
+	Children []Memory
+	// ParentCPU is the parent's CPU time so far (start-up and its forks);
+	// ChildCPU each child's (its child_init and, with Python, Py_Initialize).
+	ParentCPU time.Duration
+	ChildCPU  []time.Duration
+}
+
+// A Prober runs calibration probes on this machine. The real one starts a
+// real Apache (cmd/simulate); tests use a stand-in.
+type Prober interface {
+	// Apache starts a prefork Apache as configured, waits for its children
+	// to settle, samples memory and CPU time, and stops it.
+	Apache(ctx context.Context, p ApacheProbe) (ApacheSample, error)
+	// Burn runs the runtime app's CPU burn loop for seconds of requested
+	// CPU time in a fresh interpreter and returns the wall time the burn
+	// took, on an otherwise idle core.
+	Burn(ctx context.Context, seconds float64) (time.Duration, error)
+}
+
+// Profile is a measured host profile: the constants of scenarios.Host that
+// Calibrate measures, and how.
+type Profile struct {
+	ApacheSharedText    scenarios.Size
+	ApacheParentPrivate scenarios.Size
+	ApacheChildPrivate  scenarios.Size
+	PythonSharedText    scenarios.Size
+	PythonInterpreter   scenarios.Size
+	ForkTime            time.Duration
+	ChildInitCPU        time.Duration
+	PythonInitCPU       time.Duration
+	CPUSecond           float64
+	Notes               []string // how each was measured, with the raw figures
+}
+
+// Calibration probe sizes.
+const (
+	calFew  = 2  // children in the small Apache
+	calMany = 16 // in the large one: fork_time is the parent's extra CPU per extra child
+	calBurn = 1.0
+)
+
+// Calibrate measures this machine's constants with dedicated probes: three
+// prefork Apaches without requests (calFew and calMany children with
+// WSGIRestrictEmbedded On, calMany with a bare interpreter in each child)
+// and three timed CPU burns. It never looks at a validation run.
+//
+//   - apache_parent_private: the parent's private memory (small Apache);
+//   - apache_child_private: a child's private memory, median (large Apache);
+//   - apache_shared_text: a child's shared memory, RSS − private, median;
+//   - python_interpreter, python_shared_text: how much a child's private and
+//     shared memory grow when it initialises Python (medians);
+//   - fork_time: the parent's extra CPU time for calMany − calFew children,
+//     per child (fork() is CPU-bound: copying page tables);
+//   - child_init_cpu: a child's CPU time without Python, median;
+//   - python_init_cpu: how much that grows with Python;
+//   - cpu_second: the wall time of the app's burn loop per requested
+//     CPU-second, median of three (above 1 when the machine loses time to
+//     a hypervisor or to the loop's own overhead).
+func Calibrate(ctx context.Context, p Prober) (Profile, error) {
+	var prof Profile
+	few, err := p.Apache(ctx, ApacheProbe{Children: calFew})
+	if err != nil {
+		return prof, fmt.Errorf("probe: prefork with %d children, WSGIRestrictEmbedded On: %w", calFew, err)
+	}
+	many, err := p.Apache(ctx, ApacheProbe{Children: calMany})
+	if err != nil {
+		return prof, fmt.Errorf("probe: prefork with %d children, WSGIRestrictEmbedded On: %w", calMany, err)
+	}
+	py, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true})
+	if err != nil {
+		return prof, fmt.Errorf("probe: prefork with %d children, each with a bare interpreter: %w", calMany, err)
+	}
+	if len(many.Children) == 0 || len(py.Children) == 0 {
+		return prof, fmt.Errorf("probe: Apache started no children")
+	}
+	priv := func(s ApacheSample) float64 {
+		return medianOf(s.Children, func(m Memory) float64 { return float64(m.Private) })
+	}
+	shared := func(s ApacheSample) float64 {
+		return medianOf(s.Children, func(m Memory) float64 { return float64(m.RSS - m.Private) })
+	}
+	cpu := func(s ApacheSample) float64 {
+		return medianOf(s.ChildCPU, func(d time.Duration) float64 { return float64(d) })
+	}
+	prof.ApacheParentPrivate = scenarios.Size(few.Parent.Private)
+	prof.ApacheChildPrivate = scenarios.Size(priv(many))
+	prof.ApacheSharedText = scenarios.Size(shared(many))
+	prof.PythonInterpreter = scenarios.Size(max(0, priv(py)-priv(many)))
+	prof.PythonSharedText = scenarios.Size(max(0, shared(py)-shared(many)))
+	prof.ForkTime = max(0, (many.ParentCPU-few.ParentCPU)/time.Duration(calMany-calFew))
+	prof.ChildInitCPU = time.Duration(cpu(many))
+	prof.PythonInitCPU = time.Duration(max(0, cpu(py)-cpu(many)))
+	prof.Notes = append(prof.Notes,
+		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent RSS %s PSS %s private %s; CPU %v", calFew,
+			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU),
+		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent CPU %v; child median private %s, shared %s, CPU %v", calMany,
+			many.ParentCPU, scenarios.Size(priv(many)), scenarios.Size(shared(many)), time.Duration(cpu(many))),
+		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v", calMany,
+			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py))))
+
+	var walls []float64
+	for range 3 {
+		d, err := p.Burn(ctx, calBurn)
+		if err != nil {
+			return prof, fmt.Errorf("probe: CPU burn: %w", err)
+		}
+		walls = append(walls, d.Seconds()/calBurn)
+	}
+	prof.CPUSecond = median(walls)
+	prof.Notes = append(prof.Notes, fmt.Sprintf("burn of %gs CPU took %v s of wall time (3 runs)", calBurn, walls))
+	return prof, nil
+}
+
+func medianOf[T any](xs []T, f func(T) float64) float64 {
+	v := make([]float64, len(xs))
+	for i, x := range xs {
+		v[i] = f(x)
+	}
+	return median(v)
+}
+
+// WriteProfile writes a host profile: a [host] table that scenarios load
+// with host.profile = "FILE". header lines become comments.
+func WriteProfile(w io.Writer, p Profile, header []string) error {
+	var b strings.Builder
+	for _, h := range header {
+		fmt.Fprintf(&b, "# %s\n", h)
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "# %s\n", n)
+	}
+	b.WriteString("\n[host]\n")
+	kv := map[string]string{
+		"apache_shared_text":    kib(p.ApacheSharedText),
+		"apache_parent_private": kib(p.ApacheParentPrivate),
+		"apache_child_private":  kib(p.ApacheChildPrivate),
+		"python_shared_text":    kib(p.PythonSharedText),
+		"python_interpreter":    kib(p.PythonInterpreter),
+		"fork_time":             fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
+		"child_init_cpu":        fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
+		"python_init_cpu":       fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
+		"cpu_second":            fmt.Sprintf("%.3f", p.CPUSecond),
+	}
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s = %s\n", k, kv[k])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// kib writes a size in whole KiB, as smaps_rollup reports it.
+func kib(s scenarios.Size) string {
+	return fmt.Sprintf("\"%dKiB\"", (s+scenarios.KiB/2)/scenarios.KiB)
+}

@@ -1,0 +1,73 @@
+package validate
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+// fakeProber reports fixed figures: children of 200 KiB private and 5 MiB
+// shared, Python adding 3.5 MiB private and 2 MiB shared; the parent spends
+// 1 ms per fork on top of 20 ms; a child 2 ms, 12 ms with Python; the burn
+// takes 1.1 s of wall time per CPU-second.
+type fakeProber struct{ calls []ApacheProbe }
+
+func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, error) {
+	f.calls = append(f.calls, p)
+	s := ApacheSample{
+		Parent:    Memory{RSS: 7 << 20, PSS: 4 << 20, Private: 2 << 20},
+		ParentCPU: 20*time.Millisecond + time.Duration(p.Children)*time.Millisecond,
+	}
+	for range p.Children {
+		m := Memory{RSS: 5<<20 + 200<<10, Private: 200 << 10}
+		cpu := 2 * time.Millisecond
+		if p.Python {
+			m.RSS += 3584<<10 + 2<<20
+			m.Private += 3584 << 10
+			cpu += 10 * time.Millisecond
+		}
+		s.Children = append(s.Children, m)
+		s.ChildCPU = append(s.ChildCPU, cpu)
+	}
+	return s, nil
+}
+
+func (f *fakeProber) Burn(_ context.Context, seconds float64) (time.Duration, error) {
+	return time.Duration(1.1 * seconds * float64(time.Second)), nil
+}
+
+func TestCalibrateAndProfileLoads(t *testing.T) {
+	fp := &fakeProber{}
+	prof, err := Calibrate(context.Background(), fp)
+	require.NoError(t, err)
+	assert.Equal(t, []ApacheProbe{{Children: 2}, {Children: 16}, {Children: 16, Python: true}}, fp.calls)
+	assert.Equal(t, scenarios.Size(2<<20), prof.ApacheParentPrivate)
+	assert.Equal(t, scenarios.Size(200<<10), prof.ApacheChildPrivate)
+	assert.Equal(t, scenarios.Size(5<<20), prof.ApacheSharedText)
+	assert.Equal(t, scenarios.Size(3584<<10), prof.PythonInterpreter)
+	assert.Equal(t, scenarios.Size(2<<20), prof.PythonSharedText)
+	assert.Equal(t, time.Millisecond, prof.ForkTime)
+	assert.Equal(t, 2*time.Millisecond, prof.ChildInitCPU)
+	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
+	assert.InDelta(t, 1.1, prof.CPUSecond, 1e-9)
+
+	dir := t.TempDir()
+	var b strings.Builder
+	require.NoError(t, WriteProfile(&b, prof, []string{"test machine"}))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "calibrated.toml"), []byte(b.String()), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "s.toml"), []byte("[host]\nprofile = \"calibrated.toml\"\n[[workload.phase]]\nduration = \"5s\"\nrate = 1\n"), 0o644))
+	sc, err := scenarios.Load(filepath.Join(dir, "s.toml"), "")
+	require.NoError(t, err, b.String())
+	assert.Equal(t, 1.1, sc.Host.CPUSecond)
+	assert.Equal(t, scenarios.Size(3584<<10), sc.Host.PythonInterpreter)
+	assert.Equal(t, time.Millisecond, sc.Host.ForkTime.Duration)
+	assert.Equal(t, 10*time.Millisecond, sc.Host.PythonInitCPU.Duration)
+}

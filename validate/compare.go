@@ -1,0 +1,266 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+// Estimate is a metric's prediction over the replications: their mean and,
+// with 2 or more, the 95% t-interval of the mean, mean ± t(0.975, n−1)·s/√n.
+type Estimate struct {
+	Mean   float64   `json:"mean"`
+	Lo     *float64  `json:"lo,omitempty"`
+	Hi     *float64  `json:"hi,omitempty"`
+	N      int       `json:"n"`
+	Values []float64 `json:"values"` // one per replication, in seed order
+}
+
+// NewEstimate computes the mean and 95% t-interval of vals.
+func NewEstimate(vals []float64) Estimate {
+	e := Estimate{N: len(vals), Values: slices.Clone(vals)}
+	if len(vals) == 0 {
+		return e
+	}
+	e.Mean = stat.Mean(vals, nil)
+	if len(vals) >= 2 {
+		n := float64(len(vals))
+		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(0.975)
+		half := t * stat.StdDev(vals, nil) / math.Sqrt(n)
+		lo, hi := e.Mean-half, e.Mean+half
+		e.Lo, e.Hi = &lo, &hi
+	}
+	return e
+}
+
+// Metric is one metric of a validation.
+type Metric struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Unit        string   `json:"unit"`
+	Predicted   Estimate `json:"predicted"`
+	Measured    float64  `json:"measured"`
+	// AbsError is |predicted mean − measured| for values; for curves
+	// (Def.Curve) it is the mean absolute error between the replications'
+	// mean curve and the measured curve, row by row, while Predicted and
+	// Measured are the curves' mean levels.
+	AbsError   float64 `json:"abs_error"`
+	RelError   float64 `json:"rel_error"` // AbsError / max(|Measured|, floor); 0 when both are 0
+	Kind       string  `json:"tolerance_kind"`
+	Tolerance  float64 `json:"tolerance"`
+	Pass       bool    `json:"pass"`
+	InInterval *bool   `json:"measured_in_interval,omitempty"` // with 2+ replications, for values
+	Note       string  `json:"note,omitempty"`
+}
+
+// Timeline is the aligned spawn timeline: children born per second in each
+// interval of the surge's first 10 s.
+type Timeline struct {
+	TimeS         []float64 `json:"time_s"` // interval starts, seconds since the surge started
+	PredictedMean []float64 `json:"predicted_mean"`
+	PredictedLo   []float64 `json:"predicted_lo,omitempty"`
+	PredictedHi   []float64 `json:"predicted_hi,omitempty"`
+	Measured      []float64 `json:"measured"`
+}
+
+// Report is a validation: validation.json.
+type Report struct {
+	Scenario      string   `json:"scenario"`
+	Variant       string   `json:"variant,omitempty"`
+	Replications  int      `json:"replications"`
+	Seeds         []uint64 `json:"seeds"`
+	IntervalS     float64  `json:"interval_s"`
+	Rows          int      `json:"rows"` // rows compared (the shortest run's)
+	Surge         Surge    `json:"surge"`
+	Metrics       []Metric `json:"metrics"`
+	NotApplicable []string `json:"not_applicable,omitempty"` // metrics left out, and why
+	// MAPE is the median over the reported metrics of their relative error,
+	// in percent: the one figure users quote.
+	MAPE          float64  `json:"median_abs_pct_error"`
+	Pass          bool     `json:"pass"`
+	Failed        []string `json:"failed,omitempty"`
+	SpawnTimeline Timeline `json:"spawn_timeline"`
+}
+
+// Tolerances returns the defaults with the scenario's [validate] tolerance
+// over them; an unknown name is an error listing the metrics.
+func Tolerances(sc *scenarios.Scenario) (map[string]float64, error) {
+	tol := DefaultTolerances()
+	var unknown []string
+	for k, v := range sc.Validate.Tolerance {
+		if _, ok := tol[k]; !ok {
+			unknown = append(unknown, k)
+			continue
+		}
+		tol[k] = v
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("validate.tolerance: unknown metric %v; the metrics are %v", unknown, Names())
+	}
+	return tol, nil
+}
+
+// Compare computes every metric of predicted (replications of the
+// simulator, in seed order) against one measured run of the same scenario.
+// The tolerances are Tolerances(sc).
+func Compare(sc *scenarios.Scenario, predicted []results.Run, measured results.Run) (*Report, error) {
+	if len(predicted) == 0 {
+		return nil, errors.New("validate: no predicted runs")
+	}
+	tol, err := Tolerances(sc)
+	if err != nil {
+		return nil, err
+	}
+	surge := FindSurge(sc)
+	a, err := newAlign(surge, sc.Duration.Seconds(), append(slices.Clone(predicted), measured))
+	if err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	rep := &Report{
+		Scenario: sc.Name, Variant: sc.Variant, Replications: len(predicted),
+		IntervalS: a.interval, Rows: a.rows, Surge: surge, Pass: true,
+	}
+	for _, p := range predicted {
+		rep.Seeds = append(rep.Seeds, p.Summary.Seed)
+	}
+	var pctErrs []float64
+	for _, d := range Defs {
+		m, ok, why := compute(d, predicted, measured, a)
+		if !ok {
+			rep.NotApplicable = append(rep.NotApplicable, d.Name+": "+why)
+			continue
+		}
+		m.Kind, m.Tolerance = d.Kind, tol[d.Name]
+		m.Pass = within(m, d.Kind, m.Tolerance)
+		if !m.Pass {
+			rep.Pass = false
+			rep.Failed = append(rep.Failed, d.Name)
+		}
+		pctErrs = append(pctErrs, 100*m.RelError)
+		rep.Metrics = append(rep.Metrics, m)
+	}
+	rep.MAPE = median(pctErrs)
+	rep.SpawnTimeline = timeline(predicted, measured, a)
+	return rep, nil
+}
+
+// within applies a tolerance; an error equal to the tolerance passes (a
+// relative slack of 1e-9 absorbs rounding).
+func within(m Metric, kind string, tol float64) bool {
+	e := m.RelError
+	if kind == Absolute {
+		e = m.AbsError
+	}
+	return e <= tol*(1+1e-9)+1e-12
+}
+
+// relError is abs / max(|measured|, floor), and 0 when both values are 0.
+func relError(abs, measured, floor float64) float64 {
+	if abs == 0 {
+		return 0
+	}
+	return abs / math.Max(math.Abs(measured), floor)
+}
+
+func compute(d Def, predicted []results.Run, measured results.Run, a align) (Metric, bool, string) {
+	m := Metric{Name: d.Name, Description: d.Description, Unit: d.Unit}
+	if d.Curve {
+		mc := d.curve(measured, a)
+		curves := make([][]float64, len(predicted))
+		levels := make([]float64, len(predicted))
+		for i, p := range predicted {
+			curves[i] = d.curve(p, a)
+			levels[i] = stat.Mean(curves[i], nil)
+		}
+		mean := make([]float64, len(mc))
+		var sum float64
+		for j := range mc {
+			for _, c := range curves {
+				mean[j] += c[j]
+			}
+			mean[j] /= float64(len(curves))
+			sum += math.Abs(mean[j] - mc[j])
+		}
+		m.Predicted = NewEstimate(levels)
+		m.Measured = stat.Mean(mc, nil)
+		m.AbsError = sum / float64(len(mc))
+		m.RelError = relError(m.AbsError, m.Measured, d.Floor)
+		return m, true, ""
+	}
+	mv, ok := d.value(measured, a)
+	if !ok {
+		return m, false, "the scenario has no pre-surge period or no surge end inside the run"
+	}
+	vals := make([]float64, len(predicted))
+	for i, p := range predicted {
+		vals[i], _ = d.value(p, a)
+	}
+	m.Predicted = NewEstimate(vals)
+	m.Measured = mv
+	m.AbsError = math.Abs(m.Predicted.Mean - mv)
+	m.RelError = relError(m.AbsError, mv, d.Floor)
+	if m.Predicted.Lo != nil {
+		in := *m.Predicted.Lo <= mv && mv <= *m.Predicted.Hi
+		m.InInterval = &in
+	}
+	if d.Name == "recover_time" {
+		n := 0
+		for _, p := range predicted {
+			if !recovered(p, a) {
+				n++
+			}
+		}
+		switch {
+		case !recovered(measured, a) && n > 0:
+			m.Note = fmt.Sprintf("censored: the measured run and %d of %d replications had not recovered by the end", n, len(predicted))
+		case !recovered(measured, a):
+			m.Note = "censored: the measured run had not recovered by the end"
+		case n > 0:
+			m.Note = fmt.Sprintf("censored: %d of %d replications had not recovered by the end", n, len(predicted))
+		}
+	}
+	return m, true, ""
+}
+
+func timeline(predicted []results.Run, measured results.Run, a align) Timeline {
+	var tl Timeline
+	mc := spawnCurve(measured, a)
+	tl.Measured = mc
+	for j := range mc {
+		tl.TimeS = append(tl.TimeS, float64(j)*a.interval)
+		vals := make([]float64, len(predicted))
+		for i, p := range predicted {
+			vals[i] = spawnCurve(p, a)[j]
+		}
+		e := NewEstimate(vals)
+		tl.PredictedMean = append(tl.PredictedMean, e.Mean)
+		if e.Lo != nil {
+			tl.PredictedLo = append(tl.PredictedLo, *e.Lo)
+			tl.PredictedHi = append(tl.PredictedHi, *e.Hi)
+		}
+	}
+	return tl
+}
+
+// median of v; 0 for none.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

@@ -1,0 +1,121 @@
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteJSON writes the report as validation.json's contents.
+func (r *Report) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// WriteFile writes the report to path.
+func (r *Report) WriteFile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := r.WriteJSON(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ReadFile reads a validation.json.
+func ReadFile(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &r, nil
+}
+
+// WriteTable prints the metrics side by side: predicted mean [95% interval],
+// measured, errors, tolerance and verdict, then the summary figure.
+func (r *Report) WriteTable(w io.Writer) {
+	title := r.Scenario
+	if r.Variant != "" {
+		title += " [" + r.Variant + "]"
+	}
+	fmt.Fprintf(w, "%s — %d replication(s), seeds %v; surge at %gs", title, r.Replications, r.Seeds, r.Surge.StartS)
+	if r.Surge.EndS != nil {
+		fmt.Fprintf(w, ", ends at %gs", *r.Surge.EndS)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "metric\tunit\tpredicted\t95% interval\tmeasured\tabs err\trel err\ttolerance\t")
+	for _, m := range r.Metrics {
+		iv := "-"
+		if m.Predicted.Lo != nil {
+			iv = fmt.Sprintf("[%s, %s]", num(*m.Predicted.Lo), num(*m.Predicted.Hi))
+		}
+		tol := fmt.Sprintf("%.0f%%", 100*m.Tolerance)
+		if m.Kind == Absolute {
+			tol = "±" + num(m.Tolerance) + " " + m.Unit
+		}
+		verdict := "ok"
+		if !m.Pass {
+			verdict = "FAIL"
+		}
+		name := m.Name
+		if m.Note != "" {
+			name += " *"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f%%\t%s\t%s\n", name, m.Unit, num(m.Predicted.Mean), iv, num(m.Measured),
+			num(m.AbsError), 100*m.RelError, tol, verdict)
+	}
+	tw.Flush()
+	for _, m := range r.Metrics {
+		if m.Note != "" {
+			fmt.Fprintf(w, "* %s: %s\n", m.Name, m.Note)
+		}
+	}
+	for _, n := range r.NotApplicable {
+		fmt.Fprintf(w, "not applicable: %s\n", n)
+	}
+	verdict := "all metrics within tolerance"
+	if !r.Pass {
+		verdict = fmt.Sprintf("%d of %d metrics outside tolerance: %s", len(r.Failed), len(r.Metrics), strings.Join(r.Failed, ", "))
+	}
+	fmt.Fprintf(w, "median absolute percentage error %.1f%%; %s\n", r.MAPE, verdict)
+}
+
+// num writes a value with 3 significant digits, without exponent for
+// everyday magnitudes.
+func num(v float64) string {
+	switch a := abs(v); {
+	case a == 0:
+		return "0"
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case a >= 1:
+		return fmt.Sprintf("%.2f", v)
+	case a >= 0.001:
+		return fmt.Sprintf("%.3f", v)
+	}
+	return fmt.Sprintf("%.2g", v)
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

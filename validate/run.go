@@ -1,0 +1,62 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+// Predict simulates a scenario (models.Simulate, or a stand-in in tests).
+type Predict func(sc *scenarios.Scenario) (results.Run, error)
+
+// Measure runs a scenario for real and measures it (runtime mode, or a
+// stand-in in tests). It must honour ctx.
+type Measure func(ctx context.Context, sc *scenarios.Scenario) (results.Run, error)
+
+// Replicate runs predict n times with seeds sc.Seed, sc.Seed+1, …: the
+// same seeds for every scenario of the suite, so comparisons between
+// scenarios see common random numbers. sc itself is not changed.
+func Replicate(sc *scenarios.Scenario, n int, predict Predict) ([]results.Run, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("validate: %d replications: need at least 1", n)
+	}
+	runs := make([]results.Run, 0, n)
+	for i := range n {
+		rs := *sc
+		if i > 0 {
+			if err := scenarios.Set(&rs, "seed", strconv.FormatUint(sc.Seed+uint64(i), 10)); err != nil {
+				return nil, err
+			}
+		}
+		run, err := predict(&rs)
+		if err != nil {
+			return nil, fmt.Errorf("replication %d (seed %d): %w", i+1, rs.Seed, err)
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
+}
+
+// Validate predicts (replications from the scenario's [validate], or n if
+// n > 0), measures once with the scenario's own seed, and compares.
+func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predict, measure Measure) (*Report, []results.Run, results.Run, error) {
+	if n <= 0 {
+		n = sc.Validate.Replications
+	}
+	if _, err := Tolerances(sc); err != nil {
+		return nil, nil, results.Run{}, err
+	}
+	predicted, err := Replicate(sc, n, predict)
+	if err != nil {
+		return nil, nil, results.Run{}, err
+	}
+	measured, err := measure(ctx, sc)
+	if err != nil {
+		return nil, predicted, results.Run{}, err
+	}
+	rep, err := Compare(sc, predicted, measured)
+	return rep, predicted, measured, err
+}

@@ -1,0 +1,345 @@
+package validate
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+// scenario parses a scenario with the given phases (TOML) and extra text.
+func scenario(t *testing.T, duration, phases, extra string) *scenarios.Scenario {
+	t.Helper()
+	sc, err := scenarios.Parse("t.toml", []byte("duration = \""+duration+"\"\n"+extra+"\n"+phases), "")
+	require.NoError(t, err)
+	return sc
+}
+
+func phase(dur string, rate float64) string {
+	return "[[workload.phase]]\nduration = \"" + dur + "\"\nrate = " + ftoa(rate) + "\n"
+}
+
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// mkRun builds a run of n rows of interval iv from per-row functions.
+func mkRun(seed uint64, iv float64, n int, children, pss, spawns func(i int) float64) results.Run {
+	r := results.Run{Summary: results.Summary{Seed: seed, IntervalS: iv, DurationS: iv * float64(n), Source: results.SourceSimulator}}
+	for i := range n {
+		row := results.Row{TimeS: float64(i) * iv}
+		if children != nil {
+			row.ApacheChildren = children(i)
+		}
+		if pss != nil {
+			row.PSSMB = pss(i)
+		}
+		if spawns != nil {
+			row.Spawns = spawns(i)
+		}
+		r.Rows = append(r.Rows, row)
+	}
+	return r
+}
+
+func constant(v float64) func(int) float64 { return func(int) float64 { return v } }
+
+func metric(t *testing.T, r *Report, name string) Metric {
+	t.Helper()
+	for _, m := range r.Metrics {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("no metric %s in %v", name, r.Metrics)
+	return Metric{}
+}
+
+func TestNamesAreTheScenarioTolerances(t *testing.T) {
+	assert.Equal(t, scenarios.ValidationMetrics, Names())
+}
+
+func TestEstimateTInterval(t *testing.T) {
+	// By hand: mean 2.5, s = sqrt(5/3) = 1.2909944, t(0.975, 3) = 3.1824463
+	// (tables), half-width = 3.1824463 × 1.2909944 / 2 = 2.0542603.
+	e := NewEstimate([]float64{1, 2, 3, 4})
+	assert.Equal(t, 2.5, e.Mean)
+	require.NotNil(t, e.Lo)
+	assert.InDelta(t, 2.5-2.0542603, *e.Lo, 1e-5)
+	assert.InDelta(t, 2.5+2.0542603, *e.Hi, 1e-5)
+	assert.Equal(t, 4, e.N)
+
+	one := NewEstimate([]float64{7})
+	assert.Equal(t, 7.0, one.Mean)
+	assert.Nil(t, one.Lo, "one replication has no interval")
+	assert.Nil(t, one.Hi)
+}
+
+func TestFindSurge(t *testing.T) {
+	end := func(s Surge) float64 {
+		if s.EndS == nil {
+			return -1
+		}
+		return *s.EndS
+	}
+	s := FindSurge(scenario(t, "60s", phase("10s", 2)+phase("20s", 20)+phase("30s", 2), ""))
+	assert.Equal(t, 10.0, s.StartS)
+	assert.Equal(t, 30.0, end(s))
+
+	s = FindSurge(scenario(t, "60s", phase("60s", 5), ""))
+	assert.Equal(t, 0.0, s.StartS, "constant load: the surge is the load's start")
+	assert.Nil(t, s.EndS)
+
+	ramp := phase("5s", 5) + "[[workload.phase]]\nduration = \"10s\"\nshape = \"ramp\"\nrate = 5.0\nto = 50.0\n" + phase("10s", 50) + phase("5s", 5)
+	s = FindSurge(scenario(t, "40s", ramp, ""))
+	assert.Equal(t, 5.0, s.StartS, "a ramp up is a rise")
+	assert.Equal(t, 25.0, end(s))
+
+	s = FindSurge(scenario(t, "30s", phase("10s", 10)+phase("10s", 2)+phase("10s", 20), ""))
+	assert.Equal(t, 20.0, s.StartS, "a fall before the rise is not the surge")
+	assert.Nil(t, s.EndS)
+
+	s = FindSurge(scenario(t, "30s", phase("10s", 2)+phase("20s", 20)+phase("30s", 2), ""))
+	assert.Nil(t, s.EndS, "an end at or after the run's end is no end")
+}
+
+func TestSpawnTimelineAlignedOnTheSurge(t *testing.T) {
+	sc := scenario(t, "30s", phase("10s", 2)+phase("10s", 40)+phase("10s", 2), "")
+	// Prefork's doubling from the surge on, predicted a second late in one
+	// replication; nothing is counted before the surge.
+	births := func(shift int) func(int) float64 {
+		return func(i int) float64 {
+			k := i - 10 - shift
+			if k < 0 || k > 4 {
+				return 0
+			}
+			return math.Pow(2, float64(k))
+		}
+	}
+	// Row 0 holds the start's spawns in every run; outside the window.
+	withStart := func(f func(int) float64) func(int) float64 {
+		return func(i int) float64 {
+			if i == 0 {
+				return 5
+			}
+			return f(i)
+		}
+	}
+	p1 := mkRun(1, 1, 30, constant(5), constant(100), withStart(births(0)))
+	p2 := mkRun(2, 1, 30, constant(5), constant(100), withStart(births(1)))
+	m := mkRun(1, 1, 30, constant(5), constant(100), withStart(births(0)))
+	rep, err := Compare(sc, []results.Run{p1, p2}, m)
+	require.NoError(t, err)
+	tl := rep.SpawnTimeline
+	require.Len(t, tl.Measured, 10)
+	assert.Equal(t, []float64{1, 2, 4, 8, 16, 0, 0, 0, 0, 0}, tl.Measured)
+	assert.Equal(t, []float64{0.5, 1.5, 3, 6, 12, 8, 0, 0, 0, 0}, tl.PredictedMean)
+	assert.Equal(t, 0.0, tl.TimeS[0])
+	sp := metric(t, rep, "spawn_timeline")
+	// MAE = (0.5+0.5+1+2+4+8)/10 = 1.6 births/s; measured level 31/10 = 3.1.
+	assert.InDelta(t, 1.6, sp.AbsError, 1e-12)
+	assert.InDelta(t, 3.1, sp.Measured, 1e-12)
+	assert.InDelta(t, 1.6/3.1, sp.RelError, 1e-12)
+	assert.False(t, sp.Pass, "a relative MAE of 0.52 exceeds the default 0.5")
+}
+
+func TestCurveMAEAndSteadyAndPeak(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	// Replications at 10 and 12 processes (mean curve 11), measured 10 and,
+	// in the last 2 rows (the last 20%), 14.
+	p1 := mkRun(1, 1, 10, constant(10), constant(200), nil)
+	p2 := mkRun(2, 1, 10, constant(12), constant(300), nil)
+	m := mkRun(1, 1, 10, func(i int) float64 {
+		if i >= 8 {
+			return 14
+		}
+		return 10
+	}, constant(250), nil)
+	rep, err := Compare(sc, []results.Run{p1, p2}, m)
+	require.NoError(t, err)
+
+	pm := metric(t, rep, "processes_mae")
+	assert.InDelta(t, (8*1+2*3)/10.0, pm.AbsError, 1e-12, "MAE of the mean curve, row by row")
+	assert.InDelta(t, 10.8, pm.Measured, 1e-12, "the measured curve's mean level")
+	assert.InDelta(t, 11, pm.Predicted.Mean, 1e-12)
+	assert.InDelta(t, 1.4/10.8, pm.RelError, 1e-12)
+
+	st := metric(t, rep, "steady_processes")
+	assert.InDelta(t, 11, st.Predicted.Mean, 1e-12)
+	assert.InDelta(t, 14, st.Measured, 1e-12)
+	assert.InDelta(t, 3, st.AbsError, 1e-12)
+	require.NotNil(t, st.InInterval)
+	// t(0.975, 1) = 12.706: 11 ± 12.706 × 1.414 / 1.414 = [-1.7, 23.7] holds 14.
+	assert.True(t, *st.InInterval)
+
+	pk := metric(t, rep, "peak_processes")
+	assert.Equal(t, 14.0, pk.Measured)
+
+	mae := metric(t, rep, "pss_mae")
+	assert.InDelta(t, 0, mae.AbsError, 1e-12, "mean curve 250 equals the measured 250")
+	assert.Equal(t, 0.0, mae.RelError)
+}
+
+func TestRelativeErrorNearZeroAndBothZero(t *testing.T) {
+	assert.Equal(t, 0.0, relError(0, 0, 1), "both 0: exact")
+	assert.Equal(t, 0.5, relError(0.5, 0, 1), "measured 0: relative to the floor")
+	assert.Equal(t, 0.1, relError(10, 100, 1))
+}
+
+func TestFailuresAreSharesWithAbsoluteTolerance(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	mk := func(offered, s504 int64) results.Run {
+		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
+		r.Summary.Requests = results.Requests{Offered: offered, Failed: s504, Failures: results.Failures{S504: s504}}
+		return r
+	}
+	rep, err := Compare(sc, []results.Run{mk(1000, 130)}, mk(100, 10))
+	require.NoError(t, err)
+	f := metric(t, rep, "failures_504")
+	assert.Equal(t, Absolute, f.Kind)
+	assert.InDelta(t, 0.13, f.Predicted.Mean, 1e-12)
+	assert.InDelta(t, 0.10, f.Measured, 1e-12)
+	assert.InDelta(t, 0.03, f.AbsError, 1e-12)
+	assert.False(t, f.Pass, "3 points over the default 2")
+	z := metric(t, rep, "failures_500")
+	assert.True(t, z.Pass)
+	assert.Equal(t, 0.0, z.RelError, "no failures on either side count as exact")
+}
+
+func TestPassAtTheToleranceBoundary(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	mk := func(tp float64) results.Run {
+		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
+		r.Summary.Throughput = tp
+		return r
+	}
+	for _, c := range []struct {
+		predicted float64
+		pass      bool
+	}{{110, true}, {90, true}, {110.001, false}, {89.999, false}} {
+		rep, err := Compare(sc, []results.Run{mk(c.predicted)}, mk(100))
+		require.NoError(t, err)
+		m := metric(t, rep, "throughput")
+		assert.Equal(t, 0.1, m.Tolerance)
+		assert.Equal(t, c.pass, m.Pass, "predicted %v vs measured 100 at a tolerance of 10%%", c.predicted)
+		assert.Equal(t, c.pass, rep.Pass)
+		if !c.pass {
+			assert.Equal(t, []string{"throughput"}, rep.Failed)
+		}
+	}
+}
+
+func TestToleranceOverrides(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "[validate]\ntolerance = { throughput = 0.2, failures_504 = 0.05 }\n")
+	tol, err := Tolerances(sc)
+	require.NoError(t, err)
+	assert.Equal(t, 0.2, tol["throughput"])
+	assert.Equal(t, 0.05, tol["failures_504"])
+	assert.Equal(t, 0.5, tol["latency_p99"], "the others keep their defaults")
+
+	mk := func(tp float64) results.Run {
+		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
+		r.Summary.Throughput = tp
+		return r
+	}
+	rep, err := Compare(sc, []results.Run{mk(115)}, mk(100))
+	require.NoError(t, err)
+	assert.True(t, metric(t, rep, "throughput").Pass, "15%% passes a 20%% tolerance")
+
+	// The loader refuses unknown names; a scenario built otherwise is
+	// caught here.
+	sc.Validate.Tolerance = map[string]float64{"throughput": 0.1, "p99": 0.2}
+	_, err = Tolerances(sc)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "unknown metric [p99]")
+	assert.Contains(t, err.Error(), "latency_p99")
+	_, err = Compare(sc, []results.Run{mk(1)}, mk(1))
+	assert.Error(t, err)
+}
+
+func TestMedianAbsolutePercentageError(t *testing.T) {
+	assert.Equal(t, 3.0, median([]float64{5, 1, 3}))
+	assert.Equal(t, 2.5, median([]float64{4, 1, 3, 2}))
+	assert.Equal(t, 0.0, median(nil))
+
+	// Every metric exact but throughput 50% off and p50 20% off: of the 17
+	// metrics reported (recover_time does not apply), the median is 0.
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	mk := func(tp, p50 float64) results.Run {
+		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
+		r.Summary.Throughput, r.Summary.Latency.P50 = tp, p50
+		return r
+	}
+	rep, err := Compare(sc, []results.Run{mk(150, 120)}, mk(100, 100))
+	require.NoError(t, err)
+	assert.Len(t, rep.Metrics, len(Defs)-1)
+	assert.Equal(t, 0.0, rep.MAPE)
+	require.Len(t, rep.NotApplicable, 1)
+	assert.True(t, strings.HasPrefix(rep.NotApplicable[0], "recover_time: "))
+}
+
+func TestRecoverTime(t *testing.T) {
+	// 2/s for 10 s, 40/s for 10 s, then 2/s: surge from 10 s to 20 s.
+	sc := scenario(t, "60s", phase("10s", 2)+phase("10s", 40)+phase("40s", 2), "")
+	// Children: 5 before, 25 during, then prefork kills one idle child a
+	// second from 20 s: 24, 23, ... reaching 5.5 (within 0.5 of 5) at row 39.
+	children := func(downFrom int, floor float64) func(int) float64 {
+		return func(i int) float64 {
+			switch {
+			case i < 10:
+				return 5
+			case i < downFrom:
+				return 25
+			}
+			return math.Max(floor, 25-float64(i-downFrom+1))
+		}
+	}
+	m := mkRun(1, 1, 60, children(20, 5.5), constant(100), nil)
+	p1 := mkRun(1, 1, 60, children(20, 5), constant(100), nil)
+	p2 := mkRun(2, 1, 60, children(22, 5), constant(100), nil)
+	rep, err := Compare(sc, []results.Run{p1, p2}, m)
+	require.NoError(t, err)
+	rt := metric(t, rep, "recover_time")
+	// Measured: 25-(i-19) <= 5.5 first at i = 39 → 19 s after the end at 20 s.
+	assert.Equal(t, 19.0, rt.Measured)
+	// p1 reaches 5.5 at 39 too → 19; p2 two rows later → 21.
+	assert.Equal(t, []float64{19, 21}, rt.Predicted.Values)
+	assert.Equal(t, 1.0, rt.AbsError)
+	assert.Equal(t, Absolute, rt.Kind)
+	assert.True(t, rt.Pass, "1 s within the default 5 s")
+	assert.Empty(t, rt.Note)
+
+	// A run that never comes back is censored at the end of the run.
+	stuck := mkRun(1, 1, 60, children(60, 25), constant(100), nil)
+	rep, err = Compare(sc, []results.Run{p1}, stuck)
+	require.NoError(t, err)
+	rt = metric(t, rep, "recover_time")
+	assert.Equal(t, 40.0, rt.Measured)
+	assert.Contains(t, rt.Note, "censored")
+	assert.False(t, rt.Pass)
+}
+
+func TestReportOutputs(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	p := mkRun(1, 1, 10, constant(5), constant(100), nil)
+	m := mkRun(1, 1, 10, constant(6), constant(100), nil)
+	rep, err := Compare(sc, []results.Run{p}, m)
+	require.NoError(t, err)
+	var b strings.Builder
+	rep.WriteTable(&b)
+	out := b.String()
+	assert.Contains(t, out, "processes_mae")
+	assert.Contains(t, out, "FAIL")
+	assert.Contains(t, out, "median absolute percentage error")
+	var js strings.Builder
+	require.NoError(t, rep.WriteJSON(&js))
+	assert.Contains(t, js.String(), `"median_abs_pct_error"`)
+	assert.NotContains(t, js.String(), "NaN")
+
+	_, err = Compare(sc, []results.Run{mkRun(1, 0.5, 20, nil, nil, nil)}, m)
+	assert.ErrorContains(t, err, "different intervals")
+}

@@ -1,9 +1,3 @@
-// TODO(merge runtime): delete the build constraint below (the only change
-// needed) once the runtime branch is merged; the file then wires
-// `simulate validate` and `simulate calibrate` to runtime mode.
-
-//go:build forkcast_runtime
-
 package main
 
 import (

@@ -17,6 +17,9 @@ type python struct {
 	job     *host.Job
 	mtime   int // the script's mtime when it was loaded
 	stopped bool
+	// subInterpreter: the app was loaded into a sub-interpreter (an
+	// application group other than %{GLOBAL}).
+	subInterpreter bool
 
 	// the import in progress, in importSteps steps
 	step          int
@@ -70,6 +73,7 @@ func (py *python) load(done func()) {
 	s.stats.imports++
 	if s.sc.WSGI.ApplicationGroup != "%{GLOBAL}" {
 		// Py_NewInterpreter for the application group comes first.
+		py.subInterpreter = true
 		s.mem.grow(py.proc, float64(s.sc.Host.SubInterpreterMemory))
 	}
 	work := seconds(s.sc.App.ImportCPU.Sample(s.importRand) * s.sc.Host.CPUSecond)

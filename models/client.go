@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/forkcast/forkcast/models/workload"
 	"github.com/forkcast/forkcast/sim"
 )
 
@@ -46,8 +47,10 @@ type conn struct {
 // response it keeps the connection open idle_after_last, as browsers do.
 type client struct {
 	s        *server
-	pcg      rand.PCG
+	pcg      rand.PCG // the client's behaviour (workload's draws, in their order)
 	rng      rand.Rand
+	svcPCG   rand.PCG // its requests' service times
+	svc      rand.Rand
 	left     int // requests still to make after the current one
 	conn     *conn
 	req      *request
@@ -68,8 +71,9 @@ const (
 )
 
 func newClient(s *server, id uint64) *client {
-	c := &client{s: s, pcg: s.streams.PCG("client", id)}
+	c := &client{s: s, pcg: s.streams.PCG("client", id), svcPCG: s.streams.PCG(s.service, id)}
 	c.rng = *rand.New(&c.pcg)
+	c.svc = *rand.New(&c.svcPCG)
 	s.sim.InitTimer(&c.timer, c.fire)
 	s.sim.InitTimer(&c.deadline, c.giveUp)
 	return c
@@ -97,24 +101,24 @@ func (c *client) fire() {
 }
 
 func (c *client) start() {
-	w := c.s.sc.Workload
-	n := int(math.Round(w.RequestsPerConnection.Sample(&c.rng)))
-	c.left = max(n, 1) - 1
+	c.left = workload.RequestsPerConnection(c.s.sc.Workload, &c.rng) - 1
 	c.s.stats.arrivals++
 	c.send(c.newRequest())
 }
 
+// newRequest draws the client's next request (workload.Targets.Draw) and
+// what it costs the app (from the client's service stream).
 func (c *client) newRequest() *request {
-	w := c.s.sc.Workload
+	s := c.s
 	r := &request{client: c}
-	if w.StaticFraction > 0 && c.rng.Float64() < w.StaticFraction {
+	i, static := s.targets.Draw(&c.rng)
+	if static {
 		r.static, r.path = true, "/static/file"
-	} else {
-		u := c.s.pickURL(&c.rng)
-		r.path, r.group = u.path, u.group
-		r.cpu = seconds(c.s.sc.App.RequestCPU.Sample(&c.rng) * c.s.sc.Host.CPUSecond)
-		r.wait = seconds(c.s.sc.App.RequestWait.Sample(&c.rng))
+		return r
 	}
+	r.path, r.group = s.targets.Paths[i], s.groupOf[i]
+	r.cpu = seconds(s.sc.App.RequestCPU.Sample(&c.svc) * s.sc.Host.CPUSecond)
+	r.wait = seconds(s.sc.App.RequestWait.Sample(&c.svc))
 	return r
 }
 
@@ -161,7 +165,7 @@ func (c *client) next() {
 	w := c.s.sc.Workload
 	if c.left > 0 {
 		c.left--
-		c.wait(seconds(w.ThinkTime.Sample(&c.rng)), thinking)
+		c.wait(sim.Time(workload.ThinkTime(w, &c.rng)), thinking)
 		return
 	}
 	if idle := w.IdleAfterLast.Duration; idle > 0 {

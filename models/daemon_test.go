@@ -84,7 +84,7 @@ action = "touch_script"
 // routes send each URL prefix to its own process group.
 func TestRoutingAndRestrictEmbedded(t *testing.T) {
 	sc := parse(t, `
-duration = "20s"
+duration = "60s"
 [apache]
 mpm = "event"
 [wsgi]
@@ -105,7 +105,7 @@ import_cpu = "const(100ms)"
 urls = { "/" = 8.0, "/admin/x" = 1.0, "/legacy/y" = 1.0 }
 client_timeout = "0s"
 [[workload.phase]]
-duration = "20s"
+duration = "60s"
 rate = 10
 `, "")
 	run, _, s := simulateTraced(t, sc)

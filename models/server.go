@@ -35,7 +35,9 @@ type server struct {
 	scriptMtime      int  // bumped by touch_script events
 
 	importRand *rand.Rand // import CPU times, drawn as processes import
-	urls       []url      // dynamic URLs with cumulative weights and their process group
+	targets    workload.Targets
+	groupOf    []string // the process group serving each of targets.Paths
+	service    string   // the name of the per-client service-time streams
 	pacer      workload.Pacer
 	arrival    *sim.Timer
 	clients    uint64
@@ -72,11 +74,13 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 		s.daemons[name] = g
 		s.groups = append(s.groups, g)
 	}
-	s.importRand = s.streams.Stream("imports")
-	total := 0.0
-	for _, path := range sc.Workload.URLPaths() {
-		total += sc.Workload.URLs[path]
-		s.urls = append(s.urls, url{path: path, cumWeight: total, group: sc.WSGI.GroupFor(path)})
+	// Service and import times come from streams of their own, numbered by
+	// the replication, so replications vary them over the same workload.
+	s.importRand = s.streams.Stream(fmt.Sprintf("imports/%d", sc.Replication))
+	s.service = fmt.Sprintf("service/%d", sc.Replication)
+	s.targets = workload.NewTargets(sc.Workload)
+	for _, path := range s.targets.Paths {
+		s.groupOf = append(s.groupOf, sc.WSGI.GroupFor(path))
 	}
 	s.pacer = workload.NewPacer(sc.Workload, s.streams.Stream("arrivals"))
 	s.arrival = s.sim.NewTimer(s.arrive)
@@ -131,27 +135,6 @@ func (s *server) arrive() {
 	if t, ok := s.pacer.Next(s.sim.Now()); ok {
 		s.arrival.ResetAt(t)
 	}
-}
-
-// url is a dynamic URL the clients request.
-type url struct {
-	path      string
-	cumWeight float64 // sum of the weights of this and the preceding URLs
-	group     string  // the mod_wsgi process group serving it
-}
-
-// pickURL draws a URL by weight.
-func (s *server) pickURL(r *rand.Rand) url {
-	if len(s.urls) == 1 {
-		return s.urls[0]
-	}
-	x := r.Float64() * s.urls[len(s.urls)-1].cumWeight
-	for _, u := range s.urls {
-		if x < u.cumWeight {
-			return u
-		}
-	}
-	return s.urls[len(s.urls)-1]
 }
 
 // liveChildren counts Apache children that have not exited.

@@ -162,6 +162,7 @@ func (st *stats) summary() results.Summary {
 		Scenario:       sc.Name,
 		Variant:        sc.Variant,
 		Seed:           sc.Seed,
+		Replication:    sc.Replication,
 		DurationS:      sc.Duration.Seconds(),
 		IntervalS:      sc.Interval.Seconds(),
 		Start:          results.SimulatorEpoch.Format("2006-01-02T15:04:05Z07:00"),

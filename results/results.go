@@ -31,6 +31,7 @@ type Summary struct {
 	Scenario       string           `json:"scenario"`
 	Variant        string           `json:"variant"`
 	Seed           uint64           `json:"seed"`
+	Replication    int              `json:"replication,omitempty"` // simulator: which replication of the seed (server-side draws)
 	DurationS      float64          `json:"duration_s"`
 	IntervalS      float64          `json:"interval_s"`
 	Start          string           `json:"start"` // wall-clock instant of t=0, RFC 3339 (fixed for the simulator)

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/forkcast/forkcast/models/workload"
 	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
 )
@@ -39,115 +40,40 @@ type PlannedRequest struct {
 // MaxArrivals bounds a schedule's length.
 const MaxArrivals = 1_000_000
 
-// Schedule returns the workload's client connections in time order. The same
-// seed gives the same schedule: arrival instants come from the seed's
-// "arrivals" stream and each connection's requests from its own substream
-// ("client", i) of sim.Streams, so changing one client's draws never shifts
-// another's.
-//
-// Phases run back to back from t=0; a phase with duration 0 lasts to the end
-// of the run; after the last phase nothing arrives. Poisson arrivals follow
-// the phase's rate profile exactly (thinning); constant arrivals are spaced
-// 1/rate apart, the first at the phase's start.
+// Schedule returns the workload's client connections in time order, drawn
+// exactly as the simulator draws them (models/workload): arrival instants
+// from the seed's "arrivals" stream through the same pacer, and each
+// client's requests, targets and think times from its own substream
+// ("client", id), ids from 1 in arrival order. So under one seed runtime
+// mode replays the very traffic the simulator predicts for.
 func Schedule(s *scenarios.Scenario, staticPath string) ([]Arrival, error) {
 	st := sim.NewStreams(s.Seed)
-	r := st.Stream("arrivals")
-	end := s.Duration.Duration
-	var times []time.Duration
-	start := time.Duration(0)
-	for i, p := range s.Workload.Phases {
-		if start >= end {
-			break
-		}
-		pe := start + p.Duration.Duration
-		if p.Duration.Duration <= 0 || pe > end {
-			pe = end
-		}
-		switch s.Workload.Arrivals {
-		case "constant":
-			t := start
-			for t < pe {
-				rate := p.RateAt(t - start)
-				if rate <= 0 {
-					t += 10 * time.Millisecond
-					continue
-				}
-				times = append(times, t)
-				t += time.Duration(float64(time.Second) / rate)
-				if len(times) > MaxArrivals {
-					return nil, fmt.Errorf("the workload asks for more than %d connections", MaxArrivals)
-				}
-			}
-		case "poisson", "":
-			rmax := math.Max(p.Rate, p.To)
-			if p.Shape == "sine" {
-				rmax = p.Rate + math.Abs(p.Amplitude)
-			}
-			if p.Shape != "ramp" && p.Shape != "sine" {
-				rmax = p.Rate
-			}
-			if rmax <= 0 {
-				break
-			}
-			t := float64(start)
-			for {
-				t += r.ExpFloat64() / rmax * float64(time.Second)
-				if t >= float64(pe) {
-					break
-				}
-				if r.Float64()*rmax <= p.RateAt(time.Duration(t)-start) {
-					times = append(times, time.Duration(t))
-				}
-				if len(times) > MaxArrivals {
-					return nil, fmt.Errorf("the workload asks for more than %d connections", MaxArrivals)
-				}
-			}
-		default:
-			return nil, fmt.Errorf("workload.phase %d: unknown arrivals %q (poisson or constant)", i+1, s.Workload.Arrivals)
-		}
-		start = pe
-	}
-
+	pacer := workload.NewPacer(s.Workload, st.Stream("arrivals"))
+	end := sim.Time(s.Duration.Duration)
 	w := s.Workload
-	paths := w.URLPaths()
-	var total float64
-	for _, p := range paths {
-		total += math.Max(0, w.URLs[p])
-	}
-	if len(paths) == 0 || total <= 0 {
-		paths, total = []string{"/"}, 1
-		w.URLs = map[string]float64{"/": 1}
-	}
-	out := make([]Arrival, len(times))
-	for i, t := range times {
-		pcg := st.PCG("client", uint64(i))
-		cr := rand.New(&pcg)
-		n := int(math.Round(w.RequestsPerConnection.Sample(cr)))
-		if n < 1 {
-			n = 1
+	targets := workload.NewTargets(w)
+	var out []Arrival
+	for t, ok := pacer.Next(0); ok && t < end; t, ok = pacer.Next(t) {
+		if len(out) >= MaxArrivals {
+			return nil, fmt.Errorf("the workload asks for more than %d connections", MaxArrivals)
 		}
-		a := Arrival{Index: i, At: t, IdleAfterLast: w.IdleAfterLast.Duration, Requests: make([]PlannedRequest, n)}
+		pcg := st.PCG("client", uint64(len(out)+1))
+		cr := rand.New(&pcg)
+		a := Arrival{Index: len(out), At: time.Duration(t), IdleAfterLast: w.IdleAfterLast.Duration,
+			Requests: make([]PlannedRequest, workload.RequestsPerConnection(w, cr))}
 		for k := range a.Requests {
 			var pr PlannedRequest
 			if k > 0 {
-				pr.Think = seconds(w.ThinkTime.Sample(cr))
+				pr.Think = workload.ThinkTime(w, cr)
 			}
-			if cr.Float64() < w.StaticFraction {
+			if i, static := targets.Draw(cr); static {
 				pr.Path, pr.Static = staticPath, true
 			} else {
-				x := cr.Float64() * total
-				pr.Path = paths[len(paths)-1]
-				for _, p := range paths {
-					x -= math.Max(0, w.URLs[p])
-					if x < 0 {
-						pr.Path = p
-						break
-					}
-				}
+				pr.Path = targets.Paths[i]
 			}
 			a.Requests[k] = pr
 		}
-		out[i] = a
+		out = append(out, a)
 	}
 	return out, nil
 }

@@ -40,15 +40,19 @@ func TestScheduleSeededAndShaped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, a, b, "same seed, same schedule")
 
-	first, second, static, reqs, paths := 0, 0, 0, 0, map[string]int{}
+	first, second, after, static, reqs, paths := 0, 0, 0, 0, 0, map[string]int{}
 	for i, x := range a {
-		assert.Less(t, x.At, 15*time.Second, "nothing after the last phase")
+		assert.Less(t, x.At, 20*time.Second, "nothing after the run")
+		if x.At >= 15*time.Second {
+			after++
+		}
 		if i > 0 {
 			assert.GreaterOrEqual(t, x.At, a[i-1].At)
 		}
-		if x.At < 10*time.Second {
+		switch {
+		case x.At < 10*time.Second:
 			first++
-		} else {
+		case x.At < 15*time.Second:
 			second++
 		}
 		assert.True(t, len(x.Requests) >= 1 && len(x.Requests) <= 5)
@@ -63,6 +67,7 @@ func TestScheduleSeededAndShaped(t *testing.T) {
 	}
 	assert.InDelta(t, 200, first, 45, "10 s at 20/s")
 	assert.InDelta(t, 100, second, 35, "a 5 s ramp 0→40/s")
+	assert.InDelta(t, 200, after, 50, "the last phase holds its end rate, 40/s, to the end of the run")
 	assert.InDelta(t, 0.25, float64(static)/float64(reqs), 0.06)
 	assert.InDelta(t, 3, float64(paths["/a"])/float64(paths["/b"]), 0.8)
 
@@ -79,8 +84,8 @@ func TestScheduleConstant(t *testing.T) {
 	for _, x := range a {
 		at = append(at, x.At)
 	}
-	assert.Equal(t, []time.Duration{0, 500 * time.Millisecond, time.Second, 1500 * time.Millisecond, 2 * time.Second, 2500 * time.Millisecond}, at,
-		"a phase without duration lasts to the end")
+	assert.Equal(t, []time.Duration{500 * time.Millisecond, time.Second, 1500 * time.Millisecond, 2 * time.Second, 2500 * time.Millisecond}, at,
+		"evenly spaced at 1/rate from the phase's start, until the end of the run")
 }
 
 func TestParseStatus(t *testing.T) {

@@ -26,6 +26,10 @@ type Scenario struct {
 	Events   []Event  `toml:"event"`
 	Validate Validate `toml:"validate"`
 
+	// Replication numbers a repeated run of the same scenario and seed (for
+	// confidence intervals): it changes the server-side random draws (service
+	// and import times) but not the workload, which the seed alone fixes.
+	Replication int `toml:"-"`
 	// Variant is the name of the applied variant, "" for the base scenario.
 	Variant string `toml:"-"`
 	// Source names where the scenario came from: a file path or "builtin:NAME".

@@ -76,7 +76,7 @@ type Report struct {
 	Scenario      string   `json:"scenario"`
 	Variant       string   `json:"variant,omitempty"`
 	Replications  int      `json:"replications"`
-	Seeds         []uint64 `json:"seeds"`
+	Seed          uint64   `json:"seed"` // of the measured run and of every replication
 	IntervalS     float64  `json:"interval_s"`
 	Rows          int      `json:"rows"` // rows compared (the shortest run's)
 	Surge         Surge    `json:"surge"`
@@ -126,11 +126,8 @@ func Compare(sc *scenarios.Scenario, predicted []results.Run, measured results.R
 		return nil, fmt.Errorf("validate: %w", err)
 	}
 	rep := &Report{
-		Scenario: sc.Name, Variant: sc.Variant, Replications: len(predicted),
+		Scenario: sc.Name, Variant: sc.Variant, Replications: len(predicted), Seed: measured.Summary.Seed,
 		IntervalS: a.interval, Rows: a.rows, Surge: surge, Pass: true,
-	}
-	for _, p := range predicted {
-		rep.Seeds = append(rep.Seeds, p.Summary.Seed)
 	}
 	var pctErrs []float64
 	for _, d := range Defs {

@@ -52,7 +52,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	if r.Variant != "" {
 		title += " [" + r.Variant + "]"
 	}
-	fmt.Fprintf(w, "%s — %d replication(s), seeds %v; surge at %gs", title, r.Replications, r.Seeds, r.Surge.StartS)
+	fmt.Fprintf(w, "%s — seed %d, %d replication(s); surge at %gs", title, r.Seed, r.Replications, r.Surge.StartS)
 	if r.Surge.EndS != nil {
 		fmt.Fprintf(w, ", ends at %gs", *r.Surge.EndS)
 	}

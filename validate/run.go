@@ -3,7 +3,6 @@ package validate
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
@@ -16,9 +15,12 @@ type Predict func(sc *scenarios.Scenario) (results.Run, error)
 // stand-in in tests). It must honour ctx.
 type Measure func(ctx context.Context, sc *scenarios.Scenario) (results.Run, error)
 
-// Replicate runs predict n times with seeds sc.Seed, sc.Seed+1, …: the
-// same seeds for every scenario of the suite, so comparisons between
-// scenarios see common random numbers. sc itself is not changed.
+// Replicate runs predict n times with the scenario's own seed and
+// replications 0, 1, …, n-1: every replication replays exactly the workload
+// the measured run replays (the seed fixes arrivals, requests and think
+// times), and they differ in the server-side draws (service and import
+// times), whose spread the confidence intervals show. sc itself is not
+// changed.
 func Replicate(sc *scenarios.Scenario, n int, predict Predict) ([]results.Run, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("validate: %d replications: need at least 1", n)
@@ -26,14 +28,10 @@ func Replicate(sc *scenarios.Scenario, n int, predict Predict) ([]results.Run, e
 	runs := make([]results.Run, 0, n)
 	for i := range n {
 		rs := *sc
-		if i > 0 {
-			if err := scenarios.Set(&rs, "seed", strconv.FormatUint(sc.Seed+uint64(i), 10)); err != nil {
-				return nil, err
-			}
-		}
+		rs.Replication = i
 		run, err := predict(&rs)
 		if err != nil {
-			return nil, fmt.Errorf("replication %d (seed %d): %w", i+1, rs.Seed, err)
+			return nil, fmt.Errorf("replication %d: %w", i, err)
 		}
 		runs = append(runs, run)
 	}

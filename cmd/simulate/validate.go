@@ -55,7 +55,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 		"       simulate validate --from PRED_DIR... --measured DIR [FILE] [--out DIR] [--no-plots]", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
-	reps := fs.Int("replications", 0, "simulator replications `N`, seeds seed, seed+1, ... (default: the scenario's validate.replications)")
+	reps := fs.Int("replications", 0, "simulator replications `N` of the measured seed (default: the scenario's validate.replications)")
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>]-validate)")
 	force := fs.Bool("force", false, "run even when the scenario is longer than --max-duration or is predicted to use more than half this machine's RAM, and replace an existing --out")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this `DURATION` unless --force")
@@ -132,13 +132,13 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	return finishValidation(rep, dir, stdout)
 }
 
-// writeValidation writes predicted/seed-N/ and measured/ result directories,
+// writeValidation writes predicted/replication-N/ and measured/ result directories,
 // validation.json and the band figures into dir, replacing it.
 func writeValidation(dir string, predicted []results.Run, measured results.Run, rep *validate.Report, plot bool) error {
 	tmp := dir + ".partial"
 	os.RemoveAll(tmp)
 	for _, p := range predicted {
-		if err := results.WriteDir(filepath.Join(tmp, "predicted", "seed-"+strconv.FormatUint(p.Summary.Seed, 10)), p); err != nil {
+		if err := results.WriteDir(filepath.Join(tmp, "predicted", "replication-"+strconv.Itoa(p.Summary.Replication)), p); err != nil {
 			return err
 		}
 	}

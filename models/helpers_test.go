@@ -32,7 +32,7 @@ func parse(t *testing.T, text string, variant string) *scenarios.Scenario {
 	return sc
 }
 
-// tick is one maintenance pass.
+// tick is one maintenance pass, timed from the load's start.
 type tick struct {
 	at            sim.Time
 	spawned, idle int
@@ -47,7 +47,10 @@ func simulateTraced(t *testing.T, sc *scenarios.Scenario) (results.Run, []tick, 
 	var ticks []tick
 	s.parent.onTick = func(at sim.Time, spawned, idle int) { ticks = append(ticks, tick{at, spawned, idle}) }
 	s.run()
-	return results.Run{Summary: s.stats.summary(), Rows: s.stats.rows, Log: s.log}, ticks, s
+	for i := range ticks {
+		ticks[i].at -= s.loadStart // from the load's start, as the rows are
+	}
+	return results.Run{Summary: s.stats.summary(), Rows: s.stats.rows, Log: s.logFromLoadStart()}, ticks, s
 }
 
 func column(t *testing.T, run results.Run, name string) []float64 {

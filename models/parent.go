@@ -21,8 +21,9 @@ type parent struct {
 	forkAt    sim.Time // the parent is busy forking until then
 	dead      []*child
 	deadDae   []*daemonProc
-	// onTick, when set, sees every maintenance pass: how many children it
-	// forked and the idle count it acted on (tests use it).
+	// onTick, when set, sees every maintenance pass (at the simulation
+	// clock's instant): how many children it forked and the idle count it
+	// acted on (tests use it).
 	onTick func(at sim.Time, spawned, idle int)
 }
 
@@ -227,7 +228,10 @@ func (p *parent) threadedMaintenance() {
 	var free []int
 	idle, activeThreads, totalProcs, activeProcs := 0, 0, 0, 0
 	for i, c := range s.slots {
-		if c == nil {
+		// worker forks over the slot of a process shutting down whose
+		// threads are all gone ("squatting", worker_note_child_lost_slot);
+		// here that is a process hung in Python's teardown.
+		if c == nil || (!event && c.hung) {
 			if len(free) < p.rate {
 				free = append(free, i)
 			}

@@ -63,12 +63,18 @@ func TestPreforkSpikeSpawnTimeline(t *testing.T) {
 	assert.GreaterOrEqual(t, run.Summary.Imports, int64(150))
 }
 
-// The seeds' memory arithmetic: 150 children each holding ~30 MB of private
-// Python memory is ~4.5 GB. Here the arithmetic is done from the model's own
-// inputs and the simulated peak must match it.
+// The seeds' memory arithmetic: "if Apache decided to create up to the
+// maximum number of child server processes", 150 children each holding
+// ~30 MB of private Python memory need ~4.5 GB. Here the spike's load lasts
+// to the end, so the pool stays at 150 children, every one finishes
+// importing, and the simulated peak must equal the arithmetic done from the
+// model's own inputs.
 func TestPreforkSpikeMemoryArithmetic(t *testing.T) {
-	sc := builtin(t, "prefork-spike", "")
+	sc := builtin(t, "prefork-spike", "", "workload.phase[2].rate=100")
 	run, _, _ := simulateTraced(t, sc)
+	last := run.Rows[len(run.Rows)-1]
+	require.Equal(t, 150.0, last.ApacheChildren, "all 150 children at the end")
+	require.Zero(t, last.Importing, "every child has loaded the app")
 	h := sc.Host
 	const mb = 1024 * 1024
 	perChild := float64(sc.App.ImportMemory+h.PythonInterpreter+h.SubInterpreterMemory+h.ApacheChildPrivate) / mb

@@ -40,8 +40,12 @@ type server struct {
 	service    string   // the name of the per-client service-time streams
 	pacer      workload.Pacer
 	arrival    *sim.Timer
-	clients    uint64
-	nextPID    int
+	// loadStart is the scenario's t=0 on the simulation clock: Apache starts
+	// at simulation time 0, the load once Apache is ready (ready).
+	loadStart sim.Time
+	readyPoll *sim.Timer
+	clients   uint64
+	nextPID   int
 
 	stats *stats
 	log   []results.LogLine
@@ -93,25 +97,86 @@ func (s *server) pid() int {
 	return s.nextPID
 }
 
-// logf records an Apache error-log line.
+// at returns the scenario time of simulation instant t (negative before the
+// load starts).
+func (s *server) at(t sim.Time) sim.Time { return t - s.loadStart }
+
+// logf records an Apache error-log line at the simulation clock's instant;
+// Simulate retimes the lines from the load's start.
 func (s *server) logf(module, level string, pid int, format string, a ...any) {
 	s.log = append(s.log, results.LogLine{At: s.sim.Now().Duration(), Module: module, Level: level, PID: pid, Msg: fmt.Sprintf(format, a...)})
 }
 
-// run plays the scenario to its end.
+// logFromLoadStart returns the log timed from the load's start (lines
+// written while Apache started have negative times, as in runtime mode).
+func (s *server) logFromLoadStart() []results.LogLine {
+	for i := range s.log {
+		s.log[i].At -= s.loadStart.Duration()
+	}
+	return s.log
+}
+
+// readyPollPeriod is how often runtime mode checks that Apache is ready
+// before it starts the load (runtime.waitReady and warmUp poll every 20 ms).
+const readyPollPeriod = 20 * sim.Millisecond
+
+// run starts Apache, starts the load once Apache is ready, and plays the
+// scenario to its end.
 func (s *server) run() {
-	end := sim.Time(s.sc.Duration.Duration)
 	s.parent.start()
+	s.readyPoll = s.sim.NewTimer(s.pollReady)
+	s.readyPoll.Reset(readyPollPeriod)
+	s.sim.Run(sim.Never)
+	s.stats.finish()
+}
+
+// pollReady checks, as runtime mode does before it starts the load, that
+// Apache answers (a child is READY), that every daemon process has been
+// forked, and that every preload has imported the app; then the load — the
+// scenario's t=0 — starts.
+func (s *server) pollReady() {
+	if !s.ready() {
+		s.readyPoll.Reset(readyPollPeriod)
+		return
+	}
+	s.loadStart = s.sim.Now()
+	end := s.loadStart + sim.Time(s.sc.Duration.Duration)
 	if t, ok := s.pacer.Next(0); ok {
-		s.arrival.ResetAt(t)
+		s.arrival.ResetAt(s.loadStart + t)
 	}
 	for _, ev := range s.sc.Events {
 		ev := ev
-		s.sim.At(sim.Time(ev.At.Duration), func() { s.event(ev.Action) })
+		s.sim.At(s.loadStart+sim.Time(ev.At.Duration), func() { s.event(ev.Action) })
 	}
-	s.stats.start(end)
-	s.sim.Run(end)
-	s.stats.finish()
+	s.stats.start(s.loadStart, end)
+	s.sim.At(end, s.sim.Halt)
+}
+
+// ready reports whether runtime mode would start the load now.
+func (s *server) ready() bool {
+	answering, preloaded := false, 0
+	for _, c := range s.slots {
+		if c != nil && c.initDone && !c.exited {
+			answering = true
+			if c.py != nil && c.py.loaded {
+				preloaded++
+			}
+		}
+	}
+	if !answering {
+		return false
+	}
+	if s.sc.WSGI.Preload && s.embeddedRoutes() && preloaded < s.cfg.startServers {
+		return false
+	}
+	for _, g := range s.groups {
+		for _, d := range g.procs {
+			if d == nil || (s.sc.WSGI.Preload && !d.ready) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // event applies a scenario event.
@@ -132,8 +197,8 @@ func (s *server) event(action string) {
 func (s *server) arrive() {
 	s.clients++
 	newClient(s, s.clients).start()
-	if t, ok := s.pacer.Next(s.sim.Now()); ok {
-		s.arrival.ResetAt(t)
+	if t, ok := s.pacer.Next(s.at(s.sim.Now())); ok {
+		s.arrival.ResetAt(s.loadStart + t)
 	}
 }
 

@@ -19,7 +19,7 @@ type stats struct {
 	pss, rss, parentPSS, childPSS, daePSS, swap *sim.Gauge
 
 	arrivals, offered, completed, spawns, kills, recycled          int64
-	daemonStarts, daemonRestarts, oomKills, imports                int64
+	daemonStarts, daemonRestarts, oomKills, imports, hung          int64
 	failures                                                       results.Failures
 	prevArrivals, prevCompleted, prevFailed, prevSpawns, prevKills int64
 
@@ -88,11 +88,24 @@ func (st *stats) fail(cause int) {
 	}
 }
 
-func (st *stats) start(end sim.Time) {
+// start begins the rows at the load's start. The gauges' averages start
+// there too; the counters do not, so the first row counts the children
+// forked while Apache started, as runtime mode's first sample sees them.
+func (st *stats) start(at, end sim.Time) {
 	st.end = end
+	st.last = at
+	for _, g := range st.gauges() {
+		g.Window(at)
+	}
 	st.interval = sim.Time(st.s.sc.Interval.Duration)
 	st.tick = st.s.sim.NewTimer(st.row)
-	st.tick.ResetAt(min(st.interval, end))
+	st.tick.ResetAt(min(at+st.interval, end))
+}
+
+func (st *stats) gauges() []*sim.Gauge {
+	gs := []*sim.Gauge{st.importing, st.parked, st.children, st.daemons, st.daemonBusy,
+		st.listenQueue, st.daemonQueue, st.pss, st.rss, st.parentPSS, st.childPSS, st.daePSS, st.swap, st.s.cpu.Busy()}
+	return append(gs, st.statusG[:]...)
 }
 
 // row closes the current interval.
@@ -102,7 +115,7 @@ func (st *stats) row() {
 	s.mem.changed() // bring copy-on-write erosion up to date
 	mean := func(g *sim.Gauge) float64 { m, _ := g.Window(now); return m }
 	var r results.Row
-	r.TimeS = st.last.Seconds()
+	r.TimeS = st.s.at(st.last).Seconds()
 	r.ApacheChildren = mean(st.children)
 	r.DaemonProcesses = mean(st.daemons)
 	r.Starting = mean(st.statusG[Starting])
@@ -147,7 +160,7 @@ func (st *stats) row() {
 func ms(t sim.Time) float64 { return float64(t) / float64(sim.Millisecond) }
 
 func (st *stats) finish() {
-	if st.last < st.end {
+	if st.tick != nil && st.last < st.end {
 		st.row()
 	}
 }
@@ -178,6 +191,7 @@ func (st *stats) summary() results.Summary {
 		DaemonRestarts: st.daemonRestarts,
 		OOMKills:       st.oomKills,
 		Imports:        st.imports,
+		Hung:           st.hung,
 		LogCounts:      map[string]int64{},
 	}
 	sum.Peak.ApacheChildren = int(st.children.Max())

@@ -52,7 +52,8 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func validateCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", "validate FILE|BUILTIN [--variant V] [--replications N] [--seed N] [--set KEY=VALUE]... [--out DIR] [--force] [--max-duration D] [--no-plots]\n"+
-		"       simulate validate --from PRED_DIR... --measured DIR [FILE] [--out DIR] [--no-plots]", stderr)
+		"       simulate validate --from PRED_DIR... --measured DIR [FILE] [--out DIR] [--no-plots]\n"+
+		"       simulate validate FILE --measured DIR [--out DIR] [--no-plots]   (predict now, compare with an earlier measurement)", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
 	reps := fs.Int("replications", 0, "simulator replications `N` of the measured seed (default: the scenario's validate.replications)")
@@ -204,7 +205,12 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 		from = append(from, p) // `--from a b c`: the shell's glob
 	}
 	if len(from) == 0 {
-		return usagef("--measured needs --from PRED_DIR...")
+		// Predict now and compare with a measurement taken earlier: how a
+		// changed model fares against runs already measured.
+		if file == "" {
+			return usagef("--measured needs --from PRED_DIR..., or a scenario FILE to predict now")
+		}
+		return validateAgainst(file, measuredDir, sf, out, plot, stdout)
 	}
 	var dirs []string
 	for _, f := range from {
@@ -246,6 +252,35 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 		dir = defaultOutDir(sc) + "-validate"
 	}
 	if err := finishDir(dir, predicted, measured, rep, plot); err != nil {
+		return err
+	}
+	return finishValidation(rep, dir, stdout)
+}
+
+// validateAgainst predicts the scenario now and compares the predictions
+// with a measured result directory.
+func validateAgainst(file, measuredDir string, sf scenarioFlags, out string, plot bool, stdout io.Writer) error {
+	sc, err := sf.open(file)
+	if err != nil {
+		return err
+	}
+	ms, err := readResultDirs([]string{measuredDir})
+	if err != nil {
+		return err
+	}
+	predicted, err := validate.Replicate(sc, sc.Validate.Replications, predictSimulator)
+	if err != nil {
+		return err
+	}
+	rep, err := validate.Compare(sc, predicted, ms[0])
+	if err != nil {
+		return usagef("%v", err)
+	}
+	dir := out
+	if dir == "" {
+		dir = defaultOutDir(sc) + "-validate"
+	}
+	if err := finishDir(dir, predicted, ms[0], rep, plot); err != nil {
 		return err
 	}
 	return finishValidation(rep, dir, stdout)

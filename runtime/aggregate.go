@@ -55,8 +55,14 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 	for k, sm := range res.Samples {
 		for _, p := range sm.Children {
 			if _, ok := firstSeen[p.Pid]; !ok {
+				// A spawn belongs to the interval its fork happened in (the
+				// process's start time), not to the sample that first saw it
+				// up to a period later; forks before t=0 count in the first.
 				at := sm.At
-				if k == 0 {
+				if p.Started != 0 {
+					at = p.Started
+				}
+				if k == 0 || at < 0 {
 					at = 0
 				}
 				firstSeen[p.Pid] = at

@@ -24,6 +24,7 @@ type ProcInfo struct {
 	PSS     int64
 	Private int64 // Private_Clean + Private_Dirty
 	Swap    int64
+	Started time.Duration // when the process was forked, since t=0 (/proc/PID/stat starttime, 10 ms resolution)
 }
 
 // Scoreboard is mod_status's view (server-status?auto).
@@ -93,13 +94,37 @@ type sampler struct {
 	errPartial    string
 	log           []rawLogLine
 	hasSS         bool
+	boot          time.Time // the instant the kernel's clock ticks count from
 }
 
 func newSampler(l Layout, srvPid int, t0 time.Time, period time.Duration, daemon bool) *sampler {
 	_, err := exec.LookPath("ss")
 	return &sampler{layout: l, srvPid: srvPid, t0: t0, period: period, daemon: daemon,
-		imports: map[int]*Import{}, hasSS: err == nil}
+		imports: map[int]*Import{}, hasSS: err == nil, boot: bootTime()}
 }
+
+// bootTime returns when the machine booted, to 10 ms: now less /proc/uptime.
+// (/proc/stat's btime is whole seconds, too coarse to place a fork in its
+// interval.)
+func bootTime() time.Time {
+	b, err := os.ReadFile("/proc/uptime")
+	now := time.Now()
+	if err != nil {
+		return time.Time{}
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return time.Time{}
+	}
+	up, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return now.Add(-time.Duration(up * float64(time.Second)))
+}
+
+// clockTick is USER_HZ, the unit of /proc/PID/stat's starttime on Linux.
+const clockTick = 10 * time.Millisecond
 
 // run samples until ctx ends.
 func (sm *sampler) run(ctx context.Context) {
@@ -224,6 +249,9 @@ func (sm *sampler) sweep() Sample {
 		}
 		p := readMem(pid)
 		p.Daemon = daemonGroup(pid)
+		if !sm.boot.IsZero() {
+			p.Started = sm.boot.Add(time.Duration(st.startTicks) * clockTick).Sub(sm.t0)
+		}
 		if p.Daemon != "" {
 			s.Daemons = append(s.Daemons, p)
 		} else {

@@ -49,6 +49,10 @@ type Prober interface {
 	// CPU time in a fresh interpreter and returns the wall time the burn
 	// took, on an otherwise idle core.
 	Burn(ctx context.Context, seconds float64) (time.Duration, error)
+	// Requests serves rate requests/s of runtime mode's app doing no work
+	// for d, and returns the CPU time the whole machine spent (all cores)
+	// and the requests completed.
+	Requests(ctx context.Context, rate float64, d time.Duration) (cpu time.Duration, completed int64, err error)
 }
 
 // Profile is a measured host profile: the constants of scenarios.Host that
@@ -62,15 +66,18 @@ type Profile struct {
 	ForkTime            time.Duration
 	ChildInitCPU        time.Duration
 	PythonInitCPU       time.Duration
+	RequestCPU          time.Duration
 	CPUSecond           float64
 	Notes               []string // how each was measured, with the raw figures
 }
 
 // Calibration probe sizes.
 const (
-	calFew  = 2  // children in the small Apache
-	calMany = 16 // in the large one: fork_time is the parent's extra CPU per extra child
-	calBurn = 1.0
+	calRequestRate = 100.0
+	calRequestTime = 5 * time.Second
+	calFew         = 2  // children in the small Apache
+	calMany        = 16 // in the large one: fork_time is the parent's extra CPU per extra child
+	calBurn        = 1.0
 )
 
 // Calibrate measures this machine's constants with dedicated probes: three
@@ -89,7 +96,14 @@ const (
 //   - python_init_cpu: how much that grows with Python;
 //   - cpu_second: the wall time of the app's burn loop per requested
 //     CPU-second, median of three (above 1 when the machine loses time to
-//     a hypervisor or to the loop's own overhead).
+//     a hypervisor or to the loop's own overhead);
+//   - request_cpu: what one request costs this machine beyond the app's own
+//     work, from runtime mode serving an app that does nothing at
+//     calRequestRate and at 0 requests/s: the extra CPU over the extra
+//     requests. It holds Apache's and mod_wsgi's request handling, the
+//     synthetic app's bookkeeping, and the load generator's share, which in
+//     runtime mode runs on the same cores; for a production host with
+//     remote clients it overstates by that share.
 func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	var prof Profile
 	few, err := p.Apache(ctx, ApacheProbe{Children: calFew})
@@ -142,6 +156,21 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	}
 	prof.CPUSecond = median(walls)
 	prof.Notes = append(prof.Notes, fmt.Sprintf("burn of %gs CPU took %v s of wall time (3 runs)", calBurn, walls))
+
+	idleCPU, _, err := p.Requests(ctx, 0, calRequestTime)
+	if err != nil {
+		return prof, fmt.Errorf("probe: an idle runtime run: %w", err)
+	}
+	busyCPU, n, err := p.Requests(ctx, calRequestRate, calRequestTime)
+	if err != nil {
+		return prof, fmt.Errorf("probe: %g requests/s of an app doing nothing: %w", calRequestRate, err)
+	}
+	if n == 0 {
+		return prof, fmt.Errorf("probe: no request completed at %g requests/s", calRequestRate)
+	}
+	prof.RequestCPU = max(0, (busyCPU-idleCPU)/time.Duration(n))
+	prof.Notes = append(prof.Notes, fmt.Sprintf("runtime mode, app doing nothing, %v: %v CPU idle, %v CPU for %d requests at %g/s",
+		calRequestTime, idleCPU.Round(time.Millisecond), busyCPU.Round(time.Millisecond), n, calRequestRate))
 	return prof, nil
 }
 
@@ -174,6 +203,7 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"child_init_cpu":        fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
 		"python_init_cpu":       fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
 		"cpu_second":            fmt.Sprintf("%.3f", p.CPUSecond),
+		"request_cpu":           fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
 	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {

@@ -44,6 +44,12 @@ func (f *fakeProber) Burn(_ context.Context, seconds float64) (time.Duration, er
 	return time.Duration(1.1 * seconds * float64(time.Second)), nil
 }
 
+// Requests: 30 ms of background CPU a second, plus 700 µs per request.
+func (f *fakeProber) Requests(_ context.Context, rate float64, d time.Duration) (time.Duration, int64, error) {
+	n := int64(rate * d.Seconds())
+	return time.Duration(d.Seconds()*30)*time.Millisecond + time.Duration(n)*700*time.Microsecond, n, nil
+}
+
 func TestCalibrateAndProfileLoads(t *testing.T) {
 	fp := &fakeProber{}
 	prof, err := Calibrate(context.Background(), fp)
@@ -58,6 +64,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 2*time.Millisecond, prof.ChildInitCPU)
 	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
 	assert.InDelta(t, 1.1, prof.CPUSecond, 1e-9)
+	assert.Equal(t, 700*time.Microsecond, prof.RequestCPU, "the extra CPU over the extra requests; background excluded")
 
 	dir := t.TempDir()
 	var b strings.Builder
@@ -67,6 +74,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	sc, err := scenarios.Load(filepath.Join(dir, "s.toml"), "")
 	require.NoError(t, err, b.String())
 	assert.Equal(t, 1.1, sc.Host.CPUSecond)
+	assert.Equal(t, 700*time.Microsecond, sc.Host.RequestCPU.Duration)
 	assert.Equal(t, scenarios.Size(3584<<10), sc.Host.PythonInterpreter)
 	assert.Equal(t, time.Millisecond, sc.Host.ForkTime.Duration)
 	assert.Equal(t, 10*time.Millisecond, sc.Host.PythonInitCPU.Duration)

@@ -34,6 +34,12 @@ func (stubProber) Burn(context.Context, float64) (time.Duration, error) {
 	return 1200 * time.Millisecond, nil
 }
 
+// Requests: 50 ms of background a second, 0.8 ms per request.
+func (stubProber) Requests(_ context.Context, rate float64, d time.Duration) (time.Duration, int64, error) {
+	n := int64(rate * d.Seconds())
+	return time.Duration(d.Seconds()*50)*time.Millisecond + time.Duration(n)*800*time.Microsecond, n, nil
+}
+
 func TestCalibrateWritesALoadableProfile(t *testing.T) {
 	old := newProber
 	t.Cleanup(func() { newProber = old })

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	goruntime "runtime"
+	"time"
+
+	rt "github.com/forkcast/forkcast/runtime"
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+// Requests runs runtime mode with an app that does no work: a fixed prefork
+// pool (so no process starts or stops during the probe), no keep-alive,
+// evenly spaced requests at rate for d. The CPU is the whole machine's,
+// from runtime mode's cpu_util column.
+func (p *apacheProber) Requests(ctx context.Context, rate float64, d time.Duration) (time.Duration, int64, error) {
+	sc, err := scenarios.Parse("calibrate-requests.toml", []byte(fmt.Sprintf(`
+name = "calibrate-requests"
+duration = %q
+[apache]
+mpm = "prefork"
+start_servers = 8
+min_spare_servers = 8
+max_spare_servers = 9
+max_request_workers = 8
+keep_alive = false
+[wsgi]
+preload = true
+application_group = "%%{GLOBAL}"
+[app]
+import_cpu = "const(0s)"
+import_memory = "0B"
+request_cpu = "const(0s)"
+request_wait = "const(0s)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = %q
+rate = %g
+`, d.String(), d.String(), rate)), "")
+	if err != nil {
+		return 0, 0, err
+	}
+	res, err := rt.Run(ctx, sc, rt.Options{Binary: p.binary})
+	if err != nil {
+		return 0, 0, err
+	}
+	cores := float64(goruntime.NumCPU())
+	var cpu float64
+	for _, r := range res.Run.Rows {
+		cpu += r.CPUUtil * cores * sc.Interval.Seconds()
+	}
+	return time.Duration(cpu * float64(time.Second)), res.Run.Summary.Requests.Completed, nil
+}

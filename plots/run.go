@@ -72,4 +72,4 @@ func title(what string, s results.Summary) string {
 	return what + "\n" + describe(s)
 }
 
-const timeLabel = "time since Apache start (s)"
+const timeLabel = "time since the load started (s)"

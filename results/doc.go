@@ -7,6 +7,10 @@
 //	events.log      Apache-style error-log lines (LogLine), timestamps from Start
 //	scenario.toml   the resolved scenario that produced it (optional)
 //
+// t=0 is the moment the load starts, once Apache is up and ready (both
+// sources start the load the same way); log lines from Apache's start-up
+// have negative times.
+//
 // WriteDir writes all three into a fresh directory atomically (a temporary
 // sibling renamed into place), so a failed run never leaves a half-written
 // output directory; ReadDir reads them back.

@@ -21,24 +21,11 @@ func init() {
 }
 
 func runPlot(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("plot", "plot DIR... [--out DIR]\n\n"+
+		"Redraws every figure (PNG and SVG) of each result directory, from the simulator or\n"+
+		"runtime mode, into that directory; with several, also overlays them into --out.", stderr)
 	out := fs.String("out", "out/plot-compare", "directory for the comparison figures when given several DIRs")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: simulate plot DIR... [--out DIR]")
-		fmt.Fprintln(stderr, "\nRedraws every figure (PNG and SVG) of each result directory, from the simulator or")
-		fmt.Fprintln(stderr, "runtime mode, into that directory; with several, also overlays them into --out.")
-		fs.PrintDefaults()
-	}
-	dirs, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(dirs) == 0 {
-		fs.Usage()
-		return usagef("give at least one result directory")
-	}
-	runs, err := readResultDirs(dirs)
+	dirs, runs, err := resultDirArgs(fs, args)
 	if err != nil {
 		return err
 	}
@@ -55,6 +42,21 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "comparison figures: %s\n", *out)
 	}
 	return nil
+}
+
+// resultDirArgs parses a command's flags and its result directories (at
+// least one) and reads them.
+func resultDirArgs(fs *flag.FlagSet, args []string) ([]string, []results.Run, error) {
+	dirs, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(dirs) == 0 {
+		fs.Usage()
+		return nil, nil, usagef("give at least one result directory")
+	}
+	runs, err := readResultDirs(dirs)
+	return dirs, runs, err
 }
 
 // readResultDirs reads result directories, reporting a missing directory or

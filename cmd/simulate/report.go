@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"html/template"
 	"io"
@@ -27,24 +26,11 @@ func init() {
 }
 
 func runReport(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("report", "report DIR... [--out FILE]\n\n"+
+		"Writes one HTML page with every figure embedded, the summaries side by side, each\n"+
+		"DIR's scenario.toml and an events.log excerpt. It needs no network to open.", stderr)
 	out := fs.String("out", "", "the HTML file to write (default DIR/report.html for one DIR, out/report.html for several)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: simulate report DIR... [--out FILE]")
-		fmt.Fprintln(stderr, "\nWrites one HTML page with every figure embedded, the summaries side by side, each")
-		fmt.Fprintln(stderr, "DIR's scenario.toml and an events.log excerpt. It needs no network to open.")
-		fs.PrintDefaults()
-	}
-	dirs, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(dirs) == 0 {
-		fs.Usage()
-		return usagef("give at least one result directory")
-	}
-	runs, err := readResultDirs(dirs)
+	dirs, runs, err := resultDirArgs(fs, args)
 	if err != nil {
 		return err
 	}

@@ -201,14 +201,3 @@ func (s *server) arrive() {
 		s.arrival.ResetAt(s.loadStart + t)
 	}
 }
-
-// liveChildren counts Apache children that have not exited.
-func (s *server) liveChildren() int {
-	n := 0
-	for _, c := range s.slots {
-		if c != nil && !c.exited {
-			n++
-		}
-	}
-	return n
-}

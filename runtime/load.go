@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -76,13 +75,6 @@ func Schedule(s *scenarios.Scenario, staticPath string) ([]Arrival, error) {
 		out = append(out, a)
 	}
 	return out, nil
-}
-
-func seconds(s float64) time.Duration {
-	if s <= 0 || math.IsNaN(s) {
-		return 0
-	}
-	return time.Duration(s * float64(time.Second))
 }
 
 // Outcome is how a request ended, from the client's side.

@@ -30,7 +30,7 @@ type Install struct {
 func (in Install) Module(file string) string { return filepath.Join(in.ModulesDir, file) }
 
 // ErrMissing is returned (wrapped) by Locate when Apache or a module is missing.
-var ErrMissing = errors.New("Apache httpd with mod_wsgi is not installed")
+var ErrMissing = errors.New("apache httpd with mod_wsgi is not installed")
 
 // requiredModules are the module files a run may load.
 var requiredModules = []string{

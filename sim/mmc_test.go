@@ -26,7 +26,6 @@ type mmc struct {
 	limit      int // customers to admit
 	admitted   int
 	done       int
-	warmup     int
 	onResponse func(sim.Time)
 	next       *sim.Timer
 }

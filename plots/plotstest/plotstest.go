@@ -64,7 +64,7 @@ func PreforkSpike(source string, seed uint64) results.Run {
 
 		// Maintenance: double the spawn rate each second while short of
 		// idle children (prefork caps it at 32 per second).
-		ready, importing, starting := ages(born, t)
+		ready, _, _ := ages(born, t)
 		idleBefore := float64(ready) - math.Min(float64(ready), rate*serviceS)
 		if t >= 10 && t < 40 && idleBefore < 5 && len(born) < maxKids {
 			spawnRate = math.Max(1, math.Min(32, 2*spawnRate))
@@ -84,7 +84,7 @@ func PreforkSpike(source string, seed uint64) results.Run {
 			born = born[:len(born)-1]
 			row.Kills = 1
 		}
-		ready, importing, starting = ages(born, t)
+		ready, importing, starting := ages(born, t)
 
 		// Importing children compete for the CPU with requests.
 		service := serviceS * (1 + float64(importing)/4)

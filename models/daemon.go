@@ -168,11 +168,21 @@ func (g *daemonGroup) offer(d *daemonProc) {
 }
 
 // dispatch hands queued requests to processes waiting to accept.
+//
+// With several processes waiting, which one's listener thread holds the
+// group's accept mutex next is not defined by mod_wsgi (the OS's lock
+// hand-off; research/mod_wsgi.md §3.3, unconfirmed fairness): it is drawn at
+// random. So the processes' request counts, and the moments they reach
+// maximum-requests, drift apart as they do on a real server rather than
+// staying in lockstep.
 func (g *daemonGroup) dispatch() {
 	for g.queue.len() > 0 && len(g.acceptors) > 0 {
-		d := g.acceptors[0]
-		g.acceptors[0] = nil
-		g.acceptors = g.acceptors[1:]
+		i := 0
+		if n := len(g.acceptors); n > 1 {
+			i = g.s.acceptRand.IntN(n)
+		}
+		d := g.acceptors[i]
+		g.acceptors = append(g.acceptors[:i], g.acceptors[i+1:]...)
 		d.waiting = false
 		g.offer(d)
 	}

@@ -35,6 +35,7 @@ type server struct {
 	scriptMtime      int  // bumped by touch_script events
 
 	importRand *rand.Rand // import CPU times, drawn as processes import
+	acceptRand *rand.Rand // which daemon process wins the accept mutex
 	targets    workload.Targets
 	groupOf    []string // the process group serving each of targets.Paths
 	service    string   // the name of the per-client service-time streams
@@ -82,6 +83,7 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	// the replication, so replications vary them over the same workload.
 	s.importRand = s.streams.Stream(fmt.Sprintf("imports/%d", sc.Replication))
 	s.service = fmt.Sprintf("service/%d", sc.Replication)
+	s.acceptRand = s.streams.Stream(fmt.Sprintf("accept/%d", sc.Replication))
 	s.targets = workload.NewTargets(sc.Workload)
 	for _, path := range s.targets.Paths {
 		s.groupOf = append(s.groupOf, sc.WSGI.GroupFor(path))

@@ -41,6 +41,11 @@
 // and whether the error is within it (an error equal to the tolerance
 // passes). Relative tolerances bound the relative error, absolute ones the
 // absolute error in the metric's unit.
+// A metric also passes when the measured value lies inside the predictions'
+// own 95% interval (two or more replications, values only): a value the
+// model predicts as plausible does not show it wrong, even where the
+// replications spread wider than the tolerance. The table marks those
+// "ok (in interval)".
 //
 //	metric            unit   tolerance (default)      what
 //	spawn_timeline    /s     relative 0.5, floor 1    children born per second in each interval of the surge's first 10 s (curve)

@@ -69,8 +69,11 @@ func (r *Report) WriteTable(w io.Writer) {
 			tol = "±" + num(m.Tolerance) + " " + m.Unit
 		}
 		verdict := "ok"
-		if !m.Pass {
+		switch {
+		case !m.Pass:
 			verdict = "FAIL"
+		case !within(m, m.Kind, m.Tolerance):
+			verdict = "ok (in interval)"
 		}
 		name := m.Name
 		if m.Note != "" {

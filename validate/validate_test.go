@@ -233,6 +233,35 @@ func TestPassAtTheToleranceBoundary(t *testing.T) {
 	}
 }
 
+// A measurement outside tolerance of the predicted mean still passes when
+// it lies inside the predictions' own 95% interval: the replications spread
+// wider than the tolerance, and the model predicted that value as plausible.
+func TestPassInsideThePredictedInterval(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	mk := func(tp float64) results.Run {
+		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
+		r.Summary.Throughput = tp
+		return r
+	}
+	spread := []results.Run{mk(70), mk(100), mk(130)} // mean 100, wide interval
+	for _, c := range []struct {
+		measured float64
+		pass     bool
+	}{{100, true}, {125, true}, {300, false}} {
+		rep, err := Compare(sc, spread, mk(c.measured))
+		require.NoError(t, err)
+		m := metric(t, rep, "throughput")
+		require.NotNil(t, m.InInterval)
+		assert.Equal(t, c.pass, m.Pass, "measured %v against 100 [%.0f, %.0f]", c.measured, m.Predicted.Lo, m.Predicted.Hi)
+		var b strings.Builder
+		rep.WriteTable(&b)
+		if c.measured == 125 {
+			assert.Greater(t, m.RelError, m.Tolerance, "outside the 10% tolerance")
+			assert.Contains(t, b.String(), "ok (in interval)")
+		}
+	}
+}
+
 func TestToleranceOverrides(t *testing.T) {
 	sc := scenario(t, "10s", phase("10s", 5), "[validate]\ntolerance = { throughput = 0.2, failures_504 = 0.05 }\n")
 	tol, err := Tolerances(sc)

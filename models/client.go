@@ -58,7 +58,17 @@ type client struct {
 	then     clientTimer // what timer does when it fires
 	retry    *request    // the request a retry sends
 	deadline sim.Timer   // client_timeout of the outstanding request
+	onTimer  timerFired  // the timers' handlers, inside the client so they cost no allocation
+	onExpiry deadlineFired
 }
+
+type timerFired struct{ c *client }
+
+func (h *timerFired) Fire() { h.c.fire() }
+
+type deadlineFired struct{ c *client }
+
+func (h *deadlineFired) Fire() { h.c.giveUp() }
 
 // clientTimer is what a client's timer is waiting for.
 type clientTimer uint8
@@ -74,8 +84,9 @@ func newClient(s *server, id uint64) *client {
 	c := &client{s: s, pcg: s.streams.PCG("client", id), svcPCG: s.streams.PCG(s.service, id)}
 	c.rng = *rand.New(&c.pcg)
 	c.svc = *rand.New(&c.svcPCG)
-	s.sim.InitTimer(&c.timer, c.fire)
-	s.sim.InitTimer(&c.deadline, c.giveUp)
+	c.onTimer.c, c.onExpiry.c = c, c
+	s.sim.InitHandlerTimer(&c.timer, &c.onTimer)
+	s.sim.InitHandlerTimer(&c.deadline, &c.onExpiry)
 	return c
 }
 

@@ -42,12 +42,18 @@ func FromSeconds(s float64) Time {
 // rescheduled any number of times; reusing one Timer for a recurring
 // activity avoids an allocation per event.
 type Timer struct {
-	sim   *Sim
-	at    Time
-	seq   uint64
-	index int // position in the calendar; -1 when not scheduled
-	fn    func()
+	sim     *Sim
+	at      Time
+	seq     uint64
+	index   int // position in the calendar; -1 when not scheduled
+	fn      func()
+	handler Handler
 }
+
+// A Handler is what a timer made by InitHandlerTimer calls when it fires.
+// A pointer to a field of the model's own struct makes a handler without an
+// allocation, where a bound method value (func) would allocate one.
+type Handler interface{ Fire() }
 
 // When reports the instant the timer is due, if it is scheduled.
 func (t *Timer) When() (Time, bool) { return t.at, t.index >= 0 }
@@ -115,6 +121,9 @@ func (s *Sim) NewTimer(fn func()) *Timer { return &Timer{sim: s, index: -1, fn: 
 // unscheduled timer of s that calls fn: one allocation less per owner.
 func (s *Sim) InitTimer(t *Timer, fn func()) { *t = Timer{sim: s, index: -1, fn: fn} }
 
+// InitHandlerTimer is InitTimer with a Handler instead of a func.
+func (s *Sim) InitHandlerTimer(t *Timer, h Handler) { *t = Timer{sim: s, index: -1, handler: h} }
+
 // After schedules fn to run d from now and returns its timer.
 func (s *Sim) After(d Time, fn func()) *Timer {
 	t := s.NewTimer(fn)
@@ -146,7 +155,11 @@ func (s *Sim) Run(until Time) {
 		t.index = -1
 		s.now = t.at
 		s.fired++
-		t.fn()
+		if t.handler != nil {
+			t.handler.Fire()
+		} else {
+			t.fn()
+		}
 	}
 	if !s.halted && until != Never && until > s.now {
 		s.now = until

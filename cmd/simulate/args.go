@@ -99,13 +99,18 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// oneOptional returns the single optional positional argument.
-func oneOptional(pos []string, what string) (string, error) {
+// scenarioArg parses a command's flags and its one optional scenario
+// argument (a file or a built-in name; "" for the default built-in).
+func scenarioArg(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return "", err
+	}
 	switch len(pos) {
 	case 0:
 		return "", nil
 	case 1:
 		return pos[0], nil
 	}
-	return "", usagef("expected at most one %s, got %s", what, strings.Join(pos, " "))
+	return "", usagef("expected at most one scenario, got %s", strings.Join(pos, " "))
 }

@@ -18,11 +18,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", "check [FILE|BUILTIN] [--variant NAME] [--set KEY=VALUE]...", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	arg, err := oneOptional(pos, "scenario")
+	arg, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
 	}

@@ -22,11 +22,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	sf.register(fs)
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>])")
 	noPlots := fs.Bool("no-plots", false, "do not draw figures")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	arg, err := oneOptional(pos, "scenario")
+	arg, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
 	}

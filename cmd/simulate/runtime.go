@@ -35,11 +35,7 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this, unless --force")
 	force := fs.Bool("force", false, "run even when the scenario is too long or the simulator predicts too much memory")
 	apache := fs.String("apache", "", "the apache2 binary (default $"+rt.EnvApache+", else "+rt.DefaultBinary+")")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	file, err := oneOptional(pos, "scenario")
+	file, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
 	}

@@ -84,7 +84,7 @@ func (t *Timer) ResetAt(at Time) {
 	t.sim.seq++
 	t.at, t.seq = at, t.sim.seq
 	if t.index >= 0 {
-		t.sim.cal.fix(t.index)
+		t.sim.cal.update(t.index)
 		return
 	}
 	t.sim.cal.push(t)
@@ -147,7 +147,7 @@ func (s *Sim) Halt() { s.halted = true }
 func (s *Sim) Run(until Time) {
 	s.halted = false
 	for len(s.cal) > 0 && !s.halted {
-		t := s.cal[0]
+		t := s.cal[0].t
 		if t.at > until {
 			break
 		}
@@ -168,24 +168,33 @@ func (s *Sim) Run(until Time) {
 
 // calendar is a 4-ary min-heap of timers keyed by (at, seq). A 4-ary heap is
 // shallower than a binary one, and cheaper here because sift-down compares
-// children that sit next to each other in memory.
-type calendar []*Timer
+// children that sit next to each other in memory. Each slot holds a copy of
+// its timer's key, so comparing never dereferences a timer; sifting moves
+// entries into a hole rather than swapping them, and tells each moved timer
+// its new index.
+type calendar []entry
 
-func less(a, b *Timer) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
+type entry struct {
+	at  Time
+	seq uint64
+	t   *Timer
+}
+
+func (a *entry) less(b *entry) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
 
 func (c *calendar) push(t *Timer) {
-	*c = append(*c, t)
-	t.index = len(*c) - 1
-	c.up(t.index)
+	*c = append(*c, entry{t.at, t.seq, t})
+	c.up(len(*c) - 1)
 }
 
 func (c *calendar) pop() {
 	h := *c
 	n := len(h) - 1
-	h.swap(0, n)
-	h[n] = nil
+	last := h[n]
+	h[n] = entry{}
 	*c = h[:n]
 	if n > 0 {
+		h[0] = last
 		c.down(0)
 	}
 }
@@ -193,14 +202,20 @@ func (c *calendar) pop() {
 func (c *calendar) remove(i int) {
 	h := *c
 	n := len(h) - 1
-	if i != n {
-		h.swap(i, n)
-	}
-	h[n] = nil
+	last := h[n]
+	h[n] = entry{}
 	*c = h[:n]
 	if i != n {
+		h[i] = last
 		c.fix(i)
 	}
+}
+
+// update refreshes the key of the timer at i and restores the heap order.
+func (c calendar) update(i int) {
+	t := c[i].t
+	c[i].at, c[i].seq = t.at, t.seq
+	c.fix(i)
 }
 
 func (c calendar) fix(i int) {
@@ -209,26 +224,25 @@ func (c calendar) fix(i int) {
 	}
 }
 
-func (c calendar) swap(i, j int) {
-	c[i], c[j] = c[j], c[i]
-	c[i].index = i
-	c[j].index = j
-}
-
 func (c calendar) up(i int) {
+	e := c[i]
 	for i > 0 {
 		p := (i - 1) / 4
-		if !less(c[i], c[p]) {
-			return
+		if !e.less(&c[p]) {
+			break
 		}
-		c.swap(i, p)
+		c[i] = c[p]
+		c[i].t.index = i
 		i = p
 	}
+	c[i] = e
+	e.t.index = i
 }
 
-// down sifts element i towards the leaves and reports whether it moved.
+// down sifts the entry at i0 towards the leaves and reports whether it moved.
 func (c calendar) down(i0 int) bool {
 	i, n := i0, len(c)
+	e := c[i]
 	for {
 		first := 4*i + 1
 		if first >= n {
@@ -236,15 +250,18 @@ func (c calendar) down(i0 int) bool {
 		}
 		m := first
 		for k := first + 1; k < first+4 && k < n; k++ {
-			if less(c[k], c[m]) {
+			if c[k].less(&c[m]) {
 				m = k
 			}
 		}
-		if !less(c[m], c[i]) {
+		if !c[m].less(&e) {
 			break
 		}
-		c.swap(i, m)
+		c[i] = c[m]
+		c[i].t.index = i
 		i = m
 	}
+	c[i] = e
+	e.t.index = i
 	return i > i0
 }

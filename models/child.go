@@ -46,7 +46,7 @@ type worker struct {
 	conn   *conn
 	req    *request
 	timer  sim.Timer // keep-alive wait, lingering close
-	job    *host.Job // Apache's own CPU work
+	job    host.Job  // Apache's own CPU work
 	proxy  *proxied  // daemon mode: the request being proxied
 	exec   execution // embedded mode: the request's Python
 
@@ -63,9 +63,9 @@ func newChild(s *server, slot, gen int) *child {
 		s.sim.InitTimer(&w.timer, nil)
 		w.respondOK = func() { w.respond(200) }
 		w.closeFn, w.doneFn = w.close, w.done
-		w.staticDone = func() { w.job = nil; w.respond(200) }
-		w.restrictedDone = func() { w.job = nil; w.respond(500) }
-		w.proxyFn = func() { w.job = nil; s.daemons[w.req.group].proxy(w, w.req) }
+		w.staticDone = func() { w.respond(200) }
+		w.restrictedDone = func() { w.respond(500) }
+		w.proxyFn = func() { s.daemons[w.req.group].proxy(w, w.req) }
 		w.exec.init(s, w.respondOK)
 		c.workers[i] = w
 		w.status = Starting // prefork: make_child writes STARTING before fork()
@@ -215,16 +215,16 @@ func (w *worker) read(r *request) {
 	apacheCPU := sim.Time(s.sc.Host.RequestCPU.Duration)
 	switch {
 	case r.static:
-		w.job = s.cpu.Start(apacheCPU, nil, w.staticDone)
+		s.cpu.Run(&w.job, apacheCPU, nil, w.staticDone)
 	case scenarios.Embedded(r.group):
 		if s.sc.WSGI.RestrictEmbedded {
 			// "Embedded mode of mod_wsgi disabled by runtime configuration"
-			w.job = s.cpu.Start(apacheCPU, nil, w.restrictedDone)
+			s.cpu.Run(&w.job, apacheCPU, nil, w.restrictedDone)
 			return
 		}
 		w.exec.start(w.c.py, r, apacheCPU)
 	default:
-		w.job = s.cpu.Start(apacheCPU, nil, w.proxyFn)
+		s.cpu.Run(&w.job, apacheCPU, nil, w.proxyFn)
 	}
 }
 
@@ -532,10 +532,7 @@ func (c *child) kill() {
 	}
 	for _, w := range c.workers {
 		w.timer.Stop()
-		if w.job != nil {
-			c.s.cpu.Cancel(w.job)
-			w.job = nil
-		}
+		c.s.cpu.Cancel(&w.job)
 		w.exec.abandon()
 		if w.proxy != nil {
 			w.proxy.abandon()

@@ -118,7 +118,7 @@ type execution struct {
 	py        *python
 	r         *request
 	cpu       sim.Time
-	job       *host.Job
+	job       host.Job
 	wait      sim.Timer
 	importing bool
 	done      func() // the thread's continuation, bound once
@@ -153,10 +153,9 @@ func (e *execution) loaded() {
 	e.run()
 }
 
-func (e *execution) run() { e.job = e.s.cpu.Start(e.cpu, e.py.gil, e.onCPU) }
+func (e *execution) run() { e.s.cpu.Run(&e.job, e.cpu, e.py.gil, e.onCPU) }
 
 func (e *execution) cpuDone() {
-	e.job = nil
 	if e.r.wait > 0 {
 		e.wait.Reset(e.r.wait)
 		return
@@ -191,10 +190,7 @@ func (e *execution) setImporting(on bool) {
 // abandon stops the execution (its process died).
 func (e *execution) abandon() {
 	e.wait.Stop()
-	if e.job != nil {
-		e.s.cpu.Cancel(e.job)
-		e.job = nil
-	}
+	e.s.cpu.Cancel(&e.job)
 	e.setImporting(false)
 	e.r = nil
 }

@@ -30,7 +30,7 @@ type CPU struct {
 	busy     *sim.Gauge // cores in use
 	work     float64    // CPU-ns delivered in total
 	seq      uint64
-	finished []*Job // scratch for complete
+	finished []finishedJob // scratch for complete
 }
 
 // Group is a set of jobs sharing a cap, such as one Python process's GIL.
@@ -42,7 +42,14 @@ type Group struct {
 // NewGIL returns a group for one Python process: its threads share one core.
 func NewGIL() *Group { return &Group{Cap: 1} }
 
-// Job is CPU work in progress.
+// finishedJob is a job whose work is done and the run of it that finished.
+type finishedJob struct {
+	job *Job
+	seq uint64
+}
+
+// Job is CPU work in progress. A Job's owner may keep one Job value and run
+// it again and again with Run, which costs no allocation; Start allocates one.
 type Job struct {
 	remaining float64 // CPU-ns
 	rate      float64 // CPU-ns per ns, while running
@@ -72,26 +79,43 @@ func (c *CPU) Running() int { return len(c.jobs) }
 // thread) and calls done when it is finished. Zero work completes at once,
 // from a timer, so callers never re-enter themselves.
 func (c *CPU) Start(work sim.Time, g *Group, done func()) *Job {
+	j := &Job{}
+	c.Run(j, work, g, done)
+	return j
+}
+
+// Run is Start on the caller's own job j, which must not be running.
+func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
+	if j.Running() {
+		panic("host: Run of a job that is running")
+	}
 	c.settle()
 	c.seq++
-	j := &Job{remaining: float64(work), group: g, index: len(c.jobs), seq: c.seq, done: done}
+	*j = Job{remaining: float64(work), group: g, index: len(c.jobs), seq: c.seq, done: done}
 	if g != nil {
 		g.n++
 	}
 	c.jobs = append(c.jobs, j)
 	c.reschedule()
-	return j
 }
 
-// Cancel abandons a job (its process died). It reports whether the job was
-// still running.
+// Running reports whether the job has been started and its callback has
+// not yet been called, nor the job cancelled. The zero Job is not running.
+func (j *Job) Running() bool { return j.done != nil }
+
+// Cancel abandons a job (its process died): its callback will not be
+// called, even if its work finished at this instant and the callback is
+// still to come. It reports whether the job was running.
 func (c *CPU) Cancel(j *Job) bool {
-	if j == nil || j.index < 0 {
+	if j == nil || !j.Running() {
 		return false
 	}
-	c.settle()
-	c.remove(j)
-	c.reschedule()
+	j.done = nil
+	if j.index >= 0 {
+		c.settle()
+		c.remove(j)
+		c.reschedule()
+	}
 	return true
 }
 
@@ -177,22 +201,28 @@ func (c *CPU) complete() {
 	for i := 0; i < len(c.jobs); {
 		j := c.jobs[i]
 		if j.remaining <= 0.5 {
-			finished = append(finished, j)
+			finished = append(finished, finishedJob{j, j.seq})
 			c.remove(j)
 			continue // the slot now holds another job
 		}
 		i++
 	}
 	c.reschedule()
-	// Run callbacks in start order; usually one job finishes at a time.
+	// Run callbacks in start order; usually one job finishes at a time. A
+	// callback may cancel a job finished alongside it, or cancel and run
+	// it again: that run's callback is not this one's.
 	for i := 1; i < len(finished); i++ {
 		for k := i; k > 0 && finished[k].seq < finished[k-1].seq; k-- {
 			finished[k], finished[k-1] = finished[k-1], finished[k]
 		}
 	}
 	c.finished = finished[:0]
-	for i, j := range finished {
-		finished[i] = nil
-		j.done()
+	for i, f := range finished {
+		finished[i] = finishedJob{}
+		j := f.job
+		if done := j.done; done != nil && j.seq == f.seq && j.index < 0 {
+			j.done = nil
+			done()
+		}
 	}
 }

@@ -76,3 +76,40 @@ func TestSlowdownAndCancel(t *testing.T) {
 	mean := c.Busy().Mean(s.Now())
 	assert.InDelta(t, 1.0, mean, 1e-9, "one core busy throughout")
 }
+
+// A process's own Job value is run again and again; a job that finished
+// at the same instant as another whose callback kills its process is
+// cancelled before its own callback runs, and its callback never runs.
+func TestOwnJobsAndCancelAtCompletion(t *testing.T) {
+	s := sim.New()
+	c := NewCPU(s, 2)
+	var mine Job
+	var runs []sim.Time
+	var again func()
+	again = func() {
+		runs = append(runs, s.Now())
+		if len(runs) < 3 {
+			c.Run(&mine, sim.Second, nil, again)
+		}
+	}
+	c.Run(&mine, sim.Second, nil, again)
+	s.Run(sim.Never)
+	assert.Equal(t, []sim.Time{sim.Second, 2 * sim.Second, 3 * sim.Second}, runs)
+	assert.False(t, mine.Running())
+	assert.Panics(t, func() {
+		c.Run(&mine, sim.Second, nil, func() {})
+		c.Run(&mine, sim.Second, nil, func() {})
+	}, "a running job cannot be run again")
+
+	s = sim.New()
+	c = NewCPU(s, 2)
+	var killer, victim Job
+	victimDone := false
+	c.Run(&killer, sim.Second, nil, func() {
+		assert.True(t, c.Cancel(&victim), "finished, callback still to come: cancellable")
+	})
+	c.Run(&victim, sim.Second, nil, func() { victimDone = true })
+	s.Run(sim.Never)
+	assert.False(t, victimDone)
+	assert.False(t, c.Cancel(&victim))
+}

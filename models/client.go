@@ -13,7 +13,6 @@ import (
 // under one seed every variant of a scenario sees the same requests
 // (common random numbers), whatever order the server serves them in.
 type request struct {
-	client    *client
 	path      string
 	static    bool
 	group     string   // mod_wsgi process group serving it ("" embedded)
@@ -80,14 +79,38 @@ const (
 	resending                    // then retransmit the SYN of c.conn
 )
 
-func newClient(s *server, id uint64) *client {
-	c := &client{s: s, pcg: s.streams.PCG("client", id), svcPCG: s.streams.PCG(s.service, id)}
+// newClient returns client number id, reusing one whose visit is over.
+func (s *server) newClient(id uint64) *client {
+	var c *client
+	if n := len(s.spare); n > 0 {
+		c = s.spare[n-1]
+		s.spare[n-1] = nil
+		s.spare = s.spare[:n-1]
+		*c = client{}
+	} else {
+		c = &client{}
+	}
+	c.s = s
+	c.pcg, c.svcPCG = s.clientStreams.PCG(id), s.serviceStreams.PCG(id)
 	c.rng = *rand.New(&c.pcg)
 	c.svc = *rand.New(&c.svcPCG)
 	c.onTimer.c, c.onExpiry.c = c, c
 	s.sim.InitHandlerTimer(&c.timer, &c.onTimer)
 	s.sim.InitHandlerTimer(&c.deadline, &c.onExpiry)
 	return c
+}
+
+// leave closes the connection and ends the visit: the client is free for
+// reuse by a later arrival. Connections and requests it made may still be
+// inside Apache; every answer about them is checked against the client's
+// current connection and request (c.conn, c.req), which a reused client
+// never shares with its earlier visit, so stale answers are ignored.
+func (c *client) leave() {
+	c.close()
+	c.timer.Stop()
+	c.deadline.Stop()
+	c.req, c.retry = nil, nil
+	c.s.spare = append(c.s.spare, c)
 }
 
 // wait arms the client's timer.
@@ -101,7 +124,7 @@ func (c *client) fire() {
 	case thinking:
 		c.send(c.newRequest())
 	case idling:
-		c.close()
+		c.leave()
 	case retrying:
 		c.send(c.retry)
 	case resending:
@@ -121,7 +144,7 @@ func (c *client) start() {
 // what it costs the app (from the client's service stream).
 func (c *client) newRequest() *request {
 	s := c.s
-	r := &request{client: c}
+	r := &request{}
 	i, static := s.targets.Draw(&c.rng)
 	if static {
 		r.static, r.path = true, "/static/file"
@@ -183,7 +206,7 @@ func (c *client) next() {
 		c.wait(sim.Time(idle), idling)
 		return
 	}
-	c.close()
+	c.leave()
 }
 
 // fail handles an unsuccessful attempt: retry after retry_delay if the
@@ -201,7 +224,7 @@ func (c *client) fail(r *request, cause int) {
 	c.req = nil
 	c.s.stats.fail(cause)
 	c.left = 0
-	c.close()
+	c.leave()
 }
 
 // giveUp is the client timeout: close the connection and fail the request.

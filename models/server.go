@@ -34,18 +34,20 @@ type server struct {
 	pythonInChildren bool // mod_wsgi initialises Python in Apache children
 	scriptMtime      int  // bumped by touch_script events
 
-	importRand *rand.Rand // import CPU times, drawn as processes import
-	acceptRand *rand.Rand // which daemon process wins the accept mutex
-	targets    workload.Targets
-	groupOf    []string // the process group serving each of targets.Paths
-	service    string   // the name of the per-client service-time streams
-	pacer      workload.Pacer
-	arrival    *sim.Timer
+	importRand     *rand.Rand // import CPU times, drawn as processes import
+	acceptRand     *rand.Rand // which daemon process wins the accept mutex
+	targets        workload.Targets
+	groupOf        []string       // the process group serving each of targets.Paths
+	clientStreams  sim.Substreams // each client's behaviour, by client id
+	serviceStreams sim.Substreams // each client's requests' service times
+	pacer          workload.Pacer
+	arrival        *sim.Timer
 	// loadStart is the scenario's t=0 on the simulation clock: Apache starts
 	// at simulation time 0, the load once Apache is ready (ready).
 	loadStart sim.Time
 	readyPoll *sim.Timer
 	clients   uint64
+	spare     []*client // clients whose visit is over, to be reused
 	nextPID   int
 
 	stats *stats
@@ -82,7 +84,8 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	// Service and import times come from streams of their own, numbered by
 	// the replication, so replications vary them over the same workload.
 	s.importRand = s.streams.Stream(fmt.Sprintf("imports/%d", sc.Replication))
-	s.service = fmt.Sprintf("service/%d", sc.Replication)
+	s.clientStreams = s.streams.Substreams("client")
+	s.serviceStreams = s.streams.Substreams(fmt.Sprintf("service/%d", sc.Replication))
 	s.acceptRand = s.streams.Stream(fmt.Sprintf("accept/%d", sc.Replication))
 	s.targets = workload.NewTargets(sc.Workload)
 	for _, path := range s.targets.Paths {
@@ -198,7 +201,7 @@ func (s *server) event(action string) {
 // arrive opens a new client connection, then schedules the next arrival.
 func (s *server) arrive() {
 	s.clients++
-	newClient(s, s.clients).start()
+	s.newClient(s.clients).start()
 	if t, ok := s.pacer.Next(s.at(s.sim.Now())); ok {
 		s.arrival.ResetAt(s.loadStart + t)
 	}

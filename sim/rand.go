@@ -20,10 +20,23 @@ func (s Streams) Seed() uint64 { return s.seed }
 
 // PCG returns the generator state of stream (name, index). Index lets a model
 // give each entity (say, the i-th arriving connection) its own substream.
-func (s Streams) PCG(name string, index uint64) rand.PCG {
+func (s Streams) PCG(name string, index uint64) rand.PCG { return s.Substreams(name).PCG(index) }
+
+// Substreams returns the family of streams (name, index) for every index,
+// with the name hashed once: for a model that starts a substream per entity.
+func (s Streams) Substreams(name string) Substreams {
 	h := fnv.New64a()
 	h.Write([]byte(name))
-	return *rand.NewPCG(mix(s.seed^h.Sum64()), mix(index+0x9e3779b97f4a7c15))
+	return Substreams{key: mix(s.seed ^ h.Sum64())}
+}
+
+// Substreams are the streams of one name, numbered by index.
+type Substreams struct{ key uint64 }
+
+// PCG returns the generator state of the index-th stream; it is the same
+// as Streams.PCG(name, index).
+func (f Substreams) PCG(index uint64) rand.PCG {
+	return *rand.NewPCG(f.key, mix(index+0x9e3779b97f4a7c15))
 }
 
 // Stream returns a generator for the named source.

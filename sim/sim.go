@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/bits"
 	"time"
 )
 
@@ -182,6 +183,17 @@ type entry struct {
 
 func (a *entry) less(b *entry) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
 
+// before is less as 1 or 0, computed without a branch: the borrow out of
+// the 128-bit subtraction (a.at, a.seq) − (b.at, b.seq). Which child of a
+// node is smallest is a coin toss for the branch predictor; computing it
+// with arithmetic instead of branches makes sift-down markedly cheaper.
+// Instants are never negative, so they compare correctly as unsigned.
+func before(a, b *entry) int {
+	_, borrow := bits.Sub64(a.seq, b.seq, 0)
+	_, borrow = bits.Sub64(uint64(a.at), uint64(b.at), borrow)
+	return int(borrow)
+}
+
 func (c *calendar) push(t *Timer) {
 	*c = append(*c, entry{t.at, t.seq, t})
 	c.up(len(*c) - 1)
@@ -249,9 +261,18 @@ func (c calendar) down(i0 int) bool {
 			break
 		}
 		m := first
-		for k := first + 1; k < first+4 && k < n; k++ {
-			if c[k].less(&c[m]) {
-				m = k
+		if first+3 < n {
+			kids := c[first : first+4 : first+4]
+			k := 0
+			k += before(&kids[1], &kids[k]) * (1 - k)
+			k += before(&kids[2], &kids[k]) * (2 - k)
+			k += before(&kids[3], &kids[k]) * (3 - k)
+			m += k
+		} else {
+			for k := first + 1; k < n; k++ {
+				if c[k].less(&c[m]) {
+					m = k
+				}
 			}
 		}
 		if !c[m].less(&e) {

@@ -158,13 +158,20 @@ func (c *CPU) settle() {
 
 // reschedule recomputes rates and the instant of the next completion.
 func (c *CPU) reschedule() {
+	// First pass: each job's group's demand min(n_g, Cap_g), kept in
+	// j.rate for the second pass, and the total demand, each group's
+	// counted once by spreading it over its jobs.
 	demand := 0.0
 	for _, j := range c.jobs {
-		if j.group == nil {
+		if g := j.group; g == nil {
 			demand++
 		} else {
-			// Each group's demand is added once, spread over its jobs.
-			demand += math.Min(float64(j.group.n), j.group.Cap) / float64(j.group.n)
+			n, m := float64(g.n), float64(g.n)
+			if g.Cap < m {
+				m = g.Cap
+			}
+			j.rate = m
+			demand += m / n
 		}
 	}
 	share := 1.0
@@ -174,15 +181,20 @@ func (c *CPU) reschedule() {
 	share /= c.slowdown
 	next := math.Inf(1)
 	for _, j := range c.jobs {
-		j.rate = share
-		if j.group != nil {
-			j.rate = share * math.Min(float64(j.group.n), j.group.Cap) / float64(j.group.n)
+		if j.group == nil {
+			j.rate = share
+		} else {
+			j.rate = share * j.rate / float64(j.group.n)
 		}
 		if t := j.remaining / j.rate; t < next {
 			next = t
 		}
 	}
-	c.busy.Set(c.sim.Now(), math.Min(demand, c.cores))
+	busy := demand
+	if busy > c.cores {
+		busy = c.cores
+	}
+	c.busy.Set(c.sim.Now(), busy)
 	if len(c.jobs) == 0 {
 		c.timer.Stop()
 		return

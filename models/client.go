@@ -108,7 +108,7 @@ func (s *server) newClient(id uint64) *client {
 func (c *client) leave() {
 	c.close()
 	c.timer.Stop()
-	c.deadline.Stop()
+	c.stopDeadline()
 	c.req, c.retry = nil, nil
 	c.s.spare = append(c.s.spare, c)
 }
@@ -135,7 +135,7 @@ func (c *client) fire() {
 }
 
 func (c *client) start() {
-	c.left = workload.RequestsPerConnection(c.s.sc.Workload, &c.rng) - 1
+	c.left = workload.RequestsPerConnection(&c.s.sc.Workload, &c.rng) - 1
 	c.s.stats.arrivals++
 	c.send(c.newRequest())
 }
@@ -144,7 +144,7 @@ func (c *client) start() {
 // what it costs the app (from the client's service stream).
 func (c *client) newRequest() *request {
 	s := c.s
-	r := &request{}
+	r := s.requests.new()
 	i, static := s.targets.Draw(&c.rng)
 	if static {
 		r.static, r.path = true, "/static/file"
@@ -171,7 +171,7 @@ func (c *client) send(r *request) {
 		c.deadline.Reset(sim.Time(t))
 	}
 	if c.conn == nil || c.conn.serverClosed {
-		c.conn = &conn{client: c, pending: r}
+		c.conn = c.s.newConn(c, r)
 		c.s.connect(c.conn)
 		return
 	}
@@ -179,12 +179,17 @@ func (c *client) send(r *request) {
 	c.s.requestArrives(c.conn)
 }
 
+// stopDeadline cancels the client_timeout of the outstanding request.
+func (c *client) stopDeadline() {
+	c.deadline.Stop()
+}
+
 // response delivers the server's answer to request r.
 func (c *client) response(r *request, status int) {
 	if r != c.req {
 		return // the client gave up on it already
 	}
-	c.deadline.Stop()
+	c.stopDeadline()
 	c.req = nil
 	if status != 200 {
 		c.fail(r, status)
@@ -196,7 +201,7 @@ func (c *client) response(r *request, status int) {
 
 // next sends the following request after think time, or idles and closes.
 func (c *client) next() {
-	w := c.s.sc.Workload
+	w := &c.s.sc.Workload
 	if c.left > 0 {
 		c.left--
 		c.wait(sim.Time(workload.ThinkTime(w, &c.rng)), thinking)
@@ -212,12 +217,13 @@ func (c *client) next() {
 // fail handles an unsuccessful attempt: retry after retry_delay if the
 // client has retries left, else count the failure and abandon the visit.
 func (c *client) fail(r *request, cause int) {
-	w := c.s.sc.Workload
+	w := &c.s.sc.Workload
 	if r.tries < w.Retries {
 		// A fresh copy: Apache may still serve the abandoned attempt.
-		again := *r
+		again := c.s.requests.new()
+		*again = *r
 		again.tries++
-		c.req, c.retry = &again, &again
+		c.req, c.retry = again, again
 		c.wait(sim.Time(w.RetryDelay.Duration), retrying)
 		return
 	}
@@ -260,7 +266,7 @@ func (c *client) serverClosed(cn *conn) {
 	c.conn = nil
 	if r := cn.pending; r != nil && r == c.req {
 		cn.pending = nil
-		c.conn = &conn{client: c, pending: r}
+		c.conn = c.s.newConn(c, r)
 		c.s.connect(c.conn)
 	}
 }
@@ -272,7 +278,7 @@ func (c *client) reset(cn *conn) {
 		c.conn = nil
 	}
 	if r := c.req; r != nil && (cn.pending == r || (cn.worker != nil && cn.worker.req == r)) {
-		c.deadline.Stop()
+		c.stopDeadline()
 		c.req = nil
 		c.fail(r, causeReset)
 	}

@@ -48,6 +48,8 @@ type server struct {
 	readyPoll *sim.Timer
 	clients   uint64
 	spare     []*client // clients whose visit is over, to be reused
+	requests  slab[request]
+	conns     slab[conn]
 	nextPID   int
 
 	stats *stats
@@ -93,6 +95,7 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	}
 	s.pacer = workload.NewPacer(sc.Workload, s.streams.Stream("arrivals"))
 	s.arrival = s.sim.NewTimer(s.arrive)
+
 	s.parent = newParent(s)
 	return s, nil
 }
@@ -196,6 +199,13 @@ func (s *server) event(action string) {
 		// (wsgi_reload_required compares the module's __mtime__).
 		s.scriptMtime++
 	}
+}
+
+// newConn returns a new connection of client c carrying request r.
+func (s *server) newConn(c *client, r *request) *conn {
+	cn := s.conns.new()
+	cn.client, cn.pending = c, r
+	return cn
 }
 
 // arrive opens a new client connection, then schedules the next arrival.

@@ -59,11 +59,11 @@ func Schedule(s *scenarios.Scenario, staticPath string) ([]Arrival, error) {
 		pcg := st.PCG("client", uint64(len(out)+1))
 		cr := rand.New(&pcg)
 		a := Arrival{Index: len(out), At: time.Duration(t), IdleAfterLast: w.IdleAfterLast.Duration,
-			Requests: make([]PlannedRequest, workload.RequestsPerConnection(w, cr))}
+			Requests: make([]PlannedRequest, workload.RequestsPerConnection(&w, cr))}
 		for k := range a.Requests {
 			var pr PlannedRequest
 			if k > 0 {
-				pr.Think = workload.ThinkTime(w, cr)
+				pr.Think = workload.ThinkTime(&w, cr)
 			}
 			if i, static := targets.Draw(cr); static {
 				pr.Path, pr.Static = staticPath, true

@@ -19,12 +19,12 @@ import (
 // replay exactly the same traffic.
 
 // RequestsPerConnection draws how many requests a client makes (at least 1).
-func RequestsPerConnection(w scenarios.Workload, r *rand.Rand) int {
+func RequestsPerConnection(w *scenarios.Workload, r *rand.Rand) int {
 	return max(int(math.Round(w.RequestsPerConnection.Sample(r))), 1)
 }
 
 // ThinkTime draws the pause between a response and the client's next request.
-func ThinkTime(w scenarios.Workload, r *rand.Rand) time.Duration {
+func ThinkTime(w *scenarios.Workload, r *rand.Rand) time.Duration {
 	return time.Duration(math.Max(w.ThinkTime.Sample(r), 0) * float64(time.Second))
 }
 
@@ -49,7 +49,7 @@ func NewTargets(w scenarios.Workload) Targets {
 
 // Draw returns the index in Paths of a dynamic request, or static. It always
 // draws two numbers, so the stream stays aligned whatever the mix.
-func (t Targets) Draw(r *rand.Rand) (index int, static bool) {
+func (t *Targets) Draw(r *rand.Rand) (index int, static bool) {
 	s, u := r.Float64(), r.Float64()
 	if s < t.static {
 		return -1, true

@@ -6,11 +6,12 @@ import "time"
 // the start of the run. The phases follow each other; after the last one
 // ends, its shape continues: a step keeps its rate, a ramp stays at its
 // `to`, a sine keeps oscillating.
-func (w Workload) RateAt(t time.Duration) float64 {
+func (w *Workload) RateAt(t time.Duration) float64 {
 	if len(w.Phases) == 0 {
 		return 0
 	}
-	for i, p := range w.Phases {
+	for i := range w.Phases {
+		p := &w.Phases[i]
 		if t < p.Duration.Duration || i == len(w.Phases)-1 {
 			if p.Shape == "ramp" && t >= p.Duration.Duration {
 				return p.To

@@ -42,7 +42,7 @@ func NewProfile(w scenarios.Workload) Profile {
 }
 
 // phaseAt returns the index of the phase containing t, or -1 if none.
-func (p Profile) phaseAt(t sim.Time) int {
+func (p *Profile) phaseAt(t sim.Time) int {
 	for i := range p.w.Phases {
 		if t < p.starts[i+1] {
 			return i
@@ -52,10 +52,10 @@ func (p Profile) phaseAt(t sim.Time) int {
 }
 
 // Rate returns λ(t).
-func (p Profile) Rate(t sim.Time) float64 { return p.w.RateAt(time.Duration(t)) }
+func (p *Profile) Rate(t sim.Time) float64 { return p.w.RateAt(time.Duration(t)) }
 
 // maxRate returns an upper bound of λ over phase i.
-func (p Profile) maxRate(i int) float64 {
+func (p *Profile) maxRate(i int) float64 {
 	ph := p.w.Phases[i]
 	switch ph.Shape {
 	case "ramp":

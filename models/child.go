@@ -250,7 +250,7 @@ func (w *worker) respond(status int) {
 	if cl := cn.client; cl != nil && !cn.clientClosed {
 		cl.response(r, status)
 	}
-	cfg := s.cfg
+	cfg := &s.cfg
 	keep := cfg.keepAlive && !dropsConnection(status) && !w.c.dying && !cn.clientClosed &&
 		(cfg.maxKeepAlive == 0 || cfg.maxKeepAlive-cn.keepalives > 0)
 	if !keep {

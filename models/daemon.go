@@ -254,7 +254,7 @@ func (d *daemonProc) accept(p *proxied) {
 	s.stats.daemonBusy.Add(s.sim.Now(), 1)
 	t.p, t.started = p, s.sim.Now()
 	d.lastActive = s.sim.Now()
-	cfg := d.g.cfg
+	cfg := &d.g.cfg
 	// queue-timeout is checked only here, at dequeue, against the time
 	// Apache read the request: "200 Timeout" and a 504, no app code runs.
 	if qt := sim.Time(cfg.QueueTimeout.Duration); qt > 0 && s.sim.Now()-p.r.read > qt {
@@ -311,7 +311,7 @@ func (d *daemonProc) release(t *daemonThread) {
 		}
 		return
 	}
-	cfg := d.g.cfg
+	cfg := &d.g.cfg
 	if cfg.MaximumRequests > 0 && d.requests >= cfg.MaximumRequests {
 		if gt := sim.Time(cfg.GracefulTimeout.Duration); gt > 0 && d.active > 0 {
 			d.armGrace(gt)

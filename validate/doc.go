@@ -34,18 +34,22 @@
 // # Metrics
 //
 // Each metric (Defs; their names are the keys of [validate] tolerance)
-// reports the predicted mean over the replications with its 95% t-interval
-// (mean ± t(0.975, n−1)·s/√n; none with one replication), the measured
-// value, the absolute error |predicted mean − measured|, the relative error
+// reports the predicted mean over the replications with two 95% intervals
+// (none with one replication): the t-interval of the mean,
+// mean ± t(0.975, n−1)·s/√n, and the prediction interval for one run,
+// mean ± t(0.975, n−1)·s·√(1+1/n); then the measured value, the absolute
+// error |predicted mean − measured|, the relative error
 // abs / max(|measured|, floor) (0 when both are 0: exact), the tolerance,
 // and whether the error is within it (an error equal to the tolerance
 // passes). Relative tolerances bound the relative error, absolute ones the
 // absolute error in the metric's unit.
-// A metric also passes when the measured value lies inside the predictions'
-// own 95% interval (two or more replications, values only): a value the
-// model predicts as plausible does not show it wrong, even where the
-// replications spread wider than the tolerance. The table marks those
-// "ok (in interval)".
+// A metric also passes when the measured value lies inside the prediction
+// interval for one run (two or more replications, values only): the
+// measurement is one run, and a value the model predicts as a plausible
+// run does not show it wrong, even where the replications spread wider
+// than the tolerance. (The interval of the mean would be the wrong yardstick:
+// it shrinks with more replications while one run's spread does not.) The
+// table shows the one-run interval and marks those "ok (in run interval)".
 //
 //	metric            unit   tolerance (default)      what
 //	spawn_timeline    /s     relative 0.5, floor 1    children born per second in each interval of the surge's first 10 s (curve)

@@ -45,8 +45,8 @@ func ReadFile(path string) (*Report, error) {
 	return &r, nil
 }
 
-// WriteTable prints the metrics side by side: predicted mean [95% interval],
-// measured, errors, tolerance and verdict, then the summary figure.
+// WriteTable prints the metrics side by side: predicted mean, the 95%
+// prediction interval for one run, measured, errors, tolerance and verdict, then the summary figure.
 func (r *Report) WriteTable(w io.Writer) {
 	title := r.Scenario
 	if r.Variant != "" {
@@ -58,11 +58,11 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "metric\tunit\tpredicted\t95% interval\tmeasured\tabs err\trel err\ttolerance\t")
+	fmt.Fprintln(tw, "metric\tunit\tpredicted\tone run, 95%\tmeasured\tabs err\trel err\ttolerance\t")
 	for _, m := range r.Metrics {
 		iv := "-"
-		if m.Predicted.Lo != nil {
-			iv = fmt.Sprintf("[%s, %s]", num(*m.Predicted.Lo), num(*m.Predicted.Hi))
+		if m.Predicted.RunLo != nil {
+			iv = fmt.Sprintf("[%s, %s]", num(*m.Predicted.RunLo), num(*m.Predicted.RunHi))
 		}
 		tol := fmt.Sprintf("%.0f%%", 100*m.Tolerance)
 		if m.Kind == Absolute {
@@ -73,7 +73,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		case !m.Pass:
 			verdict = "FAIL"
 		case !within(m, m.Kind, m.Tolerance):
-			verdict = "ok (in interval)"
+			verdict = "ok (in run interval)"
 		}
 		name := m.Name
 		if m.Note != "" {

@@ -108,7 +108,7 @@ func (s *server) newClient(id uint64) *client {
 func (c *client) leave() {
 	c.close()
 	c.timer.Stop()
-	c.stopDeadline()
+	c.deadline.Stop()
 	c.req, c.retry = nil, nil
 	c.s.spare = append(c.s.spare, c)
 }
@@ -179,17 +179,12 @@ func (c *client) send(r *request) {
 	c.s.requestArrives(c.conn)
 }
 
-// stopDeadline cancels the client_timeout of the outstanding request.
-func (c *client) stopDeadline() {
-	c.deadline.Stop()
-}
-
 // response delivers the server's answer to request r.
 func (c *client) response(r *request, status int) {
 	if r != c.req {
 		return // the client gave up on it already
 	}
-	c.stopDeadline()
+	c.deadline.Stop()
 	c.req = nil
 	if status != 200 {
 		c.fail(r, status)
@@ -278,7 +273,7 @@ func (c *client) reset(cn *conn) {
 		c.conn = nil
 	}
 	if r := c.req; r != nil && (cn.pending == r || (cn.worker != nil && cn.worker.req == r)) {
-		c.stopDeadline()
+		c.deadline.Stop()
 		c.req = nil
 		c.fail(r, causeReset)
 	}

@@ -262,6 +262,8 @@ func (c calendar) down(i0 int) bool {
 		}
 		m := first
 		if first+3 < n {
+			// A full node: k becomes j whenever kids[j] is before
+			// kids[k], by arithmetic rather than a branch.
 			kids := c[first : first+4 : first+4]
 			k := 0
 			k += before(&kids[1], &kids[k]) * (1 - k)

@@ -4,8 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/forkcast/forkcast/models/workload"
 	"github.com/forkcast/forkcast/sim"
+	"github.com/forkcast/forkcast/workload"
 )
 
 // A request is one HTTP request a client makes, with everything random about

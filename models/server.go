@@ -5,10 +5,10 @@ import (
 	"math/rand/v2"
 
 	"github.com/forkcast/forkcast/models/host"
-	"github.com/forkcast/forkcast/models/workload"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
+	"github.com/forkcast/forkcast/workload"
 )
 
 // server is one simulated Apache instance with its mod_wsgi daemons, the

@@ -15,9 +15,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/forkcast/forkcast/models/workload"
 	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
+	"github.com/forkcast/forkcast/workload"
 )
 
 // Arrival is one client connection of the schedule: when it opens and the
@@ -40,7 +40,7 @@ type PlannedRequest struct {
 const MaxArrivals = 1_000_000
 
 // Schedule returns the workload's client connections in time order, drawn
-// exactly as the simulator draws them (models/workload): arrival instants
+// exactly as the simulator draws them (package workload): arrival instants
 // from the seed's "arrivals" stream through the same pacer, and each
 // client's requests, targets and think times from its own substream
 // ("client", id), ids from 1 in arrival order. So under one seed runtime

@@ -1,0 +1,13 @@
+// Package workload is forkcast's one definition of the traffic: how clients
+// arrive, what each asks for, and in which order every random draw is made.
+// The simulator (package models) and runtime mode's load generator (package
+// runtime) both follow it, so under one seed they play exactly the same
+// clients and requests.
+//
+// It stands beside scenarios and sim and depends only on them: the
+// simulating side and the measuring side both import it, never each other.
+//
+// Arrivals come from a Pacer: phases of arrival rate (step, ramp, sine)
+// played one after another, the last continuing to the end of the run, with
+// Poisson or evenly spaced arrivals.
+package workload

@@ -200,52 +200,25 @@ type Run struct {
 	Scenario []byte // the resolved scenario as TOML (scenario.toml), if known
 }
 
-// WriteDir writes run into dir, which must not exist yet. It writes into a
-// temporary sibling first and renames it, so dir appears complete or not at all.
+// WriteDir writes run as a new result directory dir (see Publish): it
+// appears complete or not at all, and an existing dir is an *OutputError.
 func WriteDir(dir string, run Run) error {
-	if _, err := os.Stat(dir); err == nil {
-		return fmt.Errorf("results: %s already exists", dir)
-	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".partial-")
-	if err != nil {
-		return err
-	}
-	if err := writeFiles(tmp, run); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	return nil
+	return Publish(dir, run.Summary.Source, false, func(tmp string) error { return WriteFiles(tmp, run) })
 }
 
-// ReplaceDir is WriteDir that first removes an existing dir (only after the
-// new one is complete).
+// ReplaceDir is WriteDir that may replace an existing dir, once the new one
+// is complete, if that dir is a forkcast output holding only its own files.
 func ReplaceDir(dir string, run Run) error {
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		return WriteDir(dir, run)
-	}
-	tmp := dir + ".new"
-	os.RemoveAll(tmp)
-	if err := WriteDir(tmp, run); err != nil {
+	return Publish(dir, run.Summary.Source, true, func(tmp string) error { return WriteFiles(tmp, run) })
+}
+
+// WriteFiles writes run's files into the existing directory dir, for a
+// result directory nested inside a larger output being published.
+func WriteFiles(dir string, run Run) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	old := dir + ".old"
-	os.RemoveAll(old)
-	if err := os.Rename(dir, old); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return err
-	}
-	return os.RemoveAll(old)
+	return writeFiles(dir, run)
 }
 
 func writeFiles(dir string, run Run) error {

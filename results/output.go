@@ -49,12 +49,12 @@ func (e *OutputError) Error() string { return e.Path + ": " + e.Msg }
 // itself is replaced: never a sibling, never a regular file.
 func Publish(dir, kind string, replace bool, fill func(tmp string) error) error {
 	dir = filepath.Clean(dir)
-	exists, err := checkReplaceable(dir)
-	if err != nil {
+	if err := CheckOutput(dir, replace); err != nil {
 		return err
 	}
-	if exists && !replace {
-		return &OutputError{Path: dir, Msg: "already exists (a forkcast output): choose another output directory, or pass --force to replace it"}
+	exists := true
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		exists = false
 	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -107,6 +107,21 @@ func Publish(dir, kind string, replace bool, fill func(tmp string) error) error 
 		return err
 	}
 	return removeOwned(old)
+}
+
+// CheckOutput reports, before any work is done, whether Publish could
+// write dir: an *OutputError if something not forkcast's is in the way, or
+// if dir is a forkcast output and replace is false.
+func CheckOutput(dir string, replace bool) error {
+	dir = filepath.Clean(dir)
+	exists, err := checkReplaceable(dir)
+	if err != nil {
+		return err
+	}
+	if exists && !replace {
+		return &OutputError{Path: dir, Msg: "already exists (a forkcast output): choose another output directory, or pass --force to replace it"}
+	}
+	return nil
 }
 
 // Amend adds files to an existing forkcast output directory dir (or to a

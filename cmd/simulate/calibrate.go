@@ -8,9 +8,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/validate"
 )
 
@@ -21,6 +23,10 @@ func init() {
 		run:     calibrateCmd,
 	})
 }
+
+// profileHeader opens every host profile calibrate writes; calibrate
+// replaces only a file that starts with it.
+const profileHeader = "forkcast host profile written by `simulate calibrate`"
 
 // newProber returns the Prober calibrate uses: a real prefork Apache with
 // mod_wsgi, and the system Python (calibrate_apache.go).
@@ -37,6 +43,9 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("calibrate takes no arguments, got %v", pos)
 	}
+	if b, err := os.ReadFile(*out); err == nil && !strings.HasPrefix(string(b), "# "+profileHeader) {
+		return &results.OutputError{Path: *out, Msg: "exists and is not a forkcast host profile: choose another --out, or move it away first"}
+	}
 	p, err := newProber(*apache)
 	if err != nil {
 		return err
@@ -50,27 +59,14 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	host, _ := os.Hostname()
 	header := []string{
-		"forkcast host profile written by `simulate calibrate`",
+		profileHeader,
 		fmt.Sprintf("machine %s, %d CPUs, %.0f MB RAM, %s/%s, %s", host, runtime.NumCPU(), machineRAMMB(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format(time.RFC3339)),
 		"Use it from a scenario with: [host] profile = \"" + filepath.Base(*out) + "\" (relative to the scenario file).",
 		"Measured with dedicated probes, never with validation runs.",
 	}
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		return err
-	}
-	tmp := *out + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := validate.WriteProfile(f, prof, header); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, *out); err != nil {
+	// Replace only a host profile: any other file at --out is the user's.
+	ours := func(b []byte) bool { return strings.HasPrefix(string(b), "# "+header[0]) }
+	if err := results.PublishFile(*out, ours, func(f *os.File) error { return validate.WriteProfile(f, prof, header) }); err != nil {
 		return err
 	}
 	validate.WriteProfile(stdout, prof, nil)

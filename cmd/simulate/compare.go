@@ -54,25 +54,36 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		scs = append(scs, sc)
 	}
+	if err := results.CheckOutput(dir, true); err != nil {
+		return err
+	}
 	var runs []results.Run
 	for _, sc := range scs {
 		run, err := simulate(sc)
 		if err != nil {
 			return err
 		}
-		name := sc.Variant
-		if name == "" {
-			name = "base"
-		}
-		if err := writeRun(filepath.Join(dir, name), run, !*noPlots); err != nil {
-			return err
-		}
 		runs = append(runs, run)
 	}
-	if !*noPlots {
-		if err := plots.Compare(dir, runs); err != nil {
-			return err
+	// One output: every variant in its subdirectory and the comparison
+	// figures, replacing an older comparison only once all are written.
+	err = results.Publish(dir, "compare", true, func(tmp string) error {
+		for i, run := range runs {
+			name := scs[i].Variant
+			if name == "" {
+				name = "base"
+			}
+			if err := fillRun(filepath.Join(tmp, name), run, !*noPlots); err != nil {
+				return err
+			}
 		}
+		if *noPlots {
+			return nil
+		}
+		return plots.Compare(tmp, runs)
+	})
+	if err != nil {
+		return err
 	}
 	printComparison(stdout, runs)
 	fmt.Fprintf(stdout, "\nwrote %s\n", dir)

@@ -14,6 +14,8 @@ import (
 	"os"
 	"runtime/debug"
 	"sort"
+
+	"github.com/forkcast/forkcast/results"
 )
 
 // A command is one subcommand. Each lives in its own file and registers
@@ -76,10 +78,11 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "simulate %s: %v\n", c.name, err)
 	var ue usageError
 	var ee exitError
+	var oe *results.OutputError
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue), isInputError(err):
+	case errors.As(err, &ue), errors.As(err, &oe), isInputError(err):
 		return 2
 	}
 	return 1

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/forkcast/forkcast/plots"
 	"github.com/forkcast/forkcast/results"
@@ -29,17 +30,47 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if len(runs) > 1 {
+		if err := outsideInputs(*out, dirs); err != nil {
+			return err
+		}
+		if err := results.CheckOutput(*out, true); err != nil {
+			return err
+		}
+	}
 	for i, run := range runs {
-		if err := plots.Run(dirs[i], run); err != nil {
+		// Figures join the directory's own files, never replacing a file
+		// forkcast did not write.
+		err := results.Amend(dirs[i], func(tmp string) error { return plots.Run(tmp, run) })
+		if err != nil {
 			return fmt.Errorf("%s: %w", dirs[i], err)
 		}
 		fmt.Fprintf(stdout, "figures: %s\n", dirs[i])
 	}
 	if len(runs) > 1 {
-		if err := plots.Compare(*out, runs); err != nil {
+		if err := results.Publish(*out, "plot", true, func(tmp string) error { return plots.Compare(tmp, runs) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "comparison figures: %s\n", *out)
+	}
+	return nil
+}
+
+// outsideInputs refuses an output directory that is, or holds, one of the
+// input directories: replacing it would delete what is being read.
+func outsideInputs(out string, inputs []string) error {
+	ao, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	for _, in := range inputs {
+		ai, err := filepath.Abs(in)
+		if err != nil {
+			return err
+		}
+		if rel, err := filepath.Rel(ao, ai); err == nil && !strings.HasPrefix(rel, "..") {
+			return &results.OutputError{Path: out, Msg: fmt.Sprintf("holds the input %s; replacing it would delete what is being read: choose another output directory", in)}
+		}
 	}
 	return nil
 }

@@ -249,19 +249,27 @@ func logExcerpt(path string, head, tail int) (reportLog, error) {
 	return reportLog{Head: first, Tail: last, Omitted: total - len(first) - len(last), Total: total}, nil
 }
 
+// reportGenerator marks a page as forkcast's, so a later report may
+// replace it; any other file at the path is left alone.
+const reportGenerator = `<meta name="generator" content="forkcast">`
+
 func writeReport(path string, page reportPage) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+	// A report inside a result directory becomes one of its files.
+	if dir := filepath.Dir(path); results.IsOutput(dir) {
+		return results.Amend(dir, func(tmp string) error {
+			f, err := os.Create(filepath.Join(tmp, filepath.Base(path)))
+			if err != nil {
+				return err
+			}
+			if err := reportTemplate.Execute(f, page); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		})
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := reportTemplate.Execute(f, page); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	ours := func(b []byte) bool { return strings.Contains(string(b), reportGenerator) }
+	return results.PublishFile(path, ours, func(f *os.File) error { return reportTemplate.Execute(f, page) })
 }
 
 // reportTemplate is the whole page: inline CSS, images as data: URLs, no
@@ -270,6 +278,7 @@ var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="forkcast">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
 <style>

@@ -34,6 +34,9 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if dir == "" {
 		dir = defaultOutDir(sc)
 	}
+	if err := results.CheckOutput(dir, true); err != nil {
+		return err // before any work: something not forkcast's is in the way
+	}
 	began := time.Now()
 	run, err := simulate(sc)
 	if err != nil {
@@ -67,10 +70,15 @@ func defaultOutDir(sc *scenarios.Scenario) string {
 	return filepath.Join("out", name)
 }
 
-// writeRun writes a result directory, replacing an older one only once the
-// new one is complete, then its figures.
+// writeRun writes a result directory with its figures, replacing an older
+// forkcast output there only once the new one is complete (results.Publish).
 func writeRun(dir string, run results.Run, plots bool) error {
-	if err := results.ReplaceDir(dir, run); err != nil {
+	return results.Publish(dir, run.Summary.Source, true, func(tmp string) error { return fillRun(tmp, run, plots) })
+}
+
+// fillRun writes a run's files and, if asked, its figures into dir.
+func fillRun(dir string, run results.Run, plots bool) error {
+	if err := results.WriteFiles(dir, run); err != nil {
 		return err
 	}
 	if plots {

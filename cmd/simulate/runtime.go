@@ -75,8 +75,8 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 		}
 		dir = filepath.Join("out", name+"-runtime")
 	}
-	if _, err := os.Stat(dir); err == nil {
-		return usagef("%s already exists: remove it or choose another --out", dir)
+	if err := results.CheckOutput(dir, false); err != nil {
+		return err // a measurement is not repeatable: never replaced
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

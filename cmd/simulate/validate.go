@@ -97,8 +97,8 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if dir == "" {
 		dir = defaultOutDir(sc) + "-validate"
 	}
-	if _, err := os.Stat(dir); err == nil && !*force {
-		return usagef("%s already exists: remove it, choose another --out, or pass --force to replace it", dir)
+	if err := results.CheckOutput(dir, *force); err != nil {
+		return err
 	}
 
 	predicted, err := validate.Replicate(sc, sc.Validate.Replications, predictSimulator)
@@ -127,46 +127,38 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeValidation(dir, predicted, measured, rep, !*noPlots); err != nil {
+	if err := writeValidation(dir, *force, predicted, measured, rep, !*noPlots); err != nil {
 		return err
 	}
 	return finishValidation(rep, dir, stdout)
 }
 
-// writeValidation writes predicted/replication-N/ and measured/ result directories,
-// validation.json and the band figures into dir, replacing it.
-func writeValidation(dir string, predicted []results.Run, measured results.Run, rep *validate.Report, plot bool) error {
-	tmp := dir + ".partial"
-	os.RemoveAll(tmp)
-	for _, p := range predicted {
-		if err := results.WriteDir(filepath.Join(tmp, "predicted", "replication-"+strconv.Itoa(p.Summary.Replication)), p); err != nil {
+// writeValidation writes predicted/replication-N/ and measured/ result
+// directories, validation.json and the band figures as one output dir,
+// replacing an older forkcast output there only if replace.
+func writeValidation(dir string, replace bool, predicted []results.Run, measured results.Run, rep *validate.Report, plot bool) error {
+	return results.Publish(dir, "validate", replace, func(tmp string) error {
+		for _, p := range predicted {
+			if err := results.WriteFiles(filepath.Join(tmp, "predicted", "replication-"+strconv.Itoa(p.Summary.Replication)), p); err != nil {
+				return err
+			}
+		}
+		if err := results.WriteFiles(filepath.Join(tmp, "measured"), measured); err != nil {
 			return err
 		}
-	}
-	if err := results.WriteDir(filepath.Join(tmp, "measured"), measured); err != nil {
-		return err
-	}
-	if err := finishDir(tmp, predicted, measured, rep, plot); err != nil {
-		return err
-	}
-	old := dir + ".old"
-	os.RemoveAll(old)
-	if _, err := os.Stat(dir); err == nil {
-		if err := os.Rename(dir, old); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return err
-	}
-	return os.RemoveAll(old)
+		return fillValidation(tmp, predicted, measured, rep, plot)
+	})
 }
 
-// finishDir writes validation.json and, if asked, the band figures.
+// finishDir writes validation.json and, if asked, the band figures as the
+// output dir (comparisons of result directories that exist elsewhere).
 func finishDir(dir string, predicted []results.Run, measured results.Run, rep *validate.Report, plot bool) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
+	return results.Publish(dir, "validate", true, func(tmp string) error {
+		return fillValidation(tmp, predicted, measured, rep, plot)
+	})
+}
+
+func fillValidation(dir string, predicted []results.Run, measured results.Run, rep *validate.Report, plot bool) error {
 	if err := rep.WriteFile(filepath.Join(dir, "validation.json")); err != nil {
 		return err
 	}
@@ -251,6 +243,9 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 	if dir == "" {
 		dir = defaultOutDir(sc) + "-validate"
 	}
+	if err := outsideInputs(dir, append(dirs, measuredDir)); err != nil {
+		return err
+	}
 	if err := finishDir(dir, predicted, measured, rep, plot); err != nil {
 		return err
 	}
@@ -279,6 +274,9 @@ func validateAgainst(file, measuredDir string, sf scenarioFlags, out string, plo
 	dir := out
 	if dir == "" {
 		dir = defaultOutDir(sc) + "-validate"
+	}
+	if err := outsideInputs(dir, []string{measuredDir}); err != nil {
+		return err
 	}
 	if err := finishDir(dir, predicted, ms[0], rep, plot); err != nil {
 		return err

@@ -3,6 +3,7 @@ package models
 import (
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,6 +49,67 @@ func BenchmarkPreforkSpikeHour(b *testing.B) {
 	b.ReportMetric(float64(requests)/sec, "requests/s")
 	b.ReportMetric(float64(events)/sec, "events/s")
 	b.ReportMetric(float64(b.N)*3600/sec, "sim-s/s")
+}
+
+// capacityScenario is an event server with the capacity for 5000 requests/s
+// (16 cores, up to 32 children of 25 threads, a 1 ms app with 10 ms of I/O
+// wait): 10 simulated minutes at a constant rate of new connections, one
+// request each.
+const capacityScenario = `
+name = "event-capacity"
+duration = "10m"
+[host]
+cpus = 16
+ram = "64GiB"
+[apache]
+mpm = "event"
+start_servers = 8
+min_spare_threads = 75
+max_spare_threads = 250
+threads_per_child = 25
+server_limit = 32
+max_request_workers = 800
+[wsgi]
+process_group = ""
+[app]
+import_cpu = "const(500ms)"
+request_cpu = "exp(1ms)"
+request_wait = "exp(10ms)"
+[workload]
+client_timeout = "60s"
+[[workload.phase]]
+duration = "10m"
+rate = 500.0
+`
+
+// BenchmarkRate5000vs500 runs the capacity scenario at 500 and at 5000
+// requests/s, alternately, and reports how many times longer the ten
+// times larger load takes (x-time; ideally 10: the cost per request does
+// not grow with the load).
+func BenchmarkRate5000vs500(b *testing.B) {
+	run := func(rate string) (time.Duration, int64) {
+		sc, err := scenarios.Parse("capacity", []byte(capacityScenario), "",
+			scenarios.Override{Key: "workload.phase[0].rate", Value: rate})
+		require.NoError(b, err)
+		eff, _ := sc.Effective()
+		s, err := newServer(&eff)
+		require.NoError(b, err)
+		runtime.GC()
+		t0 := time.Now()
+		s.run()
+		return time.Since(t0), s.stats.completed
+	}
+	var slow, fast time.Duration
+	var requests int64
+	for i := 0; i < b.N; i++ {
+		d, _ := run("500")
+		fast += d
+		d, n := run("5000")
+		slow += d
+		requests += n
+	}
+	b.ReportMetric(slow.Seconds()/fast.Seconds(), "x-time")
+	b.ReportMetric(float64(requests)/slow.Seconds(), "requests/s")
 }
 
 // The live heap of a run does not grow with simulated time beyond its

@@ -250,6 +250,7 @@ func (w *worker) respond(status int) {
 	if cl := cn.client; cl != nil && !cn.clientClosed {
 		cl.response(r, status)
 	}
+	s.releaseRequest(r)
 	cfg := &s.cfg
 	keep := cfg.keepAlive && !dropsConnection(status) && !w.c.dying && !cn.clientClosed &&
 		(cfg.maxKeepAlive == 0 || cfg.maxKeepAlive-cn.keepalives > 0)
@@ -294,8 +295,10 @@ func (w *worker) close() {
 // done: the connection is over; the worker goes back to its loop.
 func (w *worker) done() {
 	c, s := w.c, w.c.s
-	w.conn.worker = nil
+	cn := w.conn
+	cn.worker = nil
 	w.conn = nil
+	s.releaseConn(cn)
 	if s.cfg.mpm == "event" {
 		c.conns--
 		c.lingering--
@@ -401,6 +404,7 @@ func (c *child) closeParked(cn *conn) {
 	if cl := cn.client; cl != nil && !cn.clientClosed {
 		cl.serverClosed(cn)
 	}
+	c.s.releaseConn(cn)
 	if c.dying && c.busyWorkers() == 0 && len(c.parked) == 0 {
 		c.exit()
 		return
@@ -543,12 +547,22 @@ func (c *child) kill() {
 				cl.reset(cn)
 			}
 		}
+		// The process is gone: drop what its workers held.
+		if w.req != nil {
+			c.s.releaseRequest(w.req)
+			w.req = nil
+		}
+		if w.conn != nil {
+			c.s.releaseConn(w.conn)
+			w.conn = nil
+		}
 	}
 	for _, cn := range c.parked {
 		cn.serverClosed = true
 		if cl := cn.client; cl != nil && !cn.clientClosed {
 			cl.serverClosed(cn)
 		}
+		c.s.releaseConn(cn)
 	}
 	c.s.stats.parked.Add(c.s.sim.Now(), -float64(len(c.parked)))
 	c.parked = nil

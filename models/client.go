@@ -22,6 +22,7 @@ type request struct {
 	tries     int      // retries used
 	attempt   int      // incremented per send, to ignore stale answers
 	connects  int      // mod_wsgi: daemon connection attempts (script reload rejections)
+	refs      int      // holders (see releaseRequest)
 }
 
 // A conn is one TCP connection from a client (or the parent's dummy
@@ -38,6 +39,7 @@ type conn struct {
 	parked       bool     // event: in the keep-alive queue, held by no thread
 	parkedUntil  sim.Time // event: KeepAliveTimeout expiry
 	synTries     int
+	refs         int // holders (see releaseConn)
 }
 
 // A client opens a connection on the scenario's schedule and sends its
@@ -109,6 +111,9 @@ func (c *client) leave() {
 	c.close()
 	c.timer.Stop()
 	c.deadline.Stop()
+	if c.req != nil {
+		c.s.releaseRequest(c.req)
+	}
 	c.req, c.retry = nil, nil
 	c.s.spare = append(c.s.spare, c)
 }
@@ -126,7 +131,9 @@ func (c *client) fire() {
 	case idling:
 		c.leave()
 	case retrying:
-		c.send(c.retry)
+		r := c.retry
+		c.retry = nil
+		c.send(r)
 	case resending:
 		if cn := c.conn; cn != nil && !cn.clientClosed {
 			c.s.connect(cn)
@@ -166,15 +173,23 @@ func (c *client) send(r *request) {
 		c.s.stats.offered++
 	}
 	r.attempt++
-	c.req = r
+	if c.req != r { // a retry is c.req already
+		holdRequest(r)
+		c.req = r
+	}
 	if t := c.s.sc.Workload.ClientTimeout.Duration; t > 0 {
 		c.deadline.Reset(sim.Time(t))
 	}
 	if c.conn == nil || c.conn.serverClosed {
+		old := c.conn
 		c.conn = c.s.newConn(c, r)
 		c.s.connect(c.conn)
+		if old != nil {
+			c.s.releaseConn(old)
+		}
 		return
 	}
+	holdRequest(r)
 	c.conn.pending = r
 	c.s.requestArrives(c.conn)
 }
@@ -191,6 +206,7 @@ func (c *client) response(r *request, status int) {
 		return
 	}
 	c.s.stats.complete(c.s.sim.Now() - r.first)
+	c.s.releaseRequest(r)
 	c.next()
 }
 
@@ -211,6 +227,7 @@ func (c *client) next() {
 
 // fail handles an unsuccessful attempt: retry after retry_delay if the
 // client has retries left, else count the failure and abandon the visit.
+// The caller has taken r from c.req: fail releases the client's hold on it.
 func (c *client) fail(r *request, cause int) {
 	w := &c.s.sc.Workload
 	if r.tries < w.Retries {
@@ -218,10 +235,13 @@ func (c *client) fail(r *request, cause int) {
 		again := c.s.requests.new()
 		*again = *r
 		again.tries++
+		again.refs = 1 // c.req
 		c.req, c.retry = again, again
+		c.s.releaseRequest(r)
 		c.wait(sim.Time(w.RetryDelay.Duration), retrying)
 		return
 	}
+	c.s.releaseRequest(r)
 	c.req = nil
 	c.s.stats.fail(cause)
 	c.left = 0
@@ -249,6 +269,7 @@ func (c *client) close() {
 		cn.clientClosed = true
 		c.s.clientClosed(cn)
 	}
+	c.s.releaseConn(cn)
 }
 
 // serverClosed tells the client Apache closed cn. A request sent on it but
@@ -262,20 +283,26 @@ func (c *client) serverClosed(cn *conn) {
 	if r := cn.pending; r != nil && r == c.req {
 		cn.pending = nil
 		c.conn = c.s.newConn(c, r)
+		c.s.releaseRequest(r) // held by the new connection now
 		c.s.connect(c.conn)
 	}
+	c.s.releaseConn(cn)
 }
 
 // reset tells the client cn was torn down without an answer (its process
 // was killed).
 func (c *client) reset(cn *conn) {
-	if cn == c.conn {
+	held := cn == c.conn
+	if held {
 		c.conn = nil
 	}
 	if r := c.req; r != nil && (cn.pending == r || (cn.worker != nil && cn.worker.req == r)) {
 		c.deadline.Stop()
 		c.req = nil
 		c.fail(r, causeReset)
+	}
+	if held {
+		c.s.releaseConn(cn)
 	}
 }
 

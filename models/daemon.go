@@ -37,6 +37,7 @@ type proxied struct {
 	slept    sim.Time
 	timer    *sim.Timer // connect retry, then socket-timeout
 	answered bool
+	inDaemon bool // in the socket's queue or on a daemon thread
 }
 
 // daemonProc is one daemon process.
@@ -193,6 +194,7 @@ func (g *daemonGroup) dispatch() {
 // the backlog is full, up to connect-timeout, then 503.
 func (g *daemonGroup) proxy(w *worker, r *request) {
 	p := &proxied{g: g, w: w, r: r, start: g.s.sim.Now()}
+	holdRequest(r)
 	p.timer = g.s.sim.NewTimer(p.connect)
 	w.proxy = p
 	p.connect()
@@ -201,10 +203,12 @@ func (g *daemonGroup) proxy(w *worker, r *request) {
 func (p *proxied) connect() {
 	g, s := p.g, p.g.s
 	if p.answered {
+		p.settle()
 		return
 	}
 	if g.queue.len() < g.limit {
 		g.queue.push(p)
+		p.inDaemon = true
 		s.stats.daemonQueue.Add(s.sim.Now(), 1)
 		// socket-timeout (0: Apache's Timeout) bounds the wait for the
 		// response headers: 504.
@@ -237,12 +241,29 @@ func (p *proxied) answer(status int) {
 	p.answered = true
 	p.timer.Stop()
 	p.w.respond(status)
+	p.settle()
 }
 
 // abandon: the Apache worker is gone; a queued request is still served.
 func (p *proxied) abandon() {
 	p.answered = true
 	p.timer.Stop()
+	p.settle()
+}
+
+// leaveDaemon: the request left the daemon's queue or thread.
+func (p *proxied) leaveDaemon() {
+	p.inDaemon = false
+	p.settle()
+}
+
+// settle releases the request once nobody is left to use it: Apache has its
+// answer and the daemon side is done with it.
+func (p *proxied) settle() {
+	if p.answered && !p.inDaemon && p.r != nil {
+		p.g.s.releaseRequest(p.r)
+		p.r = nil
+	}
 }
 
 // accept: a daemon thread takes a connection (wsgi_hook_daemon_handler).
@@ -271,11 +292,13 @@ func (d *daemonProc) accept(p *proxied) {
 		d.idle = append(d.idle, t)
 		p.r.connects++
 		p.timer.Stop()
+		p.inDaemon = false
 		d.stop()
 		if !p.answered {
 			p.start, p.slept = s.sim.Now(), 0
 			p.connect()
 		}
+		p.settle()
 		return
 	}
 	if st := sim.Time(cfg.StartupTimeout.Duration); st > 0 && d.monitor && !d.py.loaded && d.startupT == nil {
@@ -294,7 +317,9 @@ func (d *daemonProc) accept(p *proxied) {
 // completion) passes; a graceful process restarts once idle.
 func (d *daemonProc) release(t *daemonThread) {
 	s := d.g.s
+	p := t.p
 	t.p = nil
+	p.leaveDaemon()
 	d.active--
 	s.stats.daemonBusy.Add(s.sim.Now(), -1)
 	d.requests++
@@ -441,6 +466,7 @@ func (d *daemonProc) exit() {
 		if t.p != nil {
 			s.stats.daemonBusy.Add(s.sim.Now(), -1)
 			t.p.answer(500) // "Truncated or oversized response headers received from daemon process"
+			t.p.leaveDaemon()
 			t.p = nil
 		}
 	}

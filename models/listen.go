@@ -13,6 +13,7 @@ type acceptQueue struct {
 // connection waits in the accept queue, which holds ListenBacklog+1; beyond
 // that the kernel drops the SYN and the client retransmits.
 func (s *server) connect(cn *conn) {
+	cn.refs++ // Apache holds it, accepted or queued, unless the SYN is dropped
 	for len(s.acceptors) > 0 {
 		c := s.acceptors[0]
 		s.acceptors[0] = nil
@@ -32,6 +33,7 @@ func (s *server) connect(cn *conn) {
 	if cn.client != nil {
 		cn.client.synDropped(cn)
 	}
+	s.releaseConn(cn)
 }
 
 // offer lets child c accept: it takes queued connections while it can, then

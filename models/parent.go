@@ -422,6 +422,7 @@ func (g *daemonGroup) restart() {
 	for _, p := range g.queue.drain() {
 		s.stats.daemonQueue.Add(s.sim.Now(), -1)
 		p.answer(500)
+		p.leaveDaemon()
 	}
 	g.acceptors = g.acceptors[:0]
 	for _, d := range g.procs {

@@ -204,7 +204,8 @@ func (s *server) event(action string) {
 // newConn returns a new connection of client c carrying request r.
 func (s *server) newConn(c *client, r *request) *conn {
 	cn := s.conns.new()
-	cn.client, cn.pending = c, r
+	cn.client, cn.pending, cn.refs = c, r, 1 // held by c
+	holdRequest(r)
 	return cn
 }
 

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"math/bits"
 	"time"
 )
 
@@ -45,8 +44,7 @@ func FromSeconds(s float64) Time {
 type Timer struct {
 	sim     *Sim
 	at      Time
-	seq     uint64
-	index   int // position in the calendar; -1 when not scheduled
+	slot    int32 // its slot in the calendar; -1 when not scheduled
 	fn      func()
 	handler Handler
 }
@@ -57,21 +55,23 @@ type Timer struct {
 type Handler interface{ Fire() }
 
 // When reports the instant the timer is due, if it is scheduled.
-func (t *Timer) When() (Time, bool) { return t.at, t.index >= 0 }
+func (t *Timer) When() (Time, bool) { return t.at, t.slot >= 0 }
 
 // Pending reports whether the timer is scheduled.
-func (t *Timer) Pending() bool { return t.index >= 0 }
+func (t *Timer) Pending() bool { return t.slot >= 0 }
 
 // SetFunc changes what the timer calls when it fires.
 func (t *Timer) SetFunc(fn func()) { t.fn = fn }
 
 // Stop unschedules the timer. It reports whether the timer was pending.
 func (t *Timer) Stop() bool {
-	if t.index < 0 {
+	if t.slot < 0 {
 		return false
 	}
-	t.sim.cal.remove(t.index)
-	t.index = -1
+	c := &t.sim.cal
+	c.remove(int(c.pos[t.slot]))
+	c.release(t.slot)
+	t.slot = -1
 	return true
 }
 
@@ -79,16 +79,27 @@ func (t *Timer) Stop() bool {
 // past. A pending timer is moved; the tie-break sequence is renewed, so the
 // timer fires after every timer already due at the same instant.
 func (t *Timer) ResetAt(at Time) {
-	if at < t.sim.now {
-		panic(fmt.Sprintf("sim: timer scheduled in the past (%v < now %v)", at, t.sim.now))
+	s := t.sim
+	if at < s.now {
+		panic(fmt.Sprintf("sim: timer scheduled in the past (%v < now %v)", at, s.now))
 	}
-	t.sim.seq++
-	t.at, t.seq = at, t.sim.seq
-	if t.index >= 0 {
-		t.sim.cal.update(t.index)
-		return
+	t.at = at
+	c := &s.cal
+	switch {
+	case t.slot >= 0: // pending: move it
+		i := int(c.pos[t.slot])
+		c.heap[i] = entry{at, s.key(t.slot)}
+		c.fix(i)
+	case t == s.firing: // rescheduled by its own callback: it takes the
+		// place of its spent entry at the top, one sift instead of two
+		s.firing = nil
+		t.slot = c.heap[0].slot()
+		c.heap[0] = entry{at, s.key(t.slot)}
+		c.down(0)
+	default:
+		t.slot = c.acquire(t)
+		c.push(entry{at, s.key(t.slot)})
 	}
-	t.sim.cal.push(t)
 }
 
 // Reset (re)schedules the timer d after the current instant.
@@ -101,6 +112,9 @@ type Sim struct {
 	cal    calendar
 	fired  uint64
 	halted bool
+	// firing is the timer whose callback is running, while its spent
+	// entry is still at the top of the calendar (see Run).
+	firing *Timer
 }
 
 // New returns a simulation whose clock reads 0.
@@ -113,17 +127,22 @@ func (s *Sim) Now() Time { return s.now }
 func (s *Sim) Fired() uint64 { return s.fired }
 
 // Pending returns how many timers are scheduled.
-func (s *Sim) Pending() int { return len(s.cal) }
+func (s *Sim) Pending() int {
+	if s.firing != nil {
+		return len(s.cal.heap) - 1
+	}
+	return len(s.cal.heap)
+}
 
 // NewTimer returns an unscheduled timer that calls fn when it fires.
-func (s *Sim) NewTimer(fn func()) *Timer { return &Timer{sim: s, index: -1, fn: fn} }
+func (s *Sim) NewTimer(fn func()) *Timer { return &Timer{sim: s, slot: -1, fn: fn} }
 
 // InitTimer makes t, a Timer value embedded in a model's own struct, an
 // unscheduled timer of s that calls fn: one allocation less per owner.
-func (s *Sim) InitTimer(t *Timer, fn func()) { *t = Timer{sim: s, index: -1, fn: fn} }
+func (s *Sim) InitTimer(t *Timer, fn func()) { *t = Timer{sim: s, slot: -1, fn: fn} }
 
 // InitHandlerTimer is InitTimer with a Handler instead of a func.
-func (s *Sim) InitHandlerTimer(t *Timer, h Handler) { *t = Timer{sim: s, index: -1, handler: h} }
+func (s *Sim) InitHandlerTimer(t *Timer, h Handler) { *t = Timer{sim: s, slot: -1, handler: h} }
 
 // After schedules fn to run d from now and returns its timer.
 func (s *Sim) After(d Time, fn func()) *Timer {
@@ -145,146 +164,37 @@ func (s *Sim) Halt() { s.halted = true }
 // Run fires timers in (time, sequence) order until the calendar is empty,
 // Halt is called, or the next timer is due after until. On return the clock
 // reads until (or the halt instant), even if no timer was due then.
+//
+// A firing timer's entry stays at the top of the calendar while its
+// callback runs (nothing scheduled meanwhile can come before it): when the
+// callback reschedules the timer, as recurring activities do, the entry is
+// reused in place; otherwise it is removed after the callback.
 func (s *Sim) Run(until Time) {
 	s.halted = false
-	for len(s.cal) > 0 && !s.halted {
-		t := s.cal[0].t
-		if t.at > until {
+	c := &s.cal
+	for len(c.heap) > 0 && !s.halted {
+		e := c.heap[0]
+		if e.at > until {
 			break
 		}
-		s.cal.pop()
-		t.index = -1
-		s.now = t.at
+		slot := e.slot()
+		t := c.timers[slot]
+		t.slot = -1
+		s.now = e.at
 		s.fired++
+		s.firing = t
 		if t.handler != nil {
 			t.handler.Fire()
 		} else {
 			t.fn()
 		}
+		if s.firing != nil {
+			s.firing = nil
+			c.pop()
+			c.release(slot)
+		}
 	}
 	if !s.halted && until != Never && until > s.now {
 		s.now = until
 	}
-}
-
-// calendar is a 4-ary min-heap of timers keyed by (at, seq). A 4-ary heap is
-// shallower than a binary one, and cheaper here because sift-down compares
-// children that sit next to each other in memory. Each slot holds a copy of
-// its timer's key, so comparing never dereferences a timer; sifting moves
-// entries into a hole rather than swapping them, and tells each moved timer
-// its new index.
-type calendar []entry
-
-type entry struct {
-	at  Time
-	seq uint64
-	t   *Timer
-}
-
-func (a *entry) less(b *entry) bool { return a.at < b.at || (a.at == b.at && a.seq < b.seq) }
-
-// before is less as 1 or 0, computed without a branch: the borrow out of
-// the 128-bit subtraction (a.at, a.seq) − (b.at, b.seq). Which child of a
-// node is smallest is a coin toss for the branch predictor; computing it
-// with arithmetic instead of branches makes sift-down markedly cheaper.
-// Instants are never negative, so they compare correctly as unsigned.
-func before(a, b *entry) int {
-	_, borrow := bits.Sub64(a.seq, b.seq, 0)
-	_, borrow = bits.Sub64(uint64(a.at), uint64(b.at), borrow)
-	return int(borrow)
-}
-
-func (c *calendar) push(t *Timer) {
-	*c = append(*c, entry{t.at, t.seq, t})
-	c.up(len(*c) - 1)
-}
-
-func (c *calendar) pop() {
-	h := *c
-	n := len(h) - 1
-	last := h[n]
-	h[n] = entry{}
-	*c = h[:n]
-	if n > 0 {
-		h[0] = last
-		c.down(0)
-	}
-}
-
-func (c *calendar) remove(i int) {
-	h := *c
-	n := len(h) - 1
-	last := h[n]
-	h[n] = entry{}
-	*c = h[:n]
-	if i != n {
-		h[i] = last
-		c.fix(i)
-	}
-}
-
-// update refreshes the key of the timer at i and restores the heap order.
-func (c calendar) update(i int) {
-	t := c[i].t
-	c[i].at, c[i].seq = t.at, t.seq
-	c.fix(i)
-}
-
-func (c calendar) fix(i int) {
-	if !c.down(i) {
-		c.up(i)
-	}
-}
-
-func (c calendar) up(i int) {
-	e := c[i]
-	for i > 0 {
-		p := (i - 1) / 4
-		if !e.less(&c[p]) {
-			break
-		}
-		c[i] = c[p]
-		c[i].t.index = i
-		i = p
-	}
-	c[i] = e
-	e.t.index = i
-}
-
-// down sifts the entry at i0 towards the leaves and reports whether it moved.
-func (c calendar) down(i0 int) bool {
-	i, n := i0, len(c)
-	e := c[i]
-	for {
-		first := 4*i + 1
-		if first >= n {
-			break
-		}
-		m := first
-		if first+3 < n {
-			// A full node: k becomes j whenever kids[j] is before
-			// kids[k], by arithmetic rather than a branch.
-			kids := c[first : first+4 : first+4]
-			k := 0
-			k += before(&kids[1], &kids[k]) * (1 - k)
-			k += before(&kids[2], &kids[k]) * (2 - k)
-			k += before(&kids[3], &kids[k]) * (3 - k)
-			m += k
-		} else {
-			for k := first + 1; k < n; k++ {
-				if c[k].less(&c[m]) {
-					m = k
-				}
-			}
-		}
-		if !c[m].less(&e) {
-			break
-		}
-		c[i] = c[m]
-		c[i].t.index = i
-		i = m
-	}
-	c[i] = e
-	e.t.index = i
-	return i > i0
 }

@@ -127,3 +127,134 @@ func TestQuantiles(t *testing.T) {
 	q.Record(2 * Hour) // clamped, not lost
 	assert.Equal(t, int64(1001), q.Count())
 }
+
+// A timer rescheduled by its own callback takes its spent entry's place;
+// while the callback runs the timer is not pending, and stopping it there
+// does nothing. Other timers scheduled meanwhile keep their order.
+func TestTimerRescheduledByItsOwnCallback(t *testing.T) {
+	s := New()
+	var got []string
+	var self *Timer
+	n := 0
+	self = s.NewTimer(func() {
+		assert.False(t, self.Pending(), "a firing timer is not pending")
+		assert.False(t, self.Stop())
+		assert.Equal(t, 1, s.Pending(), "the other timer")
+		got = append(got, "self")
+		if n++; n < 3 {
+			s.After(0, func() { got = append(got, "after") })
+			self.Reset(0) // same instant: after the one just scheduled
+			assert.True(t, self.Pending())
+			assert.Equal(t, 3, s.Pending())
+			self.Reset(Second) // moved again while pending
+		}
+	})
+	self.Reset(Second)
+	s.At(10*Second, func() { got = append(got, "last") })
+	s.Run(Never)
+	assert.Equal(t, []string{"self", "after", "self", "after", "self", "last"}, got)
+	assert.Equal(t, 10*Second, s.Now())
+	assert.Zero(t, s.Pending())
+}
+
+// Sequence numbers are packed beside the slot; when they run out the
+// pending timers are renumbered in order, and ties still fire in the order
+// they were scheduled.
+func TestSequenceRenumbering(t *testing.T) {
+	s := New()
+	var got []int
+	for i := 0; i < 5; i++ {
+		i := i
+		s.At(Second, func() { got = append(got, i) })
+	}
+	s.seq = maxSeq - 2
+	for i := 5; i < 10; i++ {
+		i := i
+		s.At(Second, func() { got = append(got, i) })
+	}
+	assert.Less(t, s.seq, uint64(20), "renumbered")
+	s.Run(Never)
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, got)
+}
+
+// refEngine is the calendar's specification: pending timers in a map, the
+// next one found by scanning for the least (at, seq).
+type refEngine struct {
+	now     Time
+	seq     uint64
+	pending map[int][2]uint64 // timer -> (at, seq)
+}
+
+func (r *refEngine) reset(id int, at Time) { r.seq++; r.pending[id] = [2]uint64{uint64(at), r.seq} }
+func (r *refEngine) stop(id int) bool {
+	_, ok := r.pending[id]
+	delete(r.pending, id)
+	return ok
+}
+func (r *refEngine) next() (int, bool) {
+	best, found := 0, false
+	for id, k := range r.pending {
+		b := r.pending[best]
+		if !found || k[0] < b[0] || (k[0] == b[0] && k[1] < b[1]) {
+			best, found = id, true
+		}
+	}
+	return best, found
+}
+
+// Random callbacks that reschedule themselves, schedule, move and stop
+// other timers fire exactly as the specification says, on calendars small
+// and large.
+func TestCalendarAgainstSpecification(t *testing.T) {
+	for _, n := range []int{3, 50, 2000} {
+		r := rand.New(rand.NewPCG(uint64(n), 9))
+		s := New()
+		ref := &refEngine{pending: map[int][2]uint64{}}
+		timers := make([]*Timer, n)
+		steps := 0
+		delay := func() Time { return Time(r.IntN(4)) * Time(r.IntN(1000)) } // many ties
+		act := func(id int) {
+			want, ok := ref.next()
+			require.True(t, ok)
+			require.Equal(t, want, id, "step %d", steps)
+			require.Equal(t, Time(ref.pending[id][0]), s.Now())
+			delete(ref.pending, id)
+			if r.IntN(4) > 0 { // most activities recur
+				at := s.Now() + delay()
+				timers[id].ResetAt(at)
+				ref.reset(id, at)
+			}
+			for k := r.IntN(4); k > 0; k-- {
+				other := r.IntN(n)
+				switch op := r.IntN(3); {
+				case op == 0 || other == id:
+					at := s.Now() + delay()
+					timers[other].ResetAt(at)
+					ref.reset(other, at)
+				case op == 1:
+					require.Equal(t, ref.stop(other), timers[other].Stop())
+				default:
+					_, pending := ref.pending[other]
+					require.Equal(t, pending, timers[other].Pending())
+				}
+			}
+			if len(ref.pending) == 0 { // keep going
+				timers[id].ResetAt(s.Now())
+				ref.reset(id, s.Now())
+			}
+			require.Equal(t, len(ref.pending), s.Pending())
+			if steps++; steps == 20000 {
+				s.Halt()
+			}
+		}
+		for id := range timers {
+			id := id
+			timers[id] = s.NewTimer(func() { act(id) })
+			at := delay()
+			timers[id].ResetAt(at)
+			ref.reset(id, at)
+		}
+		s.Run(Never)
+		assert.Equal(t, 20000, steps, "n=%d", n)
+	}
+}

@@ -14,10 +14,8 @@ type acceptQueue struct {
 // that the kernel drops the SYN and the client retransmits.
 func (s *server) connect(cn *conn) {
 	cn.refs++ // Apache holds it, accepted or queued, unless the SYN is dropped
-	for len(s.acceptors) > 0 {
-		c := s.acceptors[0]
-		s.acceptors[0] = nil
-		s.acceptors = s.acceptors[1:]
+	for s.acceptors.len() > 0 {
+		c := s.acceptors.pop()
 		c.waiting = false
 		if c.canAccept() {
 			c.accept(cn)
@@ -43,7 +41,7 @@ func (s *server) offer(c *child) {
 		if s.listen.len() == 0 {
 			if !c.waiting {
 				c.waiting = true
-				s.acceptors = append(s.acceptors, c)
+				s.acceptors.push(c)
 			}
 			return
 		}

@@ -27,9 +27,9 @@ type server struct {
 	daemons map[string]*daemonGroup
 	groups  []*daemonGroup // daemons in name order
 
-	listen    acceptQueue // the kernel accept queue of the Listen socket
-	acceptors []*child    // children blocked in accept(), FIFO
-	podBytes  int         // prefork: '!' bytes in the pipe of death
+	listen    acceptQueue  // the kernel accept queue of the Listen socket
+	acceptors fifo[*child] // children blocked in accept()
+	podBytes  int          // prefork: '!' bytes in the pipe of death
 
 	pythonInChildren bool // mod_wsgi initialises Python in Apache children
 	scriptMtime      int  // bumped by touch_script events

@@ -20,11 +20,29 @@ import (
 // Rates change whenever a job starts, ends or the slowdown changes, so each
 // change settles the work done since the previous one and reschedules the
 // single timer for the next completion.
+//
+// Every job of a group runs at the group's rate, so the work is kept by
+// group (a rate class; lone threads form class 0) in dense arrays: a change
+// computes each class's rate once, and a job costs a subtraction and a
+// comparison, with no pointer to follow and no division. The arithmetic is
+// the same, operation for operation, as charging each job its own rate:
+// D is summed job by job in the jobs' order (when some group runs more jobs
+// than its cap, D is a sum of fractions whose rounding depends on that
+// order), each job's remaining work is decreased by rate × elapsed at every
+// change, and the next completion is the least remaining/rate, found as each
+// class's least remaining work divided by its rate. That is why a change
+// costs O(n) and not O(log n): a per-class virtual clock would round
+// differently, and results must not depend on how the sharing is computed.
 type CPU struct {
 	sim      *sim.Sim
 	cores    float64
 	slowdown float64
-	jobs     []*Job
+	jobs     []*Job    // running jobs, in the order D is summed
+	rem      []float64 // rem[i]: CPU-ns jobs[i] still needs
+	cls      []int32   // cls[i]: jobs[i]'s rate class
+	classes  []class   // 0: lone threads; then one per group with running jobs
+	free     []int32   // unused classes
+	capped   int       // classes of groups running more jobs than their cap
 	last     sim.Time
 	timer    *sim.Timer
 	busy     *sim.Gauge // cores in use
@@ -33,10 +51,21 @@ type CPU struct {
 	finished []finishedJob // scratch for complete
 }
 
+// class is the jobs running at one rate: a group's, or the lone threads'.
+type class struct {
+	group   *Group
+	n       int
+	contrib float64 // each job's term of D: 1, or min(n, Cap)/n
+	m       float64 // min(n, Cap)
+	rate    float64 // CPU-ns per ns, since the last change
+	least   float64 // scratch: the least remaining work
+}
+
 // Group is a set of jobs sharing a cap, such as one Python process's GIL.
 type Group struct {
 	Cap float64
 	n   int
+	cls int32 // its class while it has running jobs
 }
 
 // NewGIL returns a group for one Python process: its threads share one core.
@@ -51,17 +80,16 @@ type finishedJob struct {
 // Job is CPU work in progress. A Job's owner may keep one Job value and run
 // it again and again with Run, which costs no allocation; Start allocates one.
 type Job struct {
-	remaining float64 // CPU-ns
-	rate      float64 // CPU-ns per ns, while running
-	group     *Group
-	index     int
-	seq       uint64
-	done      func()
+	group *Group
+	index int // in CPU.jobs; -1 once finished or cancelled
+	seq   uint64
+	done  func()
 }
 
 // NewCPU returns cores shared by processor sharing.
 func NewCPU(s *sim.Sim, cores int) *CPU {
 	c := &CPU{sim: s, cores: float64(cores), slowdown: 1, busy: sim.NewGauge(s.Now(), 0)}
+	c.classes = []class{{contrib: 1}}
 	c.timer = s.NewTimer(c.complete)
 	return c
 }
@@ -91,11 +119,20 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 	}
 	c.settle()
 	c.seq++
-	*j = Job{remaining: float64(work), group: g, index: len(c.jobs), seq: c.seq, done: done}
+	*j = Job{group: g, index: len(c.jobs), seq: c.seq, done: done}
+	k := int32(0)
 	if g != nil {
-		g.n++
+		if g.n == 0 {
+			g.cls = c.newClass(g)
+		}
+		k = g.cls
+		c.count(g, 1)
+	} else {
+		c.classes[0].n++
 	}
 	c.jobs = append(c.jobs, j)
+	c.rem = append(c.rem, float64(work))
+	c.cls = append(c.cls, k)
 	c.reschedule()
 }
 
@@ -129,16 +166,52 @@ func (c *CPU) SetSlowdown(f float64) {
 	c.reschedule()
 }
 
-func (c *CPU) remove(j *Job) {
-	last := len(c.jobs) - 1
-	c.jobs[j.index] = c.jobs[last]
-	c.jobs[j.index].index = j.index
-	c.jobs[last] = nil
-	c.jobs = c.jobs[:last]
-	j.index = -1
-	if j.group != nil {
-		j.group.n--
+func (c *CPU) newClass(g *Group) int32 {
+	if n := len(c.free); n > 0 {
+		k := c.free[n-1]
+		c.free = c.free[:n-1]
+		c.classes[k] = class{group: g}
+		return k
 	}
+	c.classes = append(c.classes, class{group: g})
+	return int32(len(c.classes) - 1)
+}
+
+// count changes g's running jobs by d and its class's share of the demand,
+// exactly as min(n, Cap)/n.
+func (c *CPU) count(g *Group, d int) {
+	k := &c.classes[g.cls]
+	if g.Cap < float64(g.n) {
+		c.capped--
+	}
+	g.n += d
+	k.n = g.n
+	if g.n == 0 {
+		*k = class{}
+		c.free = append(c.free, g.cls)
+		return
+	}
+	n, m := float64(g.n), float64(g.n)
+	if g.Cap < m {
+		m = g.Cap
+		c.capped++
+	}
+	k.m, k.contrib = m, m/n
+}
+
+// remove takes j out of the running jobs: the last job takes its place.
+func (c *CPU) remove(j *Job) {
+	i, last := j.index, len(c.jobs)-1
+	if g := j.group; g != nil {
+		c.count(g, -1)
+	} else {
+		c.classes[0].n--
+	}
+	c.jobs[i], c.rem[i], c.cls[i] = c.jobs[last], c.rem[last], c.cls[last]
+	c.jobs[i].index = i
+	c.jobs[last] = nil
+	c.jobs, c.rem, c.cls = c.jobs[:last], c.rem[:last], c.cls[:last]
+	j.index = -1
 }
 
 // settle charges every job with the work done since the last change.
@@ -146,32 +219,40 @@ func (c *CPU) settle() {
 	now := c.sim.Now()
 	dt := float64(now - c.last)
 	c.last = now
-	if dt <= 0 {
+	if dt <= 0 || len(c.jobs) == 0 {
 		return
 	}
-	for _, j := range c.jobs {
-		w := j.rate * dt
-		j.remaining -= w
-		c.work += w
+	if len(c.classes) == 1 || c.classes[0].n == len(c.jobs) {
+		w := c.classes[0].rate * dt
+		for i := range c.rem {
+			c.rem[i] -= w
+		}
+		c.work += w * float64(len(c.jobs))
+		return
+	}
+	for k := range c.classes {
+		if cl := &c.classes[k]; cl.n > 0 {
+			cl.least = cl.rate * dt // the work each of its jobs got
+			c.work += cl.least * float64(cl.n)
+		}
+	}
+	cls := c.cls[:len(c.rem)]
+	for i := range c.rem {
+		c.rem[i] -= c.classes[cls[i]].least
 	}
 }
 
 // reschedule recomputes rates and the instant of the next completion.
 func (c *CPU) reschedule() {
-	// First pass: each job's group's demand min(n_g, Cap_g), kept in
-	// j.rate for the second pass, and the total demand, each group's
-	// counted once by spreading it over its jobs.
-	demand := 0.0
-	for _, j := range c.jobs {
-		if g := j.group; g == nil {
-			demand++
-		} else {
-			n, m := float64(g.n), float64(g.n)
-			if g.Cap < m {
-				m = g.Cap
-			}
-			j.rate = m
-			demand += m / n
+	// D, summed job by job in their order as min(n_g, Cap_g)/n_g for
+	// each job of group g: each group counted once in all. Without a group
+	// over its cap, every term is 1 and the sum is exact in any order.
+	demand := float64(len(c.jobs))
+	if c.capped > 0 {
+		demand = 0
+		cls := c.cls[:len(c.jobs)]
+		for _, k := range cls {
+			demand += c.classes[k].contrib
 		}
 	}
 	share := 1.0
@@ -179,15 +260,29 @@ func (c *CPU) reschedule() {
 		share = c.cores / demand
 	}
 	share /= c.slowdown
-	next := math.Inf(1)
-	for _, j := range c.jobs {
-		if j.group == nil {
-			j.rate = share
-		} else {
-			j.rate = share * j.rate / float64(j.group.n)
+	c.classes[0].rate = share
+	for k := range c.classes {
+		cl := &c.classes[k]
+		if k > 0 && cl.n > 0 {
+			cl.rate = share * cl.m / float64(cl.n)
 		}
-		if t := j.remaining / j.rate; t < next {
-			next = t
+		cl.least = math.Inf(1)
+	}
+	// The next completion: the least remaining/rate, which is each
+	// class's least remaining work over its rate (division by a positive
+	// rate keeps the order).
+	cls := c.cls[:len(c.rem)]
+	for i, r := range c.rem {
+		if cl := &c.classes[cls[i]]; r < cl.least {
+			cl.least = r
+		}
+	}
+	next := math.Inf(1)
+	for k := range c.classes {
+		if cl := &c.classes[k]; cl.n > 0 {
+			if t := cl.least / cl.rate; t < next {
+				next = t
+			}
 		}
 	}
 	busy := demand
@@ -211,8 +306,8 @@ func (c *CPU) complete() {
 	c.settle()
 	finished := c.finished[:0]
 	for i := 0; i < len(c.jobs); {
-		j := c.jobs[i]
-		if j.remaining <= 0.5 {
+		if c.rem[i] <= 0.5 {
+			j := c.jobs[i]
 			finished = append(finished, finishedJob{j, j.seq})
 			c.remove(j)
 			continue // the slot now holds another job

@@ -1,9 +1,11 @@
 package host
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/forkcast/forkcast/sim"
 )
@@ -112,4 +114,104 @@ func TestOwnJobsAndCancelAtCompletion(t *testing.T) {
 	s.Run(sim.Never)
 	assert.False(t, victimDone)
 	assert.False(t, c.Cancel(&victim))
+}
+
+// The rate classes give the very instants that charging each job its own
+// rate gave, to the nanosecond, and the same cores-busy gauge: random jobs
+// of lone threads and of groups over and under their caps, started, run
+// again from their callbacks, cancelled, under changing slowdowns.
+func TestSameAsChargingEachJob(t *testing.T) {
+	type event struct {
+		slot int
+		at   sim.Time
+	}
+	caps := []float64{1, 1, 1, 2, 0.5, 3}
+	for _, tc := range []struct {
+		name         string
+		cores, slots int
+		lone         float64 // share of lone-thread jobs
+	}{
+		{"lone threads", 4, 40, 1},
+		{"GIL groups", 4, 300, 0.2},
+		{"one core, many groups", 1, 60, 0.5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			play := func(useRef bool) ([]event, float64) {
+				r := rand.New(rand.NewPCG(5, uint64(tc.slots)))
+				s := sim.New()
+				cpu, ref := NewCPU(s, tc.cores), newRefCPU(s, tc.cores)
+				groups := make([]*Group, len(caps))
+				refGroups := make([]*refGroup, len(caps))
+				for i, c := range caps {
+					groups[i], refGroups[i] = &Group{Cap: c}, &refGroup{Cap: c}
+				}
+				jobs, refJobs := make([]Job, tc.slots), make([]refJob, tc.slots)
+				var log []event
+				var run func(i int)
+				run = func(i int) {
+					work := sim.Time(r.ExpFloat64() * float64(20*sim.Millisecond))
+					if r.IntN(10) == 0 {
+						work = 0
+					}
+					g := -1
+					if r.Float64() >= tc.lone {
+						g = r.IntN(len(caps))
+					}
+					done := func() {
+						log = append(log, event{i, s.Now()})
+						if r.IntN(3) > 0 {
+							run(i)
+						}
+					}
+					if useRef {
+						var rg *refGroup
+						if g >= 0 {
+							rg = refGroups[g]
+						}
+						ref.Run(&refJobs[i], work, rg, done)
+						return
+					}
+					var gg *Group
+					if g >= 0 {
+						gg = groups[g]
+					}
+					cpu.Run(&jobs[i], work, gg, done)
+				}
+				for k := 0; k < 3000; k++ {
+					at := sim.Time(r.IntN(int(10 * sim.Second)))
+					i := r.IntN(tc.slots)
+					op := r.IntN(10)
+					s.At(at, func() {
+						switch {
+						case op == 0:
+							f := []float64{1, 1.7, 10, 3.3}[r.IntN(4)]
+							if useRef {
+								ref.SetSlowdown(f)
+							} else {
+								cpu.SetSlowdown(f)
+							}
+						case op < 3:
+							if useRef {
+								ref.Cancel(&refJobs[i])
+							} else {
+								cpu.Cancel(&jobs[i])
+							}
+						case useRef && !refJobs[i].Running(), !useRef && !jobs[i].Running():
+							run(i)
+						}
+					})
+				}
+				s.Run(sim.Never)
+				if useRef {
+					return log, ref.Busy().Mean(s.Now())
+				}
+				return log, cpu.Busy().Mean(s.Now())
+			}
+			want, wantBusy := play(true)
+			got, gotBusy := play(false)
+			require.Greater(t, len(want), 400)
+			require.Equal(t, want, got)
+			assert.Equal(t, wantBusy, gotBusy)
+		})
+	}
 }

@@ -163,18 +163,22 @@ func TestTimerRescheduledByItsOwnCallback(t *testing.T) {
 func TestSequenceRenumbering(t *testing.T) {
 	s := New()
 	var got []int
-	for i := 0; i < 5; i++ {
-		i := i
-		s.At(Second, func() { got = append(got, i) })
+	schedule := func(from, to int) {
+		for i := from; i < to; i++ {
+			i := i
+			at := Second
+			if i%2 == 1 {
+				at = 30 * Second
+			}
+			s.At(at, func() { got = append(got, i) })
+		}
 	}
+	schedule(0, 6)
 	s.seq = maxSeq - 2
-	for i := 5; i < 10; i++ {
-		i := i
-		s.At(Second, func() { got = append(got, i) })
-	}
+	schedule(6, 12)
 	assert.Less(t, s.seq, uint64(20), "renumbered")
 	s.Run(Never)
-	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, got)
+	assert.Equal(t, []int{0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11}, got)
 }
 
 // refEngine is the calendar's specification: pending timers in a map, the
@@ -203,16 +207,19 @@ func (r *refEngine) next() (int, bool) {
 }
 
 // Random callbacks that reschedule themselves, schedule, move and stop
-// other timers fire exactly as the specification says, on calendars small
-// and large.
+// other timers, due soon or in minutes, fire exactly as the specification
+// says, on calendars small and large.
 func TestCalendarAgainstSpecification(t *testing.T) {
 	for _, n := range []int{3, 50, 2000} {
+		limit := 20000 * 50 / max(n, 50)
 		r := rand.New(rand.NewPCG(uint64(n), 9))
 		s := New()
 		ref := &refEngine{pending: map[int][2]uint64{}}
 		timers := make([]*Timer, n)
 		steps := 0
-		delay := func() Time { return Time(r.IntN(4)) * Time(r.IntN(1000)) } // many ties
+		// Many ties; from nanoseconds to minutes.
+		scales := []Time{1, Millisecond, 100 * Millisecond, Second, 100 * Second}
+		delay := func() Time { return Time(r.IntN(4)) * Time(r.IntN(1000)) * scales[r.IntN(len(scales))] }
 		act := func(id int) {
 			want, ok := ref.next()
 			require.True(t, ok)
@@ -243,7 +250,7 @@ func TestCalendarAgainstSpecification(t *testing.T) {
 				ref.reset(id, s.Now())
 			}
 			require.Equal(t, len(ref.pending), s.Pending())
-			if steps++; steps == 20000 {
+			if steps++; steps == limit {
 				s.Halt()
 			}
 		}
@@ -255,6 +262,6 @@ func TestCalendarAgainstSpecification(t *testing.T) {
 			ref.reset(id, at)
 		}
 		s.Run(Never)
-		assert.Equal(t, 20000, steps, "n=%d", n)
+		assert.Equal(t, limit, steps, "n=%d", n)
 	}
 }

@@ -120,32 +120,6 @@ func (c *calendar) pop() {
 	c.down(0)
 }
 
-// smallestChild returns the index of the smallest child of i, or -1 if i
-// is a leaf.
-func (c *calendar) smallestChild(i int) int {
-	h := c.heap
-	n := len(h)
-	first := 4*i + 1
-	if first >= n {
-		return -1
-	}
-	if first+3 < n {
-		// A full node: the smallest of four as a tournament, the two
-		// pairs at once then their winners, by arithmetic rather than
-		// branches.
-		kids := h[first : first+4 : first+4]
-		a := before(&kids[1], &kids[0])
-		b := 2 + before(&kids[3], &kids[2])
-		return first + a + before(&kids[b&3], &kids[a&3])*(b-a)
-	}
-	m := first
-	for k := first + 1; k < n; k++ {
-		if h[k].less(h[m]) {
-			m = k
-		}
-	}
-	return m
-}
 
 func (c *calendar) remove(i int) {
 	n := len(c.heap) - 1
@@ -182,11 +156,30 @@ func (c *calendar) up(i int) {
 // down sifts the entry at i0 towards the leaves and reports whether it moved.
 func (c *calendar) down(i0 int) bool {
 	h, pos := c.heap, c.pos
-	i := i0
+	i, n := i0, len(h)
 	e := h[i]
 	for {
-		m := c.smallestChild(i)
-		if m < 0 || !h[m].less(e) {
+		first := 4*i + 1
+		if first >= n {
+			break
+		}
+		m := first
+		if first+3 < n {
+			// A full node: the smallest of four as a tournament, the
+			// two pairs at once then their winners, by arithmetic
+			// rather than branches.
+			kids := h[first : first+4 : first+4]
+			a := before(&kids[1], &kids[0])
+			b := 2 + before(&kids[3], &kids[2])
+			m += a + before(&kids[b&3], &kids[a&3])*(b-a)
+		} else {
+			for k := first + 1; k < n; k++ {
+				if h[k].less(h[m]) {
+					m = k
+				}
+			}
+		}
+		if !h[m].less(e) {
 			break
 		}
 		h[i] = h[m]

@@ -147,3 +147,49 @@ func maxU(a, b uint64) uint64 {
 	}
 	return b
 }
+
+// An overloaded server's memory follows the clients in flight, not the
+// requests ever made: clients that give up after client_timeout leave
+// nothing behind, so three times longer under the same overload needs no
+// more memory, and twice as patient clients need twice the memory for
+// them. It logs the live heap per waiting client.
+func TestOverloadMemoryFollowsClientsInFlight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates 400k clients")
+	}
+	peak := func(overload, timeout string) (heap uint64, clients int) {
+		sc, err := scenarios.LoadBuiltin("prefork-spike", "",
+			scenarios.Override{Key: "duration", Value: `"` + overload + `"`},
+			scenarios.Override{Key: "apache.max_request_workers", Value: "10"},
+			scenarios.Override{Key: "workload.client_timeout", Value: `"` + timeout + `"`},
+			scenarios.Override{Key: "workload.phase[0].duration", Value: `"1h"`},
+			scenarios.Override{Key: "workload.phase[0].rate", Value: "2000"},
+		)
+		require.NoError(t, err)
+		eff, _ := sc.Effective()
+		s, err := newServer(&eff)
+		require.NoError(t, err)
+		var ms runtime.MemStats
+		probe := s.sim.NewTimer(nil)
+		probe.SetFunc(func() {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > heap {
+				heap, clients = ms.HeapAlloc, s.requests.live
+			}
+			probe.Reset(10 * sim.Second)
+		})
+		probe.Reset(25 * sim.Second)
+		s.run()
+		return heap, clients
+	}
+	short, n := peak("30s", "5s")
+	long, _ := peak("90s", "5s")
+	patient, m := peak("90s", "10s")
+	perClient := float64(patient-long) / float64(m-n)
+	t.Logf("peak live heap: 30 s overload %.1f MB, 90 s %.1f MB (%d clients waiting); %.1f MB with %d; %.0f bytes per waiting client",
+		float64(short)/1e6, float64(long)/1e6, n, float64(patient)/1e6, m, perClient)
+	assert.Less(t, float64(long), 1.2*float64(short), "memory grows with the requests ever made")
+	assert.InDelta(t, 2*n, m, 0.1*float64(n), "clients in flight: rate × client_timeout")
+	assert.Greater(t, float64(patient), 1.5*float64(long), "memory follows the clients in flight")
+}

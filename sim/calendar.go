@@ -120,7 +120,6 @@ func (c *calendar) pop() {
 	c.down(0)
 }
 
-
 func (c *calendar) remove(i int) {
 	n := len(c.heap) - 1
 	last := c.heap[n]

@@ -41,6 +41,7 @@ type CPU struct {
 	rem      []float64 // rem[i]: CPU-ns jobs[i] still needs
 	cls      []int32   // cls[i]: jobs[i]'s rate class
 	classes  []class   // 0: lone threads; then one per group with running jobs
+	active   []int32   // classes with running jobs
 	free     []int32   // unused classes
 	capped   int       // classes of groups running more jobs than their cap
 	last     sim.Time
@@ -53,11 +54,12 @@ type CPU struct {
 
 // class is the jobs running at one rate: a group's, or the lone threads'.
 type class struct {
-	group   *Group
 	n       int
+	at      int     // index in CPU.active while n > 0
 	contrib float64 // each job's term of D: 1, or min(n, Cap)/n
 	m       float64 // min(n, Cap)
 	rate    float64 // CPU-ns per ns, since the last change
+	w       float64 // scratch: the work each job got since the last change
 	least   float64 // scratch: the least remaining work
 }
 
@@ -89,7 +91,7 @@ type Job struct {
 // NewCPU returns cores shared by processor sharing.
 func NewCPU(s *sim.Sim, cores int) *CPU {
 	c := &CPU{sim: s, cores: float64(cores), slowdown: 1, busy: sim.NewGauge(s.Now(), 0)}
-	c.classes = []class{{contrib: 1}}
+	c.classes = []class{{contrib: 1, m: 1}}
 	c.timer = s.NewTimer(c.complete)
 	return c
 }
@@ -123,12 +125,12 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 	k := int32(0)
 	if g != nil {
 		if g.n == 0 {
-			g.cls = c.newClass(g)
+			g.cls = c.newClass()
 		}
 		k = g.cls
 		c.count(g, 1)
 	} else {
-		c.classes[0].n++
+		c.lone(1)
 	}
 	c.jobs = append(c.jobs, j)
 	c.rem = append(c.rem, float64(work))
@@ -166,15 +168,39 @@ func (c *CPU) SetSlowdown(f float64) {
 	c.reschedule()
 }
 
-func (c *CPU) newClass(g *Group) int32 {
+// newClass returns an active class for a group's jobs.
+func (c *CPU) newClass() int32 {
+	var k int32
 	if n := len(c.free); n > 0 {
-		k := c.free[n-1]
+		k = c.free[n-1]
 		c.free = c.free[:n-1]
-		c.classes[k] = class{group: g}
-		return k
+	} else {
+		c.classes = append(c.classes, class{})
+		k = int32(len(c.classes) - 1)
 	}
-	c.classes = append(c.classes, class{group: g})
-	return int32(len(c.classes) - 1)
+	c.classes[k] = class{at: len(c.active)}
+	c.active = append(c.active, k)
+	return k
+}
+
+// deactivate takes class k out of the active list.
+func (c *CPU) deactivate(k int32) {
+	i, last := c.classes[k].at, len(c.active)-1
+	c.active[i] = c.active[last]
+	c.classes[c.active[i]].at = i
+	c.active = c.active[:last]
+}
+
+// lone changes the running lone threads by d.
+func (c *CPU) lone(d int) {
+	k := &c.classes[0]
+	if k.n == 0 {
+		k.at = len(c.active)
+		c.active = append(c.active, 0)
+	}
+	if k.n += d; k.n == 0 {
+		c.deactivate(0)
+	}
 }
 
 // count changes g's running jobs by d and its class's share of the demand,
@@ -187,7 +213,7 @@ func (c *CPU) count(g *Group, d int) {
 	g.n += d
 	k.n = g.n
 	if g.n == 0 {
-		*k = class{}
+		c.deactivate(g.cls)
 		c.free = append(c.free, g.cls)
 		return
 	}
@@ -205,7 +231,7 @@ func (c *CPU) remove(j *Job) {
 	if g := j.group; g != nil {
 		c.count(g, -1)
 	} else {
-		c.classes[0].n--
+		c.lone(-1)
 	}
 	c.jobs[i], c.rem[i], c.cls[i] = c.jobs[last], c.rem[last], c.cls[last]
 	c.jobs[i].index = i
@@ -222,23 +248,23 @@ func (c *CPU) settle() {
 	if dt <= 0 || len(c.jobs) == 0 {
 		return
 	}
-	if len(c.classes) == 1 || c.classes[0].n == len(c.jobs) {
-		w := c.classes[0].rate * dt
+	if len(c.active) == 1 {
+		cl := &c.classes[c.active[0]]
+		w := cl.rate * dt
 		for i := range c.rem {
 			c.rem[i] -= w
 		}
 		c.work += w * float64(len(c.jobs))
 		return
 	}
-	for k := range c.classes {
-		if cl := &c.classes[k]; cl.n > 0 {
-			cl.least = cl.rate * dt // the work each of its jobs got
-			c.work += cl.least * float64(cl.n)
-		}
+	for _, k := range c.active {
+		cl := &c.classes[k]
+		cl.w = cl.rate * dt
+		c.work += cl.w * float64(cl.n)
 	}
 	cls := c.cls[:len(c.rem)]
 	for i := range c.rem {
-		c.rem[i] -= c.classes[cls[i]].least
+		c.rem[i] -= c.classes[cls[i]].w
 	}
 }
 
@@ -247,12 +273,29 @@ func (c *CPU) reschedule() {
 	// D, summed job by job in their order as min(n_g, Cap_g)/n_g for
 	// each job of group g: each group counted once in all. Without a group
 	// over its cap, every term is 1 and the sum is exact in any order.
+	// The same pass finds each class's least remaining work: the next
+	// completion is the least remaining/rate, which is each class's least
+	// remaining work over its rate (division by a positive rate keeps the
+	// order).
+	for _, k := range c.active {
+		c.classes[k].least = math.Inf(1)
+	}
 	demand := float64(len(c.jobs))
+	cls := c.cls[:len(c.rem)]
 	if c.capped > 0 {
 		demand = 0
-		cls := c.cls[:len(c.jobs)]
-		for _, k := range cls {
-			demand += c.classes[k].contrib
+		for i, r := range c.rem {
+			cl := &c.classes[cls[i]]
+			demand += cl.contrib
+			if r < cl.least {
+				cl.least = r
+			}
+		}
+	} else {
+		for i, r := range c.rem {
+			if cl := &c.classes[cls[i]]; r < cl.least {
+				cl.least = r
+			}
 		}
 	}
 	share := 1.0
@@ -260,29 +303,16 @@ func (c *CPU) reschedule() {
 		share = c.cores / demand
 	}
 	share /= c.slowdown
-	c.classes[0].rate = share
-	for k := range c.classes {
+	next := math.Inf(1)
+	for _, k := range c.active {
 		cl := &c.classes[k]
-		if k > 0 && cl.n > 0 {
+		if k == 0 {
+			cl.rate = share
+		} else {
 			cl.rate = share * cl.m / float64(cl.n)
 		}
-		cl.least = math.Inf(1)
-	}
-	// The next completion: the least remaining/rate, which is each
-	// class's least remaining work over its rate (division by a positive
-	// rate keeps the order).
-	cls := c.cls[:len(c.rem)]
-	for i, r := range c.rem {
-		if cl := &c.classes[cls[i]]; r < cl.least {
-			cl.least = r
-		}
-	}
-	next := math.Inf(1)
-	for k := range c.classes {
-		if cl := &c.classes[k]; cl.n > 0 {
-			if t := cl.least / cl.rate; t < next {
-				next = t
-			}
+		if t := cl.least / cl.rate; t < next {
+			next = t
 		}
 	}
 	busy := demand

@@ -21,18 +21,21 @@ import (
 // change settles the work done since the previous one and reschedules the
 // single timer for the next completion.
 //
-// Every job of a group runs at the group's rate, so the work is kept by
-// group (a rate class; lone threads form class 0) in dense arrays: a change
-// computes each class's rate once, and a job costs a subtraction and a
-// comparison, with no pointer to follow and no division. The arithmetic is
-// the same, operation for operation, as charging each job its own rate:
-// D is summed job by job in the jobs' order (when some group runs more jobs
-// than its cap, D is a sum of fractions whose rounding depends on that
-// order), each job's remaining work is decreased by rate × elapsed at every
-// change, and the next completion is the least remaining/rate, found as each
-// class's least remaining work divided by its rate. That is why a change
-// costs O(n) and not O(log n): a per-class virtual clock would round
-// differently, and results must not depend on how the sharing is computed.
+// Jobs that run at the same rate form a rate class: the lone threads and
+// every group running one job at most its cap (rate C/D/slowdown), the
+// groups running two jobs under a cap of 1, and so on — a class for each
+// (min(n, Cap), n) in use, a handful. Work is kept by class in dense
+// arrays: a change computes each class's rate once, and a job costs a
+// subtraction and a comparison, with no pointer to follow and no division.
+// The arithmetic is the same, operation for operation, as charging each
+// job its own rate: D is summed job by job in the jobs' order (when some
+// group runs more jobs than its cap, D is a sum of fractions whose rounding
+// depends on that order), each job's remaining work is decreased by
+// rate × elapsed at every change, and the next completion is the least
+// remaining/rate, found as each class's least remaining work divided by
+// its rate. That is why a change costs O(n) and not O(log n): a per-group
+// virtual clock would round differently, and results must not depend on
+// how the sharing is computed.
 type CPU struct {
 	sim      *sim.Sim
 	cores    float64
@@ -40,10 +43,10 @@ type CPU struct {
 	jobs     []*Job    // running jobs, in the order D is summed
 	rem      []float64 // rem[i]: CPU-ns jobs[i] still needs
 	cls      []int32   // cls[i]: jobs[i]'s rate class
-	classes  []class   // 0: lone threads; then one per group with running jobs
-	active   []int32   // classes with running jobs
-	free     []int32   // unused classes
-	capped   int       // classes of groups running more jobs than their cap
+	classes  []class
+	active   []int32 // classes with running jobs
+	free     []int32 // unused classes
+	capped   int     // active classes of groups running more jobs than their cap
 	last     sim.Time
 	timer    *sim.Timer
 	busy     *sim.Gauge // cores in use
@@ -52,12 +55,14 @@ type CPU struct {
 	finished []finishedJob // scratch for complete
 }
 
-// class is the jobs running at one rate: a group's, or the lone threads'.
+// class is the jobs running at one rate: those of groups running n jobs
+// under a cap that lets m of them run (m = min(n, Cap)), at share × m / n.
+// Lone threads are m = n = 1.
 type class struct {
-	n       int
-	at      int     // index in CPU.active while n > 0
-	contrib float64 // each job's term of D: 1, or min(n, Cap)/n
-	m       float64 // min(n, Cap)
+	m, n    float64
+	jobs    int     // running jobs in the class
+	at      int     // index in CPU.active while it has jobs
+	contrib float64 // each job's term of D: m/n
 	rate    float64 // CPU-ns per ns, since the last change
 	w       float64 // scratch: the work each job got since the last change
 	least   float64 // scratch: the least remaining work
@@ -65,9 +70,8 @@ type class struct {
 
 // Group is a set of jobs sharing a cap, such as one Python process's GIL.
 type Group struct {
-	Cap float64
-	n   int
-	cls int32 // its class while it has running jobs
+	Cap  float64
+	jobs []*Job // running
 }
 
 // NewGIL returns a group for one Python process: its threads share one core.
@@ -84,6 +88,7 @@ type finishedJob struct {
 type Job struct {
 	group *Group
 	index int // in CPU.jobs; -1 once finished or cancelled
+	in    int // in group.jobs
 	seq   uint64
 	done  func()
 }
@@ -91,7 +96,6 @@ type Job struct {
 // NewCPU returns cores shared by processor sharing.
 func NewCPU(s *sim.Sim, cores int) *CPU {
 	c := &CPU{sim: s, cores: float64(cores), slowdown: 1, busy: sim.NewGauge(s.Now(), 0)}
-	c.classes = []class{{contrib: 1, m: 1}}
 	c.timer = s.NewTimer(c.complete)
 	return c
 }
@@ -122,16 +126,15 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 	c.settle()
 	c.seq++
 	*j = Job{group: g, index: len(c.jobs), seq: c.seq, done: done}
-	k := int32(0)
+	var k int32
 	if g != nil {
-		if g.n == 0 {
-			g.cls = c.newClass()
-		}
-		k = g.cls
-		c.count(g, 1)
+		j.in = len(g.jobs)
+		g.jobs = append(g.jobs, j)
+		k = c.regroup(g)
 	} else {
-		c.lone(1)
+		k = c.class(1, 1)
 	}
+	c.classes[k].jobs++
 	c.jobs = append(c.jobs, j)
 	c.rem = append(c.rem, float64(work))
 	c.cls = append(c.cls, k)
@@ -168,76 +171,85 @@ func (c *CPU) SetSlowdown(f float64) {
 	c.reschedule()
 }
 
-// newClass returns an active class for a group's jobs.
-func (c *CPU) newClass() int32 {
+// class returns the class (m, n), made active if it was not.
+func (c *CPU) class(m, n float64) int32 {
+	for _, k := range c.active {
+		if cl := &c.classes[k]; cl.m == m && cl.n == n {
+			return k
+		}
+	}
 	var k int32
-	if n := len(c.free); n > 0 {
-		k = c.free[n-1]
-		c.free = c.free[:n-1]
+	if f := len(c.free); f > 0 {
+		k = c.free[f-1]
+		c.free = c.free[:f-1]
 	} else {
 		c.classes = append(c.classes, class{})
 		k = int32(len(c.classes) - 1)
 	}
-	c.classes[k] = class{at: len(c.active)}
+	c.classes[k] = class{m: m, n: n, at: len(c.active), contrib: m / n}
 	c.active = append(c.active, k)
+	if m != n {
+		c.capped++
+	}
 	return k
 }
 
-// deactivate takes class k out of the active list.
-func (c *CPU) deactivate(k int32) {
-	i, last := c.classes[k].at, len(c.active)-1
+// leave takes a job out of class k, which is freed with its last job.
+func (c *CPU) leave(k int32) {
+	cl := &c.classes[k]
+	if cl.jobs--; cl.jobs > 0 {
+		return
+	}
+	if cl.m != cl.n {
+		c.capped--
+	}
+	i, last := cl.at, len(c.active)-1
 	c.active[i] = c.active[last]
 	c.classes[c.active[i]].at = i
 	c.active = c.active[:last]
+	c.free = append(c.free, k)
 }
 
-// lone changes the running lone threads by d.
-func (c *CPU) lone(d int) {
-	k := &c.classes[0]
-	if k.n == 0 {
-		k.at = len(c.active)
-		c.active = append(c.active, 0)
+// regroup moves g's running jobs, now one more or one fewer, from the
+// class of their previous number to that of the new, and returns the
+// latter (-1 when none run). It computes m and n as min(n, Cap) and n.
+func (c *CPU) regroup(g *Group) int32 {
+	n := len(g.jobs)
+	k := int32(-1)
+	if n > 0 {
+		nf, m := float64(n), float64(n)
+		if g.Cap < m {
+			m = g.Cap
+		}
+		k = c.class(m, nf)
 	}
-	if k.n += d; k.n == 0 {
-		c.deactivate(0)
+	for _, j := range g.jobs {
+		if j.index < len(c.jobs) && c.jobs[j.index] == j { // the jobs already counted
+			c.leave(c.cls[j.index])
+			c.cls[j.index] = k
+			c.classes[k].jobs++
+		}
 	}
-}
-
-// count changes g's running jobs by d and its class's share of the demand,
-// exactly as min(n, Cap)/n.
-func (c *CPU) count(g *Group, d int) {
-	k := &c.classes[g.cls]
-	if g.Cap < float64(g.n) {
-		c.capped--
-	}
-	g.n += d
-	k.n = g.n
-	if g.n == 0 {
-		c.deactivate(g.cls)
-		c.free = append(c.free, g.cls)
-		return
-	}
-	n, m := float64(g.n), float64(g.n)
-	if g.Cap < m {
-		m = g.Cap
-		c.capped++
-	}
-	k.m, k.contrib = m, m/n
+	return k
 }
 
 // remove takes j out of the running jobs: the last job takes its place.
 func (c *CPU) remove(j *Job) {
 	i, last := j.index, len(c.jobs)-1
-	if g := j.group; g != nil {
-		c.count(g, -1)
-	} else {
-		c.lone(-1)
-	}
+	c.leave(c.cls[i])
 	c.jobs[i], c.rem[i], c.cls[i] = c.jobs[last], c.rem[last], c.cls[last]
 	c.jobs[i].index = i
 	c.jobs[last] = nil
 	c.jobs, c.rem, c.cls = c.jobs[:last], c.rem[:last], c.cls[:last]
 	j.index = -1
+	if g := j.group; g != nil {
+		l := len(g.jobs) - 1
+		g.jobs[j.in] = g.jobs[l]
+		g.jobs[j.in].in = j.in
+		g.jobs[l] = nil
+		g.jobs = g.jobs[:l]
+		c.regroup(g)
+	}
 }
 
 // settle charges every job with the work done since the last change.
@@ -260,7 +272,7 @@ func (c *CPU) settle() {
 	for _, k := range c.active {
 		cl := &c.classes[k]
 		cl.w = cl.rate * dt
-		c.work += cl.w * float64(cl.n)
+		c.work += cl.w * float64(cl.jobs)
 	}
 	cls := c.cls[:len(c.rem)]
 	for i := range c.rem {
@@ -306,11 +318,7 @@ func (c *CPU) reschedule() {
 	next := math.Inf(1)
 	for _, k := range c.active {
 		cl := &c.classes[k]
-		if k == 0 {
-			cl.rate = share
-		} else {
-			cl.rate = share * cl.m / float64(cl.n)
-		}
+		cl.rate = share * cl.m / cl.n // share itself for lone threads
 		if t := cl.least / cl.rate; t < next {
 			next = t
 		}

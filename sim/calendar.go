@@ -117,7 +117,7 @@ func (c *calendar) pop() {
 		return
 	}
 	c.heap[0] = last
-	c.down(0)
+	c.sink(0)
 }
 
 func (c *calendar) remove(i int) {
@@ -154,8 +154,15 @@ func (c *calendar) up(i int) {
 
 // down sifts the entry at i0 towards the leaves and reports whether it moved.
 func (c *calendar) down(i0 int) bool {
+	i := c.sink(i0)
+	return i > i0
+}
+
+// sink moves the entry at i down to where it belongs and returns that
+// index.
+func (c *calendar) sink(i int) int {
 	h, pos := c.heap, c.pos
-	i, n := i0, len(h)
+	n := len(h)
 	e := h[i]
 	for {
 		first := 4*i + 1
@@ -187,5 +194,5 @@ func (c *calendar) down(i0 int) bool {
 	}
 	h[i] = e
 	pos[e.slot()] = int32(i)
-	return i > i0
+	return i
 }

@@ -95,7 +95,7 @@ func (t *Timer) ResetAt(at Time) {
 		s.firing = nil
 		t.slot = c.heap[0].slot()
 		c.heap[0] = entry{at, s.key(t.slot)}
-		c.down(0)
+		c.sink(0)
 	default:
 		t.slot = c.acquire(t)
 		c.push(entry{at, s.key(t.slot)})

@@ -5,23 +5,33 @@ import (
 	"slices"
 )
 
-// calendar is a 4-ary min-heap of entries keyed by (at, seq). A 4-ary heap
-// is shallower than a binary one, and cheaper here because sift-down
-// compares children that sit next to each other in memory: an entry is 16
-// bytes, so a node's four children share a cache line. Sifting moves
-// entries into a hole rather than swapping them.
+// calendar holds the pending timers in a radix heap keyed by (at, seq)
+// (Ahuja, Mehlhorn, Orlin and Tarjan's monotone priority queue): simulated
+// time never runs backwards, so every pending timer is due at or after
+// last, the instant of the last timer fired, and a timer goes to the
+// bucket of the highest bit in which its instant differs from last (bucket
+// 0: due at last itself). Every timer in a bucket is due before every timer
+// in a higher one. Scheduling, moving and stopping a timer is an append or
+// a swap-remove; firing takes the earliest of bucket 0, the timers due at
+// last, by sequence number, and when bucket 0 is empty the lowest other
+// bucket is spread over the buckets below it around its earliest instant.
+// A timer moves down a few buckets in its life, and timeouts that are
+// stopped long before they are due — client deadlines, keep-alive waits —
+// never move at all.
 //
 // Entries hold no pointers. A pending timer owns a slot, a small integer:
-// timers[slot] is the timer and pos[slot] its entry's index, which every
-// move updates. Writing that index into a dense array, rather than into the
-// timer itself, saves a cache miss per level on a large calendar, and the
-// garbage collector neither scans the heap nor puts write barriers on its
-// moves.
+// timers[slot] is the timer, bucket[slot] its bucket and pos[slot] its
+// entry's index there, so the garbage collector neither scans the entries
+// nor puts write barriers on their moves.
 type calendar struct {
-	heap   []entry
-	pos    []int32  // by slot: index in heap
-	timers []*Timer // by slot: the pending timer, nil when free
-	free   []int32  // free slots
+	last    Time
+	buckets [64][]entry
+	used    uint64 // bit b: buckets[b] is not empty
+	n       int
+	pos     []int32  // by slot: index in its bucket
+	bucket  []uint8  // by slot: its bucket
+	timers  []*Timer // by slot: the pending timer, nil when free
+	free    []int32  // free slots
 }
 
 // An entry is a pending timer's key: its instant, then its scheduling
@@ -52,34 +62,31 @@ func (s *Sim) key(slot int32) uint64 {
 }
 
 // renumber gives the entries the sequence numbers 1..n in their order and
-// returns n. Sorted, the heap is still a heap.
+// returns n.
 func (c *calendar) renumber() uint64 {
-	slices.SortFunc(c.heap, func(a, b entry) int {
+	var all []entry
+	for _, b := range c.buckets {
+		all = append(all, b...)
+	}
+	slices.SortFunc(all, func(a, b entry) int {
 		if a.less(b) {
 			return -1
 		}
 		return 1
 	})
-	for i := range c.heap {
-		e := &c.heap[i]
-		e.key = uint64(i+1)<<slotBits | e.key&slotMask
-		c.pos[e.slot()] = int32(i)
+	seq := make(map[uint64]uint64, len(all))
+	for i, e := range all {
+		seq[e.key] = uint64(i + 1)
 	}
-	return uint64(len(c.heap))
+	for _, b := range c.buckets {
+		for i := range b {
+			b[i].key = seq[b[i].key]<<slotBits | b[i].key&slotMask
+		}
+	}
+	return uint64(len(all))
 }
 
 func (a entry) less(b entry) bool { return a.at < b.at || (a.at == b.at && a.key < b.key) }
-
-// before is less as 1 or 0, computed without a branch: the borrow out of
-// the 128-bit subtraction (a.at, a.key) − (b.at, b.key). Which child of a
-// node is smallest is a coin toss for the branch predictor; computing it
-// with arithmetic instead of branches makes sift-down markedly cheaper.
-// Instants are never negative, so they compare correctly as unsigned.
-func before(a, b *entry) int {
-	_, borrow := bits.Sub64(a.key, b.key, 0)
-	_, borrow = bits.Sub64(uint64(a.at), uint64(b.at), borrow)
-	return int(borrow)
-}
 
 // acquire gives t a slot.
 func (c *calendar) acquire(t *Timer) int32 {
@@ -95,6 +102,7 @@ func (c *calendar) acquire(t *Timer) int32 {
 	}
 	c.timers = append(c.timers, t)
 	c.pos = append(c.pos, 0)
+	c.bucket = append(c.bucket, 0)
 	return int32(slot)
 }
 
@@ -103,96 +111,76 @@ func (c *calendar) release(slot int32) {
 	c.free = append(c.free, slot)
 }
 
+// push adds e, due at or after last.
 func (c *calendar) push(e entry) {
-	c.heap = append(c.heap, e)
-	c.up(len(c.heap) - 1)
+	c.n++
+	c.put(e)
 }
 
-// pop removes the top entry.
-func (c *calendar) pop() {
-	n := len(c.heap) - 1
-	last := c.heap[n]
-	c.heap = c.heap[:n]
-	if n == 0 {
-		return
-	}
-	c.heap[0] = last
-	c.sink(0)
+func (c *calendar) put(e entry) {
+	b := uint8(bits.Len64(uint64(e.at ^ c.last)))
+	slot := e.slot()
+	c.bucket[slot], c.pos[slot] = b, int32(len(c.buckets[b]))
+	c.buckets[b] = append(c.buckets[b], e)
+	c.used |= 1 << b
 }
 
-func (c *calendar) remove(i int) {
-	n := len(c.heap) - 1
-	last := c.heap[n]
-	c.heap = c.heap[:n]
+// remove takes slot's entry out.
+func (c *calendar) remove(slot int32) {
+	c.n--
+	c.take(c.bucket[slot], int(c.pos[slot]))
+}
+
+// take removes entry i of bucket b, the last one taking its place.
+func (c *calendar) take(b uint8, i int) entry {
+	bk := c.buckets[b]
+	e, n := bk[i], len(bk)-1
 	if i != n {
-		c.heap[i] = last
-		c.fix(i)
+		bk[i] = bk[n]
+		c.pos[bk[i].slot()] = int32(i)
 	}
+	c.buckets[b] = bk[:n]
+	if n == 0 {
+		c.used &^= 1 << b
+	}
+	return e
 }
 
-func (c *calendar) fix(i int) {
-	if !c.down(i) {
-		c.up(i)
+// next removes and returns the earliest entry, if it is due by until.
+func (c *calendar) next(until Time) (entry, bool) {
+	if c.used == 0 {
+		return entry{}, false
 	}
-}
-
-func (c *calendar) up(i int) {
-	h, pos := c.heap, c.pos
-	e := h[i]
-	for i > 0 {
-		p := (i - 1) / 4
-		if !e.less(h[p]) {
-			break
+	if c.used&1 == 0 {
+		// Spread the lowest bucket around its earliest instant: each
+		// of its timers goes to a lower bucket, those due then to 0.
+		b := bits.TrailingZeros64(c.used)
+		bk := c.buckets[b]
+		first := bk[0].at
+		for _, e := range bk[1:] {
+			first = min(first, e.at)
 		}
-		h[i] = h[p]
-		pos[h[i].slot()] = int32(i)
-		i = p
+		if first > until {
+			return entry{}, false
+		}
+		c.last = first
+		c.buckets[b] = bk[:0]
+		c.used &^= 1 << b
+		for _, e := range bk {
+			c.put(e)
+		}
 	}
-	h[i] = e
-	pos[e.slot()] = int32(i)
-}
-
-// down sifts the entry at i0 towards the leaves and reports whether it moved.
-func (c *calendar) down(i0 int) bool {
-	i := c.sink(i0)
-	return i > i0
-}
-
-// sink moves the entry at i down to where it belongs and returns that
-// index.
-func (c *calendar) sink(i int) int {
-	h, pos := c.heap, c.pos
-	n := len(h)
-	e := h[i]
-	for {
-		first := 4*i + 1
-		if first >= n {
-			break
-		}
-		m := first
-		if first+3 < n {
-			// A full node: the smallest of four as a tournament, the
-			// two pairs at once then their winners, by arithmetic
-			// rather than branches.
-			kids := h[first : first+4 : first+4]
-			a := before(&kids[1], &kids[0])
-			b := 2 + before(&kids[3], &kids[2])
-			m += a + before(&kids[b&3], &kids[a&3])*(b-a)
-		} else {
-			for k := first + 1; k < n; k++ {
-				if h[k].less(h[m]) {
-					m = k
-				}
-			}
-		}
-		if !h[m].less(e) {
-			break
-		}
-		h[i] = h[m]
-		pos[h[i].slot()] = int32(i)
-		i = m
+	// Bucket 0: every timer due at last; the earliest scheduled first.
+	b0 := c.buckets[0]
+	if c.last > until {
+		return entry{}, false
 	}
-	h[i] = e
-	pos[e.slot()] = int32(i)
-	return i
+	m := 0
+	for i := 1; i < len(b0); i++ {
+		if b0[i].key < b0[m].key {
+			m = i
+		}
+	}
+	c.n--
+	return c.take(0, m), true
 }

@@ -69,7 +69,7 @@ func (t *Timer) Stop() bool {
 		return false
 	}
 	c := &t.sim.cal
-	c.remove(int(c.pos[t.slot]))
+	c.remove(t.slot)
 	c.release(t.slot)
 	t.slot = -1
 	return true
@@ -85,21 +85,12 @@ func (t *Timer) ResetAt(at Time) {
 	}
 	t.at = at
 	c := &s.cal
-	switch {
-	case t.slot >= 0: // pending: move it
-		i := int(c.pos[t.slot])
-		c.heap[i] = entry{at, s.key(t.slot)}
-		c.fix(i)
-	case t == s.firing: // rescheduled by its own callback: it takes the
-		// place of its spent entry at the top, one sift instead of two
-		s.firing = nil
-		t.slot = c.heap[0].slot()
-		c.heap[0] = entry{at, s.key(t.slot)}
-		c.sink(0)
-	default:
+	if t.slot >= 0 { // pending: move it
+		c.remove(t.slot)
+	} else {
 		t.slot = c.acquire(t)
-		c.push(entry{at, s.key(t.slot)})
 	}
+	c.push(entry{at, s.key(t.slot)})
 }
 
 // Reset (re)schedules the timer d after the current instant.
@@ -112,9 +103,6 @@ type Sim struct {
 	cal    calendar
 	fired  uint64
 	halted bool
-	// firing is the timer whose callback is running, while its spent
-	// entry is still at the top of the calendar (see Run).
-	firing *Timer
 }
 
 // New returns a simulation whose clock reads 0.
@@ -127,12 +115,7 @@ func (s *Sim) Now() Time { return s.now }
 func (s *Sim) Fired() uint64 { return s.fired }
 
 // Pending returns how many timers are scheduled.
-func (s *Sim) Pending() int {
-	if s.firing != nil {
-		return len(s.cal.heap) - 1
-	}
-	return len(s.cal.heap)
-}
+func (s *Sim) Pending() int { return s.cal.n }
 
 // NewTimer returns an unscheduled timer that calls fn when it fires.
 func (s *Sim) NewTimer(fn func()) *Timer { return &Timer{sim: s, slot: -1, fn: fn} }
@@ -164,34 +147,24 @@ func (s *Sim) Halt() { s.halted = true }
 // Run fires timers in (time, sequence) order until the calendar is empty,
 // Halt is called, or the next timer is due after until. On return the clock
 // reads until (or the halt instant), even if no timer was due then.
-//
-// A firing timer's entry stays at the top of the calendar while its
-// callback runs (nothing scheduled meanwhile can come before it): when the
-// callback reschedules the timer, as recurring activities do, the entry is
-// reused in place; otherwise it is removed after the callback.
 func (s *Sim) Run(until Time) {
 	s.halted = false
 	c := &s.cal
-	for len(c.heap) > 0 && !s.halted {
-		e := c.heap[0]
-		if e.at > until {
+	for !s.halted {
+		e, ok := c.next(until)
+		if !ok {
 			break
 		}
 		slot := e.slot()
 		t := c.timers[slot]
+		c.release(slot)
 		t.slot = -1
 		s.now = e.at
 		s.fired++
-		s.firing = t
 		if t.handler != nil {
 			t.handler.Fire()
 		} else {
 			t.fn()
-		}
-		if s.firing != nil {
-			s.firing = nil
-			c.pop()
-			c.release(slot)
 		}
 	}
 	if !s.halted && until != Never && until > s.now {

@@ -128,9 +128,9 @@ func TestQuantiles(t *testing.T) {
 	assert.Equal(t, int64(1001), q.Count())
 }
 
-// A timer rescheduled by its own callback takes its spent entry's place;
-// while the callback runs the timer is not pending, and stopping it there
-// does nothing. Other timers scheduled meanwhile keep their order.
+// While its callback runs a timer is not pending, and stopping it there
+// does nothing; rescheduled there, it fires after what was scheduled
+// before it for the same instant, and moves like any pending timer.
 func TestTimerRescheduledByItsOwnCallback(t *testing.T) {
 	s := New()
 	var got []string
@@ -264,4 +264,19 @@ func TestCalendarAgainstSpecification(t *testing.T) {
 		s.Run(Never)
 		assert.Equal(t, limit, steps, "n=%d", n)
 	}
+}
+
+// Running to a horizon with nothing due leaves the calendar as it was: a
+// timer scheduled afterwards, before the pending ones, still fires first.
+func TestRunToHorizonThenScheduleEarlier(t *testing.T) {
+	s := New()
+	var got []Time
+	record := func() { got = append(got, s.Now()) }
+	s.At(10*Second, record)
+	s.At(10*Second+1, record)
+	s.Run(5 * Second)
+	s.At(6*Second, record)
+	s.At(5*Second, record)
+	s.Run(Never)
+	assert.Equal(t, []Time{5 * Second, 6 * Second, 10 * Second, 10*Second + 1}, got)
 }

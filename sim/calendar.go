@@ -20,16 +20,15 @@ import (
 // never move at all.
 //
 // Entries hold no pointers. A pending timer owns a slot, a small integer:
-// timers[slot] is the timer, bucket[slot] its bucket and pos[slot] its
-// entry's index there, so the garbage collector neither scans the entries
-// nor puts write barriers on their moves.
+// timers[slot] is the timer and at[slot] where its entry is, so the
+// garbage collector neither scans the entries nor puts write barriers on
+// their moves.
 type calendar struct {
 	last    Time
 	buckets [64][]entry
 	used    uint64 // bit b: buckets[b] is not empty
 	n       int
-	pos     []int32  // by slot: index in its bucket
-	bucket  []uint8  // by slot: its bucket
+	at      []uint32 // by slot: its bucket << 24 | its index there
 	timers  []*Timer // by slot: the pending timer, nil when free
 	free    []int32  // free slots
 }
@@ -101,8 +100,7 @@ func (c *calendar) acquire(t *Timer) int32 {
 		panic("sim: more than 2^24 timers pending")
 	}
 	c.timers = append(c.timers, t)
-	c.pos = append(c.pos, 0)
-	c.bucket = append(c.bucket, 0)
+	c.at = append(c.at, 0)
 	return int32(slot)
 }
 
@@ -118,9 +116,8 @@ func (c *calendar) push(e entry) {
 }
 
 func (c *calendar) put(e entry) {
-	b := uint8(bits.Len64(uint64(e.at ^ c.last)))
-	slot := e.slot()
-	c.bucket[slot], c.pos[slot] = b, int32(len(c.buckets[b]))
+	b := bits.Len64(uint64(e.at^c.last)) & 63 // instants are below 2^63
+	c.at[e.slot()] = uint32(b<<24 | len(c.buckets[b]))
 	c.buckets[b] = append(c.buckets[b], e)
 	c.used |= 1 << b
 }
@@ -128,16 +125,17 @@ func (c *calendar) put(e entry) {
 // remove takes slot's entry out.
 func (c *calendar) remove(slot int32) {
 	c.n--
-	c.take(c.bucket[slot], int(c.pos[slot]))
+	at := c.at[slot]
+	c.take(int(at>>24), int(at&slotMask))
 }
 
 // take removes entry i of bucket b, the last one taking its place.
-func (c *calendar) take(b uint8, i int) entry {
+func (c *calendar) take(b, i int) entry {
 	bk := c.buckets[b]
 	e, n := bk[i], len(bk)-1
 	if i != n {
 		bk[i] = bk[n]
-		c.pos[bk[i].slot()] = int32(i)
+		c.at[bk[i].slot()] = uint32(b<<24 | i)
 	}
 	c.buckets[b] = bk[:n]
 	if n == 0 {

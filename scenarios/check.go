@@ -30,11 +30,20 @@ var (
 // Compile-time limits of httpd 2.4 (research/apache-mpm.md §1.1, §2.1, §3)
 // and of mod_wsgi (research/mod_wsgi.md §3.2).
 const (
-	PreforkMaxServerLimit  = 200000 // prefork MAX_SERVER_LIMIT
+	PreforkMaxServerLimit  = 200000 // prefork MAX_SERVER_LIMIT (the run budget may still refuse such a server)
 	ThreadedMaxServerLimit = 20000  // worker and event MAX_SERVER_LIMIT
 	WorkerMaxThreadLimit   = 20000  // worker MAX_THREAD_LIMIT
 	EventMaxThreadLimit    = 100000 // event MAX_THREAD_LIMIT
 	DaemonMaxThreads       = 65533  // WSGIDaemonProcess threads=
+)
+
+// Ranges of host constants, wide enough for any real machine and narrow
+// enough that no product of them overflows the simulation clock.
+const (
+	MinCPUSecond   = 1e-3
+	MaxCPUSecond   = 1000
+	MaxSwapPenalty = 1e4
+	MaxCPUs        = 4096
 )
 
 // Check reports what is wrong with a resolved scenario: values out of range,
@@ -103,8 +112,8 @@ func (h Host) check(ps *problems) {
 	if h.RAM <= 0 {
 		ps.add("host.ram", h.RAM, "must be more than 0")
 	}
-	if !(h.SwapPenalty >= 1) || math.IsInf(h.SwapPenalty, 0) {
-		ps.add("host.swap_penalty", h.SwapPenalty, "must be at least 1 (1 means swapping costs nothing)")
+	if !(h.SwapPenalty >= 1 && h.SwapPenalty <= MaxSwapPenalty) {
+		ps.add("host.swap_penalty", h.SwapPenalty, "must be from 1 (swapping costs nothing) to %g", float64(MaxSwapPenalty))
 	}
 	if h.Somaxconn < 1 {
 		ps.add("host.somaxconn", h.Somaxconn, "must be at least 1")
@@ -112,8 +121,11 @@ func (h Host) check(ps *problems) {
 	if !(h.CowSharedFloor >= 0 && h.CowSharedFloor <= 1) {
 		ps.add("host.cow_shared_floor", h.CowSharedFloor, "must be a fraction from 0 to 1")
 	}
-	if !(h.CPUSecond > 0) || math.IsInf(h.CPUSecond, 0) {
-		ps.add("host.cpu_second", h.CPUSecond, "must be a positive number")
+	if !(h.CPUSecond >= MinCPUSecond && h.CPUSecond <= MaxCPUSecond) {
+		ps.add("host.cpu_second", h.CPUSecond, "must be from %g to %g (host CPU-seconds per scenario CPU-second)", MinCPUSecond, float64(MaxCPUSecond))
+	}
+	if h.CPUs > MaxCPUs {
+		ps.add("host.cpus", h.CPUs, "must be at most %d", MaxCPUs)
 	}
 }
 
@@ -288,6 +300,13 @@ func (w Workload) check(ps *problems) {
 	}
 	if len(w.URLs) == 0 {
 		ps.add("workload.urls", nil, "at least one dynamic URL with a weight is needed, e.g. urls = { \"/\" = 1 }")
+	}
+	total := 0.0
+	for _, u := range w.URLPaths() {
+		total += w.URLs[u]
+	}
+	if math.IsInf(total, 0) {
+		ps.add("workload.urls", map[string]any{}, "the weights add up to more than a float can hold; they are relative, so scale them down")
 	}
 	for _, u := range w.URLPaths() {
 		key := joinKey("workload.urls", u)

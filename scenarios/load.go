@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -657,6 +658,10 @@ func decode(raw any, v reflect.Value, key string, ps *problems) {
 		case int64:
 			v.SetFloat(float64(r))
 		case float64:
+			if math.IsNaN(r) || math.IsInf(r, 0) {
+				ps.add(key, raw, "must be a finite number (nan and inf are not values forkcast can simulate)")
+				return
+			}
 			v.SetFloat(r)
 		default:
 			ps.add(key, raw, "expected a number, got %s", describe(raw))

@@ -113,7 +113,7 @@ func TestBadInput(t *testing.T) {
 		{
 			name: "out of range: swap_penalty",
 			doc:  "[host]\nswap_penalty = 0.5\n" + phase,
-			line: 2, key: "host.swap_penalty", msg: []string{"at least 1"},
+			line: 2, key: "host.swap_penalty", msg: []string{"must be from 1 (swapping costs nothing) to 10000"},
 		},
 		{
 			name: "out of range: cow_shared_floor",

@@ -32,11 +32,20 @@ func (t Time) Duration() time.Duration { return time.Duration(t) }
 func (t Time) String() string { return time.Duration(t).String() }
 
 // FromSeconds converts seconds to Time, rounding to the nearest nanosecond.
+// It saturates: beyond ±292 years it returns Never or -Never, and NaN is 0.
 func FromSeconds(s float64) Time {
-	if s >= 0 {
-		return Time(s*float64(Second) + 0.5)
+	ns := s * float64(Second)
+	switch {
+	case ns != ns: // NaN
+		return 0
+	case ns >= float64(Never):
+		return Never
+	case ns <= -float64(Never):
+		return -Never
+	case ns >= 0:
+		return Time(ns + 0.5)
 	}
-	return Time(s*float64(Second) - 0.5)
+	return Time(ns - 0.5)
 }
 
 // A Timer is a callback due at an instant. A Timer can be stopped and
@@ -91,8 +100,18 @@ func (t *Timer) ResetAt(at Time) {
 	t.sim.cal.push(t)
 }
 
-// Reset (re)schedules the timer d after the current instant.
-func (t *Timer) Reset(d Time) { t.ResetAt(t.sim.now + d) }
+// Reset (re)schedules the timer d after the current instant. An instant
+// past the end of time is Never: the timer stays pending but never fires
+// before any finite instant.
+func (t *Timer) Reset(d Time) { t.ResetAt(t.sim.Later(d)) }
+
+// Later returns the instant d after now, saturating at Never.
+func (s *Sim) Later(d Time) Time {
+	if d > Never-s.now {
+		return Never
+	}
+	return s.now + d
+}
 
 // Sim is an event calendar with a clock. The zero value is not usable; call New.
 type Sim struct {

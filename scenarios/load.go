@@ -70,6 +70,11 @@ func ParseOverride(arg string) (Override, error) {
 			inQuote = c
 		case c == '=':
 			k := strings.TrimSpace(arg[:i])
+			for _, r := range arg {
+				if r < 0x20 || r == 0x7f {
+					return Override{}, &Error{File: "--set", Key: k, Msg: fmt.Sprintf("%q: a --set may not contain newlines or other control characters", arg)}
+				}
+			}
 			if _, err := splitKey(k); err != nil {
 				return Override{}, &Error{File: "--set", Key: k, Msg: err.Error()}
 			}

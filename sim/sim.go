@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/bits"
+	"sync/atomic"
 	"time"
 )
 
@@ -115,11 +116,12 @@ func (s *Sim) Later(d Time) Time {
 
 // Sim is an event calendar with a clock. The zero value is not usable; call New.
 type Sim struct {
-	now    Time
-	seq    uint64
-	cal    calendar
-	fired  uint64
-	halted bool
+	now     Time
+	seq     uint64
+	cal     calendar
+	fired   uint64
+	halted  bool
+	stopped atomic.Bool
 }
 
 // New returns a simulation whose clock reads 0.
@@ -161,12 +163,20 @@ func (s *Sim) At(at Time, fn func()) *Timer {
 // Halt makes the current Run return after the running callback.
 func (s *Sim) Halt() { s.halted = true }
 
+// Stop makes Run return before the next timer fires, and every later Run at
+// once. Unlike Halt it may be called from any goroutine: it is how a run is
+// cancelled from outside (a deadline, a memory limit, Ctrl-C).
+func (s *Sim) Stop() { s.stopped.Store(true) }
+
+// Stopped reports whether Stop was called.
+func (s *Sim) Stopped() bool { return s.stopped.Load() }
+
 // Run fires timers in (time, sequence) order until the calendar is empty,
 // Halt is called, or the next timer is due after until. On return the clock
 // reads until (or the halt instant), even if no timer was due then.
 func (s *Sim) Run(until Time) {
 	s.halted = false
-	for len(s.cal) > 0 && !s.halted {
+	for len(s.cal) > 0 && !s.halted && !s.stopped.Load() {
 		t := s.cal[0].t
 		if t.at > until {
 			break
@@ -181,7 +191,7 @@ func (s *Sim) Run(until Time) {
 			t.fn()
 		}
 	}
-	if !s.halted && until != Never && until > s.now {
+	if !s.halted && !s.stopped.Load() && until != Never && until > s.now {
 		s.now = until
 	}
 }

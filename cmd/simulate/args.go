@@ -38,6 +38,8 @@ type scenarioFlags struct {
 	seed     string
 	duration string
 	sets     setList
+	force    bool
+	warnings io.Writer // where a loaded scenario's warnings go: the command's stderr
 }
 
 type setList []scenarios.Override
@@ -54,6 +56,8 @@ func (s *setList) Set(v string) error {
 }
 
 func (f *scenarioFlags) register(fs *flag.FlagSet) {
+	f.warnings = fs.Output()
+	fs.BoolVar(&f.force, "force", false, "run past the time and memory limits a run is held to, and replace an existing forkcast output")
 	fs.StringVar(&f.variant, "variant", "", "apply the scenario's variant `NAME`")
 	fs.StringVar(&f.seed, "seed", "", "random seed `N` (default: the scenario's)")
 	fs.StringVar(&f.duration, "duration", "", "simulated `DURATION` (default: the scenario's), e.g. 10m")
@@ -85,7 +89,21 @@ func (f *scenarioFlags) open(arg string) (*scenarios.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scenarios.Open(arg, f.variant, sets...)
+	sc, err := scenarios.Open(arg, f.variant, sets...)
+	if err != nil {
+		return nil, err
+	}
+	// What httpd or mod_wsgi would log or change: the lines check prints.
+	if f.warnings != nil {
+		for _, w := range sc.Warnings {
+			name := sc.Name
+			if sc.Variant != "" {
+				name += " [" + sc.Variant + "]"
+			}
+			fmt.Fprintf(f.warnings, "warning: %s: %s\n", name, w)
+		}
+	}
+	return sc, nil
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting.

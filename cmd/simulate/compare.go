@@ -57,9 +57,14 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	if err := results.CheckOutput(dir, true); err != nil {
 		return err
 	}
+	ctx, done, err := budget(sf.force, stderr, scs...)
+	if err != nil {
+		return err
+	}
+	defer done()
 	var runs []results.Run
 	for _, sc := range scs {
-		run, err := simulate(sc)
+		run, err := simulateIn(ctx, sc, stderr)
 		if err != nil {
 			return err
 		}

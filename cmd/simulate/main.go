@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"sort"
 
+	"github.com/forkcast/forkcast/models"
 	"github.com/forkcast/forkcast/results"
 )
 
@@ -79,10 +80,15 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	var ue usageError
 	var ee exitError
 	var oe *results.OutputError
+	var be *models.BudgetError
+	var ie *models.InternalError
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue), errors.As(err, &oe), isInputError(err):
+	case errors.As(err, &ie):
+		fmt.Fprintln(stderr, "simulate: this is a bug in forkcast, please report it")
+		return ExitInternal
+	case errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &be), isInputError(err):
 		return 2
 	}
 	return 1

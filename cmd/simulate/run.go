@@ -37,15 +37,20 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if err := results.CheckOutput(dir, true); err != nil {
 		return err // before any work: something not forkcast's is in the way
 	}
-	began := time.Now()
-	run, err := simulate(sc)
+	ctx, done, err := budget(sf.force, stderr, sc)
 	if err != nil {
 		return err
 	}
-	wall := time.Since(began)
+	defer done()
+	began := time.Now()
+	run, err := simulateIn(ctx, sc, stderr)
+	if err != nil {
+		return err
+	}
 	if err := writeRun(dir, run, !*noPlots); err != nil {
 		return err
 	}
+	wall := time.Since(began) // the run's whole time, files and figures included
 	printSummary(stdout, run)
 	fmt.Fprintf(stdout, "\nsimulated %s in %s (%.0f× real time); wrote %s\n",
 		sc.Duration, wall.Round(time.Millisecond), sc.Duration.Seconds()/wall.Seconds(), dir)

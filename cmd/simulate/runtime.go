@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/forkcast/forkcast/models"
 	"github.com/forkcast/forkcast/results"
 	rt "github.com/forkcast/forkcast/runtime"
 	"github.com/forkcast/forkcast/scenarios"
@@ -33,7 +32,6 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	sf.register(fs)
 	out := fs.String("out", "", "output `DIR`, which must not exist (default out/<name>[-<variant>]-runtime)")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this, unless --force")
-	force := fs.Bool("force", false, "run even when the scenario is too long or the simulator predicts too much memory")
 	apache := fs.String("apache", "", "the apache2 binary (default $"+rt.EnvApache+", else "+rt.DefaultBinary+")")
 	file, err := scenarioArg(fs, args)
 	if err != nil {
@@ -55,16 +53,12 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 		return exitError{code: 3, err: err}
 	}
 
-	if s.Duration.Duration > *maxDur && !*force {
+	if s.Duration.Duration > *maxDur && !sf.force {
 		return exitError{code: 2, err: fmt.Errorf("refusing to run: %s lasts %v, longer than --max-duration %v (raise it, or pass --force)",
 			file, s.Duration.Duration, *maxDur)}
 	}
-	ram, _ := rt.MachineMemory()
-	if pred, err := models.Simulate(s); err != nil {
-		fmt.Fprintf(stderr, "simulate runtime: warning: the simulator's memory prediction is unavailable (%v); running without the memory check\n", err)
-	} else if limit := float64(ram) / 2 / (1 << 20); ram > 0 && pred.Summary.Peak.PSSMB > limit && !*force {
-		return exitError{code: 2, err: fmt.Errorf("refusing to run: the simulator predicts a peak of %.0f MB PSS, more than half this machine's RAM (%.0f MB); pass --force to run anyway",
-			pred.Summary.Peak.PSSMB, limit)}
+	if err := fitsThisMachine(s, sf.force, stderr); err != nil {
+		return err
 	}
 
 	dir := *out

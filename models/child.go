@@ -87,7 +87,7 @@ func threadsOf(s *server) int {
 
 // init runs child_init: Apache's own, then mod_wsgi's wsgi_hook_child_init
 // (Python initialised here unless the parent did it, then any preload),
-// all while the slot still reads STARTING (research/apache-mpm.md §10.5).
+// all while the slot still reads STARTING (docs/model.md §4.2).
 func (c *child) init() {
 	h := c.s.sc.Host
 	c.initJob = c.s.cpu.Start(sim.Time(h.ChildInitCPU.Duration), nil, func() {
@@ -470,7 +470,7 @@ func (c *child) stopIdle() {
 }
 
 // exit ends the process. Its memory is freed; its slot keeps the last
-// status until the parent reaps it (research/apache-mpm.md §0.2).
+// status until the parent reaps it (ap_wait_or_timeout; docs/model.md §2.1).
 //
 // Unless it was killed, a worker or event child first tears Python down.
 // Measured with mod_wsgi 4.9.4 and Python 3.11 (runtime mode, children

@@ -8,9 +8,9 @@ import (
 
 // daemonRestartDelay is how long after an Apache restart the new
 // generation's daemons start. Measured on Debian 12 with mod_wsgi 4.9.4
-// (research/mod_wsgi.md §3.1: old daemons gone in ~10 ms, new ones ~3 s
-// later); the cause is unconfirmed, most likely APR's 3 s kill-after-timeout
-// wait in the parent's pool cleanup.
+// (old daemons gone in ~10 ms, new ones ~3 s later; docs/model.md §6.7);
+// the cause is unconfirmed, most likely APR's 3 s kill-after-timeout wait
+// in the parent's pool cleanup.
 const daemonRestartDelay = 3 * sim.Second
 
 // daemonGroup is one WSGIDaemonProcess group: a fixed number of processes
@@ -170,11 +170,11 @@ func (g *daemonGroup) offer(d *daemonProc) {
 // dispatch hands queued requests to processes waiting to accept.
 //
 // With several processes waiting, which one's listener thread holds the
-// group's accept mutex next is not defined by mod_wsgi (the OS's lock
-// hand-off; research/mod_wsgi.md §3.3, unconfirmed fairness): it is drawn at
-// random. So the processes' request counts, and the moments they reach
-// maximum-requests, drift apart as they do on a real server rather than
-// staying in lockstep.
+// group's accept mutex next is not defined by mod_wsgi (wsgi_daemon_worker
+// leaves it to the OS's lock hand-off; fairness unconfirmed, docs/model.md
+// §6.1): it is drawn at random. So the processes' request counts, and the
+// moments they reach maximum-requests, drift apart as they do on a real
+// server rather than staying in lockstep.
 func (g *daemonGroup) dispatch() {
 	for g.queue.len() > 0 && len(g.acceptors) > 0 {
 		i := 0
@@ -408,11 +408,11 @@ func (d *daemonProc) stop() {
 }
 
 // teardown destroys the interpreters once no request runs. Measured with
-// mod_wsgi 4.9.4 and Python 3.11 (research, runtime mode): a process whose
-// app lives in a sub-interpreter (application group other than %{GLOBAL})
-// hangs in this teardown until the reaper exits it, shutdown-timeout after
-// the shutdown began (5.0 s with the default); with only the main
-// interpreter it exits within milliseconds.
+// mod_wsgi 4.9.4 and Python 3.11 (runtime mode; docs/model.md §6.6): a
+// process whose app lives in a sub-interpreter (application group other
+// than %{GLOBAL}) hangs in this teardown until the reaper exits it,
+// shutdown-timeout after the shutdown began (5.0 s with the default); with
+// only the main interpreter it exits within milliseconds.
 func (d *daemonProc) teardown() {
 	if d.py != nil && d.py.subInterpreter {
 		return // the reaper ends it, if there is one

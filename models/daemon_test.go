@@ -24,8 +24,9 @@ threads = 1
 
 // request-timeout (mod_wsgi 5.x): the monitor restarts the process when the
 // average busy time passes the limit; the request in flight still has
-// shutdown-timeout to finish (research/mod_wsgi.md §8: fired at ≈2.4 s, the
-// request completed with 200 at 6 s, then the process restarted).
+// shutdown-timeout to finish (measured with mod_wsgi 4.9.4: fired at ≈2.4 s,
+// the request completed with 200 at 6 s, then the process restarted;
+// docs/model.md §6.4).
 func TestDaemonRequestTimeout(t *testing.T) {
 	t.Run("finishes within shutdown-timeout", func(t *testing.T) {
 		run, _, _ := simulateTraced(t, daemonScenario(t, "const(5.6s)", oneRequest("", "request_timeout = \"2s\"\n")))

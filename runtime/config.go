@@ -137,7 +137,7 @@ func preloadAppGroup(s *scenarios.Scenario) string {
 
 // Config returns a self-contained httpd.conf for the scenario. Every MPM
 // directive is written explicitly: httpd's compiled-in defaults differ from
-// Debian's (research/apache-mpm.md §7).
+// Debian's (docs/model.md §1.3).
 func Config(s *scenarios.Scenario, l Layout) (string, error) {
 	if err := Check(s); err != nil {
 		return "", err

@@ -27,8 +27,9 @@ var (
 	}
 )
 
-// Compile-time limits of httpd 2.4 (research/apache-mpm.md §1.1, §2.1, §3)
-// and of mod_wsgi (research/mod_wsgi.md §3.2).
+// Compile-time limits of httpd 2.4 (MAX_SERVER_LIMIT and MAX_THREAD_LIMIT in
+// prefork.c, worker.c and event.c) and of mod_wsgi (wsgi_add_daemon_process);
+// docs/model.md §3.5.
 const (
 	PreforkMaxServerLimit  = 200000 // prefork MAX_SERVER_LIMIT (the run budget may still refuse such a server)
 	ThreadedMaxServerLimit = 20000  // worker and event MAX_SERVER_LIMIT

@@ -3,9 +3,9 @@ package scenarios
 import "time"
 
 // Defaults returns the scenario every file starts from, for the given MPM:
-// Debian 12's Apache configuration (research/apache-mpm.md §7: mpm_*.conf and
-// apache2.conf), mod_wsgi 4.9's built-in values (research/mod_wsgi.md §3.2),
-// and the host constants measured in research/real-apache.md §6.
+// Debian 12's Apache configuration (mods-available/mpm_*.conf and
+// apache2.conf), mod_wsgi 4.9's built-in values (wsgi_add_daemon_process),
+// and host constants measured on Debian 12 (docs/model.md §1.3, §8.2).
 func Defaults(mpm string) Scenario {
 	s := Scenario{
 		Name:     "unnamed",
@@ -39,7 +39,7 @@ func Defaults(mpm string) Scenario {
 }
 
 // DefaultHost is a 2-core, 4 GiB machine without swap, with Apache and
-// Python memory figures from Debian 12 (smaps_rollup, research/real-apache.md §6):
+// Python memory figures from Debian 12 (smaps_rollup, docs/model.md §8.2):
 // a prefork child without Python is 5.3 MB RSS of which 0.2 MB private; with
 // Python initialised 11.0 MB RSS, 3.7 MB private; the parent 7 MB RSS, 2 MB
 // private; an event child with 25 threads 2.1 MB private.
@@ -103,7 +103,7 @@ func DefaultApache(mpm string) Apache {
 }
 
 // DefaultDaemonProcess returns WSGIDaemonProcess's built-in option values
-// (mod_wsgi 4.9 wsgi_add_daemon_process; research/mod_wsgi.md §3.2).
+// (mod_wsgi 4.9 wsgi_add_daemon_process; docs/model.md §1.3).
 func DefaultDaemonProcess() DaemonProcess {
 	return DaemonProcess{
 		Processes:       1,

@@ -66,7 +66,7 @@
 //
 // The machine, and constants of its Apache and Python that `simulate
 // calibrate` can measure (memory defaults from smaps_rollup on Debian 12,
-// research/real-apache.md §6).
+// docs/model.md §8.2).
 //
 //	profile                 string    ""        a host profile written by `simulate calibrate`
 //	cpus                    integer   2         cores shared by all processes; >= 1
@@ -104,7 +104,7 @@
 //
 // The MPM and core directives. Defaults are Debian's mods-available/
 // mpm_<mpm>.conf and apache2.conf over httpd's compiled-in values
-// (research/apache-mpm.md §7).
+// (docs/model.md §1.3).
 //
 //	key                          directive                 prefork  worker/event  allowed
 //	mpm                          LoadModule mpm_*          "event"                "prefork", "worker" or "event"
@@ -153,10 +153,10 @@
 //
 // # [wsgi.daemon_process.NAME]
 //
-// One WSGIDaemonProcess group (research/mod_wsgi.md §3.2). A group must be
-// named by process_group or by a route: daemon options without daemon mode
-// are an error, as is naming a group that is not defined. Durations of 0
-// disable a timeout.
+// One WSGIDaemonProcess group (mod_wsgi's wsgi_add_daemon_process;
+// docs/model.md §6). A group must be named by process_group or by a route:
+// daemon options without daemon mode are an error, as is naming a group that
+// is not defined. Durations of 0 disable a timeout.
 //
 //	processes           processes=           1       >= 1
 //	threads             threads=             15      0..65533; 0 (service-script mode) gives a warning

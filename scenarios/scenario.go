@@ -46,8 +46,8 @@ type Scenario struct {
 
 // Host is the machine: its CPUs and memory, and constants of this machine's
 // Apache and Python that `simulate calibrate` can measure. The memory figures
-// default to the smaps_rollup measurements in research/real-apache.md §6 and
-// research/mod_wsgi.md §6 (Debian 12, Apache 2.4, mod_wsgi 4.9.4, Python 3.11).
+// default to smaps_rollup measurements on Debian 12 (Apache 2.4, mod_wsgi
+// 4.9.4, Python 3.11; docs/model.md §8.2).
 type Host struct {
 	Profile string `toml:"profile"` // a host profile written by `simulate calibrate`
 

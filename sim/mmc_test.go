@@ -156,8 +156,9 @@ func TestErlangCKnownValues(t *testing.T) {
 	assert.InDelta(t, 1.0, erlangC(0.0001, 1, 10), 1e-9) // almost never waits
 }
 
-// BenchmarkMMc runs the open M/M/50 model at utilisation 0.8 (the comparison
-// point in research/anchors.md) and reports requests and events per second.
+// BenchmarkMMc runs the open M/M/50 model at utilisation 0.8 (the model the
+// README's Speed section compares engines on) and reports requests and events
+// per second.
 func BenchmarkMMc(b *testing.B) {
 	const customers = 200000
 	b.ReportAllocs()

@@ -72,12 +72,23 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		return nil, err
 	}
 
-	root, err := os.MkdirTemp("", "forkcast-runtime-")
+	sweepStaleRoots(os.TempDir())
+	root, err := os.MkdirTemp("", rootPrefix)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(root) // runs last, after every server is stopped
 	layout.Root = root
+	if err := writeOwner(root); err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	wd, err := startWatchdog(layout)
+	if err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	defer wd.done()          // last: the cleanup below is done
+	defer os.RemoveAll(root) // after every server is stopped
 	if os.Geteuid() == 0 {
 		layout.User, layout.Group = "nobody", "nogroup"
 	}
@@ -101,6 +112,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		if srv, err = startServer(layout); err != nil {
 			return nil, err
 		}
+		wd.guard(srv.pid)
 		defer srv.stop(opt.StopGrace) // also on panic
 		err = srv.waitReady(ctx, opt.StartTimeout)
 		if err == nil {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -102,6 +103,15 @@ func tomlValue(v any) string {
 		return fmt.Sprintf("%q", v.String())
 	case Dist:
 		return fmt.Sprintf("%q", v.String())
+	case float64:
+		switch {
+		case math.IsNaN(v):
+			return "nan"
+		case math.IsInf(v, 1):
+			return "inf"
+		case math.IsInf(v, -1):
+			return "-inf"
+		}
 	case map[string]any:
 		return "{…}"
 	case []map[string]any, []any:

@@ -56,6 +56,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 		"       simulate validate FILE --measured DIR [--out DIR] [--no-plots]   (predict now, compare with an earlier measurement)", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
+	sf.registerForce(fs)
 	reps := fs.Int("replications", 0, "simulator replications `N` of the measured seed (default: the scenario's validate.replications)")
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>]-validate)")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this `DURATION` unless --force")
@@ -65,7 +66,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	measuredDir := fs.String("measured", "", "with --from: the measured result `DIR`")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	if *reps < 0 {
 		return usagef("--replications %d: want 1 or more", *reps)

@@ -29,7 +29,8 @@ var allowed = map[string][]string{
 	"runtime":      {"results", "scenarios", "sim", "workload"},
 	"plots":        {"results"},
 	"validate":     {"results", "scenarios"},
-	"cmd/simulate": {"models", "plots", "results", "runtime", "scenarios", "validate", "workload", "sim"},
+	"apacheconf":   {"scenarios"},
+	"cmd/simulate": {"apacheconf", "models", "plots", "results", "runtime", "scenarios", "validate", "workload", "sim"},
 }
 
 func TestPackageGraphIsOneWay(t *testing.T) {

@@ -172,6 +172,11 @@ func Read(path string, opt Options) (*Config, error) {
 		r.cfg.Builtin = DebianBuiltin
 	}
 	r.serverRoot = opt.ServerRoot
+	if r.serverRoot != "" && !filepath.IsAbs(r.serverRoot) {
+		if abs, err := filepath.Abs(r.serverRoot); err == nil {
+			r.serverRoot = abs
+		}
+	}
 	if r.serverRoot == "" {
 		dir := filepath.Dir(file)
 		if filepath.Base(dir) == "conf" && filepath.Base(file) == "httpd.conf" {
@@ -226,6 +231,15 @@ func (r *reader) mainFile(path string) (string, error) {
 			}
 		}
 		return "", &Error{Msg: fmt.Sprintf("no Apache configuration found (tried %s); name the file or directory", strings.Join(DefaultConfigs, ", "))}
+	}
+	if !filepath.IsAbs(path) {
+		// Paths are absolute from here on: inside the sysroot when there
+		// is one, else from the working directory.
+		if r.opt.Sysroot != "" {
+			path = filepath.Join("/", path)
+		} else if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
 	}
 	fi, err := os.Stat(r.host(path))
 	if err != nil {

@@ -51,6 +51,22 @@ type importer struct {
 	vhosts   []*Directive
 	keyPos   map[string]Pos
 	adjusted map[string]bool
+	urls     []string // the URL prefixes mounted, in order
+}
+
+// workload writes a placeholder for the traffic, which is not in the
+// configuration, sent to the mounted URLs.
+func (im *importer) workload() {
+	w := im.table("workload")
+	w.head = append(w.head, "Not from the configuration: your traffic. Edit it, or override with --set.")
+	var urls []string
+	for _, p := range im.urls {
+		urls = append(urls, fmt.Sprintf("%s = 1.0", strconv.Quote(p)))
+	}
+	if len(urls) == 0 {
+		urls = []string{`"/" = 1.0`}
+	}
+	w.entries = append(w.entries, entry{"urls", "{ " + strings.Join(urls, ", ") + " }", "the mounted URL prefixes, equally weighted"})
 }
 
 func (im *importer) table(name string) *table {
@@ -128,6 +144,7 @@ func Scenario(c *Config) (*Imported, error) {
 		return nil, err
 	}
 	im.wsgi()
+	im.workload()
 	if len(im.errs) > 0 {
 		return nil, im.errs[0]
 	}
@@ -921,8 +938,7 @@ func (im *importer) route(mounts []*mount, daemons map[string]*daemon) {
 				if len(p) <= len(m.prefix) || !locationMatches(m.prefix, p) {
 					continue
 				}
-				g := im.groupFor("WSGIProcessGroup", p, m.script, m.vhost)
-				add(p, g.val, fmt.Sprintf("%s: <%s %s> WSGIProcessGroup", g.d.Pos, d.Name, d.Args[0]), g.d.Pos, m.vhost)
+				add(p, own.Arg(0), fmt.Sprintf("%s: <%s %s> WSGIProcessGroup", own.Pos, d.Name, d.Args[0]), own.Pos, m.vhost)
 			}
 		}
 	}
@@ -1032,17 +1048,7 @@ func (im *importer) route(mounts []*mount, daemons map[string]*daemon) {
 			im.keyPos["wsgi.daemon_process."+quoteKey(n)+"."+e.key] = dm.d.Pos
 		}
 	}
-	// The traffic is not in the configuration; send it to the mounts.
-	w := im.table("workload")
-	w.head = append(w.head, "Not from the configuration: your traffic. Edit it, or override with --set.")
-	var urls []string
-	for _, p := range order {
-		urls = append(urls, fmt.Sprintf("%s = 1.0", strconv.Quote(p)))
-	}
-	if len(urls) == 0 {
-		urls = []string{`"/" = 1.0`}
-	}
-	w.entries = append(w.entries, entry{"urls", "{ " + strings.Join(urls, ", ") + " }", "the mounted URL prefixes, equally weighted"})
+	im.urls = order
 }
 
 func (im *importer) allNamed(name string) []*Directive {

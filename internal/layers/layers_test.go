@@ -30,7 +30,9 @@ var allowed = map[string][]string{
 	"plots":        {"results"},
 	"validate":     {"results", "scenarios"},
 	"apacheconf":   {"scenarios"},
-	"cmd/simulate": {"apacheconf", "models", "plots", "results", "runtime", "scenarios", "validate", "workload", "sim"},
+	"appprofile":   {"scenarios"},
+	"inspect":      {"apacheconf", "appprofile", "scenarios"},
+	"cmd/simulate": {"apacheconf", "appprofile", "inspect", "models", "plots", "results", "runtime", "scenarios", "validate", "workload", "sim"},
 }
 
 func TestPackageGraphIsOneWay(t *testing.T) {

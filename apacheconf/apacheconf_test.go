@@ -132,7 +132,8 @@ func TestSeveralVhostsAndGroups(t *testing.T) {
 // A RHEL layout: conf/httpd.conf, ServerRoot, module paths relative to it,
 // conf.modules.d and conf.d, a LoadModule inside <IfModule !wsgi_module>.
 func TestRHELLayout(t *testing.T) {
-	s, _ := importScenario(t, "", apacheconf.Options{Sysroot: "testdata/rhel"})
+	s, im := importScenario(t, "", apacheconf.Options{Sysroot: "testdata/rhel"})
+	assert.Contains(t, strings.Join(im.Warnings, "\n"), "app.conf:8: ServerLimit is read only when httpd starts")
 	assert.Equal(t, "event", s.Apache.MPM)
 	assert.Equal(t, 32, s.Apache.ServerLimit, "<IfModule event.c>")
 	assert.Equal(t, 800, s.Apache.MaxRequestWorkers)

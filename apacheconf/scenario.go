@@ -363,6 +363,10 @@ func (im *importer) apache() error {
 		}
 		im.keyPos["apache."+k.key] = d.Pos
 		comment := d.Pos.String()
+		if n, _ := atoi(d.Arg(0)); (k.key == "server_limit" || k.key == "thread_limit") && strconv.Itoa(n) != defs[k.key] {
+			// mpm_*_check_config: AH00172/AH00287-style warnings on restart.
+			im.warns = append(im.warns, fmt.Sprintf("%s: %s is read only when httpd starts: a graceful or plain restart keeps the old value (httpd warns that changing it requires a full stop and start)", d.Pos, d.Name))
+		}
 		if !d.Is(k.names[0]) {
 			comment += fmt.Sprintf(": %s, the old name of %s", d.Name, k.names[0])
 			im.warns = append(im.warns, fmt.Sprintf("%s: %s is deprecated, use %s instead (httpd logs this at startup)", d.Pos, d.Name, k.names[0]))

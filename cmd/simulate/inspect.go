@@ -45,7 +45,6 @@ func inspectCmd(args []string, stdout, stderr io.Writer) error {
 
 	// What the configuration says: PidFile, Listen, and the scenario.
 	var base []byte
-	var imported *apacheconf.Imported
 	opt := inspect.Options{Pid: *pid, StatusURL: *statusURL}
 	if c, err := apacheconf.Read(*apacheConfig, apacheconf.Options{Defines: defines}); err == nil {
 		opt.PidFile = pidFile(c)
@@ -55,7 +54,6 @@ func inspectCmd(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if im, err := apacheconf.Scenario(c); err == nil {
-			imported = im
 			base = im.TOML
 		} else {
 			fmt.Fprintf(stderr, "simulate inspect: warning: the configuration does not import: %v\n", err)
@@ -81,8 +79,16 @@ func inspectCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return exitError{code: 1, err: err}
 	}
+	if sc != nil && len(sc.WSGI.DaemonProcesses) > 0 {
+		found := false
+		for _, p := range r.Procs {
+			found = found || p.Kind == "daemon"
+		}
+		if !found {
+			r.Notes = append(r.Notes, "the configuration defines mod_wsgi daemon groups but none was recognised: inspect knows a daemon by its display-name (WSGIDaemonProcess ... display-name=%{GROUP}); without it the daemons are counted as children")
+		}
+	}
 	printInspection(stdout, r, sc)
-	_ = imported
 
 	text := inspectionScenario(string(base), r, sc)
 	if _, err := scenarios.Parse("inspected.toml", []byte(text), ""); err != nil {

@@ -57,6 +57,9 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 	if err := os.Chmod(l.Root, 0o755); err != nil { // MkdirTemp makes it 0700; Apache's user must enter it
 		return err
 	}
+	if l.UserScript != "" {
+		return writeStatic(l) // the user's script is served as it is
+	}
 	js, err := json.MarshalIndent(appParams{
 		Seed:                s.Seed,
 		VarDir:              l.VarDir(),
@@ -76,6 +79,11 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 	if err := os.WriteFile(l.Script(), []byte(script), 0o644); err != nil {
 		return err
 	}
+	return writeStatic(l)
+}
+
+// writeStatic writes the page Apache serves itself.
+func writeStatic(l Layout) error {
 	page := "<!doctype html><title>forkcast</title>\n<p>" + strings.Repeat("static ", 1400) + "</p>\n"
 	return os.WriteFile(l.StaticFile(), []byte(page), 0o644)
 }

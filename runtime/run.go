@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +24,9 @@ type Options struct {
 	SamplePeriod time.Duration // default 100 ms
 	StartTimeout time.Duration // for Apache to answer and warm up; default 60 s
 	StopGrace    time.Duration // after SIGTERM, before SIGKILL; default 15 s
+	// WSGIScript, if set, is the user's own WSGI script to serve instead of
+	// the synthetic app; its costs are then the app's own, not [app]'s.
+	WSGIScript string
 	// OnStarted, if set, is called once Apache is up with its layout (tests).
 	OnStarted func(Layout, int)
 }
@@ -67,6 +71,11 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		return nil, errors.New("the scenario's interval must be positive")
 	}
 	layout := Layout{Install: in}
+	if opt.WSGIScript != "" {
+		if layout.UserScript, err = userScript(opt.WSGIScript); err != nil {
+			return nil, err
+		}
+	}
 	sched, err := Schedule(s, layout.StaticPath())
 	if err != nil {
 		return nil, err
@@ -242,6 +251,9 @@ func applyEvent(action string, srv *server, l Layout) string {
 		syscall.Kill(srv.pid, syscall.SIGHUP)
 		return "event restart: sent SIGHUP to the parent"
 	case "touch_script":
+		if l.UserScript != "" {
+			return "event touch_script: not applied, forkcast does not touch the user's own script"
+		}
 		now := time.Now()
 		os.Chtimes(l.Script(), now, now)
 		return "event touch_script: touched the WSGI script"
@@ -259,7 +271,7 @@ func warmUp(ctx context.Context, s *scenarios.Scenario, l Layout, srv *server, t
 		wantDaemons += d.Processes
 	}
 	wantImports := 0
-	if s.WSGI.Preload {
+	if s.WSGI.Preload && l.UserScript == "" { // only the synthetic app logs its imports
 		for _, g := range usedGroups(s) {
 			if scenarios.Embedded(g) {
 				wantImports += s.Apache.StartServers
@@ -323,4 +335,24 @@ func MachineMemory() (ram, swap int64) {
 		}
 	})
 	return ram, swap
+}
+
+// userScript checks the user's WSGI script: it must exist and be readable
+// by Apache's user (nobody when started as root).
+func userScript(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("--wsgi-script: %w", err)
+	}
+	if fi.IsDir() {
+		return "", fmt.Errorf("--wsgi-script %s: a directory, not a WSGI script", path)
+	}
+	if os.Geteuid() == 0 && fi.Mode().Perm()&0o004 == 0 {
+		return "", fmt.Errorf("--wsgi-script %s: Apache runs as nobody here and cannot read it (mode %v)", path, fi.Mode().Perm())
+	}
+	return abs, nil
 }

@@ -14,6 +14,8 @@ var (
 	PhaseShapes       = []string{"step", "ramp", "sine"}
 	EventActions      = []string{"graceful_restart", "restart", "touch_script"}
 	ApplicationGroups = []string{"%{RESOURCE}", "%{GLOBAL}"}
+	AcceptFilters     = []string{"data", "none"}
+	WSGIVersions      = []string{"4.9", "5.0", "6.0"}
 
 	// ValidationMetrics are the metrics `simulate validate` reports, the
 	// names validate.tolerance accepts. Package validate defines them (its
@@ -192,9 +194,47 @@ func (a Apache) check(ps *problems) {
 	if a.Timeout.Duration <= 0 {
 		ps.add("apache.timeout", a.Timeout, "must be positive")
 	}
+	if !slices.Contains(AcceptFilters, a.AcceptFilter) {
+		ps.add("apache.accept_filter", a.AcceptFilter, "unknown accept filter; expected %s (Linux: data is TCP_DEFER_ACCEPT)", oneOf(AcceptFilters))
+	}
+	if err := checkRequestReadTimeout(a.RequestReadTimeout); err != nil {
+		ps.add("apache.request_read_timeout", a.RequestReadTimeout, "%v", err)
+	}
+	if a.GracefulShutdownTimeout.Duration < 0 {
+		ps.add("apache.graceful_shutdown_timeout", a.GracefulShutdownTimeout, "cannot be negative (0 waits for ever)")
+	}
+}
+
+// checkRequestReadTimeout checks RequestReadTimeout's arguments as
+// mod_reqtimeout's set_reqtimeouts reads them: space-separated
+// stage=timeout[-maxtimeout][,MinRate=rate], stage handshake, header or body.
+func checkRequestReadTimeout(v string) error {
+	for _, f := range strings.Fields(v) {
+		stage, val, ok := strings.Cut(f, "=")
+		if !ok || !slices.Contains([]string{"handshake", "header", "body"}, strings.ToLower(stage)) {
+			return fmt.Errorf("%q: expected handshake=, header= or body= followed by a timeout, e.g. \"header=20-40,MinRate=500 body=20,MinRate=500\" (\"\" without mod_reqtimeout)", f)
+		}
+		times, rate, hasRate := strings.Cut(val, ",")
+		lo, hi, hasHi := strings.Cut(times, "-")
+		for _, n := range []string{lo, hi} {
+			if n == "" && (n == lo || hasHi) || strings.Trim(n, "0123456789") != "" {
+				return fmt.Errorf("%q: a timeout is a whole number of seconds, or a range like 20-40", f)
+			}
+		}
+		if hasRate {
+			k, r, ok := strings.Cut(rate, "=")
+			if !ok || !strings.EqualFold(k, "minrate") || r == "" || strings.Trim(r, "0123456789") != "" {
+				return fmt.Errorf("%q: expected ,MinRate=BYTES-PER-SECOND after the timeout", f)
+			}
+		}
+	}
+	return nil
 }
 
 func (w WSGI) check(ps *problems, s *Scenario) {
+	if !slices.Contains(WSGIVersions, w.Version) {
+		ps.add("wsgi.version", w.Version, "unknown mod_wsgi version; expected %s", oneOf(WSGIVersions))
+	}
 	if !slices.Contains(ApplicationGroups, w.ApplicationGroup) {
 		ps.add("wsgi.application_group", w.ApplicationGroup, "unknown application group; expected %s", oneOf(ApplicationGroups))
 	}
@@ -241,11 +281,28 @@ func (w WSGI) check(ps *problems, s *Scenario) {
 		if d.MaximumRequests < 0 {
 			ps.add(key+".maximum_requests", d.MaximumRequests, "cannot be negative (0 means no limit)")
 		}
+		if d.InterruptTimeout.Duration < 0 {
+			ps.add(key+".interrupt_timeout", d.InterruptTimeout, "cannot be negative (0 disables it)")
+		}
 	}
 }
 
 func (a App) check(ps *problems) {
 	checkTimeDist(ps, "app.import_cpu", a.ImportCPU)
+	checkTimeDist(ps, "app.import_wait", a.ImportWait)
+	for _, u := range sortedKeys(a.URLs) {
+		key := joinKey("app.urls", u)
+		if !strings.HasPrefix(u, "/") {
+			ps.add(key, nil, "a URL path must start with \"/\"")
+		}
+		c := a.URLs[u]
+		if !c.RequestCPU.IsZero() {
+			checkTimeDist(ps, key+".request_cpu", c.RequestCPU)
+		}
+		if !c.RequestWait.IsZero() {
+			checkTimeDist(ps, key+".request_wait", c.RequestWait)
+		}
+	}
 	checkTimeDist(ps, "app.request_cpu", a.RequestCPU)
 	checkTimeDist(ps, "app.request_wait", a.RequestWait)
 }

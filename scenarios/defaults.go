@@ -18,9 +18,11 @@ func Defaults(mpm string) Scenario {
 			LazyInitialization: true,
 			ScriptReloading:    true,
 			ApplicationGroup:   "%{RESOURCE}",
+			Version:            "4.9",
 		},
 		App: App{
 			ImportCPU:    MustDist("const(1s)"),
+			ImportWait:   MustDist("const(0s)"),
 			ImportMemory: 30 * MiB, // the seeds' "30MB or more of private memory" per process
 			RequestCPU:   MustDist("exp(20ms)"),
 			RequestWait:  MustDist("exp(30ms)"),
@@ -87,6 +89,8 @@ func DefaultApache(mpm string) Apache {
 		MaxKeepAliveRequests:     100,
 		Timeout:                  D(300 * time.Second),
 		MaxRequestWorkers:        150,
+		AcceptFilter:             "data",
+		RequestReadTimeout:       DebianRequestReadTimeout,
 	}
 	switch mpm {
 	case "prefork":
@@ -115,6 +119,16 @@ func DefaultDaemonProcess() DaemonProcess {
 		DeadlockTimeout: D(300 * time.Second),
 	}
 }
+
+// DebianRequestReadTimeout is what Debian 12's mods-available/reqtimeout.conf
+// sets (mod_reqtimeout is enabled by default) in its two RequestReadTimeout
+// lines, joined. ReqtimeoutDefault is the module's compiled-in setting, in
+// force when it is loaded without the directive (MRT_DEFAULT_*_TIMEOUT in
+// mod_reqtimeout.c).
+const (
+	DebianRequestReadTimeout = "header=20-40,minrate=500 body=10,minrate=500"
+	ReqtimeoutDefault        = "header=20-40,MinRate=500 body=20,MinRate=500"
+)
 
 // MPMs lists the accepted MPM names.
 var MPMs = []string{"prefork", "worker", "event"}

@@ -126,6 +126,10 @@
 //	keep_alive_timeout           KeepAliveTimeout          "5s"     "5s"          > 0 when keep_alive
 //	max_keep_alive_requests      MaxKeepAliveRequests      100      100           >= 0; 0 means unlimited
 //	timeout                      Timeout                   "300s"   "300s"        > 0
+//	accept_filter                AcceptFilter http         "data"   "data"        "data" (TCP_DEFER_ACCEPT) or "none"
+//	request_read_timeout         RequestReadTimeout        Debian's reqtimeout.conf   "" when mod_reqtimeout is not loaded;
+//	                                                                              else stage=timeout[-max][,MinRate=rate]...
+//	graceful_shutdown_timeout    GracefulShutdownTimeout   0        0             >= 0; 0 waits for ever
 //
 // The process limit is max_request_workers for prefork and
 // max_request_workers / threads_per_child for worker and event (Debian: 150
@@ -141,6 +145,7 @@
 //	script_reloading     WSGIScriptReloading            true
 //	process_group        WSGIProcessGroup for "/"       ""             "" or "%{GLOBAL}" (embedded mode) or a [wsgi.daemon_process] name
 //	application_group    WSGIApplicationGroup           "%{RESOURCE}"  "%{RESOURCE}" or "%{GLOBAL}"
+//	version              mod_wsgi's version             "4.9"          "4.9", "5.0" or "6.0"
 //	preload              WSGIImportScript, or WSGIScriptAlias with process-group and application-group
 //	                                                    false          true: import the app when a process starts
 //
@@ -172,6 +177,7 @@
 //	deadlock_timeout    deadlock-timeout=    "300s"
 //	startup_timeout     startup-timeout=     0
 //	maximum_requests    maximum-requests=    0       >= 0; 0 means unlimited
+//	interrupt_timeout   interrupt-timeout=   0       mod_wsgi 6.0; >= 0
 //
 // With deadlock_timeout and inactivity_timeout both 0, mod_wsgi starts no
 // monitor thread, and request_timeout, startup_timeout, restart_interval and
@@ -182,10 +188,15 @@
 // The Python web application.
 //
 //	import_cpu             distribution of times  "const(1s)"   CPU to import the app once per process (and application group)
+//	import_wait            distribution of times  "const(0s)"   wall time the import spends waiting, off the CPU
 //	import_memory          size                   "30MiB"       private memory the import allocates and touches
 //	request_cpu            distribution of times  "exp(20ms)"   Python CPU per request; holds the GIL
 //	request_wait           distribution of times  "exp(30ms)"   I/O and database waits per request; GIL released
 //	request_memory_growth  size                   "0B"          private memory each request leaves behind
+//
+// [app.urls."/path"] tables give a URL path its own request_cpu,
+// request_wait and request_memory_growth; a key left out takes the value
+// above (App.CostFor).
 //
 // # [workload] and [[workload.phase]]
 //

@@ -96,6 +96,15 @@ type Apache struct {
 	KeepAliveTimeout         Duration `toml:"keep_alive_timeout"`
 	MaxKeepAliveRequests     int      `toml:"max_keep_alive_requests"`
 	Timeout                  Duration `toml:"timeout"`
+	// AcceptFilter is AcceptFilter for the http protocol: "data" (Linux's
+	// default, TCP_DEFER_ACCEPT: a connection reaches accept() only once
+	// its first bytes have arrived) or "none".
+	AcceptFilter string `toml:"accept_filter"`
+	// RequestReadTimeout is mod_reqtimeout's RequestReadTimeout argument
+	// string as written, e.g. "header=20-40,MinRate=500 body=20,MinRate=500";
+	// "" when mod_reqtimeout is not loaded.
+	RequestReadTimeout      string   `toml:"request_read_timeout"`
+	GracefulShutdownTimeout Duration `toml:"graceful_shutdown_timeout"` // 0 waits for ever
 }
 
 // Threaded reports whether the MPM runs threads in its children.
@@ -113,6 +122,9 @@ type WSGI struct {
 	// WSGIScriptAlias with both process-group= and application-group= do,
 	// instead of on the first request each process serves.
 	Preload bool `toml:"preload"`
+	// Version is mod_wsgi's minor version, "4.9", "5.0" or "6.0" (`simulate
+	// inspect` reads it from the installed module).
+	Version string `toml:"version"`
 	// DaemonProcesses are the WSGIDaemonProcess groups, by name.
 	DaemonProcesses map[string]*DaemonProcess `toml:"daemon_process"`
 	// Routes maps a URL prefix to the process group that serves it
@@ -175,15 +187,48 @@ type DaemonProcess struct {
 	DeadlockTimeout   Duration `toml:"deadlock_timeout"`
 	StartupTimeout    Duration `toml:"startup_timeout"`
 	MaximumRequests   int      `toml:"maximum_requests"`
+	InterruptTimeout  Duration `toml:"interrupt_timeout"` // mod_wsgi 6.0
 }
 
 // App is the Python web application's profile.
 type App struct {
 	ImportCPU           Dist `toml:"import_cpu"`            // CPU time to import the app in one process
+	ImportWait          Dist `toml:"import_wait"`           // wall time the import spends waiting, not on a CPU (I/O, network)
 	ImportMemory        Size `toml:"import_memory"`         // private memory the import allocates and touches
 	RequestCPU          Dist `toml:"request_cpu"`           // Python CPU per request (holds the GIL)
 	RequestWait         Dist `toml:"request_wait"`          // time per request waiting on I/O or a database (GIL released)
 	RequestMemoryGrowth Size `toml:"request_memory_growth"` // private memory each request leaves behind
+	// URLs are per-URL costs, [app.urls."/path"], for the paths whose costs
+	// differ; a key left out takes the value above.
+	URLs map[string]URLCost `toml:"urls,omitempty"`
+}
+
+// URLCost is what one URL path costs per request; a zero field means the
+// app's value.
+type URLCost struct {
+	RequestCPU          Dist `toml:"request_cpu,omitempty"`
+	RequestWait         Dist `toml:"request_wait,omitempty"`
+	RequestMemoryGrowth Size `toml:"request_memory_growth,omitzero"`
+}
+
+// CostFor returns the request costs of a URL path: its [app.urls] entry
+// over the app's values.
+func (a App) CostFor(path string) URLCost {
+	c := URLCost{a.RequestCPU, a.RequestWait, a.RequestMemoryGrowth}
+	u, ok := a.URLs[path]
+	if !ok {
+		return c
+	}
+	if !u.RequestCPU.IsZero() {
+		c.RequestCPU = u.RequestCPU
+	}
+	if !u.RequestWait.IsZero() {
+		c.RequestWait = u.RequestWait
+	}
+	if u.RequestMemoryGrowth != 0 {
+		c.RequestMemoryGrowth = u.RequestMemoryGrowth
+	}
+	return c
 }
 
 // Workload is the clients' behaviour.

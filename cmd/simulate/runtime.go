@@ -25,7 +25,7 @@ func init() {
 }
 
 func runRuntime(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("runtime", "runtime FILE|BUILTIN [--variant V] [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--max-duration 10m] [--force]\n\n"+
+	fs := newFlagSet("runtime", "runtime FILE|BUILTIN [--variant V] [--seed N] [--duration D] [--set KEY=VALUE]... [--wsgi-script FILE] [--out DIR] [--max-duration 10m] [--force]\n\n"+
 		"Plays the scenario against a real Apache httpd + mod_wsgi on 127.0.0.1 and writes\n"+
 		"summary.json, timeseries.csv and events.log like 'simulate run'. Needs:\n    "+rt.InstallLine, stderr)
 	var sf scenarioFlags
@@ -34,6 +34,7 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR`, which must not exist (default out/<name>[-<variant>]-runtime)")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this, unless --force")
 	apache := fs.String("apache", "", "the apache2 binary (default $"+rt.EnvApache+", else "+rt.DefaultBinary+")")
+	script := fs.String("wsgi-script", "", "serve your own WSGI `FILE` instead of the synthetic app (its costs are its own; [app] only sizes the memory check)")
 	file, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
@@ -48,6 +49,11 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := rt.Check(s); err != nil {
 		return usagef("%s: %v", file, err)
+	}
+	if *script != "" {
+		if fi, err := os.Stat(*script); err != nil || fi.IsDir() {
+			return usagef("--wsgi-script %s: not a readable file", *script)
+		}
 	}
 	// A missing Apache is reported before anything else is done.
 	if _, err := rt.Locate(*apache); err != nil {
@@ -80,7 +86,7 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	if isTerminal(stdout) {
 		progress = stdout
 	}
-	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr})
+	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr, WSGIScript: *script})
 	if err != nil {
 		if errors.Is(err, rt.ErrMissing) {
 			return exitError{code: 3, err: err}

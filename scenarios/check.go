@@ -12,7 +12,7 @@ import (
 var (
 	ArrivalProcesses  = []string{"poisson", "constant"}
 	PhaseShapes       = []string{"step", "ramp", "sine"}
-	EventActions      = []string{"graceful_restart", "restart", "touch_script"}
+	EventActions      = []string{"graceful_restart", "restart", "graceful_stop", "touch_script"}
 	ApplicationGroups = []string{"%{RESOURCE}", "%{GLOBAL}"}
 	AcceptFilters     = []string{"data", "none"}
 	WSGIVersions      = []string{"4.9", "5.0", "6.0"}
@@ -78,7 +78,7 @@ func (s *Scenario) check() problems {
 	s.Apache.check(&ps)
 	s.WSGI.check(&ps, s)
 	s.App.check(&ps)
-	s.Workload.check(&ps)
+	s.Workload.check(&ps, s)
 	for i, e := range s.Events {
 		key := indexKey("event", i)
 		if e.At.Duration > s.Duration.Duration {
@@ -86,6 +86,14 @@ func (s *Scenario) check() problems {
 		}
 		if !slices.Contains(EventActions, e.Action) {
 			ps.add(key+".action", e.Action, "unknown action; expected %s", oneOf(EventActions))
+		}
+		if e.Group != "" {
+			switch {
+			case e.Action != "touch_script":
+				ps.addRel(key+".group", e.Group, []string{key}, "applies only to touch_script (this event is %s)", e.Action)
+			case s.WSGI.DaemonProcesses[e.Group] == nil:
+				ps.addRel(key+".group", e.Group, []string{key}, "no daemon process group %q; the groups are %s (\"\" touches the script every process runs)", e.Group, oneOf(s.WSGI.DaemonNames()))
+			}
 		}
 	}
 	if s.Validate.Replications < 1 {
@@ -296,12 +304,8 @@ func (a App) check(ps *problems) {
 			ps.add(key, nil, "a URL path must start with \"/\"")
 		}
 		c := a.URLs[u]
-		if !c.RequestCPU.IsZero() {
-			checkTimeDist(ps, key+".request_cpu", c.RequestCPU)
-		}
-		if !c.RequestWait.IsZero() {
-			checkTimeDist(ps, key+".request_wait", c.RequestWait)
-		}
+		checkTimeDist(ps, key+".request_cpu", c.RequestCPU)
+		checkTimeDist(ps, key+".request_wait", c.RequestWait)
 	}
 	checkTimeDist(ps, "app.request_cpu", a.RequestCPU)
 	checkTimeDist(ps, "app.request_wait", a.RequestWait)
@@ -315,15 +319,87 @@ func checkTimeDist(ps *problems, key string, d Dist) {
 	}
 }
 
-func (w Workload) check(ps *problems) {
-	if !slices.Contains(ArrivalProcesses, w.Arrivals) {
-		ps.add("workload.arrivals", w.Arrivals, "unknown arrival process; expected %s", oneOf(ArrivalProcesses))
+func (w Workload) check(ps *problems, s *Scenario) {
+	if len(w.Populations) == 0 {
+		if !slices.Contains(ArrivalProcesses, w.Arrivals) {
+			ps.add("workload.arrivals", w.Arrivals, "unknown arrival process; expected %s", oneOf(ArrivalProcesses))
+		}
+		if len(w.Phases) == 0 {
+			ps.add("workload.phase", nil, "at least one [[workload.phase]] is needed: the arrival rate over time (or name populations in [workload.population.NAME])")
+		}
+		checkPhases(ps, "workload.phase", w.Phases)
+	} else if len(w.Phases) > 0 {
+		ps.addRel("workload.phase", nil, []string{"workload.population"}, "[[workload.phase]] and [workload.population.NAME] together: with populations, the phases of open traffic belong to an open population ([[workload.population.NAME.phase]])")
 	}
-	if len(w.Phases) == 0 {
-		ps.add("workload.phase", nil, "at least one [[workload.phase]] is needed: the arrival rate over time")
+	w.Client.check(ps, "workload")
+	for _, n := range sortedKeys(w.Populations) {
+		w.Populations[n].check(ps, joinKey("workload.population", n), s)
 	}
-	for i, p := range w.Phases {
-		key := indexKey("workload.phase", i)
+}
+
+// check checks one population; key is its table's path.
+func (p *Population) check(ps *problems, key string, s *Scenario) {
+	if !slices.Contains(PopulationKinds, p.Kind) {
+		ps.add(key+".kind", p.Kind, "unknown kind of population; expected %s", oneOf(PopulationKinds))
+		return
+	}
+	if p.Start.Duration > s.Duration.Duration {
+		ps.addRel(key+".start", p.Start, []string{key, "duration"}, "must be within the run's duration (%v)", s.Duration)
+	}
+	if p.Stop.Duration != 0 && p.Stop.Duration <= p.Start.Duration {
+		ps.addRel(key+".stop", p.Stop, []string{key}, "must be after start (%v), or 0 for the end of the run", p.Start)
+	}
+	only := func(field string, set bool, kind string) {
+		if set {
+			ps.addRel(key+"."+field, nil, []string{key}, "applies only to a %s population (this one is %s)", kind, p.Kind)
+		}
+	}
+	only("users", p.Users != 0 && p.Kind != "closed", "closed")
+	only("phase", len(p.Phases) > 0 && p.Kind != "open", "open")
+	only("log", p.Log != "" && p.Kind != "replay", "replay")
+	switch p.Kind {
+	case "open":
+		if !slices.Contains(ArrivalProcesses, p.Arrivals) {
+			ps.add(key+".arrivals", p.Arrivals, "unknown arrival process; expected %s", oneOf(ArrivalProcesses))
+		}
+		if len(p.Phases) == 0 {
+			ps.addRel(key+".phase", nil, []string{key}, "an open population needs at least one [[%s.phase]]: the arrival rate over time, from its start", key)
+		}
+		checkPhases(ps, key+".phase", p.Phases)
+	case "closed":
+		if p.Users < 1 || p.Users > MaxUsers {
+			ps.addRel(key+".users", p.Users, []string{key}, "a closed population needs from 1 to %d users", MaxUsers)
+		}
+	case "replay":
+		if p.Log == "" {
+			ps.addRel(key+".log", nil, []string{key}, "a replay population needs log = \"PATH\": an Apache access log (relative to the scenario file)")
+		}
+		if p.LogFormat == "" {
+			ps.add(key+".log_format", p.LogFormat, "expected \"common\", \"combined\" or a LogFormat string")
+		}
+		if !(p.Multiply > 0 && p.Multiply <= 1000) {
+			ps.add(key+".multiply", p.Multiply, "must be from more than 0 to 1000 (each request of the log is replayed this many times)")
+		}
+		if !(p.Speed > 0 && p.Speed <= 1e6) {
+			ps.add(key+".speed", p.Speed, "must be positive (2 plays the log twice as fast)")
+		}
+		if !(p.MaxMalformed >= 0 && p.MaxMalformed <= 1) {
+			ps.add(key+".max_malformed", p.MaxMalformed, "must be a fraction from 0 to 1")
+		}
+		if p.WindowEnd.Duration != 0 && p.WindowEnd.Duration <= p.WindowStart.Duration {
+			ps.addRel(key+".window_end", p.WindowEnd, []string{key}, "must be after window_start (%v), or 0 for the log's end", p.WindowStart)
+		}
+	}
+	p.Client.check(ps, key)
+}
+
+// MaxUsers bounds a closed population.
+const MaxUsers = 1_000_000
+
+// checkPhases checks a rate profile; key is the array's path.
+func checkPhases(ps *problems, key string, phases []Phase) {
+	for i, p := range phases {
+		key := indexKey(key, i)
 		if p.Duration.Duration <= 0 {
 			ps.add(key+".duration", p.Duration, "must be positive")
 		}
@@ -349,33 +425,40 @@ func (w Workload) check(ps *problems) {
 			}
 		}
 	}
-	if w.RequestsPerConnection.isTime || w.RequestsPerConnection.Mean() < 1 {
-		ps.add("workload.requests_per_connection", w.RequestsPerConnection, "must be a count distribution without a unit and a mean of at least 1, e.g. \"const(1)\" or \"uniform(1, 10)\"")
+}
+
+// check checks a client's keys; key is the table's path.
+func (c Client) check(ps *problems, key string) {
+	if c.RequestsPerConnection.isTime || c.RequestsPerConnection.Mean() < 0 {
+		ps.add(key+".requests_per_connection", c.RequestsPerConnection, "must be a count distribution without a unit, e.g. \"const(1)\" or \"uniform(1, 10)\" (\"const(0)\": clients that connect and send nothing)")
 	}
-	checkTimeDist(ps, "workload.think_time", w.ThinkTime)
-	if !(w.StaticFraction >= 0 && w.StaticFraction <= 1) {
-		ps.add("workload.static_fraction", w.StaticFraction, "must be a fraction from 0 to 1")
+	checkTimeDist(ps, key+".think_time", c.ThinkTime)
+	if c.HeaderBytes < 1 || c.HeaderBytes > 1<<20 {
+		ps.add(key+".header_bytes", c.HeaderBytes, "must be from 1 to 1048576 (bytes of a request line and headers)")
 	}
-	if len(w.URLs) == 0 {
-		ps.add("workload.urls", nil, "at least one dynamic URL with a weight is needed, e.g. urls = { \"/\" = 1 }")
+	if !(c.StaticFraction >= 0 && c.StaticFraction <= 1) {
+		ps.add(key+".static_fraction", c.StaticFraction, "must be a fraction from 0 to 1")
+	}
+	if len(c.URLs) == 0 {
+		ps.add(key+".urls", nil, "at least one dynamic URL with a weight is needed, e.g. urls = { \"/\" = 1 }")
 	}
 	total := 0.0
-	for _, u := range w.URLPaths() {
-		total += w.URLs[u]
+	for _, u := range c.URLPaths() {
+		total += c.URLs[u]
 	}
 	if math.IsInf(total, 0) {
-		ps.add("workload.urls", map[string]any{}, "the weights add up to more than a float can hold; they are relative, so scale them down")
+		ps.add(key+".urls", map[string]any{}, "the weights add up to more than a float can hold; they are relative, so scale them down")
 	}
-	for _, u := range w.URLPaths() {
-		key := joinKey("workload.urls", u)
+	for _, u := range c.URLPaths() {
+		k := joinKey(key+".urls", u)
 		if !strings.HasPrefix(u, "/") {
-			ps.add(key, w.URLs[u], "a URL path must start with \"/\"")
+			ps.add(k, c.URLs[u], "a URL path must start with \"/\"")
 		}
-		if v := w.URLs[u]; !(v > 0) || math.IsInf(v, 0) {
-			ps.add(key, v, "a URL's weight must be a positive number")
+		if v := c.URLs[u]; !(v > 0) || math.IsInf(v, 0) {
+			ps.add(k, v, "a URL's weight must be a positive number")
 		}
 	}
-	if w.Retries < 0 {
-		ps.add("workload.retries", w.Retries, "cannot be negative")
+	if c.Retries < 0 {
+		ps.add(key+".retries", c.Retries, "cannot be negative")
 	}
 }

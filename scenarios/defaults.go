@@ -28,16 +28,34 @@ func Defaults(mpm string) Scenario {
 			RequestWait:  MustDist("exp(30ms)"),
 		},
 		Workload: Workload{
-			Arrivals:              "poisson",
-			RequestsPerConnection: MustDist("const(1)"),
-			ThinkTime:             MustDist("const(0s)"),
-			URLs:                  map[string]float64{"/": 1},
-			ClientTimeout:         D(60 * time.Second),
-			RetryDelay:            D(time.Second),
+			Arrivals: "poisson",
+			Client:   DefaultClient(),
 		},
 		Validate: Validate{Replications: 5},
 	}
 	return s
+}
+
+// DefaultClient is how a client behaves unless told otherwise: one
+// request per connection, sent at once with its headers in one go (a
+// request line and headers of about 400 bytes, a typical browser's), no
+// think time, a 60 s timeout and no retries.
+func DefaultClient() Client {
+	return Client{
+		RequestsPerConnection: MustDist("const(1)"),
+		ThinkTime:             MustDist("const(0s)"),
+		HeaderBytes:           400,
+		URLs:                  map[string]float64{"/": 1},
+		ClientTimeout:         D(60 * time.Second),
+		RetryDelay:            D(time.Second),
+	}
+}
+
+// DefaultPopulation is a population before the file's values and the
+// [workload] defaults go over it (which the loader does): open, from the
+// start to the end of the run, replaying a log as it was.
+func DefaultPopulation() Population {
+	return Population{Kind: "open", Arrivals: "poisson", LogFormat: "combined", Multiply: 1, Speed: 1, MaxMalformed: 0.01}
 }
 
 // DefaultHost is a 2-core, 4 GiB machine without swap, with Apache and

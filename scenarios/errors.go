@@ -126,7 +126,10 @@ func oneOf(vals []string) string {
 	for i, v := range vals {
 		q[i] = fmt.Sprintf("%q", v)
 	}
-	if len(q) == 1 {
+	switch len(q) {
+	case 0:
+		return "none"
+	case 1:
 		return q[0]
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]

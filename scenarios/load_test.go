@@ -178,7 +178,7 @@ func TestBadInput(t *testing.T) {
 		{
 			name: "unknown event action",
 			doc:  "[[event]]\nat = \"1s\"\naction = \"reboot\"\n" + phase,
-			line: 3, key: "event[0].action", msg: []string{`"graceful_restart", "restart" or "touch_script"`},
+			line: 3, key: "event[0].action", msg: []string{`"graceful_restart", "restart", "graceful_stop" or "touch_script"`},
 		},
 		{
 			name: "event after the end",

@@ -549,9 +549,9 @@ func deepCopy(v any) any {
 }
 
 var (
-	durationType = reflect.TypeFor[Duration]()
-	sizeType     = reflect.TypeFor[Size]()
-	distType     = reflect.TypeFor[Dist]()
+	durationType   = reflect.TypeFor[Duration]()
+	sizeType       = reflect.TypeFor[Size]()
+	distType       = reflect.TypeFor[Dist]()
 	daemonType     = reflect.TypeFor[*DaemonProcess]()
 	phaseType      = reflect.TypeFor[Phase]()
 	populationType = reflect.TypeFor[*Population]()

@@ -135,7 +135,7 @@ func (c *client) fire() {
 }
 
 func (c *client) start() {
-	c.left = workload.RequestsPerConnection(&c.s.sc.Workload, &c.rng) - 1
+	c.left = workload.RequestsPerConnection(&c.s.sc.Workload.Client, &c.rng) - 1
 	c.s.stats.arrivals++
 	c.send(c.newRequest())
 }
@@ -199,7 +199,7 @@ func (c *client) next() {
 	w := &c.s.sc.Workload
 	if c.left > 0 {
 		c.left--
-		c.wait(sim.Time(workload.ThinkTime(w, &c.rng)), thinking)
+		c.wait(sim.Time(workload.ThinkTime(&w.Client, &c.rng)), thinking)
 		return
 	}
 	if idle := w.IdleAfterLast.Duration; idle > 0 {

@@ -24,14 +24,19 @@ type python struct {
 	// the import in progress, in importSteps steps
 	step          int
 	stepCPU       sim.Time
+	stepWait      sim.Time
 	stepMemory    float64
 	importStepped func()
+	importWaited  func()
+	waitT         *sim.Timer
 }
 
 // importSteps is how many steps an import takes: each burns 1/importSteps
-// of the import's CPU and then allocates 1/importSteps of its memory, as a
-// real import allocates module after module. Runtime mode's synthetic app
-// imports in the same steps.
+// of the import's CPU, then waits 1/importSteps of its wait (reading files,
+// opening database connections, asking a configuration service: the
+// thread holds the module lock but neither the GIL nor a core), then
+// allocates 1/importSteps of its memory, as a real import does module after
+// module. Runtime mode's synthetic app imports in the same steps.
 const importSteps = 10
 
 func newPython(s *server, p *process) *python {
@@ -79,17 +84,35 @@ func (py *python) load(done func()) {
 	work := seconds(s.sc.App.ImportCPU.Sample(s.importRand) * s.sc.Host.CPUSecond)
 	py.step = 0
 	py.stepCPU = work / importSteps
+	if !s.sc.App.ImportWait.IsZero() && s.sc.App.ImportWait.Mean() > 0 {
+		// Drawn after the CPU, from the same stream: an import without a
+		// wait draws nothing more, so its runs stay what they were.
+		py.stepWait = seconds(s.sc.App.ImportWait.Sample(s.importRand)) / importSteps
+	}
 	py.stepMemory = float64(s.sc.App.ImportMemory) / importSteps
 	if py.importStepped == nil {
-		py.importStepped = py.stepped
+		py.importStepped, py.importWaited = py.stepped, py.waited
 	}
 	py.job = s.cpu.Start(py.stepCPU, py.gil, py.importStepped)
 }
 
-// stepped: one step of the import has run; it keeps its memory.
+// stepped: one step of the import has burnt its CPU; it waits, if the
+// import waits, then keeps its memory.
 func (py *python) stepped() {
-	s := py.s
 	py.job = nil
+	if py.stepWait > 0 && !py.stopped {
+		if py.waitT == nil {
+			py.waitT = py.s.sim.NewTimer(py.importWaited)
+		}
+		py.waitT.Reset(py.stepWait)
+		return
+	}
+	py.waited()
+}
+
+// waited: one step of the import is done; it keeps its memory.
+func (py *python) waited() {
+	s := py.s
 	s.mem.grow(py.proc, py.stepMemory)
 	if py.stopped {
 		return // the OOM killer chose this process
@@ -198,6 +221,9 @@ func (e *execution) abandon() {
 // stop abandons any import in progress (the process is gone).
 func (py *python) stop() {
 	py.stopped = true
+	if py.waitT != nil {
+		py.waitT.Stop()
+	}
 	if py.job != nil {
 		py.s.cpu.Cancel(py.job)
 		py.job = nil

@@ -89,11 +89,11 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	s.clientStreams = s.streams.Substreams("client")
 	s.serviceStreams = s.streams.Substreams(fmt.Sprintf("service/%d", sc.Replication))
 	s.acceptRand = s.streams.Stream(fmt.Sprintf("accept/%d", sc.Replication))
-	s.targets = workload.NewTargets(sc.Workload)
+	s.targets = workload.NewTargets(&sc.Workload.Client)
 	for _, path := range s.targets.Paths {
 		s.groupOf = append(s.groupOf, sc.WSGI.GroupFor(path))
 	}
-	s.pacer = workload.NewPacer(sc.Workload, s.streams.Stream("arrivals"))
+	s.pacer = workload.NewPacer(sc.Workload.Phases, sc.Workload.Arrivals, s.streams.Stream("arrivals"))
 	s.arrival = s.sim.NewTimer(s.arrive)
 
 	s.parent = newParent(s)

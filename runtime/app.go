@@ -31,6 +31,7 @@ type appParams struct {
 	Seed                uint64     `json:"seed"`
 	VarDir              string     `json:"var_dir"`
 	ImportCPU           distParams `json:"import_cpu"`
+	ImportWait          distParams `json:"import_wait"`
 	ImportMemory        int64      `json:"import_memory"`
 	RequestCPU          distParams `json:"request_cpu"`
 	RequestWait         distParams `json:"request_wait"`
@@ -64,6 +65,7 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 		Seed:                s.Seed,
 		VarDir:              l.VarDir(),
 		ImportCPU:           toParams(s.App.ImportCPU),
+		ImportWait:          toParams(s.App.ImportWait),
 		ImportMemory:        int64(s.App.ImportMemory),
 		RequestCPU:          toParams(s.App.RequestCPU),
 		RequestWait:         toParams(s.App.RequestWait),

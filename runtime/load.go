@@ -47,10 +47,10 @@ const MaxArrivals = 1_000_000
 // mode replays the very traffic the simulator predicts for.
 func Schedule(s *scenarios.Scenario, staticPath string) ([]Arrival, error) {
 	st := sim.NewStreams(s.Seed)
-	pacer := workload.NewPacer(s.Workload, st.Stream("arrivals"))
+	pacer := workload.NewPacer(s.Workload.Phases, s.Workload.Arrivals, st.Stream("arrivals"))
 	end := sim.Time(s.Duration.Duration)
 	w := s.Workload
-	targets := workload.NewTargets(w)
+	targets := workload.NewTargets(&w.Client)
 	var out []Arrival
 	for t, ok := pacer.Next(0); ok && t < end; t, ok = pacer.Next(t) {
 		if len(out) >= MaxArrivals {
@@ -59,11 +59,11 @@ func Schedule(s *scenarios.Scenario, staticPath string) ([]Arrival, error) {
 		pcg := st.PCG("client", uint64(len(out)+1))
 		cr := rand.New(&pcg)
 		a := Arrival{Index: len(out), At: time.Duration(t), IdleAfterLast: w.IdleAfterLast.Duration,
-			Requests: make([]PlannedRequest, workload.RequestsPerConnection(&w, cr))}
+			Requests: make([]PlannedRequest, workload.RequestsPerConnection(&w.Client, cr))}
 		for k := range a.Requests {
 			var pr PlannedRequest
 			if k > 0 {
-				pr.Think = workload.ThinkTime(&w, cr)
+				pr.Think = workload.ThinkTime(&w.Client, cr)
 			}
 			if i, static := targets.Draw(cr); static {
 				pr.Path, pr.Static = staticPath, true

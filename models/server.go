@@ -46,6 +46,8 @@ type server struct {
 	// at simulation time 0, the load once Apache is ready (ready).
 	loadStart sim.Time
 	readyPoll *sim.Timer
+	tickPhase sim.Time // from the load's start to the parent's first maintenance tick, in (0, 1 s]
+	readyAt   sim.Time // when runtime mode's warm-up would have found Apache ready
 	clients   uint64
 	spare     []*client // clients whose visit is over, to be reused
 	requests  slab[request]
@@ -89,6 +91,13 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	s.clientStreams = s.streams.Substreams("client")
 	s.serviceStreams = s.streams.Substreams(fmt.Sprintf("service/%d", sc.Replication))
 	s.acceptRand = s.streams.Stream(fmt.Sprintf("accept/%d", sc.Replication))
+	// The time from the load's start to the parent's first maintenance
+	// tick: the scenario's, or drawn per replication from a stream of its
+	// own (so variants, which share the seed, share it too).
+	s.tickPhase = sim.Time(sc.TickPhase.Duration)
+	if sc.TickPhase.Random {
+		s.tickPhase = sim.Time(1 + s.streams.Stream(fmt.Sprintf("tick/%d", sc.Replication)).Int64N(int64(sim.Second)))
+	}
 	s.targets = workload.NewTargets(&sc.Workload.Client)
 	for _, path := range s.targets.Paths {
 		s.groupOf = append(s.groupOf, sc.WSGI.GroupFor(path))
@@ -147,6 +156,28 @@ func (s *server) pollReady() {
 		s.readyPoll.Reset(readyPollPeriod)
 		return
 	}
+	s.readyAt = s.sim.Now()
+	// Where the parent's 1 s timer stands when the load arrives is an
+	// uncontrolled condition of every real run (measured anywhere in the
+	// second): the load starts at the first instant from now at which the
+	// parent's next maintenance tick is tickPhase away. Nothing happens
+	// in an idle server meanwhile.
+	if next, ok := s.parent.tick.When(); ok {
+		at := next - s.tickPhase
+		for at < s.sim.Now() {
+			at += sim.Second
+		}
+		if at > s.sim.Now() {
+			s.readyPoll.SetFunc(s.startLoad)
+			s.readyPoll.ResetAt(at)
+			return
+		}
+	}
+	s.startLoad()
+}
+
+// startLoad starts the load: the scenario's t=0.
+func (s *server) startLoad() {
 	s.loadStart = s.sim.Now()
 	end := s.loadStart + sim.Time(s.sc.Duration.Duration)
 	if t, ok := s.pacer.Next(0); ok {

@@ -8,12 +8,13 @@ import "time"
 // and host constants measured on Debian 12 (docs/model.md §1.3, §8.2).
 func Defaults(mpm string) Scenario {
 	s := Scenario{
-		Name:     "unnamed",
-		Duration: D(60 * time.Second),
-		Seed:     1,
-		Interval: D(time.Second),
-		Host:     DefaultHost(),
-		Apache:   DefaultApache(mpm),
+		Name:      "unnamed",
+		Duration:  D(60 * time.Second),
+		Seed:      1,
+		Interval:  D(time.Second),
+		TickPhase: TickPhase{Random: true},
+		Host:      DefaultHost(),
+		Apache:    DefaultApache(mpm),
 		WSGI: WSGI{
 			LazyInitialization: true,
 			ScriptReloading:    true,

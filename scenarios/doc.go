@@ -61,6 +61,9 @@
 //	duration     duration  "60s"   simulated time from Apache's start; > 0
 //	seed         integer   1       seeds every random stream; >= 0
 //	interval     duration  "1s"    one timeseries.csv row per interval; > 0, <= duration
+//	tick_phase   string    "random"  from the load's start to the Apache parent's first maintenance
+//	                                 tick: "random" draws it per replication (uniform over the second,
+//	                                 as in real runs), or a duration in (0, 1s] pins it
 //
 // # [host]
 //

@@ -103,6 +103,8 @@ func tomlValue(v any) string {
 		return fmt.Sprintf("%q", v.String())
 	case Dist:
 		return fmt.Sprintf("%q", v.String())
+	case TickPhase:
+		return fmt.Sprintf("%q", v.String())
 	case float64:
 		switch {
 		case math.IsNaN(v):

@@ -552,6 +552,7 @@ var (
 	durationType   = reflect.TypeFor[Duration]()
 	sizeType       = reflect.TypeFor[Size]()
 	distType       = reflect.TypeFor[Dist]()
+	tickPhaseType  = reflect.TypeFor[TickPhase]()
 	daemonType     = reflect.TypeFor[*DaemonProcess]()
 	phaseType      = reflect.TypeFor[Phase]()
 	populationType = reflect.TypeFor[*Population]()
@@ -601,6 +602,19 @@ func decode(raw any, v reflect.Value, key string, ps *problems) {
 		default:
 			ps.add(key, raw, "expected a size like \"30MiB\", \"256MB\", \"4GiB\" or a number of bytes, got %s", describe(raw))
 		}
+		return
+	case tickPhaseType:
+		r, ok := raw.(string)
+		var tp TickPhase
+		if !ok {
+			ps.add(key, raw, "expected \"random\" or a duration such as \"0.5s\", got %s", describe(raw))
+			return
+		}
+		if err := tp.UnmarshalText([]byte(r)); err != nil {
+			ps.add(key, raw, "%v", err)
+			return
+		}
+		v.Set(reflect.ValueOf(tp))
 		return
 	case distType:
 		r, ok := raw.(string)
@@ -794,7 +808,7 @@ func knownPaths() map[string][]string {
 			paths[tag] = append(paths[tag], p)
 			ft := t.FieldByIndex(i).Type
 			switch {
-			case ft == durationType || ft == sizeType || ft == distType:
+			case ft == durationType || ft == sizeType || ft == distType || ft == tickPhaseType:
 			case ft.Kind() == reflect.Struct:
 				walk(ft, p)
 			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:

@@ -17,6 +17,10 @@ type Scenario struct {
 	Duration    Duration `toml:"duration"` // simulated time from Apache's start
 	Seed        uint64   `toml:"seed"`
 	Interval    Duration `toml:"interval"` // time-series row length
+	// TickPhase is the time from the load's start to the Apache parent's
+	// first maintenance tick: "random" (the default: drawn per
+	// replication, as it falls in a real run) or a duration in (0, 1s].
+	TickPhase TickPhase `toml:"tick_phase"`
 
 	Host     Host     `toml:"host"`
 	Apache   Apache   `toml:"apache"`

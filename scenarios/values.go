@@ -60,6 +60,37 @@ func durationSyntax(s string) bool {
 // MarshalText writes d the way UnmarshalText reads it.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// TickPhase is "random" or a duration in (0, 1s]: see Scenario.TickPhase.
+type TickPhase struct {
+	Random   bool
+	Duration time.Duration
+}
+
+// UnmarshalText parses "random" or a duration.
+func (p *TickPhase) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "random" {
+		*p = TickPhase{Random: true}
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 || v > time.Second {
+		return fmt.Errorf("%q: expected \"random\" or a duration from more than 0 to 1s (the time from the load's start to the parent's first maintenance tick)", s)
+	}
+	*p = TickPhase{Duration: v}
+	return nil
+}
+
+// MarshalText writes the phase as UnmarshalText reads it.
+func (p TickPhase) MarshalText() ([]byte, error) {
+	if p.Random {
+		return []byte("random"), nil
+	}
+	return []byte(p.Duration.String()), nil
+}
+
+func (p TickPhase) String() string { b, _ := p.MarshalText(); return string(b) }
+
 // Size is an amount of memory in bytes, written "30MiB", "256MB", "4GiB",
 // "512KiB" or a plain number of bytes. MB and GB are read as MiB and GiB, as
 // Apache and Linux tools print them.

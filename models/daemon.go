@@ -1,6 +1,8 @@
 package models
 
 import (
+	"math"
+
 	"github.com/forkcast/forkcast/models/host"
 	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
@@ -68,15 +70,22 @@ type daemonProc struct {
 }
 
 type daemonThread struct {
-	d       *daemonProc
-	p       *proxied
-	started sim.Time
-	exec    execution
+	d        *daemonProc
+	p        *proxied
+	started  sim.Time
+	exec     execution
+	injected sim.Time // mod_wsgi 6.0: when RequestTimeout was injected into the request; 0 if not
 }
 
-// finished: the request's Python is done; answer Apache and take the next.
+// finished: the request's Python is done (or unwound by an injected
+// RequestTimeout: 504); answer Apache and take the next.
 func (t *daemonThread) finished() {
-	t.p.answer(200)
+	status := 200
+	if t.exec.interrupted {
+		status = 504
+	}
+	t.injected = 0
+	t.p.answer(status)
 	t.d.release(t)
 }
 
@@ -320,7 +329,7 @@ func (d *daemonProc) release(t *daemonThread) {
 			return
 		}
 	}
-	if d.graceful && d.active == 0 {
+	if d.graceful && (d.active == 0 || s.sc.WSGI.Version == "6.0" && !d.activeNonStale(s.sim.Now())) {
 		d.stop()
 		return
 	}
@@ -365,25 +374,83 @@ func (d *daemonProc) inactive() {
 	}
 }
 
-// checkRequestTimeout is mod_wsgi 5.x's monitor check, every second: restart
-// when the elapsed time of busy threads, averaged over all threads (idle
-// ones count 0), exceeds request-timeout.
+// checkRequestTimeout is the monitor thread's request-timeout check, every
+// second (wsgi_monitor_thread forces a 1 s period when request-timeout is
+// set). Its rule depends on mod_wsgi's version (wsgi.version):
+//
+//   - 4.9 and 5.0: restart when the elapsed time of busy threads, averaged
+//     over all threads (idle ones count 0), exceeds request-timeout;
+//   - 6.0: each busy thread on its own, once its request has run longer
+//     than request-timeout × (1 + ln(threads)) (wsgi_request_fire_threshold
+//     in wsgi_daemon.c): with interrupt-timeout 0 the process escalates at
+//     once; otherwise RequestTimeout is injected into that thread (one per
+//     pass) and the process escalates only if the request is still running
+//     interrupt-timeout later. Escalating is a graceful stop while requests
+//     younger than request-timeout + interrupt-timeout run and
+//     graceful-timeout is set, else a restart.
 func (d *daemonProc) checkRequestTimeout() {
 	if d.shutdown || d.exited {
 		return
 	}
 	s := d.g.s
-	sum := sim.Time(0)
-	for _, t := range d.threads {
-		if t.p != nil {
-			sum += s.sim.Now() - t.started
+	cfg := &d.g.cfg
+	now := s.sim.Now()
+	limit := sim.Time(cfg.RequestTimeout.Duration)
+	if s.sc.WSGI.Version != "6.0" {
+		sum := sim.Time(0)
+		for _, t := range d.threads {
+			if t.p != nil {
+				sum += now - t.started
+			}
 		}
-	}
-	if len(d.threads) > 0 && sum/sim.Time(len(d.threads)) > sim.Time(d.g.cfg.RequestTimeout.Duration) {
-		d.stop()
+		if len(d.threads) > 0 && sum/sim.Time(len(d.threads)) > limit {
+			d.stop()
+			return
+		}
+		d.requestT.Reset(sim.Second)
 		return
 	}
+	fire := sim.FromSeconds(limit.Seconds() * (1 + math.Log(float64(len(d.threads)))))
+	grace := sim.Time(cfg.InterruptTimeout.Duration)
+	escalate := false
+	for _, t := range d.threads {
+		if t.p == nil || now-t.started <= fire {
+			continue
+		}
+		if grace == 0 || (t.injected > 0 && now-t.injected > grace) {
+			escalate = true
+			break
+		}
+		if t.injected == 0 {
+			t.injected = now
+			t.exec.interrupt()
+			break
+		}
+	}
+	if escalate && !d.graceful {
+		if gt := sim.Time(cfg.GracefulTimeout.Duration); gt > 0 && d.activeNonStale(now) {
+			d.graceful = true
+			d.armGrace(gt)
+		} else {
+			d.stop()
+			return
+		}
+	}
 	d.requestT.Reset(sim.Second)
+}
+
+// activeNonStale is mod_wsgi 6.0's wsgi_has_active_non_stale_request_locked:
+// whether a thread runs a request younger than request-timeout +
+// interrupt-timeout. An older one will not unwind by itself, so a graceful
+// stop does not wait for it.
+func (d *daemonProc) activeNonStale(now sim.Time) bool {
+	cutoff := sim.Time(d.g.cfg.RequestTimeout.Duration + d.g.cfg.InterruptTimeout.Duration)
+	for _, t := range d.threads {
+		if t.p != nil && (cutoff == 0 || now-t.started <= cutoff) {
+			return true
+		}
+	}
+	return false
 }
 
 // stop is the 'S' shutdown (wsgi_daemon_main): accept nothing more, start

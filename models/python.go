@@ -144,7 +144,11 @@ type execution struct {
 	job       host.Job
 	wait      sim.Timer
 	importing bool
-	done      func() // the thread's continuation, bound once
+	// interrupted: mod_wsgi 6.0 injected RequestTimeout; the request
+	// unwinds at its next Python bytecode (at once while it runs Python,
+	// when its wait returns while it waits on I/O) and is answered 504.
+	interrupted bool
+	done        func() // the thread's continuation, bound once
 	onLoad    func()
 	onCPU     func()
 }
@@ -158,6 +162,7 @@ func (e *execution) init(s *server, done func()) {
 // start runs r's Python in py.
 func (e *execution) start(py *python, r *request, extra sim.Time) {
 	e.py, e.r, e.cpu = py, r, r.cpu+extra
+	e.interrupted = false
 	// Embedded mode reloads only the script module in place when its mtime
 	// changed (wsgi_reload_required); that costs little next to the import.
 	if py.loaded && py.mtime != e.s.scriptMtime && e.s.sc.WSGI.ScriptReloading {
@@ -173,13 +178,17 @@ func (e *execution) start(py *python, r *request, extra sim.Time) {
 
 func (e *execution) loaded() {
 	e.setImporting(false)
+	if e.interrupted {
+		e.finish()
+		return
+	}
 	e.run()
 }
 
 func (e *execution) run() { e.s.cpu.Run(&e.job, e.cpu, e.py.gil, e.onCPU) }
 
 func (e *execution) cpuDone() {
-	if e.r.wait > 0 {
+	if e.r.wait > 0 && !e.interrupted {
 		e.wait.Reset(e.r.wait)
 		return
 	}
@@ -187,12 +196,38 @@ func (e *execution) cpuDone() {
 }
 
 func (e *execution) waited() {
+	if e.interrupted {
+		e.finish()
+		return
+	}
 	if g := e.s.sc.App.RequestMemoryGrowth; g > 0 {
 		e.s.mem.grow(e.py.proc, float64(g))
 		if e.py.stopped {
 			return // the OOM killer chose this process
 		}
 	}
+	e.r = nil
+	e.done()
+}
+
+// interrupt injects mod_wsgi 6.0's RequestTimeout: running Python, the
+// request unwinds at once; waiting on I/O or on the module lock, when the
+// wait ends. Either way the rest of its work is skipped, its memory growth
+// too.
+func (e *execution) interrupt() {
+	if e.r == nil || e.interrupted {
+		return
+	}
+	e.interrupted = true
+	if e.job.Running() {
+		e.s.cpu.Cancel(&e.job)
+		e.finish()
+	}
+}
+
+// finish ends an interrupted request.
+func (e *execution) finish() {
+	e.setImporting(false)
 	e.r = nil
 	e.done()
 }

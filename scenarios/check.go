@@ -243,6 +243,9 @@ func (w WSGI) check(ps *problems, s *Scenario) {
 	if !slices.Contains(WSGIVersions, w.Version) {
 		ps.add("wsgi.version", w.Version, "unknown mod_wsgi version; expected %s", oneOf(WSGIVersions))
 	}
+	if !w.LazyInitialization && w.Version == "6.0" {
+		ps.addRel("wsgi.lazy_initialization", w.LazyInitialization, []string{"wsgi.version"}, "mod_wsgi 6.0 removed WSGILazyInitialization: Python is never initialised in the parent")
+	}
 	if !slices.Contains(ApplicationGroups, w.ApplicationGroup) {
 		ps.add("wsgi.application_group", w.ApplicationGroup, "unknown application group; expected %s", oneOf(ApplicationGroups))
 	}
@@ -289,8 +292,8 @@ func (w WSGI) check(ps *problems, s *Scenario) {
 		if d.MaximumRequests < 0 {
 			ps.add(key+".maximum_requests", d.MaximumRequests, "cannot be negative (0 means no limit)")
 		}
-		if d.InterruptTimeout.Duration < 0 {
-			ps.add(key+".interrupt_timeout", d.InterruptTimeout, "cannot be negative (0 disables it)")
+		if d.InterruptTimeout.Duration > 0 && w.Version != "6.0" {
+			ps.addRel(key+".interrupt_timeout", d.InterruptTimeout, []string{"wsgi.version"}, "mod_wsgi %s has no interrupt-timeout (WSGIDaemonProcess would refuse it); it came with 6.0: set wsgi.version = \"6.0\" or remove it", w.Version)
 		}
 	}
 }

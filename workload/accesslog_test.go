@@ -256,7 +256,7 @@ func TestMalformedLines(t *testing.T) {
 }
 
 func TestLongLines(t *testing.T) {
-	long := strings.Repeat("a", 200<<10)    // longer than the buffer: read whole
+	long := strings.Repeat("a", 200<<10)     // longer than the buffer: read whole
 	tooLong := strings.Repeat("b", 1100<<10) // longer than 1 MiB: malformed
 	line := func(ua string) string {
 		return fmt.Sprintf("h - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"%s\"\n", ua)

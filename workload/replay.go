@@ -86,9 +86,12 @@ type ReplayRequest struct {
 	// had %k = n − 1 — the latest such connection when several match,
 	// since a client behind one address may hold many. A request with %k
 	// = 0 starts a connection. A request with %k = n > 0 that finds no
-	// such connection (its predecessor was before the log began, out of
-	// order, or the connection was already closed) starts one too and is
-	// counted in ReplayStats.Orphans. One special case follows
+	// such connection (its predecessor came before the log began, was out
+	// of order, or left the look-ahead long before) starts one too and is
+	// counted in ReplayStats.Orphans (see LastOnConn). Connections are
+	// matched in the log's order, which is the order requests completed:
+	// on one connection, a request completes and is logged before the next
+	// is read. One special case follows
 	// ap_set_keepalive: a request that ends a connection (%X '-' or 'X')
 	// for another reason than MaxKeepAliveRequests is not counted in
 	// c->keepalives, so it logs the same %k as the request before it; such
@@ -100,10 +103,13 @@ type ReplayRequest struct {
 
 	// LastOnConn is true when no request follows on Conn: the log says the
 	// server closed the connection (%X '-' or 'X'), or the format has no
-	// %k, or no later request of the connection was read within the
-	// look-ahead. When it is false the connection stays open after the
-	// response, and a later request with the same Conn will come (for
-	// Copy > 0 or Rate < 1, unless the rate draw leaves it out).
+	// %k, or no later request of the connection came in the log before a
+	// line more than LookAhead newer than this one (then a later request
+	// with %k = n + 1 starts a new connection, as an orphan). When it is
+	// false a later request on the same connection follows in the log; a
+	// copy's or a thinned replay's request may not, since each entry is
+	// drawn on its own: a client then keeps the connection open until the
+	// server's KeepAliveTimeout closes it, as a browser does.
 	LastOnConn bool
 
 	Line   int           // the entry's line in the log
@@ -418,13 +424,10 @@ func (r *Replay) read() {
 	if r.started && key < r.watermark {
 		r.stats.OutOfOrder++
 		if len(r.outOfOrder) < maxLineErrors {
-			behind := time.Duration(r.watermark - key)
-			if r.res < time.Second {
-				behind = time.Duration(r.watermark - at)
-			}
 			r.outOfOrder = append(r.outOfOrder, LineError{File: r.name, Line: e.Line,
-				Reason: fmt.Sprintf("received %v before a request already replayed: more out of order than the look-ahead (%v) allows", behind, r.o.LookAhead),
-				Text:   e.At.Format("02/Jan/2006:15:04:05.000000 -0700") + " " + e.Method + " " + e.Path})
+				Reason: fmt.Sprintf("logged %v behind the newest line before it: more out of order than the look-ahead (%v) reorders",
+					time.Duration(r.maxKey-key), r.o.LookAhead),
+				Text: e.At.Format("02/Jan/2006:15:04:05.999999 -0700") + " " + e.Method + " " + e.Path})
 		}
 		return
 	}

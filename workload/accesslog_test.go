@@ -481,3 +481,29 @@ func roundTrip(t *testing.T, f *LogFormat, e LogEntry) {
 		t.Fatalf("%q reads back as %+v, not %+v", line, again, e)
 	}
 }
+
+// FuzzParseLogFormat compiles arbitrary LogFormat strings: no panic, and a
+// format that compiles reads lines without panicking either.
+func FuzzParseLogFormat(f *testing.F) {
+	for _, s := range []string{"common", "combined", `%h %{%d/%b/%Y %T}t.%{msec_frac}t %{%z}t "%r" %>s %D %k %X`,
+		`%{end:usec}t %U%q %{remote}p %400,501{User-agent}i %^ti \"%%\"`, `%{%Y%m%d%H%M%S}t %s`, `%{%I %p %e %B %A %Z %u %y %D %R %r %n %t}t`} {
+		f.Add(s, `127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326 "-" "-"`)
+	}
+	f.Fuzz(func(t *testing.T, spec, line string) {
+		fm, err := ParseLogFormat(spec)
+		if err != nil {
+			return
+		}
+		rd := NewLogReader(strings.NewReader(line+"\n"+line+"\n"), "fuzz.log", fm)
+		for {
+			if _, err := rd.Next(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rd.Lines() != 2*(strings.Count(line, "\n")+1) {
+			t.Fatalf("%d lines read", rd.Lines())
+		}
+	})
+}

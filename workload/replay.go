@@ -267,7 +267,8 @@ func (r *Replay) Next() (ReplayRequest, bool) {
 
 // Err returns, after the end, why the replay is not to be trusted: an
 // error reading the log, a *MalformedLogError when there are more
-// malformed lines than MaxMalformed allows, or a log without entries.
+// malformed lines than MaxMalformed allows, a log without entries, or a
+// window that holds none of its requests.
 func (r *Replay) Err() error { return r.err }
 
 // Stats returns the counters so far.
@@ -540,8 +541,17 @@ func (r *Replay) finish() {
 		return
 	}
 	r.err = checkMalformed(r.rd, r.o.MaxMalformed)
-	if r.err == nil && r.stats.Entries == 0 {
+	switch {
+	case r.err != nil:
+	case r.stats.Entries == 0:
 		r.err = fmt.Errorf("%s: the log has no entries (%d lines read)", r.name, r.rd.Lines())
+	case r.started && r.stats.Replayed+r.stats.Thinned == 0:
+		end := "the end"
+		if r.hasEnd {
+			end = r.o.WindowEnd.String()
+		}
+		r.err = fmt.Errorf("%s: no request of the log falls in the window from %v to %s: its requests span %v from %s",
+			r.name, r.o.WindowStart, end, time.Duration(r.maxKey-r.origin), time.Unix(0, r.origin).UTC().Format(time.RFC3339))
 	}
 }
 

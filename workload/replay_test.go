@@ -194,6 +194,12 @@ func TestReplayWindowCutsExactly(t *testing.T) {
 	st := rp.Stats()
 	assert.Less(t, st.Lines, strings.Count(log, "\n"), "reading stops once the window has passed")
 
+	t.Run("a window past the log's end is an error", func(t *testing.T) {
+		reqs, rp := replayAll(t, log, "combined", ReplayOptions{WindowStart: time.Hour}, nil)
+		assert.Empty(t, reqs)
+		assert.ErrorContains(t, rp.Err(), "test.log: no request of the log falls in the window from 1h0m0s to the end: its requests span 4m59s from 2024-03-01T09:00:00Z")
+	})
+
 	t.Run("a fractional bound on a 1 s log takes whole seconds", func(t *testing.T) {
 		reqs, _ := replayAll(t, log, "combined", ReplayOptions{WindowStart: 59500 * time.Millisecond, WindowEnd: 119500 * time.Millisecond}, nil)
 		assert.Equal(t, counts[60:120], perBucket(reqs, time.Second, 60))

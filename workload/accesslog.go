@@ -23,7 +23,8 @@ var namedFormats = map[string]string{
 // log_* functions that write each directive); the directives that matter
 // for a replay are read, every other one is read as an opaque value:
 //
-//	%h %a %{c}a        the client (Host): the key for keep-alive connections
+//	%h %a %{c}a        the client (Host): the key for keep-alive connections;
+//	                   %{c}a, the connection's peer, wins over the others
 //	%{remote}p         the client's port: with it, (host, port) names one TCP connection
 //	%t %{…}t           when the request was received (see below)
 //	%r                 the request line: method, target, protocol
@@ -80,7 +81,8 @@ type field uint8
 const (
 	fLiteral     field = iota
 	fOpaque            // read and ignored
-	fHost              // %h %a %{c}a
+	fHost              // %h %a
+	fPeer              // %{c}a %{c}h: the connection's peer
 	fClientPort        // %{remote}p
 	fRequestLine       // %r
 	fMethod            // %m
@@ -239,7 +241,13 @@ func directive(letter, arg, written string) (item, error) {
 	num := func(f field) { it.field, it.syntax = f, sNumber }
 	switch letter {
 	case "h", "a":
+		// log_remote_host and log_remote_address: with the argument c, the
+		// connection's peer rather than the user agent's address that
+		// mod_remoteip may have put in its place.
 		it.field = fHost
+		if arg == "c" {
+			it.field = fPeer
+		}
 	case "r":
 		it.field = fRequestLine
 	case "m":

@@ -21,8 +21,12 @@ type LogEntry struct {
 	// the zero Time when the format logs no time.
 	At time.Time
 
-	Host       string // %h, %a or %{c}a; "" when absent
-	ClientPort int    // %{remote}p; 0 when absent
+	// Host is the client of the connection: %{c}a when logged (the peer
+	// of the TCP connection, on which %k counts, where mod_remoteip puts
+	// the address of the user agent behind a proxy in %h and %a), else %h
+	// or %a; "" when absent.
+	Host       string
+	ClientPort int // %{remote}p; 0 when absent
 
 	// Method, Path and Protocol come from %r, or from %m, %U%q and %H.
 	// Path is the request target as the client sent it, with its query
@@ -198,7 +202,7 @@ func (r *LogReader) readLine() ([]byte, bool, error) {
 func (r *LogReader) parse(line []byte, e *LogEntry) string {
 	f := r.f
 	var begin, end stamp
-	var host, reqLine, method, uri, query, proto []byte
+	var host, peer, reqLine, method, uri, query, proto []byte
 	var hasReqLine, hasURI bool
 	status, final := 0, 0
 	var bytesB, bytesO int64
@@ -309,6 +313,8 @@ func (r *LogReader) parse(line []byte, e *LogEntry) string {
 		switch it.field {
 		case fHost:
 			host = v
+		case fPeer:
+			peer = v
 		case fRequestLine:
 			reqLine, hasReqLine = v, true
 		case fMethod:
@@ -358,6 +364,9 @@ func (r *LogReader) parse(line []byte, e *LogEntry) string {
 			ns -= int64(e.Served)
 		}
 		e.At = time.Unix(0, ns).UTC()
+	}
+	if f.has.has(fPeer) {
+		host = peer
 	}
 	if len(host) > 0 && !(len(host) == 1 && host[0] == '-') {
 		e.Host = r.hosts.get(r.unescape(host))

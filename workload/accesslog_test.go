@@ -152,6 +152,13 @@ func TestReadCustomFormats(t *testing.T) {
 				Protocol: "HTTP/1.1", Served: -1, KeepAlive: -1},
 		},
 		{
+			"behind a proxy, mod_remoteip: %{c}a is the connection's peer",
+			`%a %{c}a %t "%r" %k`,
+			`198.51.100.23 10.0.0.1 [01/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1" 4`,
+			LogEntry{At: utc("2024-03-01T10:00:00Z"), Host: "10.0.0.1", Method: "GET", Path: "/", Protocol: "HTTP/1.1",
+				Served: -1, KeepAlive: 4},
+		},
+		{
 			"sec plus usec_frac",
 			`%{sec}t.%{usec_frac}t %h "%r"`,
 			`1709280000.000042 h "GET / HTTP/1.1"`,

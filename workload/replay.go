@@ -15,7 +15,8 @@ type ReplayOptions struct {
 	// WindowStart and WindowEnd cut the log: an entry is replayed when its
 	// time, as an offset from the log's origin, is in [WindowStart,
 	// WindowEnd). The origin is the start of the second of the log's
-	// earliest entry (the first one replayed; see LookAhead). WindowEnd 0
+	// earliest entry (the first in time order once the look-ahead has
+	// reordered the first lines). WindowEnd 0
 	// means to the end of the log. For a log of 1 s resolution both bounds
 	// are rounded up to whole seconds, so a window holds whole seconds of
 	// the log. The replay's time 0 is the window's start, and reading stops
@@ -59,9 +60,9 @@ type ReplayOptions struct {
 	// LookAhead after its request arrived. An entry older than a request
 	// already yielded is counted as out of order and dropped, never moved
 	// (OutOfOrder names the first ones). Memory is the entries of one
-	// LookAhead of log time: at 1000 requests/s and 60 s, about 60 000
-	// entries (~8 MB), whatever the log's length. 0 means 60 s; at most
-	// 1 h.
+	// LookAhead of log time, 80 bytes each: at 1000 requests/s and 60 s,
+	// 60 000 entries, about 5 MB, whatever the log's length. 0 means 60 s;
+	// at most 1 h.
 	LookAhead time.Duration
 
 	// Static says whether a path is a static file; nil means IsStaticPath.
@@ -91,13 +92,13 @@ type ReplayRequest struct {
 	// counted in ReplayStats.Orphans (see LastOnConn). Connections are
 	// matched in the log's order, which is the order requests completed:
 	// on one connection, a request completes and is logged before the next
-	// is read. One special case follows
-	// ap_set_keepalive: a request that ends a connection (%X '-' or 'X')
-	// for another reason than MaxKeepAliveRequests is not counted in
-	// c->keepalives, so it logs the same %k as the request before it; such
-	// a request continues the latest connection whose latest request had
-	// the same %k and %X '+'. (With %k = 0 this case cannot be told from a
-	// new connection and is taken as one.)
+	// is read. One special case follows ap_set_keepalive: a request that
+	// ends a connection (%X '-' or 'X') for another reason than
+	// MaxKeepAliveRequests is not counted in c->keepalives, so it logs the
+	// same %k as the request before it; such a request continues the
+	// latest connection whose latest request had the same %k and %X '+'.
+	// (With %k = 0 this case cannot be told from a new connection and is
+	// taken as one.)
 	Conn uint64
 	Copy int // which copy of the log entry (0 … ⌈Rate⌉−1)
 
@@ -106,10 +107,11 @@ type ReplayRequest struct {
 	// %k, or no later request of the connection came in the log before a
 	// line more than LookAhead newer than this one (then a later request
 	// with %k = n + 1 starts a new connection, as an orphan). When it is
-	// false a later request on the same connection follows in the log; a
-	// copy's or a thinned replay's request may not, since each entry is
-	// drawn on its own: a client then keeps the connection open until the
-	// server's KeepAliveTimeout closes it, as a browser does.
+	// false a later request on the same connection follows in the log; it
+	// may not follow in the replay when the window ends first, or for a
+	// copy or under a rate below 1, since each entry is drawn on its own:
+	// a client then keeps the connection open until the server's
+	// KeepAliveTimeout closes it, as a browser does.
 	LastOnConn bool
 
 	Line   int           // the entry's line in the log

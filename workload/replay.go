@@ -97,8 +97,9 @@ type ReplayRequest struct {
 	// MaxKeepAliveRequests is not counted in c->keepalives, so it logs the
 	// same %k as the request before it; such a request continues the
 	// latest connection whose latest request had the same %k and %X '+'.
-	// (With %k = 0 this case cannot be told from a new connection and is
-	// taken as one.)
+	// With %k = 0 this case cannot be told from a new connection, which is
+	// what it is taken for, unless the client's port is logged: a client
+	// cannot open a connection from the (address, port) of one still open.
 	Conn uint64
 	Copy int // which copy of the log entry (0 … ⌈Rate⌉−1)
 
@@ -452,12 +453,12 @@ func (r *Replay) assign(e *LogEntry) *conn {
 	var c *conn
 	if e.KeepAlive > 0 {
 		c = r.take(connKey{e.Host, e.ClientPort, e.KeepAlive - 1}, false)
-		if c == nil && closed {
-			c = r.take(connKey{e.Host, e.ClientPort, e.KeepAlive}, true)
-		}
-		if c == nil {
-			r.stats.Orphans++
-		}
+	}
+	if c == nil && closed && (e.KeepAlive > 0 || e.ClientPort > 0) {
+		c = r.take(connKey{e.Host, e.ClientPort, e.KeepAlive}, true)
+	}
+	if c == nil && e.KeepAlive > 0 {
+		r.stats.Orphans++
 	}
 	if c == nil {
 		c = &conn{}

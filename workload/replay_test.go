@@ -580,3 +580,88 @@ func (o oneByte) Read(p []byte) (int, error) {
 	}
 	return o.r.Read(p[:1])
 }
+
+// httpdFormat is the LogFormat under which Apache 2.4.71 (event MPM,
+// KeepAlive On, MaxKeepAliveRequests 3, KeepAliveTimeout 2) wrote
+// testdata/httpd-keepalive.log, and the same requests in
+// testdata/httpd-combined.log, for a Python client that made: five
+// requests on keep-alive connections (the server closes the first after
+// three), a request then one with "Connection: close" on one connection,
+// an HTTP/1.0 request, two interleaved connections of two requests each,
+// and one request left to KeepAliveTimeout.
+const httpdFormat = `%h %{c}a %{remote}p %t %{msec}t %{end:usec}t "%r" %>s %b %D %{ms}T %k %X "%{User-agent}i"`
+
+func TestReplayLogWrittenByHttpd(t *testing.T) {
+	data, err := os.ReadFile("testdata/httpd-keepalive.log")
+	require.NoError(t, err)
+	// %k as log_requests_on_connection writes it, %X as
+	// log_connection_status does: the third request hits
+	// MaxKeepAliveRequests (%k 2, "-"), and the request with Connection:
+	// close is not counted by ap_set_keepalive (%k 0 again, "-").
+	entries, rd := readAll(t, httpdFormat, string(data))
+	require.Zero(t, rd.Bad(), "%v", rd.Malformed())
+	var ks []string
+	for _, e := range entries {
+		ks = append(ks, fmt.Sprintf("%d%c", e.KeepAlive, e.ConnStatus))
+	}
+	assert.Equal(t, []string{"0+", "1+", "2-", "0+", "1+", "0+", "0-", "0-", "0+", "0+", "1+", "1+", "0+"}, ks)
+	assert.Equal(t, 672*time.Microsecond, entries[0].Served)
+	assert.Equal(t, time.Duration(1796240309626)*time.Millisecond, time.Duration(entries[0].At.UnixNano()), "%{msec}t, the request's start, wins over %{end:usec}t")
+
+	conns := func(spec string) [][]string {
+		reqs, rp := replayAll(t, string(data), spec, ReplayOptions{}, nil)
+		require.NoError(t, rp.Err())
+		byConn := map[uint64]int{}
+		var out [][]string
+		for _, q := range reqs {
+			i, ok := byConn[q.Conn]
+			if !ok {
+				i = len(out)
+				byConn[q.Conn] = i
+				out = append(out, nil)
+			}
+			last := ""
+			if q.LastOnConn {
+				last = " last"
+			}
+			out[i] = append(out[i], strings.TrimPrefix(q.Path, "/index.html")+last)
+		}
+		return out
+	}
+	// With the client's port, every connection is found as it was.
+	assert.Equal(t, [][]string{
+		{"?n=0", "?n=1", "?n=2 last"},
+		{"?n=3", "?n=4 last"},
+		{"/site.css", "?close last"},
+		{"?http10 last"},
+		{"/a0", "/a1 last"},
+		{"/b0", "/b1 last"},
+		{"?idle last"},
+	}, conns(httpdFormat))
+	// Without it (%{local}p reads the same column and ignores it), the
+	// request with Connection: close is taken for a new connection, and
+	// the interleaved connections of one address are paired by recency:
+	// /a1 joins the latest connection at %k 0, which is /b0's.
+	assert.Equal(t, [][]string{
+		{"?n=0", "?n=1", "?n=2 last"},
+		{"?n=3", "?n=4 last"},
+		{"/site.css last"},
+		{"?close last"},
+		{"?http10 last"},
+		{"/a0", "/b1 last"},
+		{"/b0", "/a1 last"},
+		{"?idle last"},
+	}, conns(strings.Replace(httpdFormat, "%{remote}p", "%{local}p", 1)))
+
+	// The combined log of the same requests reads the same requests.
+	combined, err := os.ReadFile("testdata/httpd-combined.log")
+	require.NoError(t, err)
+	again, rd := readAll(t, "combined", string(combined))
+	require.Zero(t, rd.Bad())
+	require.Len(t, again, len(entries))
+	for i, e := range again {
+		assert.Equal(t, entries[i].Path, e.Path)
+		assert.Equal(t, entries[i].At.Truncate(time.Second), e.At)
+		assert.Equal(t, entries[i].Bytes, e.Bytes)
+	}
+}

@@ -144,7 +144,7 @@ request_timeout = "2s"
 ` + extra
 	}
 	for _, tc := range []struct {
-		name, version, wait, cpu, extra string
+		name, version, wait, cpu, interrupt string
 		completed, s504, s500, restarts int64
 	}{
 		{"4.9: the average over ten threads stays under 2 s", "4.9", "const(9s)", "const(0s)", "", 1, 0, 0, 0},
@@ -156,17 +156,24 @@ request_timeout = "2s"
 		{"6.0: the thread's own time passes 6.6 s", "6.0", "const(9s)", "const(0s)", "", 1, 0, 0, 1},
 		// With interrupt-timeout the request waiting on I/O unwinds when its
 		// wait returns, at 9 s: 504, and the process lives on.
-		{"6.0 interrupts a request waiting on I/O when the wait returns", "6.0", "const(9s)", "const(0s)", "interrupt_timeout = \"5s\"\n", 0, 1, 0, 0},
+		{"6.0 interrupts a request waiting on I/O when the wait returns", "6.0", "const(9s)", "const(0s)", "5s", 0, 1, 0, 0},
 		// Running Python, it unwinds at once.
-		{"6.0 interrupts a request running Python at once", "6.0", "const(0s)", "const(9s)", "interrupt_timeout = \"5s\"\n", 0, 1, 0, 0},
+		{"6.0 interrupts a request running Python at once", "6.0", "const(0s)", "const(9s)", "5s", 0, 1, 0, 0},
 		// Still running interrupt-timeout after the injection (a wait of
 		// 20 s): the process stops, and the reaper cuts the request (500).
-		{"6.0 escalates when the interrupt does not land in time", "6.0", "const(20s)", "const(0s)", "interrupt_timeout = \"2s\"\n", 0, 0, 1, 1},
+		{"6.0 escalates when the interrupt does not land in time", "6.0", "const(20s)", "const(0s)", "2s", 0, 0, 1, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sc := daemonScenario(t, tc.wait, scenario(tc.version, tc.wait, tc.cpu, tc.extra))
-			require.NoError(t, scenarios.Set(sc, "wsgi.version", `"`+tc.version+`"`))
-			require.NoError(t, scenarios.Set(sc, "app.request_cpu", `"`+tc.cpu+`"`))
+			// The version goes in with the rest, as interrupt_timeout needs
+			// 6.0 to load at all.
+			text, err := scenarios.Format(daemonScenario(t, tc.wait, scenario(tc.version, tc.wait, tc.cpu, "")))
+			require.NoError(t, err)
+			sets := []scenarios.Override{{Key: "wsgi.version", Value: `"` + tc.version + `"`}, {Key: "app.request_cpu", Value: `"` + tc.cpu + `"`}}
+			if tc.interrupt != "" {
+				sets = append(sets, scenarios.Override{Key: "wsgi.daemon_process.app.interrupt_timeout", Value: `"` + tc.interrupt + `"`})
+			}
+			sc, err := scenarios.Parse("v.toml", text, "", sets...)
+			require.NoError(t, err)
 			run, _, _ := simulateTraced(t, sc)
 			f := run.Summary.Requests.Failures
 			assert.Equal(t, tc.completed, run.Summary.Requests.Completed, "completed")

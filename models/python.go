@@ -149,8 +149,8 @@ type execution struct {
 	// when its wait returns while it waits on I/O) and is answered 504.
 	interrupted bool
 	done        func() // the thread's continuation, bound once
-	onLoad    func()
-	onCPU     func()
+	onLoad      func()
+	onCPU       func()
 }
 
 func (e *execution) init(s *server, done func()) {

@@ -145,7 +145,7 @@ request_timeout = "2s"
 	}
 	for _, tc := range []struct {
 		name, version, wait, cpu, interrupt string
-		completed, s504, s500, restarts int64
+		completed, s504, s500, restarts     int64
 	}{
 		{"4.9: the average over ten threads stays under 2 s", "4.9", "const(9s)", "const(0s)", "", 1, 0, 0, 0},
 		{"5.0: the same rule as 4.9", "5.0", "const(9s)", "const(0s)", "", 1, 0, 0, 0},

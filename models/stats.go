@@ -71,6 +71,8 @@ func (st *stats) complete(latency sim.Time) {
 func (st *stats) fail(cause int) {
 	f := &st.failures
 	switch cause {
+	case 408:
+		f.S408++
 	case 500:
 		f.S500++
 	case 503:

@@ -11,11 +11,11 @@ import (
 )
 
 // failureCauses are the causes of Summary.Requests.Failures, in order.
-var failureCauses = []string{"500", "503", "504", "refused", "reset", "client timeout"}
+var failureCauses = []string{"408", "500", "503", "504", "refused", "reset", "client timeout"}
 
 func failureCounts(f results.Failures) plotter.Values {
 	return plotter.Values{
-		float64(f.S500), float64(f.S503), float64(f.S504),
+		float64(f.S408), float64(f.S500), float64(f.S503), float64(f.S504),
 		float64(f.Refused), float64(f.Reset), float64(f.ClientTimeout),
 	}
 }

@@ -87,6 +87,7 @@ type Requests struct {
 
 // Failures counts failed requests by cause.
 type Failures struct {
+	S408          int64 `json:"408"`            // mod_reqtimeout (or Timeout): the request's headers did not arrive in time
 	S500          int64 `json:"500"`            // daemon died mid-request, WSGIRestrictEmbedded
 	S503          int64 `json:"503"`            // daemon socket backlog full past connect-timeout
 	S504          int64 `json:"504"`            // queue-timeout at dequeue, or socket-timeout
@@ -97,7 +98,7 @@ type Failures struct {
 
 // Total returns the sum over causes.
 func (f Failures) Total() int64 {
-	return f.S500 + f.S503 + f.S504 + f.Refused + f.Reset + f.ClientTimeout
+	return f.S408 + f.S500 + f.S503 + f.S504 + f.Refused + f.Reset + f.ClientTimeout
 }
 
 // Row is one line of timeseries.csv: the interval [TimeS, TimeS+interval).

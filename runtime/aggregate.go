@@ -211,6 +211,8 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 		case Unfinished:
 			rq.Unfinished++
 			continue
+		case S408:
+			rq.Failures.S408++
 		case S503:
 			rq.Failures.S503++
 		case S504:

@@ -83,6 +83,7 @@ type Outcome string
 // Outcomes.
 const (
 	OK            Outcome = "200"
+	S408          Outcome = "408" // mod_reqtimeout: the request's headers took too long
 	S500          Outcome = "500" // also any other non-200 status
 	S503          Outcome = "503"
 	S504          Outcome = "504"
@@ -340,6 +341,8 @@ func (g *generator) attempt(ctx context.Context, cc **clientConn, closeConn func
 		switch resp.status {
 		case 200:
 			r.outcome = OK
+		case 408:
+			r.outcome = S408
 		case 503:
 			r.outcome = S503
 		case 504:

@@ -24,7 +24,7 @@ var (
 		"spawn_timeline", "processes_mae", "peak_processes", "steady_processes",
 		"peak_pss", "steady_pss", "pss_mae",
 		"latency_p50", "latency_p90", "latency_p99", "throughput",
-		"failures_500", "failures_503", "failures_504", "failures_refused", "failures_reset", "failures_client_timeout",
+		"failures_408", "failures_500", "failures_503", "failures_504", "failures_refused", "failures_reset", "failures_client_timeout",
 		"recover_time",
 	}
 )

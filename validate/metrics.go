@@ -70,6 +70,7 @@ var Defs = []Def{
 		Kind: Relative, Tolerance: 0.5, Floor: 1, value: func(r results.Run, _ align) (float64, bool) { return r.Summary.Latency.P99, true }},
 	{Name: "throughput", Description: "completed requests per second", Unit: "/s",
 		Kind: Relative, Tolerance: 0.1, Floor: 0.1, value: func(r results.Run, _ align) (float64, bool) { return r.Summary.Throughput, true }},
+	failureDef("408", func(f results.Failures) int64 { return f.S408 }),
 	failureDef("500", func(f results.Failures) int64 { return f.S500 }),
 	failureDef("503", func(f results.Failures) int64 { return f.S503 }),
 	failureDef("504", func(f results.Failures) int64 { return f.S504 }),

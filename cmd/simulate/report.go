@@ -166,9 +166,9 @@ func summaryRows(runs []results.Run) [][]string {
 		{"requests offered", func(s results.Summary) string { return count(s.Requests.Offered) }},
 		{"completed", func(s results.Summary) string { return count(s.Requests.Completed) }},
 		{"failed", func(s results.Summary) string { return count(s.Requests.Failed) }},
-		{"failures 500 / 503 / 504", func(s results.Summary) string {
+		{"failures 408 / 500 / 503 / 504", func(s results.Summary) string {
 			f := s.Requests.Failures
-			return count(f.S500) + " / " + count(f.S503) + " / " + count(f.S504)
+			return count(f.S408) + " / " + count(f.S500) + " / " + count(f.S503) + " / " + count(f.S504)
 		}},
 		{"refused / reset / client timeout", func(s results.Summary) string {
 			f := s.Requests.Failures

@@ -109,7 +109,7 @@ func printSummary(w io.Writer, run results.Run) {
 	f := r.Failures
 	fmt.Fprintf(w, "  requests   %d offered, %d completed (%.1f/s), %d failed, %d unfinished\n", r.Offered, r.Completed, s.Throughput, r.Failed, r.Unfinished)
 	if r.Failed > 0 {
-		fmt.Fprintf(w, "  failures   500: %d  503: %d  504: %d  refused: %d  reset: %d  client timeout: %d\n", f.S500, f.S503, f.S504, f.Refused, f.Reset, f.ClientTimeout)
+		fmt.Fprintf(w, "  failures   408: %d  500: %d  503: %d  504: %d  refused: %d  reset: %d  client timeout: %d\n", f.S408, f.S500, f.S503, f.S504, f.Refused, f.Reset, f.ClientTimeout)
 	}
 	fmt.Fprintf(w, "  children   %d spawned, %d killed idle, %d recycled; %d app imports; %d OOM kills\n", s.Spawns, s.Kills, s.Recycled, s.Imports, s.OOMKills)
 	if s.DaemonStarts > 0 {

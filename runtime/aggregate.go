@@ -165,6 +165,11 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 			rows[i].Arrivals++
 		}
 	}
+	for _, at := range res.Visits {
+		if i := idx(at); i >= 0 {
+			rows[i].Arrivals++
+		}
+	}
 	sum := results.Summary{
 		Forkcast:   results.Version,
 		Source:     results.SourceRuntime,

@@ -36,6 +36,15 @@ type appParams struct {
 	RequestCPU          distParams `json:"request_cpu"`
 	RequestWait         distParams `json:"request_wait"`
 	RequestMemoryGrowth int64      `json:"request_memory_growth"`
+	// URLs are [app.urls] costs by URL prefix (the app picks the longest
+	// that matches, as scenarios.App.CostFor does).
+	URLs map[string]urlCost `json:"urls"`
+}
+
+type urlCost struct {
+	RequestCPU          distParams `json:"request_cpu"`
+	RequestWait         distParams `json:"request_wait"`
+	RequestMemoryGrowth int64      `json:"request_memory_growth"`
 }
 
 // writeApp writes the WSGI script, its parameters, the static page and the
@@ -70,6 +79,7 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 		RequestCPU:          toParams(s.App.RequestCPU),
 		RequestWait:         toParams(s.App.RequestWait),
 		RequestMemoryGrowth: int64(s.App.RequestMemoryGrowth),
+		URLs:                urlCosts(s.App),
 	}, "", "  ")
 	if err != nil {
 		return err
@@ -88,4 +98,13 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 func writeStatic(l Layout) error {
 	page := "<!doctype html><title>forkcast</title>\n<p>" + strings.Repeat("static ", 1400) + "</p>\n"
 	return os.WriteFile(l.StaticFile(), []byte(page), 0o644)
+}
+
+// urlCosts is the app's [app.urls] table for app.json.
+func urlCosts(a scenarios.App) map[string]urlCost {
+	out := map[string]urlCost{}
+	for prefix, c := range a.URLs {
+		out[prefix] = urlCost{RequestCPU: toParams(c.RequestCPU), RequestWait: toParams(c.RequestWait), RequestMemoryGrowth: int64(c.RequestMemoryGrowth)}
+	}
+	return out
 }

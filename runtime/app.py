@@ -113,15 +113,28 @@ def _set_active(delta):
         os.pwrite(_active_fd, b"%8d\n" % _active, 0)
 
 
+_urls = sorted(P.get("urls", {}).items(), key=lambda kv: -len(kv[0]))
+
+
+def costs(path):
+    """The request costs of path: those of the longest [app.urls] prefix
+    that matches it, else the app's (scenarios.App.CostFor)."""
+    for prefix, c in _urls:
+        if path.startswith(prefix):
+            return c["request_cpu"], c["request_wait"], int(c["request_memory_growth"])
+    return P["request_cpu"], P["request_wait"], _growth
+
+
 def application(environ, start_response):
     _set_active(1)
     try:
-        burn(sample(P["request_cpu"]))
-        w = sample(P["request_wait"])
+        cpu, wait, growth = costs(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
+        burn(sample(cpu))
+        w = sample(wait)
         if w > 0:
             time.sleep(w)
-        if _growth > 0:
-            _retained.append(touch(_growth))
+        if growth > 0:
+            _retained.append(touch(growth))
     finally:
         _set_active(-1)
     group = environ.get("mod_wsgi.process_group", "")

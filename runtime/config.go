@@ -169,6 +169,9 @@ func Config(s *scenarios.Scenario, l Layout) (string, error) {
 	w("LoadModule authz_host_module %s", q(l.Install.Module("mod_authz_host.so")))
 	w("LoadModule alias_module %s", q(l.Install.Module("mod_alias.so")))
 	w("LoadModule status_module %s", q(l.Install.Module("mod_status.so")))
+	if a.RequestReadTimeout != "" {
+		w("LoadModule reqtimeout_module %s", q(l.Install.Module("mod_reqtimeout.so")))
+	}
 	w("LoadModule wsgi_module %s", q(l.Install.Module("mod_wsgi.so")))
 	if l.User != "" {
 		w("User %s", l.User)
@@ -197,12 +200,20 @@ func Config(s *scenarios.Scenario, l Layout) (string, error) {
 	w("ListenBacklog %d", a.ListenBacklog)
 	w("")
 	w("Timeout %d", max(1, secs(a.Timeout)))
+	w("AcceptFilter http %s", a.AcceptFilter)
+	if a.RequestReadTimeout != "" {
+		w("RequestReadTimeout %s", a.RequestReadTimeout)
+	}
 	w("KeepAlive %s", onOff(a.KeepAlive))
 	w("KeepAliveTimeout %s", keepAliveTimeout(a.KeepAliveTimeout))
 	w("MaxKeepAliveRequests %d", a.MaxKeepAliveRequests)
 	w("")
 	w("ErrorLog %s", q(l.ErrorLog()))
-	w("LogLevel warn mpm_%s:info wsgi:info", a.MPM)
+	if a.RequestReadTimeout != "" {
+		w("LogLevel warn mpm_%s:info wsgi:info reqtimeout:info", a.MPM)
+	} else {
+		w("LogLevel warn mpm_%s:info wsgi:info", a.MPM)
+	}
 	// begin time (ms since the epoch), server time in µs, serving pid, status, request line.
 	w(`LogFormat "%%{begin:msec}t %%D %%P %%>s \"%%r\"" forkcast`)
 	w("CustomLog %s forkcast", q(l.AccessLog()))

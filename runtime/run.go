@@ -39,8 +39,9 @@ type Result struct {
 	Imports  []Import        // every import of the app, from the app's log
 	Access   []AccessEntry   // Apache's access log (server-status requests included)
 	Samples  []Sample
-	Config   string // the httpd.conf that ran
-	Dropped  int64  // connections the generator could not open (its own cap)
+	Config   string          // the httpd.conf that ran
+	Dropped  int64           // connections the generator could not open (its own cap)
+	Visits   []time.Duration // when each client of a closed or replay population connected (open ones are the schedule's)
 }
 
 // Run plays the scenario against a real Apache on this machine and measures
@@ -155,7 +156,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	runCtx, cancel := context.WithDeadline(ctx, t0.Add(s.Duration.Duration))
 	defer cancel()
 	sm := newSampler(layout, srv.pid, t0, opt.SamplePeriod, len(s.WSGI.DaemonProcesses) > 0)
-	gen := newGenerator(layout.Addr(), s, t0)
+	gen := newGenerator(layout.Addr(), s, t0, layout.StaticPath())
 	if opt.Progress != nil {
 		sm.progress = progressPrinter(opt.Progress, s.Duration.Duration, gen)
 	}
@@ -178,7 +179,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		}()
 	}
 	goSafe("sampler", func() { sm.run(runCtx) })
-	goSafe("load generator", func() { gen.run(runCtx, sched) })
+	goSafe("load generator", func() { gen.run(runCtx, s, sched) })
 	var evMu sync.Mutex
 	for _, ev := range s.Events {
 		ev := ev
@@ -207,6 +208,9 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if v := gen.panicV.Load(); v != nil {
 		return nil, errors.New(v.(string))
 	}
+	if v := gen.errV.Load(); v != nil {
+		return nil, v.(error) // a replay whose log failed
+	}
 	if srv.exited() {
 		return nil, fmt.Errorf("apache2 exited during the run: %s", srv.output.String())
 	}
@@ -224,6 +228,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		Samples:  sm.samples,
 		Config:   conf,
 		Dropped:  gen.dropped.Load(),
+		Visits:   gen.visits,
 	}
 	for _, im := range sm.importList {
 		res.Imports = append(res.Imports, *im)

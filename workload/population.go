@@ -1,8 +1,13 @@
 package workload
 
 import (
+	"bufio"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/forkcast/forkcast/scenarios"
@@ -120,4 +125,57 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// LogPath returns where a replay population's log is: its log key, relative
+// to the directory of the scenario file (scenarioSource; a built-in
+// scenario's, or an absolute path, is taken as it is).
+func (p *Population) LogPath(scenarioSource string) string {
+	path := p.Config.Log
+	if filepath.IsAbs(path) || scenarioSource == "" || strings.HasPrefix(scenarioSource, "builtin:") {
+		return path
+	}
+	return filepath.Join(filepath.Dir(scenarioSource), path)
+}
+
+// OpenReplay opens a replay population's log and returns its replay and
+// the function that closes the log. The log's format and the replay's
+// options are the population's; a thinned or duplicated replay draws from
+// the population's "replay" stream. Before it returns, the whole log is
+// checked (CheckLog), so a log past max_malformed is refused before
+// anything runs, with the file and its first bad lines. Errors are
+// *scenarios.Error values naming the population's keys, so a command
+// reports them as bad input.
+func (p *Population) OpenReplay(scenarioSource string) (*Replay, func() error, error) {
+	key := "workload.population." + p.Name
+	bad := func(k string, err error) error {
+		return &scenarios.Error{File: scenarioSource, Key: key + "." + k, Msg: err.Error()}
+	}
+	c := p.Config
+	f, err := ParseLogFormat(c.LogFormat)
+	if err != nil {
+		return nil, nil, bad("log_format", err)
+	}
+	path := p.LogPath(scenarioSource)
+	check, err := os.Open(path)
+	if err != nil {
+		return nil, nil, bad("log", fmt.Errorf("cannot read the log: %v", err))
+	}
+	_, err = CheckLog(check, path, f, c.MaxMalformed)
+	check.Close()
+	if err != nil {
+		return nil, nil, bad("log", err)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, nil, bad("log", fmt.Errorf("cannot read the log: %v", err))
+	}
+	o := ReplayOptions{WindowStart: c.WindowStart.Duration, WindowEnd: c.WindowEnd.Duration, Rate: c.Multiply, Speed: c.Speed, MaxMalformed: c.MaxMalformed}
+	rng := sim.NewStreams(p.seed).Stream(p.stream("replay"))
+	r, err := NewReplay(bufio.NewReaderSize(file, 1<<16), path, f, o, rng)
+	if err != nil {
+		file.Close()
+		return nil, nil, bad("log", err)
+	}
+	return r, file.Close, nil
 }

@@ -16,7 +16,7 @@ func Simulate(sc *scenarios.Scenario) (results.Run, error) {
 		return results.Run{}, err
 	}
 	s.run()
-	return results.Run{Summary: s.stats.summary(), Rows: s.stats.rows, Log: s.logFromLoadStart()}, nil
+	return results.Run{Summary: s.stats.summary(), Rows: s.stats.rows, Log: s.logFromLoadStart(), Latencies: s.stats.latencies()}, nil
 }
 
 // embeddedRoutes reports whether any URL is served in embedded mode.

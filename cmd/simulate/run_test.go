@@ -16,7 +16,7 @@ func TestRunIsDeterministic(t *testing.T) {
 		code, _, stderr := runCLI("run", "embedded-vs-daemon", "--variant", "daemon-event", "--duration", "30s", "--no-plots", "--out", filepath.Join(root, d))
 		require.Equal(t, 0, code, stderr)
 	}
-	for _, f := range []string{"summary.json", "timeseries.csv", "events.log", "scenario.toml"} {
+	for _, f := range []string{"summary.json", "timeseries.csv", "events.log", "scenario.toml", "latency.hdr"} {
 		a, err := os.ReadFile(filepath.Join(root, "a", f))
 		require.NoError(t, err)
 		b, err := os.ReadFile(filepath.Join(root, "b", f))

@@ -458,13 +458,9 @@ const (
 // content is a *FileError naming the file and line.
 func ScanDir(dir string, rows func(Row) error, logs func(LogLine) error) (Run, error) {
 	var run Run
-	path := filepath.Join(dir, SummaryFile)
-	js, err := readLimited(path, MaxSummaryBytes)
-	if err != nil {
+	var err error
+	if run.Summary, err = ReadSummaryFile(dir); err != nil {
 		return run, err
-	}
-	if run.Summary, err = ReadSummary(js); err != nil {
-		return run, inFile(path, err)
 	}
 	if err := scanFile(filepath.Join(dir, TimeseriesFile), true, func(r io.Reader) error {
 		return ScanCSV(r, func(row Row) error {
@@ -484,7 +480,7 @@ func ScanDir(dir string, rows func(Row) error, logs func(LogLine) error) (Run, e
 			return run, err
 		}
 	}
-	path = filepath.Join(dir, ScenarioFile)
+	path := filepath.Join(dir, ScenarioFile)
 	if sc, err := readLimited(path, MaxScenarioBytes); err == nil {
 		run.Scenario = sc
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -503,6 +499,20 @@ func ScanDir(dir string, rows func(Row) error, logs func(LogLine) error) (Run, e
 		return nil
 	})
 	return run, err
+}
+
+// ReadSummaryFile reads and checks dir's summary.json (see ReadSummary).
+func ReadSummaryFile(dir string) (Summary, error) {
+	path := filepath.Join(dir, SummaryFile)
+	js, err := readLimited(path, MaxSummaryBytes)
+	if err != nil {
+		return Summary{}, err
+	}
+	s, err := ReadSummary(js)
+	if err != nil {
+		return s, inFile(path, err)
+	}
+	return s, nil
 }
 
 // scanFile opens path and passes it to scan, giving scan's errors the

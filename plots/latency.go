@@ -24,15 +24,17 @@ func latencyFigure(v view) *figure {
 	p := newPlot(title("Response time of completed requests", s), "", "latency (ms, log scale)")
 	p50 := column(rows, "latency_p50_ms")
 	p99 := column(rows, "latency_p99_ms")
-	segmentLines(p, logSegments(x, p99), vermilion, nil)
-	segmentLines(p, logSegments(x, p50), blue, nil)
-	f.series("p99 per interval", vermilion, line(plotter.XYs{}, vermilion, nil))
-	f.series("p50 per interval", blue, line(plotter.XYs{}, blue, nil))
-	if noneCompleted(s) {
-		noteIn(p, noneCompletedNote(s))
-	}
 	lo, hi := logRange(p50, p99)
 	logAxis(&p.Y, lo, hi)
+	if noneCompleted(s) {
+		noteIn(p, noneCompletedNote(s))
+		p.Y.Tick.Marker = plot.ConstantTicks(nil) // a scale of nothing would read as values
+	} else {
+		segmentLines(p, logSegments(x, p99), vermilion, nil)
+		segmentLines(p, logSegments(x, p50), blue, nil)
+		f.series("p99 per interval", vermilion, line(plotter.XYs{}, vermilion, nil))
+		f.series("p50 per interval", blue, line(plotter.XYs{}, blue, nil))
+	}
 	p.X.Min, p.X.Max = 0, v.end
 	f.add(p, 0.65)
 	f.add(throughputPlot(v, f), 0.35)
@@ -83,6 +85,7 @@ func latencyCDFFigure(v view) *figure {
 	switch {
 	case noneCompleted(s):
 		noteIn(p, noneCompletedNote(s))
+		defer func() { p.X.Tick.Marker = plot.ConstantTicks(nil) }() // after logAxis sets it
 	case h != nil && h.Count() > 0:
 		pts := cdfPoints(h)
 		l := line(log10s(pts, false), blue, nil)

@@ -71,7 +71,7 @@ func noneCompletedNote(s results.Summary) string {
 	if q.Offered == 0 {
 		return "no request was offered: no response time to show"
 	}
-	return fmt.Sprintf("none of %d requests completed (%d failed, %d unfinished): no response time to show",
+	return fmt.Sprintf("none of %d requests completed\n(%d failed, %d unfinished): no response time to show",
 		q.Offered, q.Failed, q.Unfinished)
 }
 

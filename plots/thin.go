@@ -52,12 +52,15 @@ var (
 	qFailed     = func(r results.Row) float64 { return r.Failures }
 	qListen     = func(r results.Row) float64 { return r.ListenQueue }
 	qDaemonWait = func(r results.Row) float64 { return r.DaemonQueue }
+	// qTaken is workers not idle: no figure draws it, the report's verdict
+	// reads its peak.
+	qTaken = func(r results.Row) float64 { return r.Busy + r.Importing + r.KeepAlive + r.Closing }
 )
 
-// allQuantities are every quantity a figure thins by: Load keeps the
-// extremes of each.
+// allQuantities are every quantity a figure or the report's verdict reads
+// from Load's rows: Load keeps the extremes of each.
 var allQuantities = []quantity{qWorkers, qDaemons, qProcesses, qSpawns, qKills, qPSS, qSplit, qSwap,
-	qP50, qP99, qP50Done, qP99Done, qCompleted, qFailed, qListen, qDaemonWait}
+	qP50, qP99, qP50Done, qP99Done, qCompleted, qFailed, qListen, qDaemonWait, qTaken}
 
 // positive is v when it is a value (> 0) and NaN otherwise: the latency of
 // an interval where nothing completed is not a value.
@@ -176,8 +179,10 @@ func thinRows(s results.Summary, rows []results.Row, qs ...quantity) []results.R
 // Load reads a result directory for drawing, in memory that does not grow
 // with the run's length: timeseries.csv is streamed and only the rows the
 // figures need are kept (all of them for runs of up to thinAbove rows,
-// otherwise the extremes of every drawn quantity per column of time), and
-// of events.log only the lines the figures draw (the kernel's OOM kills).
+// otherwise the extremes of every drawn quantity per column of time: the
+// peaks and dips of any of them are exact, sums and means over rows are
+// not), and of events.log only the lines the figures draw (the kernel's
+// OOM kills).
 // Bad files are reported as results.ReadDir reports them.
 func Load(dir string) (results.Run, error) {
 	s, err := results.ReadSummaryFile(dir)

@@ -38,7 +38,7 @@ func SimulateContext(ctx context.Context, sc *scenarios.Scenario) (run results.R
 	if s.sim.Stopped() {
 		return results.Run{}, context.Cause(ctx)
 	}
-	return results.Run{Summary: s.stats.summary(), Rows: s.stats.rows, Log: s.logFromLoadStart()}, nil
+	return results.Run{Summary: s.stats.summary(), Rows: s.stats.rows, Log: s.logFromLoadStart(), Latencies: s.stats.latencies()}, nil
 }
 
 // An InternalError is a panic inside the simulator: a bug in forkcast.

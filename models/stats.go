@@ -231,6 +231,9 @@ func (st *stats) summary() results.Summary {
 	return sum
 }
 
+// latencies is every completed request's response time (latency.hdr).
+func (st *stats) latencies() *results.Histogram { return results.HistogramOf(st.latency.HDR()) }
+
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 // mode names how requests are served: embedded, daemon or mixed.

@@ -21,8 +21,8 @@ func failureCounts(f results.Failures) plotter.Values {
 }
 
 // failuresFigure is a bar chart of failed requests by cause.
-func failuresFigure(run results.Run) *figure {
-	s := run.Summary
+func failuresFigure(v view) *figure {
+	s := v.s
 	f := newFigure("failures")
 	what := fmt.Sprintf("Failed requests by cause: %d of %d offered", s.Requests.Failed, s.Requests.Offered)
 	if s.Requests.Offered > 0 {
@@ -37,6 +37,10 @@ func failuresFigure(run results.Run) *figure {
 	bars.Color = vermilion
 	bars.LineStyle.Width = 0
 	p.Add(bars, countLabels(counts))
+	f.entries = append(f.entries, entry{"failed requests", vermilion, seriesRole})
+	if s.Requests.Failed == 0 {
+		noteIn(p, fmt.Sprintf("no request failed (%d offered)", s.Requests.Offered))
+	}
 	p.NominalX(failureCauses...)
 	p.X.Min, p.X.Max = -0.6, float64(len(counts))-0.4
 	p.Y.Min, p.Y.Max = 0, max(1, maxOf(counts)*1.12)

@@ -2,9 +2,7 @@ package results
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -150,12 +148,21 @@ func Columns() []string {
 
 // Values returns the row's values in Columns order.
 func (r Row) Values() []float64 {
-	v := reflect.ValueOf(r)
-	out := make([]float64, v.NumField())
-	for i := range out {
-		out[i] = v.Field(i).Float()
+	f := r.fields()
+	out := make([]float64, len(f))
+	for i, p := range f {
+		out[i] = *p
 	}
 	return out
+}
+
+// fields points at the row's values in Columns order (a test checks the
+// order against the struct's).
+func (r *Row) fields() [27]*float64 {
+	return [...]*float64{&r.TimeS, &r.ApacheChildren, &r.DaemonProcesses, &r.Starting, &r.Idle, &r.Busy,
+		&r.Importing, &r.KeepAlive, &r.Closing, &r.Parked, &r.DaemonBusy, &r.ListenQueue, &r.DaemonQueue,
+		&r.PSSMB, &r.RSSMB, &r.ParentPSSMB, &r.ChildrenPSSMB, &r.DaemonPSSMB, &r.SwapMB, &r.CPUUtil,
+		&r.Arrivals, &r.Completions, &r.Failures, &r.Spawns, &r.Kills, &r.LatencyP50MS, &r.LatencyP99MS}
 }
 
 // Column returns the values of the named column over rows.
@@ -164,8 +171,8 @@ func Column(rows []Row, name string) ([]float64, error) {
 	for i, c := range cols {
 		if c == name {
 			out := make([]float64, len(rows))
-			for j, r := range rows {
-				out[j] = reflect.ValueOf(r).Field(i).Float()
+			for j := range rows {
+				out[j] = *rows[j].fields()[i]
 			}
 			return out, nil
 		}
@@ -199,6 +206,10 @@ type Run struct {
 	Rows     []Row
 	Log      []LogLine
 	Scenario []byte // the resolved scenario as TOML (scenario.toml), if known
+	// Latencies is the response time of every completed request over the
+	// whole run (latency.hdr); nil for directories written before forkcast
+	// kept it.
+	Latencies *Histogram
 }
 
 // WriteDir writes run as a new result directory dir (see Publish): it
@@ -223,6 +234,15 @@ func WriteFiles(dir string, run Run) error {
 }
 
 func writeFiles(dir string, run Run) error {
+	// Never write what the readers would refuse.
+	for _, p := range summaryProblems(run.Summary) {
+		return fmt.Errorf("results: summary %s: %s", strings.Join(p.key, "."), p.msg)
+	}
+	for i, r := range run.Rows {
+		if err := CheckRow(r); err != nil {
+			return fmt.Errorf("results: row %d (t=%v s): %w", i, r.TimeS, err)
+		}
+	}
 	js, err := json.MarshalIndent(run.Summary, "", "  ")
 	if err != nil {
 		return err
@@ -241,9 +261,11 @@ func writeFiles(dir string, run Run) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	start, err := time.Parse(time.RFC3339Nano, run.Summary.Start)
-	if err != nil {
-		start = SimulatorEpoch
+	start := run.Summary.StartTime()
+	if run.Latencies != nil {
+		if err := writeHistogramFile(filepath.Join(dir, LatencyFile), run.Latencies, start, run.Summary.DurationS); err != nil {
+			return err
+		}
 	}
 	var b strings.Builder
 	for _, l := range run.Log {
@@ -288,64 +310,14 @@ func FormatFloat(v float64) string {
 	return s
 }
 
-// ReadDir reads a result directory written by WriteDir.
+// ReadDir reads a result directory written by WriteDir, keeping every row
+// and log line (see ScanDir for what it checks).
 func ReadDir(dir string) (Run, error) {
-	var run Run
-	js, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		return run, err
-	}
-	if err := json.Unmarshal(js, &run.Summary); err != nil {
-		return run, fmt.Errorf("%s/summary.json: %w", dir, err)
-	}
-	f, err := os.Open(filepath.Join(dir, "timeseries.csv"))
-	if err != nil {
-		return run, err
-	}
-	defer f.Close()
-	run.Rows, err = ReadCSV(f)
-	if err != nil {
-		return run, fmt.Errorf("%s/timeseries.csv: %w", dir, err)
-	}
-	if sc, err := os.ReadFile(filepath.Join(dir, "scenario.toml")); err == nil {
-		run.Scenario = sc
-	}
-	return run, nil
-}
-
-// ReadCSV reads rows written by WriteCSV. Columns are matched by name, so
-// files with extra or reordered columns still read.
-func ReadCSV(r io.Reader) ([]Row, error) {
-	cr := csv.NewReader(r)
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, errors.New("empty file")
-	}
-	index := map[string]int{}
-	for i, h := range recs[0] {
-		index[h] = i
-	}
-	cols := Columns()
-	for _, c := range cols {
-		if _, ok := index[c]; !ok {
-			return nil, fmt.Errorf("missing column %q", c)
-		}
-	}
-	rows := make([]Row, 0, len(recs)-1)
-	for n, rec := range recs[1:] {
-		var row Row
-		v := reflect.ValueOf(&row).Elem()
-		for i, c := range cols {
-			x, err := strconv.ParseFloat(rec[index[c]], 64)
-			if err != nil {
-				return nil, fmt.Errorf("line %d, column %s: %w", n+2, c, err)
-			}
-			v.Field(i).SetFloat(x)
-		}
-		rows = append(rows, row)
-	}
-	return rows, nil
+	var rows []Row
+	var log []LogLine
+	run, err := ScanDir(dir,
+		func(r Row) error { rows = append(rows, r); return nil },
+		func(l LogLine) error { log = append(log, l); return nil })
+	run.Rows, run.Log = rows, log
+	return run, err
 }

@@ -199,6 +199,7 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 
 	perRow := make([][]float64, n)
 	var all []float64
+	hist := results.NewHistogram() // latency.hdr: the same geometry as the simulator's
 	for _, r := range res.Requests {
 		rq := &sum.Requests
 		rq.Offered++
@@ -208,6 +209,7 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 			rq.Completed++
 			ms := float64(r.Latency()) / float64(time.Millisecond)
 			all = append(all, ms)
+			hist.Record(r.Latency())
 			if i >= 0 {
 				rows[i].Completions++
 				perRow[i] = append(perRow[i], ms)
@@ -264,7 +266,7 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 			sum.LogCounts[m]++
 		}
 	}
-	return results.Run{Summary: sum, Rows: rows, Log: log}
+	return results.Run{Summary: sum, Rows: rows, Log: log, Latencies: hist}
 }
 
 // quantile of sorted values, by linear interpolation.

@@ -104,7 +104,11 @@ func printSummary(w io.Writer, run results.Run) {
 	fmt.Fprintf(w, "  processes  peak %d Apache children, %d mod_wsgi daemons (%d with the parent)\n",
 		s.Peak.ApacheChildren, s.Peak.DaemonProcesses, s.Peak.Processes)
 	fmt.Fprintf(w, "  memory     peak PSS %.0f MB, RSS %.0f MB; RAM %.0f MB + swap %.0f MB\n", s.Peak.PSSMB, s.Peak.RSSMB, s.RAMMB, s.SwapMB)
-	fmt.Fprintf(w, "  latency    p50 %s  p90 %s  p99 %s  max %s\n", msString(s.Latency.P50), msString(s.Latency.P90), msString(s.Latency.P99), msString(s.Latency.Max))
+	if s.Requests.Completed == 0 {
+		fmt.Fprintf(w, "  latency    none completed: no response time to report\n")
+	} else {
+		fmt.Fprintf(w, "  latency    p50 %s  p90 %s  p99 %s  max %s\n", msString(s.Latency.P50), msString(s.Latency.P90), msString(s.Latency.P99), msString(s.Latency.Max))
+	}
 	r := s.Requests
 	f := r.Failures
 	fmt.Fprintf(w, "  requests   %d offered, %d completed (%.1f/s), %d failed, %d unfinished\n", r.Offered, r.Completed, s.Throughput, r.Failed, r.Unfinished)

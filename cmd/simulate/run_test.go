@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,7 +17,7 @@ func TestRunIsDeterministic(t *testing.T) {
 		code, _, stderr := runCLI("run", "embedded-vs-daemon", "--variant", "daemon-event", "--duration", "30s", "--no-plots", "--out", filepath.Join(root, d))
 		require.Equal(t, 0, code, stderr)
 	}
-	for _, f := range []string{"summary.json", "timeseries.csv", "events.log", "scenario.toml"} {
+	for _, f := range []string{"summary.json", "timeseries.csv", "events.log", "scenario.toml", "latency.hdr"} {
 		a, err := os.ReadFile(filepath.Join(root, "a", f))
 		require.NoError(t, err)
 		b, err := os.ReadFile(filepath.Join(root, "b", f))
@@ -82,4 +83,31 @@ func TestCheckAndScenarios(t *testing.T) {
 	for _, n := range []string{"prefork-spike", "small-vps", "worker-event-defaults", "embedded-vs-daemon", "keepalive-idle-browsers", "lazy-init-restarts"} {
 		assert.Contains(t, stdout, n)
 	}
+}
+
+// Figures and the latency histogram are deterministic too: a run and a
+// comparison written twice are byte-identical, file by file.
+func TestOutputsWithFiguresAreDeterministic(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		code, _, stderr := runCLI("compare", "embedded-vs-daemon", "--duration", "20s", "--out", filepath.Join(root, d))
+		require.Equal(t, 0, code, stderr)
+	}
+	var n int
+	require.NoError(t, filepath.Walk(filepath.Join(root, "a"), func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(filepath.Join(root, "a"), p)
+		a, err := os.ReadFile(p)
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(root, "b", rel))
+		require.NoError(t, err, rel)
+		assert.True(t, bytes.Equal(a, b), "%s differs", rel)
+		n++
+		return nil
+	}))
+	assert.GreaterOrEqual(t, n, 2*17+12, "every file of both variants and the comparison figures")
+	assert.FileExists(t, filepath.Join(root, "a", "daemon-event", "latency.hdr"))
+	assert.FileExists(t, filepath.Join(root, "a", "compare_latency_cdf.svg"))
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/forkcast/forkcast/models/host"
 	"github.com/forkcast/forkcast/results"
@@ -54,8 +55,11 @@ type server struct {
 	conns     slab[conn]
 	nextPID   int
 
-	stats *stats
-	log   []results.LogLine
+	stats   *stats
+	sink    Sink
+	sinkErr error
+	early   []results.LogLine // log lines before the load started
+	loaded  bool              // the load has started: loadStart is set
 }
 
 func newServer(sc *scenarios.Scenario) (*server, error) {
@@ -118,19 +122,33 @@ func (s *server) pid() int {
 // load starts).
 func (s *server) at(t sim.Time) sim.Time { return t - s.loadStart }
 
-// logf records an Apache error-log line at the simulation clock's instant;
-// Simulate retimes the lines from the load's start.
+// logf records an Apache error-log line at the simulation clock's instant.
 func (s *server) logf(module, level string, pid int, format string, a ...any) {
-	s.log = append(s.log, results.LogLine{At: s.sim.Now().Duration(), Module: module, Level: level, PID: pid, Msg: fmt.Sprintf(format, a...)})
+	s.logLine(results.LogLine{At: s.sim.Now().Duration(), Module: module, Level: level, PID: pid, Msg: fmt.Sprintf(format, a...)})
 }
 
-// logFromLoadStart returns the log timed from the load's start (lines
-// written while Apache started have negative times, as in runtime mode).
-func (s *server) logFromLoadStart() []results.LogLine {
-	for i := range s.log {
-		s.log[i].At -= s.loadStart.Duration()
+// logLine records a log line timed on the simulation clock: the sink gets
+// it timed from the load's start, as soon as that is known (lines written
+// while Apache started wait for it, and have negative times, as in runtime
+// mode). Lines are counted by AH number for the summary.
+func (s *server) logLine(l results.LogLine) {
+	if i := strings.Index(l.Msg, ":"); i > 0 && strings.HasPrefix(l.Msg, "AH") {
+		s.stats.logCounts[l.Msg[:i]]++
 	}
-	return s.log
+	if !s.loaded {
+		s.early = append(s.early, l)
+		return
+	}
+	l.At -= s.loadStart.Duration()
+	s.emit(s.sink.Log(l))
+}
+
+// emit notes the sink's first error and stops the run on it.
+func (s *server) emit(err error) {
+	if err != nil && s.sinkErr == nil {
+		s.sinkErr = err
+		s.sim.Stop()
+	}
 }
 
 // readyPollPeriod is how often runtime mode checks that Apache is ready
@@ -179,6 +197,12 @@ func (s *server) pollReady() {
 // startLoad starts the load: the scenario's t=0.
 func (s *server) startLoad() {
 	s.loadStart = s.sim.Now()
+	s.loaded = true
+	for _, l := range s.early {
+		l.At -= s.loadStart.Duration()
+		s.emit(s.sink.Log(l))
+	}
+	s.early = nil
 	end := s.loadStart + sim.Time(s.sc.Duration.Duration)
 	if t, ok := s.pacer.Next(0); ok {
 		s.arrival.ResetAt(s.loadStart + t)

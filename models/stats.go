@@ -3,7 +3,6 @@ package models
 import (
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/sim"
@@ -24,7 +23,7 @@ type stats struct {
 	prevArrivals, prevCompleted, prevFailed, prevSpawns, prevKills int64
 
 	latency, window *sim.Quantiles
-	rows            []results.Row
+	logCounts       map[string]int64 // log lines by AH number
 	tick            *sim.Timer
 	interval        sim.Time
 	end             sim.Time
@@ -36,7 +35,7 @@ func newStats(s *server) *stats {
 	g := func() *sim.Gauge { return sim.NewGauge(0, 0) }
 	st := &stats{s: s, importing: g(), parked: g(), children: g(), daemons: g(), daemonBusy: g(),
 		listenQueue: g(), daemonQueue: g(), pss: g(), rss: g(), parentPSS: g(), childPSS: g(), daePSS: g(), swap: g(),
-		latency: sim.NewQuantiles(3), window: sim.NewQuantiles(2)}
+		latency: sim.NewQuantiles(3), window: sim.NewQuantiles(2), logCounts: map[string]int64{}}
 	for i := range st.statusG {
 		st.statusG[i] = g()
 	}
@@ -152,7 +151,10 @@ func (st *stats) row() {
 		r.LatencyP99MS = ms(st.window.Quantile(0.99))
 	}
 	st.window.Reset()
-	st.rows = append(st.rows, r)
+	s.emit(s.sink.Row(r))
+	if p, ok := s.sink.(ProgressSink); ok {
+		p.Progress(s.at(now).Duration(), s.sc.Duration.Duration)
+	}
 	st.last = now
 	if now < st.end {
 		st.tick.ResetAt(min(now+st.interval, st.end))
@@ -223,10 +225,8 @@ func (st *stats) summary() results.Summary {
 	if d := sc.Duration.Seconds(); d > 0 {
 		sum.Throughput = round2(float64(st.completed) / d)
 	}
-	for _, l := range s.log {
-		if i := strings.Index(l.Msg, ":"); i > 0 && strings.HasPrefix(l.Msg, "AH") {
-			sum.LogCounts[l.Msg[:i]]++
-		}
+	for k, n := range st.logCounts {
+		sum.LogCounts[k] = n
 	}
 	return sum
 }

@@ -234,51 +234,121 @@ func WriteFiles(dir string, run Run) error {
 }
 
 func writeFiles(dir string, run Run) error {
+	w, err := NewWriter(dir, run.Summary.StartTime())
+	if err != nil {
+		return err
+	}
+	for _, r := range run.Rows {
+		if err := w.Row(r); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	for _, l := range run.Log {
+		if err := w.Log(l); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	return w.Close(run)
+}
+
+// A Writer writes a result directory as its run produces it: each row
+// and log line as it comes (buffered; never accumulated), then, when the
+// run ends, its summary, latency histogram and scenario. A run of days
+// therefore writes its files in memory that does not grow with its length.
+// The directory must exist (it is a Publish fill's temporary directory).
+type Writer struct {
+	start    time.Time
+	dir      string
+	csv, log *os.File
+	cw, lw   *bufio.Writer
+	rows     int
+	buf      []byte
+}
+
+// NewWriter starts a result directory's files in dir; start is the
+// wall-clock instant of t=0 that events.log's timestamps count from.
+func NewWriter(dir string, start time.Time) (*Writer, error) {
+	w := &Writer{start: start, dir: dir}
+	var err error
+	if w.csv, err = os.Create(filepath.Join(dir, "timeseries.csv")); err != nil {
+		return nil, err
+	}
+	if w.log, err = os.Create(filepath.Join(dir, "events.log")); err != nil {
+		w.csv.Close()
+		return nil, err
+	}
+	w.cw, w.lw = bufio.NewWriterSize(w.csv, 64<<10), bufio.NewWriterSize(w.log, 16<<10)
+	w.cw.WriteString(strings.Join(Columns(), ","))
+	w.cw.WriteByte('\n')
+	return w, nil
+}
+
+// Row writes one row; it refuses what the readers would refuse.
+func (w *Writer) Row(r Row) error {
+	if err := CheckRow(r); err != nil {
+		return fmt.Errorf("results: row %d (t=%v s): %w", w.rows, r.TimeS, err)
+	}
+	w.rows++
+	for i, v := range r.Values() {
+		if i > 0 {
+			w.cw.WriteByte(',')
+		}
+		w.buf = appendFloat(w.buf[:0], v)
+		w.cw.Write(w.buf)
+	}
+	return w.cw.WriteByte('\n')
+}
+
+// Log writes one events.log line.
+func (w *Writer) Log(l LogLine) error {
+	w.lw.WriteString(l.Format(w.start))
+	return w.lw.WriteByte('\n')
+}
+
+// Close finishes the directory with run's summary, latency histogram and
+// scenario (its Rows and Log, already written, are not looked at).
+func (w *Writer) Close(run Run) error {
+	for _, f := range []struct {
+		b *bufio.Writer
+		f *os.File
+	}{{w.cw, w.csv}, {w.lw, w.log}} {
+		if err := f.b.Flush(); err != nil {
+			w.Abort()
+			return err
+		}
+		if err := f.f.Close(); err != nil {
+			return err
+		}
+	}
 	// Never write what the readers would refuse.
 	for _, p := range summaryProblems(run.Summary) {
 		return fmt.Errorf("results: summary %s: %s", strings.Join(p.key, "."), p.msg)
-	}
-	for i, r := range run.Rows {
-		if err := CheckRow(r); err != nil {
-			return fmt.Errorf("results: row %d (t=%v s): %w", i, r.TimeS, err)
-		}
 	}
 	js, err := json.MarshalIndent(run.Summary, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "summary.json"), append(js, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(w.dir, "summary.json"), append(js, '\n'), 0o644); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, "timeseries.csv"))
-	if err != nil {
-		return err
-	}
-	if err := WriteCSV(f, run.Rows); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	start := run.Summary.StartTime()
 	if run.Latencies != nil {
-		if err := writeHistogramFile(filepath.Join(dir, LatencyFile), run.Latencies, start, run.Summary.DurationS); err != nil {
+		if err := writeHistogramFile(filepath.Join(w.dir, LatencyFile), run.Latencies, w.start, run.Summary.DurationS); err != nil {
 			return err
 		}
 	}
-	var b strings.Builder
-	for _, l := range run.Log {
-		b.WriteString(l.Format(start))
-		b.WriteByte('\n')
-	}
-	if err := os.WriteFile(filepath.Join(dir, "events.log"), []byte(b.String()), 0o644); err != nil {
-		return err
-	}
 	if run.Scenario != nil {
-		return os.WriteFile(filepath.Join(dir, "scenario.toml"), run.Scenario, 0o644)
+		return os.WriteFile(filepath.Join(w.dir, "scenario.toml"), run.Scenario, 0o644)
 	}
 	return nil
+}
+
+// Abort closes the files of a run that failed (the caller's Publish then
+// removes the directory).
+func (w *Writer) Abort() {
+	w.csv.Close()
+	w.log.Close()
 }
 
 // WriteCSV writes rows with a header. Numbers are written with up to four
@@ -300,14 +370,22 @@ func WriteCSV(w io.Writer, rows []Row) error {
 }
 
 // FormatFloat writes v with at most four decimals and no trailing zeros.
-func FormatFloat(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 4, 64)
-	s = strings.TrimRight(s, "0")
-	s = strings.TrimSuffix(s, ".")
-	if s == "-0" {
-		s = "0"
+func FormatFloat(v float64) string { return string(appendFloat(nil, v)) }
+
+// appendFloat is FormatFloat appending to b, without allocating.
+func appendFloat(b []byte, v float64) []byte {
+	n := len(b)
+	b = strconv.AppendFloat(b, v, 'f', 4, 64)
+	for len(b) > n && b[len(b)-1] == '0' {
+		b = b[:len(b)-1]
 	}
-	return s
+	if len(b) > n && b[len(b)-1] == '.' {
+		b = b[:len(b)-1]
+	}
+	if string(b[n:]) == "-0" {
+		b = append(b[:n], '0')
+	}
+	return b
 }
 
 // ReadDir reads a result directory written by WriteDir, keeping every row

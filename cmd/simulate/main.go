@@ -62,6 +62,15 @@ func main() {
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// forDrawing sets Go's GC back to its default before figures are drawn:
+// rendering allocates large short-lived images, and at the simulation's
+// GOGC=400 a day-long run's figures took ~67 MB of RSS against ~44 MB.
+func forDrawing() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100)
+	}
+}
+
 func runMain(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		printUsage(stderr)

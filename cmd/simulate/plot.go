@@ -38,6 +38,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	forDrawing()
 	for i, run := range runs {
 		// Figures join the directory's own files, never replacing a file
 		// forkcast did not write.

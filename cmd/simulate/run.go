@@ -44,11 +44,38 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	defer done()
 	began := time.Now()
-	run, err := simulateIn(ctx, sc, stderr)
+	// Rows and log lines go to their files as the simulation produces
+	// them, so a run of days needs no more memory than one of minutes;
+	// the figures are drawn from the files.
+	var run results.Run
+	err = results.Publish(dir, results.SourceSimulator, true, func(tmp string) error {
+		w, err := results.NewWriter(tmp, results.SimulatorEpoch)
+		if err != nil {
+			return err
+		}
+		run, err = models.SimulateInto(ctx, sc, withProgress(w, stderr))
+		if err != nil {
+			w.Abort()
+			return internalError(err, sc, stderr)
+		}
+		if run.Scenario, err = scenarios.Format(sc); err != nil {
+			w.Abort()
+			return err
+		}
+		if err := w.Close(run); err != nil {
+			return err
+		}
+		if *noPlots {
+			return nil
+		}
+		forDrawing()
+		drawn, err := pl.Load(tmp)
+		if err != nil {
+			return err
+		}
+		return pl.Run(tmp, drawn)
+	})
 	if err != nil {
-		return err
-	}
-	if err := writeRun(dir, run, !*noPlots); err != nil {
 		return err
 	}
 	wall := time.Since(began) // the run's whole time, files and figures included
@@ -136,4 +163,40 @@ func msString(v float64) string {
 		return fmt.Sprintf("%.2fs", v/1000)
 	}
 	return fmt.Sprintf("%.0fms", v)
+}
+
+// progress wraps a run's sink and, on a terminal, shows how far the run
+// has got: simulated time, wall time and the time left, on one line of
+// stderr rewritten twice a second. Elsewhere (a pipe, a file, CI) it says
+// nothing.
+type progress struct {
+	models.Sink
+	w            io.Writer
+	began, shown time.Time
+}
+
+func withProgress(sink models.Sink, stderr io.Writer) models.Sink {
+	if !isTerminal(stderr) {
+		return sink
+	}
+	now := time.Now()
+	return &progress{Sink: sink, w: stderr, began: now, shown: now}
+}
+
+// Progress implements models.ProgressSink.
+func (p *progress) Progress(done, total time.Duration) {
+	now := time.Now()
+	if now.Sub(p.shown) < 500*time.Millisecond && done < total {
+		return
+	}
+	p.shown = now
+	wall := now.Sub(p.began)
+	left := "?"
+	if done > 0 {
+		left = (time.Duration(float64(wall) * float64(total-done) / float64(done))).Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "\rsimulated %s of %s in %s; about %s left   ", done.Round(time.Second), total, wall.Round(time.Second), left)
+	if done >= total {
+		fmt.Fprintln(p.w)
+	}
 }

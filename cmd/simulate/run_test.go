@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/models"
+	"github.com/forkcast/forkcast/results"
 )
 
 // The same scenario and seed give byte-identical output files.
@@ -111,3 +116,22 @@ func TestOutputsWithFiguresAreDeterministic(t *testing.T) {
 	assert.FileExists(t, filepath.Join(root, "a", "daemon-event", "latency.hdr"))
 	assert.FileExists(t, filepath.Join(root, "a", "compare_latency_cdf.svg"))
 }
+
+// Progress shows on a terminal only; there it reports simulated time, wall
+// time and what is left, and ends its line when the run is done.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	var sink models.Sink = &discard{}
+	assert.Same(t, sink, withProgress(sink, &buf), "a buffer is not a terminal: nothing added")
+	p := &progress{Sink: sink, w: &buf, began: time.Now().Add(-10 * time.Second)}
+	p.Progress(30*time.Minute, time.Hour)
+	assert.Contains(t, buf.String(), "simulated 30m0s of 1h0m0s in 10s; about 10s left")
+	buf.Reset()
+	p.Progress(time.Hour, time.Hour)
+	assert.True(t, strings.HasSuffix(buf.String(), "\n"), "the last report ends its line")
+}
+
+type discard struct{}
+
+func (discard) Row(results.Row) error     { return nil }
+func (discard) Log(results.LogLine) error { return nil }

@@ -45,10 +45,13 @@ type worker struct {
 	status Status
 	conn   *conn
 	req    *request
-	timer  sim.Timer // keep-alive wait, lingering close
-	job    host.Job  // Apache's own CPU work
-	proxy  *proxied  // daemon mode: the request being proxied
-	exec   execution // embedded mode: the request's Python
+	timer  sim.Timer // keep-alive wait, reading a request, lingering close
+	// readStart is when the read of the current request began (its
+	// mod_reqtimeout header stage counts from it).
+	readStart sim.Time
+	job       host.Job  // Apache's own CPU work
+	proxy     *proxied  // daemon mode: the request being proxied
+	exec      execution // embedded mode: the request's Python
 
 	// callbacks bound once
 	respondOK, closeFn, doneFn, staticDone, restrictedDone, proxyFn func()
@@ -197,12 +200,12 @@ func (w *worker) serve(cn *conn) {
 	case cn.dummy:
 		// The parent's "OPTIONS *" dummy connection: answered at once.
 		w.close()
-	case cn.pending != nil:
-		w.read(cn.pending)
-	case cn.clientClosed:
+	case cn.pending == nil && cn.clientClosed:
 		w.close() // EOF before any request
+	default:
+		// BUSY_READ until the request is all there (reading.go).
+		w.startRead(w.c.s.sim.Now())
 	}
-	// Otherwise wait in BUSY_READ for the request.
 }
 
 // read takes the pending request off the connection and handles it.
@@ -267,7 +270,7 @@ func (w *worker) respond(status int) {
 	w.set(BusyKeepalive)
 	if cn.pending != nil {
 		w.set(BusyRead)
-		w.read(cn.pending)
+		w.startRead(s.sim.Now())
 		return
 	}
 	w.timer.SetFunc(w.closeFn)
@@ -366,7 +369,7 @@ func (c *child) park(w *worker, cn *conn) {
 		w.conn = cn
 		cn.worker = w
 		w.set(BusyRead)
-		w.read(cn.pending)
+		w.startRead(c.s.sim.Now())
 		return
 	}
 	cn.parked = true

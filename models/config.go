@@ -28,6 +28,8 @@ type mpmConfig struct {
 	keepAliveTimeout   sim.Time
 	maxKeepAlive       int
 	timeout            sim.Time
+	acceptDefer        bool       // AcceptFilter data: TCP_DEFER_ACCEPT
+	reqTimeout         reqTimeout // mod_reqtimeout's header stage
 }
 
 func newMPMConfig(a scenarios.Apache) mpmConfig {
@@ -42,6 +44,8 @@ func newMPMConfig(a scenarios.Apache) mpmConfig {
 		keepAliveTimeout:  sim.Time(a.KeepAliveTimeout.Duration),
 		maxKeepAlive:      a.MaxKeepAliveRequests,
 		timeout:           sim.Time(a.Timeout.Duration),
+		acceptDefer:       a.AcceptFilter == "data",
+		reqTimeout:        parseReqTimeout(a.RequestReadTimeout),
 	}
 	if a.MPM == "prefork" {
 		c.threadsPerChild = 1

@@ -200,8 +200,8 @@ func (e *execution) waited() {
 		e.finish()
 		return
 	}
-	if g := e.s.sc.App.RequestMemoryGrowth; g > 0 {
-		e.s.mem.grow(e.py.proc, float64(g))
+	if g := e.r.growth; g > 0 {
+		e.s.mem.grow(e.py.proc, g)
 		if e.py.stopped {
 			return // the OOM killer chose this process
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
-	"github.com/forkcast/forkcast/workload"
 )
 
 // server is one simulated Apache instance with its mod_wsgi daemons, the
@@ -29,27 +28,23 @@ type server struct {
 	groups  []*daemonGroup // daemons in name order
 
 	listen    acceptQueue // the kernel accept queue of the Listen socket
-	acceptors []*child    // children blocked in accept(), FIFO
-	podBytes  int         // prefork: '!' bytes in the pipe of death
+	deferred  fifo[*conn] // AcceptFilter data: connections the kernel holds until data comes
+	deferT    sim.Timer
+	acceptors []*child // children blocked in accept(), FIFO
+	podBytes  int      // prefork: '!' bytes in the pipe of death
 
 	pythonInChildren bool // mod_wsgi initialises Python in Apache children
 	scriptMtime      int  // bumped by touch_script events
 
-	importRand     *rand.Rand // import CPU times, drawn as processes import
-	acceptRand     *rand.Rand // which daemon process wins the accept mutex
-	targets        workload.Targets
-	groupOf        []string       // the process group serving each of targets.Paths
-	clientStreams  sim.Substreams // each client's behaviour, by client id
-	serviceStreams sim.Substreams // each client's requests' service times
-	pacer          workload.Pacer
-	arrival        *sim.Timer
+	importRand *rand.Rand    // import CPU times, drawn as processes import
+	acceptRand *rand.Rand    // which daemon process wins the accept mutex
+	pops       []*population // the traffic, by population name
 	// loadStart is the scenario's t=0 on the simulation clock: Apache starts
 	// at simulation time 0, the load once Apache is ready (ready).
 	loadStart sim.Time
 	readyPoll *sim.Timer
-	tickPhase sim.Time // from the load's start to the parent's first maintenance tick, in (0, 1 s]
-	readyAt   sim.Time // when runtime mode's warm-up would have found Apache ready
-	clients   uint64
+	tickPhase sim.Time  // from the load's start to the parent's first maintenance tick, in (0, 1 s]
+	readyAt   sim.Time  // when runtime mode's warm-up would have found Apache ready
 	spare     []*client // clients whose visit is over, to be reused
 	requests  slab[request]
 	conns     slab[conn]
@@ -80,6 +75,7 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	s.stats = newStats(s)
 	s.slots = make([]*child, s.cfg.slots)
 	s.listen.limit = s.cfg.listenBacklog + 1 // Linux admits backlog+1 (sk_acceptq_is_full is '>')
+	s.sim.InitTimer(&s.deferT, s.deferExpired)
 
 	// wsgi_python_required: children initialise Python unless
 	// WSGIRestrictEmbedded On, even when every request goes to a daemon.
@@ -92,8 +88,7 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	// Service and import times come from streams of their own, numbered by
 	// the replication, so replications vary them over the same workload.
 	s.importRand = s.streams.Stream(fmt.Sprintf("imports/%d", sc.Replication))
-	s.clientStreams = s.streams.Substreams("client")
-	s.serviceStreams = s.streams.Substreams(fmt.Sprintf("service/%d", sc.Replication))
+
 	s.acceptRand = s.streams.Stream(fmt.Sprintf("accept/%d", sc.Replication))
 	// The time from the load's start to the parent's first maintenance
 	// tick: the scenario's, or drawn per replication from a stream of its
@@ -102,12 +97,10 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	if sc.TickPhase.Random {
 		s.tickPhase = sim.Time(1 + s.streams.Stream(fmt.Sprintf("tick/%d", sc.Replication)).Int64N(int64(sim.Second)))
 	}
-	s.targets = workload.NewTargets(&sc.Workload.Client)
-	for _, path := range s.targets.Paths {
-		s.groupOf = append(s.groupOf, sc.WSGI.GroupFor(path))
+	var err error
+	if s.pops, err = newPopulations(s); err != nil {
+		return nil, err
 	}
-	s.pacer = workload.NewPacer(sc.Workload.Phases, sc.Workload.Arrivals, s.streams.Stream("arrivals"))
-	s.arrival = s.sim.NewTimer(s.arrive)
 
 	s.parent = newParent(s)
 	return s, nil
@@ -204,8 +197,8 @@ func (s *server) startLoad() {
 	}
 	s.early = nil
 	end := s.loadStart + sim.Time(s.sc.Duration.Duration)
-	if t, ok := s.pacer.Next(0); ok {
-		s.arrival.ResetAt(s.loadStart + t)
+	for _, pop := range s.pops {
+		pop.start()
 	}
 	for _, ev := range s.sc.Events {
 		ev := ev
@@ -261,13 +254,4 @@ func (s *server) newConn(c *client, r *request) *conn {
 	cn := s.conns.new()
 	cn.client, cn.pending = c, r
 	return cn
-}
-
-// arrive opens a new client connection, then schedules the next arrival.
-func (s *server) arrive() {
-	s.clients++
-	s.newClient(s.clients).start()
-	if t, ok := s.pacer.Next(s.at(s.sim.Now())); ok {
-		s.arrival.ResetAt(s.loadStart + t)
-	}
 }

@@ -18,6 +18,7 @@ type stats struct {
 	pss, rss, parentPSS, childPSS, daePSS, swap *sim.Gauge
 
 	arrivals, offered, completed, spawns, kills, recycled          int64
+	onBoundary                                                     int64 // arrivals at the instant the current row ends
 	daemonStarts, daemonRestarts, oomKills, imports, hung          int64
 	failures                                                       results.Failures
 	prevArrivals, prevCompleted, prevFailed, prevSpawns, prevKills int64
@@ -50,6 +51,20 @@ func (st *stats) addProcesses(g *sim.Gauge, n float64) {
 }
 
 func (st *stats) status(s Status, d float64) { st.statusG[s].Add(st.s.sim.Now(), d) }
+
+// arrive counts a client's connection. Rows are [start, start+interval):
+// one that arrives at the very instant the current row ends (constant
+// pacing, a replayed log's whole seconds) belongs to the next row, even if
+// it fires before the row closes.
+func (st *stats) arrive() {
+	st.arrivals++
+	if st.tick == nil {
+		return
+	}
+	if at, ok := st.tick.When(); ok && at == st.s.sim.Now() {
+		st.onBoundary++
+	}
+}
 
 func (st *stats) memory(m snapshot) {
 	now := st.s.sim.Now()
@@ -140,12 +155,13 @@ func (st *stats) row() {
 	r.SwapMB = mean(st.swap)
 	r.CPUUtil = mean(s.cpu.Busy()) / float64(s.sc.Host.CPUs)
 	failed := st.failures.Total()
-	r.Arrivals = float64(st.arrivals - st.prevArrivals)
+	r.Arrivals = float64(st.arrivals - st.prevArrivals - st.onBoundary)
 	r.Completions = float64(st.completed - st.prevCompleted)
 	r.Failures = float64(failed - st.prevFailed)
 	r.Spawns = float64(st.spawns - st.prevSpawns)
 	r.Kills = float64(st.kills - st.prevKills)
-	st.prevArrivals, st.prevCompleted, st.prevFailed, st.prevSpawns, st.prevKills = st.arrivals, st.completed, failed, st.spawns, st.kills
+	st.prevArrivals, st.prevCompleted, st.prevFailed, st.prevSpawns, st.prevKills = st.arrivals-st.onBoundary, st.completed, failed, st.spawns, st.kills
+	st.onBoundary = 0
 	if st.window.Count() > 0 {
 		r.LatencyP50MS = ms(st.window.Quantile(0.5))
 		r.LatencyP99MS = ms(st.window.Quantile(0.99))

@@ -45,10 +45,13 @@ type worker struct {
 	status Status
 	conn   *conn
 	req    *request
-	timer  sim.Timer // keep-alive wait, lingering close
-	job    host.Job  // Apache's own CPU work
-	proxy  *proxied  // daemon mode: the request being proxied
-	exec   execution // embedded mode: the request's Python
+	timer  sim.Timer // keep-alive wait, reading a request, lingering close
+	// readStart is when the read of the current request began (its
+	// mod_reqtimeout header stage counts from it).
+	readStart sim.Time
+	job       host.Job  // Apache's own CPU work
+	proxy     *proxied  // daemon mode: the request being proxied
+	exec      execution // embedded mode: the request's Python
 
 	// callbacks bound once
 	respondOK, closeFn, doneFn, staticDone, restrictedDone, proxyFn func()
@@ -87,7 +90,7 @@ func threadsOf(s *server) int {
 
 // init runs child_init: Apache's own, then mod_wsgi's wsgi_hook_child_init
 // (Python initialised here unless the parent did it, then any preload),
-// all while the slot still reads STARTING (research/apache-mpm.md §10.5).
+// all while the slot still reads STARTING (docs/model.md §4.2).
 func (c *child) init() {
 	h := c.s.sc.Host
 	c.initJob = c.s.cpu.Start(sim.Time(h.ChildInitCPU.Duration), nil, func() {
@@ -197,12 +200,12 @@ func (w *worker) serve(cn *conn) {
 	case cn.dummy:
 		// The parent's "OPTIONS *" dummy connection: answered at once.
 		w.close()
-	case cn.pending != nil:
-		w.read(cn.pending)
-	case cn.clientClosed:
+	case cn.pending == nil && cn.clientClosed:
 		w.close() // EOF before any request
+	default:
+		// BUSY_READ until the request is all there (reading.go).
+		w.startRead(w.c.s.sim.Now())
 	}
-	// Otherwise wait in BUSY_READ for the request.
 }
 
 // read takes the pending request off the connection and handles it.
@@ -268,7 +271,7 @@ func (w *worker) respond(status int) {
 	w.set(BusyKeepalive)
 	if cn.pending != nil {
 		w.set(BusyRead)
-		w.read(cn.pending)
+		w.startRead(s.sim.Now())
 		return
 	}
 	w.timer.SetFunc(w.closeFn)
@@ -369,7 +372,7 @@ func (c *child) park(w *worker, cn *conn) {
 		w.conn = cn
 		cn.worker = w
 		w.set(BusyRead)
-		w.read(cn.pending)
+		w.startRead(c.s.sim.Now())
 		return
 	}
 	cn.parked = true
@@ -474,7 +477,7 @@ func (c *child) stopIdle() {
 }
 
 // exit ends the process. Its memory is freed; its slot keeps the last
-// status until the parent reaps it (research/apache-mpm.md §0.2).
+// status until the parent reaps it (ap_wait_or_timeout; docs/model.md §2.1).
 //
 // Unless it was killed, a worker or event child first tears Python down.
 // Measured with mod_wsgi 4.9.4 and Python 3.11 (runtime mode, children

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
 	"github.com/forkcast/forkcast/workload"
 )
@@ -17,6 +18,10 @@ type request struct {
 	static    bool
 	group     string   // mod_wsgi process group serving it ("" embedded)
 	cpu, wait sim.Time // the app's CPU and I/O wait for this request
+	growth    float64  // the private memory it leaves in its process
+	sent      sim.Time // when its first byte was sent (this attempt)
+	header    sim.Time // how long sending its line and headers takes (slow clients)
+	bytes     int      // the size of its line and headers
 	first     sim.Time // when the client first sent it
 	read      sim.Time // r->request_time: when Apache read it (queue-timeout counts from here)
 	tries     int      // retries used
@@ -39,7 +44,9 @@ type conn struct {
 	parked       bool     // event: in the keep-alive queue, held by no thread
 	parkedUntil  sim.Time // event: KeepAliveTimeout expiry
 	synTries     int
-	refs         int // holders (see releaseConn)
+	deferred     bool     // AcceptFilter data: the kernel holds it until data (or the defer period) comes
+	deferUntil   sim.Time // the end of the defer period
+	refs         int      // holders (see releaseConn)
 }
 
 // A client opens a connection on the scenario's schedule and sends its
@@ -48,7 +55,10 @@ type conn struct {
 // response it keeps the connection open idle_after_last, as browsers do.
 type client struct {
 	s        *server
-	pcg      rand.PCG // the client's behaviour (workload's draws, in their order)
+	pop      *population
+	cl       *scenarios.Client // how it behaves: its population's client keys
+	user     bool              // a closed population's user: it visits again after thinking
+	pcg      rand.PCG          // the client's behaviour (workload's draws, in their order)
 	rng      rand.Rand
 	svcPCG   rand.PCG // its requests' service times
 	svc      rand.Rand
@@ -61,6 +71,11 @@ type client struct {
 	deadline sim.Timer   // client_timeout of the outstanding request
 	onTimer  timerFired  // the timers' handlers, inside the client so they cost no allocation
 	onExpiry deadlineFired
+
+	// a replay's client: the logged connection and its requests to send
+	replayConn  uint64
+	replayQueue []workload.ReplayRequest
+	replayLast  bool // the log says the connection ends after the queue
 }
 
 type timerFired struct{ c *client }
@@ -75,14 +90,19 @@ func (h *deadlineFired) Fire() { h.c.giveUp() }
 type clientTimer uint8
 
 const (
-	thinking  clientTimer = iota // then send the next request
+	waiting   clientTimer = iota // for nothing: an idle replay client
+	thinking                     // then send the next request
 	idling                       // then close the connection
 	retrying                     // then send c.retry again
 	resending                    // then retransmit the SYN of c.conn
+	first                        // idle_before_first is over: send the first request
+	revisit                      // a user's think time is over: connect again
 )
 
-// newClient returns client number id, reusing one whose visit is over.
-func (s *server) newClient(id uint64) *client {
+// newClient returns the population's client number id, reusing one whose
+// visit is over.
+func (pop *population) newClient(id uint64) *client {
+	s := pop.s
 	var c *client
 	if n := len(s.spare); n > 0 {
 		c = s.spare[n-1]
@@ -92,8 +112,8 @@ func (s *server) newClient(id uint64) *client {
 	} else {
 		c = &client{}
 	}
-	c.s = s
-	c.pcg, c.svcPCG = s.clientStreams.PCG(id), s.serviceStreams.PCG(id)
+	c.s, c.pop, c.cl = s, pop, pop.p.Client
+	c.pcg, c.svcPCG = pop.clients.PCG(id), pop.service.PCG(id)
 	c.rng = *rand.New(&c.pcg)
 	c.svc = *rand.New(&c.svcPCG)
 	c.onTimer.c, c.onExpiry.c = c, c
@@ -115,6 +135,18 @@ func (c *client) leave() {
 		c.s.releaseRequest(c.req)
 	}
 	c.req, c.retry = nil, nil
+	if c.user {
+		// A closed population's user thinks, then connects again, until
+		// its population stops (workload: the think time is drawn before
+		// each visit after the first).
+		if !c.pop.stopped() {
+			c.wait(sim.Time(workload.ThinkTime(c.cl, &c.rng)), revisit)
+		}
+		return
+	}
+	if c.replayConn != 0 || c.replayQueue != nil {
+		return // a replay's client is its logged connection's: never reused
+	}
 	c.s.spare = append(c.s.spare, c)
 }
 
@@ -126,8 +158,16 @@ func (c *client) wait(d sim.Time, then clientTimer) {
 
 func (c *client) fire() {
 	switch c.then {
-	case thinking:
+	case thinking, first:
+		if c.pop.stopped() {
+			c.leave() // no request starts after the population's stop
+			return
+		}
 		c.send(c.newRequest())
+	case revisit:
+		if !c.pop.stopped() {
+			c.start()
+		}
 	case idling:
 		c.leave()
 	case retrying:
@@ -141,26 +181,75 @@ func (c *client) fire() {
 	}
 }
 
+// start begins a visit: a connection and its requests. A client that
+// waits idle_before_first (a browser's pre-connect, a health check) or
+// makes no request at all connects first and sends nothing meanwhile; a
+// client with no request holds the connection idle_before_first +
+// idle_after_last, then closes it.
 func (c *client) start() {
-	c.left = workload.RequestsPerConnection(&c.s.sc.Workload, &c.rng) - 1
-	c.s.stats.arrivals++
+	n := workload.RequestsPerConnection(c.cl, &c.rng)
+	c.s.stats.arrive()
+	c.left = n - 1
+	idle := sim.Time(c.cl.IdleBeforeFirst.Duration)
+	if n == 0 || idle > 0 {
+		c.conn = c.s.newConn(c, nil)
+		c.s.connect(c.conn)
+		if n == 0 {
+			c.left = 0
+			c.wait(idle+sim.Time(c.cl.IdleAfterLast.Duration), idling)
+			return
+		}
+		c.wait(idle, first)
+		return
+	}
 	c.send(c.newRequest())
 }
 
 // newRequest draws the client's next request (workload.Targets.Draw) and
 // what it costs the app (from the client's service stream).
 func (c *client) newRequest() *request {
+	pop := c.pop
+	i, static := pop.p.Targets.Draw(&c.rng)
+	if static {
+		return c.request("/static/file", true, "", cost{})
+	}
+	return c.request(pop.p.Targets.Paths[i], false, pop.groupOf[i], pop.costs[i])
+}
+
+// request makes a request for path, drawing its service times from the
+// client's service stream.
+func (c *client) request(path string, static bool, group string, k cost) *request {
 	s := c.s
 	r := s.requests.new()
-	i, static := s.targets.Draw(&c.rng)
+	r.path, r.static = path, static
+	r.header, r.bytes = sim.Time(c.cl.HeaderTime.Duration), c.cl.HeaderBytes
 	if static {
-		r.static, r.path = true, "/static/file"
 		return r
 	}
-	r.path, r.group = s.targets.Paths[i], s.groupOf[i]
-	r.cpu = seconds(s.sc.App.RequestCPU.Sample(&c.svc) * s.sc.Host.CPUSecond)
-	r.wait = seconds(s.sc.App.RequestWait.Sample(&c.svc))
+	r.group, r.growth = group, k.growth
+	r.cpu = seconds(k.cpu.Sample(&c.svc) * s.sc.Host.CPUSecond)
+	r.wait = seconds(k.wait.Sample(&c.svc))
 	return r
+}
+
+// replaySend sends a replay client's next logged request, or ends the
+// logged connection.
+func (c *client) replaySend() {
+	if len(c.replayQueue) == 0 {
+		if c.replayLast {
+			c.replayQueue, c.replayConn = nil, 0
+			c.leave()
+		}
+		return
+	}
+	r := c.replayQueue[0]
+	c.replayQueue = c.replayQueue[1:]
+	s := c.s
+	if r.Static {
+		c.send(c.request("/static/file", true, "", cost{}))
+		return
+	}
+	c.send(c.request(r.Path, false, s.sc.WSGI.GroupFor(r.Path), costOf(s.sc.App, r.Path)))
 }
 
 func seconds(s float64) sim.Time { return sim.FromSeconds(math.Max(s, 0)) }
@@ -173,11 +262,12 @@ func (c *client) send(r *request) {
 		c.s.stats.offered++
 	}
 	r.attempt++
+	r.sent = now
 	if c.req != r { // a retry is c.req already
 		holdRequest(r)
 		c.req = r
 	}
-	if t := c.s.sc.Workload.ClientTimeout.Duration; t > 0 {
+	if t := c.cl.ClientTimeout.Duration; t > 0 {
 		c.deadline.Reset(sim.Time(t))
 	}
 	if c.conn == nil || c.conn.serverClosed {
@@ -212,13 +302,16 @@ func (c *client) response(r *request, status int) {
 
 // next sends the following request after think time, or idles and closes.
 func (c *client) next() {
-	w := &c.s.sc.Workload
-	if c.left > 0 {
-		c.left--
-		c.wait(sim.Time(workload.ThinkTime(w, &c.rng)), thinking)
+	if c.replayQueue != nil || c.replayConn != 0 {
+		c.replaySend() // a replay's requests go at their logged times
 		return
 	}
-	if idle := w.IdleAfterLast.Duration; idle > 0 {
+	if c.left > 0 {
+		c.left--
+		c.wait(sim.Time(workload.ThinkTime(c.cl, &c.rng)), thinking)
+		return
+	}
+	if idle := c.cl.IdleAfterLast.Duration; idle > 0 {
 		c.wait(sim.Time(idle), idling)
 		return
 	}
@@ -229,8 +322,8 @@ func (c *client) next() {
 // client has retries left, else count the failure and abandon the visit.
 // The caller has taken r from c.req: fail releases the client's hold on it.
 func (c *client) fail(r *request, cause int) {
-	w := &c.s.sc.Workload
-	if r.tries < w.Retries {
+	w := c.cl
+	if r.tries < w.Retries && !c.pop.stopped() {
 		// A fresh copy: Apache may still serve the abandoned attempt.
 		again := c.s.requests.new()
 		*again = *r

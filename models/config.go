@@ -8,7 +8,7 @@ import (
 // mpmConfig is what the model needs of the MPM configuration, derived from
 // the effective directives: the values httpd runs with after the clamps of
 // <mpm>_check_config and <mpm>_run (scenarios.Apache.Effective;
-// research/apache-mpm.md §1.1, §2.1, §3; num_buckets = 1).
+// docs/model.md §3.5; num_buckets = 1).
 type mpmConfig struct {
 	mpm             string
 	threadsPerChild int // 1 for prefork
@@ -28,6 +28,8 @@ type mpmConfig struct {
 	keepAliveTimeout   sim.Time
 	maxKeepAlive       int
 	timeout            sim.Time
+	acceptDefer        bool       // AcceptFilter data: TCP_DEFER_ACCEPT
+	reqTimeout         reqTimeout // mod_reqtimeout's header stage
 }
 
 func newMPMConfig(a scenarios.Apache) mpmConfig {
@@ -42,6 +44,8 @@ func newMPMConfig(a scenarios.Apache) mpmConfig {
 		keepAliveTimeout:  sim.Time(a.KeepAliveTimeout.Duration),
 		maxKeepAlive:      a.MaxKeepAliveRequests,
 		timeout:           sim.Time(a.Timeout.Duration),
+		acceptDefer:       a.AcceptFilter == "data",
+		reqTimeout:        parseReqTimeout(a.RequestReadTimeout),
 	}
 	if a.MPM == "prefork" {
 		c.threadsPerChild = 1
@@ -63,7 +67,7 @@ func newMPMConfig(a scenarios.Apache) mpmConfig {
 }
 
 // Apache's log module names and message numbers per MPM
-// (research/apache-mpm.md §8).
+// (docs/model.md §2.5).
 type mpmMessages struct {
 	module, busy, reached, within, full, start string
 }

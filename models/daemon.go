@@ -1,6 +1,8 @@
 package models
 
 import (
+	"math"
+
 	"github.com/forkcast/forkcast/models/host"
 	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
@@ -8,9 +10,9 @@ import (
 
 // daemonRestartDelay is how long after an Apache restart the new
 // generation's daemons start. Measured on Debian 12 with mod_wsgi 4.9.4
-// (research/mod_wsgi.md §3.1: old daemons gone in ~10 ms, new ones ~3 s
-// later); the cause is unconfirmed, most likely APR's 3 s kill-after-timeout
-// wait in the parent's pool cleanup.
+// (old daemons gone in ~10 ms, new ones ~3 s later; docs/model.md §6.7);
+// the cause is unconfirmed, most likely APR's 3 s kill-after-timeout wait
+// in the parent's pool cleanup.
 const daemonRestartDelay = 3 * sim.Second
 
 // daemonGroup is one WSGIDaemonProcess group: a fixed number of processes
@@ -69,15 +71,22 @@ type daemonProc struct {
 }
 
 type daemonThread struct {
-	d       *daemonProc
-	p       *proxied
-	started sim.Time
-	exec    execution
+	d        *daemonProc
+	p        *proxied
+	started  sim.Time
+	exec     execution
+	injected sim.Time // mod_wsgi 6.0: when RequestTimeout was injected into the request; 0 if not
 }
 
-// finished: the request's Python is done; answer Apache and take the next.
+// finished: the request's Python is done (or unwound by an injected
+// RequestTimeout: 504); answer Apache and take the next.
 func (t *daemonThread) finished() {
-	t.p.answer(200)
+	status := 200
+	if t.exec.interrupted {
+		status = 504
+	}
+	t.injected = 0
+	t.p.answer(status)
 	t.d.release(t)
 }
 
@@ -171,11 +180,11 @@ func (g *daemonGroup) offer(d *daemonProc) {
 // dispatch hands queued requests to processes waiting to accept.
 //
 // With several processes waiting, which one's listener thread holds the
-// group's accept mutex next is not defined by mod_wsgi (the OS's lock
-// hand-off; research/mod_wsgi.md §3.3, unconfirmed fairness): it is drawn at
-// random. So the processes' request counts, and the moments they reach
-// maximum-requests, drift apart as they do on a real server rather than
-// staying in lockstep.
+// group's accept mutex next is not defined by mod_wsgi (wsgi_daemon_worker
+// leaves it to the OS's lock hand-off; fairness unconfirmed, docs/model.md
+// §6.1): it is drawn at random. So the processes' request counts, and the
+// moments they reach maximum-requests, drift apart as they do on a real
+// server rather than staying in lockstep.
 func (g *daemonGroup) dispatch() {
 	for g.queue.len() > 0 && len(g.acceptors) > 0 {
 		i := 0
@@ -345,7 +354,7 @@ func (d *daemonProc) release(t *daemonThread) {
 			return
 		}
 	}
-	if d.graceful && d.active == 0 {
+	if d.graceful && (d.active == 0 || s.sc.WSGI.Version == "6.0" && !d.activeNonStale(s.sim.Now())) {
 		d.stop()
 		return
 	}
@@ -390,25 +399,83 @@ func (d *daemonProc) inactive() {
 	}
 }
 
-// checkRequestTimeout is mod_wsgi 5.x's monitor check, every second: restart
-// when the elapsed time of busy threads, averaged over all threads (idle
-// ones count 0), exceeds request-timeout.
+// checkRequestTimeout is the monitor thread's request-timeout check, every
+// second (wsgi_monitor_thread forces a 1 s period when request-timeout is
+// set). Its rule depends on mod_wsgi's version (wsgi.version):
+//
+//   - 4.9 and 5.0: restart when the elapsed time of busy threads, averaged
+//     over all threads (idle ones count 0), exceeds request-timeout;
+//   - 6.0: each busy thread on its own, once its request has run longer
+//     than request-timeout × (1 + ln(threads)) (wsgi_request_fire_threshold
+//     in wsgi_daemon.c): with interrupt-timeout 0 the process escalates at
+//     once; otherwise RequestTimeout is injected into that thread (one per
+//     pass) and the process escalates only if the request is still running
+//     interrupt-timeout later. Escalating is a graceful stop while requests
+//     younger than request-timeout + interrupt-timeout run and
+//     graceful-timeout is set, else a restart.
 func (d *daemonProc) checkRequestTimeout() {
 	if d.shutdown || d.exited {
 		return
 	}
 	s := d.g.s
-	sum := sim.Time(0)
-	for _, t := range d.threads {
-		if t.p != nil {
-			sum += s.sim.Now() - t.started
+	cfg := &d.g.cfg
+	now := s.sim.Now()
+	limit := sim.Time(cfg.RequestTimeout.Duration)
+	if s.sc.WSGI.Version != "6.0" {
+		sum := sim.Time(0)
+		for _, t := range d.threads {
+			if t.p != nil {
+				sum += now - t.started
+			}
 		}
-	}
-	if len(d.threads) > 0 && sum/sim.Time(len(d.threads)) > sim.Time(d.g.cfg.RequestTimeout.Duration) {
-		d.stop()
+		if len(d.threads) > 0 && sum/sim.Time(len(d.threads)) > limit {
+			d.stop()
+			return
+		}
+		d.requestT.Reset(sim.Second)
 		return
 	}
+	fire := sim.FromSeconds(limit.Seconds() * (1 + math.Log(float64(len(d.threads)))))
+	grace := sim.Time(cfg.InterruptTimeout.Duration)
+	escalate := false
+	for _, t := range d.threads {
+		if t.p == nil || now-t.started <= fire {
+			continue
+		}
+		if grace == 0 || (t.injected > 0 && now-t.injected > grace) {
+			escalate = true
+			break
+		}
+		if t.injected == 0 {
+			t.injected = now
+			t.exec.interrupt()
+			break
+		}
+	}
+	if escalate && !d.graceful {
+		if gt := sim.Time(cfg.GracefulTimeout.Duration); gt > 0 && d.activeNonStale(now) {
+			d.graceful = true
+			d.armGrace(gt)
+		} else {
+			d.stop()
+			return
+		}
+	}
 	d.requestT.Reset(sim.Second)
+}
+
+// activeNonStale is mod_wsgi 6.0's wsgi_has_active_non_stale_request_locked:
+// whether a thread runs a request younger than request-timeout +
+// interrupt-timeout. An older one will not unwind by itself, so a graceful
+// stop does not wait for it.
+func (d *daemonProc) activeNonStale(now sim.Time) bool {
+	cutoff := sim.Time(d.g.cfg.RequestTimeout.Duration + d.g.cfg.InterruptTimeout.Duration)
+	for _, t := range d.threads {
+		if t.p != nil && (cutoff == 0 || now-t.started <= cutoff) {
+			return true
+		}
+	}
+	return false
 }
 
 // stop is the 'S' shutdown (wsgi_daemon_main): accept nothing more, start
@@ -433,11 +500,11 @@ func (d *daemonProc) stop() {
 }
 
 // teardown destroys the interpreters once no request runs. Measured with
-// mod_wsgi 4.9.4 and Python 3.11 (research, runtime mode): a process whose
-// app lives in a sub-interpreter (application group other than %{GLOBAL})
-// hangs in this teardown until the reaper exits it, shutdown-timeout after
-// the shutdown began (5.0 s with the default); with only the main
-// interpreter it exits within milliseconds.
+// mod_wsgi 4.9.4 and Python 3.11 (runtime mode; docs/model.md §6.6): a
+// process whose app lives in a sub-interpreter (application group other
+// than %{GLOBAL}) hangs in this teardown until the reaper exits it,
+// shutdown-timeout after the shutdown began (5.0 s with the default); with
+// only the main interpreter it exits within milliseconds.
 func (d *daemonProc) teardown() {
 	if d.py != nil && d.py.subInterpreter {
 		return // the reaper ends it, if there is one
@@ -490,6 +557,8 @@ type fifo[T any] struct {
 func (q *fifo[T]) len() int { return len(q.items) - q.head }
 
 func (q *fifo[T]) push(v T) { q.items = append(q.items, v) }
+
+func (q *fifo[T]) peek() T { return q.items[q.head] }
 
 func (q *fifo[T]) pop() T {
 	var zero T

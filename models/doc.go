@@ -1,8 +1,8 @@
 // Package models simulates Apache httpd 2.4's process management hosting a
 // Python web application through mod_wsgi 4.9, on the sim engine.
 //
-// It follows httpd's and mod_wsgi's code paths as described in
-// research/apache-mpm.md and research/mod_wsgi.md:
+// It follows httpd's and mod_wsgi's code paths, as docs/model.md describes
+// mechanism by mechanism:
 //
 //   - the parent's 1-second maintenance loop (ap_wait_or_timeout: reap every
 //     dead child, sleep 1 s, perform_idle_server_maintenance), the

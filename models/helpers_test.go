@@ -45,12 +45,15 @@ func simulateTraced(t *testing.T, sc *scenarios.Scenario) (results.Run, []tick, 
 	s, err := newServer(&eff)
 	require.NoError(t, err)
 	var ticks []tick
+	var m memorySink
+	s.sink = &m
 	s.parent.onTick = func(at sim.Time, spawned, idle int) { ticks = append(ticks, tick{at, spawned, idle}) }
 	s.run()
+	require.NoError(t, s.sinkErr)
 	for i := range ticks {
 		ticks[i].at -= s.loadStart // from the load's start, as the rows are
 	}
-	return results.Run{Summary: s.stats.summary(), Rows: s.stats.rows, Log: s.logFromLoadStart()}, ticks, s
+	return results.Run{Summary: s.stats.summary(), Rows: m.rows, Log: m.log}, ticks, s
 }
 
 func column(t *testing.T, run results.Run, name string) []float64 {

@@ -13,6 +13,10 @@ type acceptQueue struct {
 // connection waits in the accept queue, which holds ListenBacklog+1; beyond
 // that the kernel drops the SYN and the client retransmits.
 func (s *server) connect(cn *conn) {
+	if s.cfg.acceptDefer && cn.deferUntil == 0 && !cn.dummy && !cn.clientClosed && (cn.pending == nil || cn.pending.sent > s.sim.Now()) {
+		s.deferConn(cn) // AcceptFilter data: nothing to read yet
+		return
+	}
 	cn.refs++ // Apache holds it, accepted or queued, unless the SYN is dropped
 	for s.acceptors.len() > 0 {
 		c := s.acceptors.pop()
@@ -55,12 +59,17 @@ func (s *server) offer(c *child) {
 func (s *server) requestArrives(cn *conn) {
 	w := cn.worker
 	switch {
+	case cn.deferred:
+		s.undefer(cn) // its first data: the kernel completes the connection
 	case w != nil && w.status == BusyKeepalive:
+		// The next request's first byte: mod_reqtimeout's header stage
+		// starts now (reqtimeout_filter's in_keep_alive wait is over).
 		w.timer.Stop()
 		w.set(BusyRead)
-		w.read(cn.pending)
+		w.startRead(s.sim.Now())
 	case w != nil && w.status == BusyRead && w.req == nil:
-		w.read(cn.pending)
+		w.timer.Stop()
+		w.startRead(w.readStart) // the read began at accept
 	case cn.parked:
 		// The listener sees the parked connection readable and asks for a
 		// worker without blocking; with none free it closes the connection
@@ -86,6 +95,8 @@ func (s *server) requestArrives(cn *conn) {
 func (s *server) clientClosed(cn *conn) {
 	w := cn.worker
 	switch {
+	case cn.deferred:
+		s.undefer(cn) // the FIN completes the connection: Apache accepts it and reads EOF
 	case w != nil && w.status == BusyKeepalive:
 		w.close() // the keep-alive read sees EOF
 	case w != nil && w.status == BusyRead && w.req == nil:

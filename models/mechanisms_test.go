@@ -125,7 +125,7 @@ client_timeout = "0s"
 
 // queue-timeout is checked only when a daemon thread dequeues a request: a
 // request queued behind a 5 s request gets its 504 at ~5 s, not at the 2 s
-// queue-timeout (research/mod_wsgi.md §8: 504 at 4.7 s).
+// queue-timeout (measured with mod_wsgi 4.9.4: 504 at 4.7 s; docs/model.md §6.3).
 func TestDaemonQueueTimeoutFiresAtDequeue(t *testing.T) {
 	sc := daemonScenario(t, "const(5s)", `
 [[workload.phase]]

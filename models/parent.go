@@ -170,7 +170,7 @@ func (p *parent) grow() {
 }
 
 // preforkMaintenance is prefork's perform_idle_server_maintenance
-// (research/apache-mpm.md §1.4).
+// (prefork.c; docs/model.md §3.2).
 func (p *parent) preforkMaintenance() {
 	s := p.s
 	var free []int
@@ -220,7 +220,7 @@ func (p *parent) traceTick(spawned, idle int) {
 }
 
 // threadedMaintenance is worker's and event's perform_idle_server_maintenance
-// (research/apache-mpm.md §2.3 and §3.2): idle threads are counted
+// (worker.c, event.c; docs/model.md §3.3, §3.4): idle threads are counted
 // server-wide; a process counts ThreadsPerChild idle threads from fork.
 func (p *parent) threadedMaintenance() {
 	s := p.s

@@ -24,14 +24,19 @@ type python struct {
 	// the import in progress, in importSteps steps
 	step          int
 	stepCPU       sim.Time
+	stepWait      sim.Time
 	stepMemory    float64
 	importStepped func()
+	importWaited  func()
+	waitT         *sim.Timer
 }
 
 // importSteps is how many steps an import takes: each burns 1/importSteps
-// of the import's CPU and then allocates 1/importSteps of its memory, as a
-// real import allocates module after module. Runtime mode's synthetic app
-// imports in the same steps.
+// of the import's CPU, then waits 1/importSteps of its wait (reading files,
+// opening database connections, asking a configuration service: the
+// thread holds the module lock but neither the GIL nor a core), then
+// allocates 1/importSteps of its memory, as a real import does module after
+// module. Runtime mode's synthetic app imports in the same steps.
 const importSteps = 10
 
 func newPython(s *server, p *process) *python {
@@ -79,17 +84,35 @@ func (py *python) load(done func()) {
 	work := seconds(s.sc.App.ImportCPU.Sample(s.importRand) * s.sc.Host.CPUSecond)
 	py.step = 0
 	py.stepCPU = work / importSteps
+	if !s.sc.App.ImportWait.IsZero() && s.sc.App.ImportWait.Mean() > 0 {
+		// Drawn after the CPU, from the same stream: an import without a
+		// wait draws nothing more, so its runs stay what they were.
+		py.stepWait = seconds(s.sc.App.ImportWait.Sample(s.importRand)) / importSteps
+	}
 	py.stepMemory = float64(s.sc.App.ImportMemory) / importSteps
 	if py.importStepped == nil {
-		py.importStepped = py.stepped
+		py.importStepped, py.importWaited = py.stepped, py.waited
 	}
 	py.job = s.cpu.Start(py.stepCPU, py.gil, py.importStepped)
 }
 
-// stepped: one step of the import has run; it keeps its memory.
+// stepped: one step of the import has burnt its CPU; it waits, if the
+// import waits, then keeps its memory.
 func (py *python) stepped() {
-	s := py.s
 	py.job = nil
+	if py.stepWait > 0 && !py.stopped {
+		if py.waitT == nil {
+			py.waitT = py.s.sim.NewTimer(py.importWaited)
+		}
+		py.waitT.Reset(py.stepWait)
+		return
+	}
+	py.waited()
+}
+
+// waited: one step of the import is done; it keeps its memory.
+func (py *python) waited() {
+	s := py.s
 	s.mem.grow(py.proc, py.stepMemory)
 	if py.stopped {
 		return // the OOM killer chose this process
@@ -121,9 +144,13 @@ type execution struct {
 	job       host.Job
 	wait      sim.Timer
 	importing bool
-	done      func() // the thread's continuation, bound once
-	onLoad    func()
-	onCPU     func()
+	// interrupted: mod_wsgi 6.0 injected RequestTimeout; the request
+	// unwinds at its next Python bytecode (at once while it runs Python,
+	// when its wait returns while it waits on I/O) and is answered 504.
+	interrupted bool
+	done        func() // the thread's continuation, bound once
+	onLoad      func()
+	onCPU       func()
 }
 
 func (e *execution) init(s *server, done func()) {
@@ -135,6 +162,7 @@ func (e *execution) init(s *server, done func()) {
 // start runs r's Python in py.
 func (e *execution) start(py *python, r *request, extra sim.Time) {
 	e.py, e.r, e.cpu = py, r, r.cpu+extra
+	e.interrupted = false
 	// Embedded mode reloads only the script module in place when its mtime
 	// changed (wsgi_reload_required); that costs little next to the import.
 	if py.loaded && py.mtime != e.s.scriptMtime && e.s.sc.WSGI.ScriptReloading {
@@ -150,13 +178,17 @@ func (e *execution) start(py *python, r *request, extra sim.Time) {
 
 func (e *execution) loaded() {
 	e.setImporting(false)
+	if e.interrupted {
+		e.finish()
+		return
+	}
 	e.run()
 }
 
 func (e *execution) run() { e.s.cpu.Run(&e.job, e.cpu, e.py.gil, e.onCPU) }
 
 func (e *execution) cpuDone() {
-	if e.r.wait > 0 {
+	if e.r.wait > 0 && !e.interrupted {
 		e.wait.Reset(e.r.wait)
 		return
 	}
@@ -164,12 +196,38 @@ func (e *execution) cpuDone() {
 }
 
 func (e *execution) waited() {
-	if g := e.s.sc.App.RequestMemoryGrowth; g > 0 {
-		e.s.mem.grow(e.py.proc, float64(g))
+	if e.interrupted {
+		e.finish()
+		return
+	}
+	if g := e.r.growth; g > 0 {
+		e.s.mem.grow(e.py.proc, g)
 		if e.py.stopped {
 			return // the OOM killer chose this process
 		}
 	}
+	e.r = nil
+	e.done()
+}
+
+// interrupt injects mod_wsgi 6.0's RequestTimeout: running Python, the
+// request unwinds at once; waiting on I/O or on the module lock, when the
+// wait ends. Either way the rest of its work is skipped, its memory growth
+// too.
+func (e *execution) interrupt() {
+	if e.r == nil || e.interrupted {
+		return
+	}
+	e.interrupted = true
+	if e.job.Running() {
+		e.s.cpu.Cancel(&e.job)
+		e.finish()
+	}
+}
+
+// finish ends an interrupted request.
+func (e *execution) finish() {
+	e.setImporting(false)
 	e.r = nil
 	e.done()
 }
@@ -198,6 +256,9 @@ func (e *execution) abandon() {
 // stop abandons any import in progress (the process is gone).
 func (py *python) stop() {
 	py.stopped = true
+	if py.waitT != nil {
+		py.waitT.Stop()
+	}
 	if py.job != nil {
 		py.s.cpu.Cancel(py.job)
 		py.job = nil

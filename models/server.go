@@ -3,12 +3,12 @@ package models
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/forkcast/forkcast/models/host"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
-	"github.com/forkcast/forkcast/workload"
 )
 
 // server is one simulated Apache instance with its mod_wsgi daemons, the
@@ -27,33 +27,34 @@ type server struct {
 	daemons map[string]*daemonGroup
 	groups  []*daemonGroup // daemons in name order
 
-	listen    acceptQueue  // the kernel accept queue of the Listen socket
+	listen    acceptQueue // the kernel accept queue of the Listen socket
+	deferred  fifo[*conn] // AcceptFilter data: connections the kernel holds until data comes
+	deferT    sim.Timer
 	acceptors fifo[*child] // children blocked in accept()
 	podBytes  int          // prefork: '!' bytes in the pipe of death
 
 	pythonInChildren bool // mod_wsgi initialises Python in Apache children
 	scriptMtime      int  // bumped by touch_script events
 
-	importRand     *rand.Rand // import CPU times, drawn as processes import
-	acceptRand     *rand.Rand // which daemon process wins the accept mutex
-	targets        workload.Targets
-	groupOf        []string       // the process group serving each of targets.Paths
-	clientStreams  sim.Substreams // each client's behaviour, by client id
-	serviceStreams sim.Substreams // each client's requests' service times
-	pacer          workload.Pacer
-	arrival        *sim.Timer
+	importRand *rand.Rand    // import CPU times, drawn as processes import
+	acceptRand *rand.Rand    // which daemon process wins the accept mutex
+	pops       []*population // the traffic, by population name
 	// loadStart is the scenario's t=0 on the simulation clock: Apache starts
 	// at simulation time 0, the load once Apache is ready (ready).
 	loadStart sim.Time
 	readyPoll *sim.Timer
-	clients   uint64
+	tickPhase sim.Time  // from the load's start to the parent's first maintenance tick, in (0, 1 s]
+	readyAt   sim.Time  // when runtime mode's warm-up would have found Apache ready
 	spare     []*client // clients whose visit is over, to be reused
 	requests  slab[request]
 	conns     slab[conn]
 	nextPID   int
 
-	stats *stats
-	log   []results.LogLine
+	stats   *stats
+	sink    Sink
+	sinkErr error
+	early   []results.LogLine // log lines before the load started
+	loaded  bool              // the load has started: loadStart is set
 }
 
 func newServer(sc *scenarios.Scenario) (*server, error) {
@@ -74,6 +75,7 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	s.stats = newStats(s)
 	s.slots = make([]*child, s.cfg.slots)
 	s.listen.limit = s.cfg.listenBacklog + 1 // Linux admits backlog+1 (sk_acceptq_is_full is '>')
+	s.sim.InitTimer(&s.deferT, s.deferExpired)
 
 	// wsgi_python_required: children initialise Python unless
 	// WSGIRestrictEmbedded On, even when every request goes to a daemon.
@@ -86,15 +88,19 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	// Service and import times come from streams of their own, numbered by
 	// the replication, so replications vary them over the same workload.
 	s.importRand = s.streams.Stream(fmt.Sprintf("imports/%d", sc.Replication))
-	s.clientStreams = s.streams.Substreams("client")
-	s.serviceStreams = s.streams.Substreams(fmt.Sprintf("service/%d", sc.Replication))
+
 	s.acceptRand = s.streams.Stream(fmt.Sprintf("accept/%d", sc.Replication))
-	s.targets = workload.NewTargets(sc.Workload)
-	for _, path := range s.targets.Paths {
-		s.groupOf = append(s.groupOf, sc.WSGI.GroupFor(path))
+	// The time from the load's start to the parent's first maintenance
+	// tick: the scenario's, or drawn per replication from a stream of its
+	// own (so variants, which share the seed, share it too).
+	s.tickPhase = sim.Time(sc.TickPhase.Duration)
+	if sc.TickPhase.Random {
+		s.tickPhase = sim.Time(1 + s.streams.Stream(fmt.Sprintf("tick/%d", sc.Replication)).Int64N(int64(sim.Second)))
 	}
-	s.pacer = workload.NewPacer(sc.Workload, s.streams.Stream("arrivals"))
-	s.arrival = s.sim.NewTimer(s.arrive)
+	var err error
+	if s.pops, err = newPopulations(s); err != nil {
+		return nil, err
+	}
 
 	s.parent = newParent(s)
 	return s, nil
@@ -109,19 +115,33 @@ func (s *server) pid() int {
 // load starts).
 func (s *server) at(t sim.Time) sim.Time { return t - s.loadStart }
 
-// logf records an Apache error-log line at the simulation clock's instant;
-// Simulate retimes the lines from the load's start.
+// logf records an Apache error-log line at the simulation clock's instant.
 func (s *server) logf(module, level string, pid int, format string, a ...any) {
-	s.log = append(s.log, results.LogLine{At: s.sim.Now().Duration(), Module: module, Level: level, PID: pid, Msg: fmt.Sprintf(format, a...)})
+	s.logLine(results.LogLine{At: s.sim.Now().Duration(), Module: module, Level: level, PID: pid, Msg: fmt.Sprintf(format, a...)})
 }
 
-// logFromLoadStart returns the log timed from the load's start (lines
-// written while Apache started have negative times, as in runtime mode).
-func (s *server) logFromLoadStart() []results.LogLine {
-	for i := range s.log {
-		s.log[i].At -= s.loadStart.Duration()
+// logLine records a log line timed on the simulation clock: the sink gets
+// it timed from the load's start, as soon as that is known (lines written
+// while Apache started wait for it, and have negative times, as in runtime
+// mode). Lines are counted by AH number for the summary.
+func (s *server) logLine(l results.LogLine) {
+	if i := strings.Index(l.Msg, ":"); i > 0 && strings.HasPrefix(l.Msg, "AH") {
+		s.stats.logCounts[l.Msg[:i]]++
 	}
-	return s.log
+	if !s.loaded {
+		s.early = append(s.early, l)
+		return
+	}
+	l.At -= s.loadStart.Duration()
+	s.emit(s.sink.Log(l))
+}
+
+// emit notes the sink's first error and stops the run on it.
+func (s *server) emit(err error) {
+	if err != nil && s.sinkErr == nil {
+		s.sinkErr = err
+		s.sim.Stop()
+	}
 }
 
 // readyPollPeriod is how often runtime mode checks that Apache is ready
@@ -147,10 +167,38 @@ func (s *server) pollReady() {
 		s.readyPoll.Reset(readyPollPeriod)
 		return
 	}
+	s.readyAt = s.sim.Now()
+	// Where the parent's 1 s timer stands when the load arrives is an
+	// uncontrolled condition of every real run (measured anywhere in the
+	// second): the load starts at the first instant from now at which the
+	// parent's next maintenance tick is tickPhase away. Nothing happens
+	// in an idle server meanwhile.
+	if next, ok := s.parent.tick.When(); ok {
+		at := next - s.tickPhase
+		for at < s.sim.Now() {
+			at += sim.Second
+		}
+		if at > s.sim.Now() {
+			s.readyPoll.SetFunc(s.startLoad)
+			s.readyPoll.ResetAt(at)
+			return
+		}
+	}
+	s.startLoad()
+}
+
+// startLoad starts the load: the scenario's t=0.
+func (s *server) startLoad() {
 	s.loadStart = s.sim.Now()
+	s.loaded = true
+	for _, l := range s.early {
+		l.At -= s.loadStart.Duration()
+		s.emit(s.sink.Log(l))
+	}
+	s.early = nil
 	end := s.loadStart + sim.Time(s.sc.Duration.Duration)
-	if t, ok := s.pacer.Next(0); ok {
-		s.arrival.ResetAt(s.loadStart + t)
+	for _, pop := range s.pops {
+		pop.start()
 	}
 	for _, ev := range s.sc.Events {
 		ev := ev
@@ -205,15 +253,8 @@ func (s *server) event(action string) {
 func (s *server) newConn(c *client, r *request) *conn {
 	cn := s.conns.new()
 	cn.client, cn.pending, cn.refs = c, r, 1 // held by c
-	holdRequest(r)
-	return cn
-}
-
-// arrive opens a new client connection, then schedules the next arrival.
-func (s *server) arrive() {
-	s.clients++
-	s.newClient(s.clients).start()
-	if t, ok := s.pacer.Next(s.at(s.sim.Now())); ok {
-		s.arrival.ResetAt(s.loadStart + t)
+	if r != nil {
+		holdRequest(r)
 	}
+	return cn
 }

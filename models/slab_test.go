@@ -13,7 +13,8 @@ import (
 // Reusing dead requests and connections changes nothing: every path that
 // ends them (answers, client timeouts and retries, resets by the OOM killer
 // and hard restarts, keep-alive closes, daemon queue-timeouts, backlog 503s,
-// socket-timeouts, script reloads, daemon restarts) gives the same run as
+// socket-timeouts, script reloads, daemon restarts, AcceptFilter's deferred
+// connections, mod_reqtimeout's 408s and closes) gives the same run as
 // never reusing them. A request or connection freed while something still
 // used it would, once reused, answer or close the wrong client. And none
 // is kept too long: each scenario ends with a quiet spell long enough for
@@ -49,6 +50,72 @@ processes = 2
 threads = 3
 `+extra, "")
 	}
+	// Populations: browsers keeping connections alive, clients that connect
+	// and send nothing (held back by AcceptFilter data, then closed by
+	// mod_reqtimeout) or send only after a while (accepted then, while the
+	// kernel's deferred set still lists them), slow clients whose headers
+	// time out (408), and a closed population that starts and stops.
+	populations := func(mpm, filter string) *scenarios.Scenario {
+		return parse(t, `
+duration = "150s"
+[apache]
+mpm = "`+mpm+`"
+accept_filter = "`+filter+`"
+[app]
+import_cpu = "const(100ms)"
+request_cpu = "exp(20ms)"
+request_wait = "exp(30ms)"
+[workload]
+client_timeout = "8s"
+retries = 1
+urls = { "/" = 1.0 }
+[workload.population.browsers]
+requests_per_connection = "uniform(1, 5)"
+think_time = "exp(500ms)"
+idle_after_last = "5s"
+[[workload.population.browsers.phase]]
+duration = "60s"
+rate = 20.0
+[[workload.population.browsers.phase]]
+duration = "90s"
+rate = 0
+[workload.population.idle]
+arrivals = "constant"
+requests_per_connection = "const(0)"
+idle_before_first = "50s"
+[[workload.population.idle.phase]]
+duration = "30s"
+rate = 2
+[[workload.population.idle.phase]]
+duration = "120s"
+rate = 0
+[workload.population.preconnect]
+arrivals = "constant"
+requests_per_connection = "const(2)"
+idle_before_first = "3s"
+[[workload.population.preconnect.phase]]
+duration = "40s"
+rate = 5
+[[workload.population.preconnect.phase]]
+duration = "110s"
+rate = 0
+[workload.population.slow]
+header_time = "25s"
+header_bytes = 400
+[[workload.population.slow.phase]]
+duration = "30s"
+rate = 1
+[[workload.population.slow.phase]]
+duration = "120s"
+rate = 0
+[workload.population.bench]
+kind = "closed"
+users = 20
+start = "10s"
+stop = "50s"
+think_time = "const(100ms)"
+`, "")
+	}
 	cases := []struct {
 		name string
 		sc   *scenarios.Scenario
@@ -71,6 +138,8 @@ socket_timeout = "2s"
 		{"daemon backlog 503s", daemon(`listen_backlog = 2
 connect_timeout = "1s"
 `)},
+		{"populations, prefork, AcceptFilter data", populations("prefork", "data")},
+		{"populations, event, AcceptFilter none", populations("event", "none")},
 		{"daemon script reloads and hard restart", daemon(`maximum_requests = 50
 [[event]]
 at = "10s"
@@ -90,8 +159,11 @@ action = "graceful_restart"
 				s, err := newServer(&eff)
 				require.NoError(t, err)
 				s.requests.retain, s.conns.retain = retain, retain
+				var m memorySink
+				s.sink = &m
 				s.run()
-				return results.Run{Summary: s.stats.summary(), Rows: s.stats.rows, Log: s.logFromLoadStart()}, s
+				require.NoError(t, s.sinkErr)
+				return results.Run{Summary: s.stats.summary(), Rows: m.rows, Log: m.log}, s
 			}
 			reused, s := run(false)
 			kept, k := run(true)
@@ -107,7 +179,8 @@ action = "graceful_restart"
 }
 
 // heldByApache counts the requests and connections the server still holds:
-// in the accept queue, on workers, parked, proxied to daemons.
+// deferred by the kernel, in the accept queue, on workers, parked, proxied
+// to daemons.
 func heldByApache(s *server) (requests, conns int) {
 	rs, cs := map[*request]bool{}, map[*conn]bool{}
 	addConn := func(cn *conn) {
@@ -119,6 +192,9 @@ func heldByApache(s *server) (requests, conns int) {
 		}
 	}
 	for _, cn := range s.listen.items[s.listen.head:] {
+		addConn(cn)
+	}
+	for _, cn := range s.deferred.items[s.deferred.head:] {
 		addConn(cn)
 	}
 	for _, c := range s.slots {

@@ -3,7 +3,6 @@ package models
 import (
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/sim"
@@ -19,12 +18,13 @@ type stats struct {
 	pss, rss, parentPSS, childPSS, daePSS, swap *sim.Gauge
 
 	arrivals, offered, completed, spawns, kills, recycled          int64
+	onBoundary                                                     int64 // arrivals at the instant the current row ends
 	daemonStarts, daemonRestarts, oomKills, imports, hung          int64
 	failures                                                       results.Failures
 	prevArrivals, prevCompleted, prevFailed, prevSpawns, prevKills int64
 
 	latency, window *sim.Quantiles
-	rows            []results.Row
+	logCounts       map[string]int64 // log lines by AH number
 	tick            *sim.Timer
 	interval        sim.Time
 	end             sim.Time
@@ -36,7 +36,7 @@ func newStats(s *server) *stats {
 	g := func() *sim.Gauge { return sim.NewGauge(0, 0) }
 	st := &stats{s: s, importing: g(), parked: g(), children: g(), daemons: g(), daemonBusy: g(),
 		listenQueue: g(), daemonQueue: g(), pss: g(), rss: g(), parentPSS: g(), childPSS: g(), daePSS: g(), swap: g(),
-		latency: sim.NewQuantiles(3), window: sim.NewQuantiles(2)}
+		latency: sim.NewQuantiles(3), window: sim.NewQuantiles(2), logCounts: map[string]int64{}}
 	for i := range st.statusG {
 		st.statusG[i] = g()
 	}
@@ -51,6 +51,20 @@ func (st *stats) addProcesses(g *sim.Gauge, n float64) {
 }
 
 func (st *stats) status(s Status, d float64) { st.statusG[s].Add(st.s.sim.Now(), d) }
+
+// arrive counts a client's connection. Rows are [start, start+interval):
+// one that arrives at the very instant the current row ends (constant
+// pacing, a replayed log's whole seconds) belongs to the next row, even if
+// it fires before the row closes.
+func (st *stats) arrive() {
+	st.arrivals++
+	if st.tick == nil {
+		return
+	}
+	if at, ok := st.tick.When(); ok && at == st.s.sim.Now() {
+		st.onBoundary++
+	}
+}
 
 func (st *stats) memory(m snapshot) {
 	now := st.s.sim.Now()
@@ -71,6 +85,8 @@ func (st *stats) complete(latency sim.Time) {
 func (st *stats) fail(cause int) {
 	f := &st.failures
 	switch cause {
+	case 408:
+		f.S408++
 	case 500:
 		f.S500++
 	case 503:
@@ -139,18 +155,22 @@ func (st *stats) row() {
 	r.SwapMB = mean(st.swap)
 	r.CPUUtil = mean(s.cpu.Busy()) / float64(s.sc.Host.CPUs)
 	failed := st.failures.Total()
-	r.Arrivals = float64(st.arrivals - st.prevArrivals)
+	r.Arrivals = float64(st.arrivals - st.prevArrivals - st.onBoundary)
 	r.Completions = float64(st.completed - st.prevCompleted)
 	r.Failures = float64(failed - st.prevFailed)
 	r.Spawns = float64(st.spawns - st.prevSpawns)
 	r.Kills = float64(st.kills - st.prevKills)
-	st.prevArrivals, st.prevCompleted, st.prevFailed, st.prevSpawns, st.prevKills = st.arrivals, st.completed, failed, st.spawns, st.kills
+	st.prevArrivals, st.prevCompleted, st.prevFailed, st.prevSpawns, st.prevKills = st.arrivals-st.onBoundary, st.completed, failed, st.spawns, st.kills
+	st.onBoundary = 0
 	if st.window.Count() > 0 {
 		r.LatencyP50MS = ms(st.window.Quantile(0.5))
 		r.LatencyP99MS = ms(st.window.Quantile(0.99))
 	}
 	st.window.Reset()
-	st.rows = append(st.rows, r)
+	s.emit(s.sink.Row(r))
+	if p, ok := s.sink.(ProgressSink); ok {
+		p.Progress(s.at(now).Duration(), s.sc.Duration.Duration)
+	}
 	st.last = now
 	if now < st.end {
 		st.tick.ResetAt(min(now+st.interval, st.end))
@@ -221,13 +241,14 @@ func (st *stats) summary() results.Summary {
 	if d := sc.Duration.Seconds(); d > 0 {
 		sum.Throughput = round2(float64(st.completed) / d)
 	}
-	for _, l := range s.log {
-		if i := strings.Index(l.Msg, ":"); i > 0 && strings.HasPrefix(l.Msg, "AH") {
-			sum.LogCounts[l.Msg[:i]]++
-		}
+	for k, n := range st.logCounts {
+		sum.LogCounts[k] = n
 	}
 	return sum
 }
+
+// latencies is every completed request's response time (latency.hdr).
+func (st *stats) latencies() *results.Histogram { return results.HistogramOf(st.latency.HDR()) }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 

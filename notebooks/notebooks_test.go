@@ -1,5 +1,7 @@
 // Package notebooks_test checks the Jupyter notebooks: committed without
-// outputs, and executing headless against result directories.
+// outputs, executed headless by notebooks/run.sh exactly as a user runs it,
+// with conclusions computed from the runs, and refusing inputs they cannot
+// honestly compare.
 package notebooks_test
 
 import (
@@ -7,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,64 +17,49 @@ import (
 
 	"github.com/forkcast/forkcast/models"
 	"github.com/forkcast/forkcast/results"
+	rt "github.com/forkcast/forkcast/runtime"
 	"github.com/forkcast/forkcast/scenarios"
 )
 
-var notebooks = []string{"prefork-vps.ipynb", "embedded-vs-daemon.ipynb", "keepalive.ipynb", "sim-vs-real.ipynb"}
+var notebooks = []string{"prefork-vps", "embedded-vs-daemon", "keepalive", "sim-vs-real"}
+
+// cell is a notebook cell as nbformat stores it.
+type cell struct {
+	CellType       string   `json:"cell_type"`
+	ExecutionCount *int     `json:"execution_count"`
+	Source         []string `json:"source"`
+	Outputs        []struct {
+		OutputType string   `json:"output_type"`
+		Text       []string `json:"text"`
+		Ename      string   `json:"ename"`
+		Evalue     string   `json:"evalue"`
+	} `json:"outputs"`
+}
+
+func readNotebook(t *testing.T, path string) []cell {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var nb struct{ Cells []cell }
+	require.NoError(t, json.Unmarshal(data, &nb), path)
+	return nb.Cells
+}
 
 func TestNotebooksAreCommittedWithoutOutputs(t *testing.T) {
 	for _, name := range notebooks {
-		data, err := os.ReadFile(name)
-		require.NoError(t, err)
-		var nb struct {
-			Cells []struct {
-				CellType       string            `json:"cell_type"`
-				ExecutionCount *int              `json:"execution_count"`
-				Outputs        []json.RawMessage `json:"outputs"`
-			} `json:"cells"`
-		}
-		require.NoError(t, json.Unmarshal(data, &nb), name)
-		assert.NotEmpty(t, nb.Cells, name)
-		for i, c := range nb.Cells {
+		cells := readNotebook(t, name+".ipynb")
+		assert.NotEmpty(t, cells, name)
+		for i, c := range cells {
 			assert.Empty(t, c.Outputs, "%s cell %d has outputs", name, i)
 			assert.Nil(t, c.ExecutionCount, "%s cell %d has an execution count", name, i)
 		}
 	}
 }
 
-// writeStoryDirs writes the result directories run.sh expects under root,
-// from the simulator running the built-in scenarios, so the notebooks are
-// executed against what forkcast really produces. "real" stands for a
-// runtime-mode directory: the runtime tests cover real Apache output; here
-// a simulator run relabelled as runtime keeps this test free of Apache.
-func writeStoryDirs(t *testing.T, root string) {
+// needJupyter skips without jupyter nbconvert on a developer's machine and
+// fails under CI=true, so CI can never skip.
+func needJupyter(t *testing.T) {
 	t.Helper()
-	simulate := func(name, variant string) results.Run {
-		sc, err := scenarios.LoadBuiltin(name, variant)
-		require.NoError(t, err)
-		run, err := models.Simulate(sc)
-		require.NoError(t, err)
-		return run
-	}
-	real := simulate("prefork-spike", "")
-	real.Summary.Source = results.SourceRuntime
-	dirs := map[string]results.Run{
-		"prefork-vps":   simulate("small-vps", ""),
-		"embedded":      simulate("embedded-vs-daemon", "embedded-prefork"),
-		"daemon":        simulate("embedded-vs-daemon", "daemon-event"),
-		"keepalive-on":  simulate("keepalive-idle-browsers", "keepalive-on"),
-		"keepalive-off": simulate("keepalive-idle-browsers", "keepalive-off"),
-		"sim":           simulate("prefork-spike", ""),
-		"real":          real,
-	}
-	for name, run := range dirs {
-		require.NoError(t, results.WriteDir(filepath.Join(root, name), run))
-	}
-}
-
-// TestNotebooksExecute runs notebooks/run.sh. Without jupyter it skips on a
-// developer's machine but fails under CI=true, so CI can never skip it.
-func TestNotebooksExecute(t *testing.T) {
 	if err := exec.Command("jupyter", "nbconvert", "--version").Run(); err != nil {
 		msg := "jupyter nbconvert is not installed: apt-get install -y jupyter-nbconvert python3-ipykernel python3-pandas python3-matplotlib"
 		if os.Getenv("CI") == "true" {
@@ -79,14 +67,111 @@ func TestNotebooksExecute(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
-	root := t.TempDir()
-	writeStoryDirs(t, root)
-	executed := filepath.Join(t.TempDir(), "executed")
-	cmd := exec.Command("bash", "run.sh", root)
-	cmd.Env = append(os.Environ(), "FORKCAST_NB_OUT="+executed)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "run.sh:\n%s", out)
-	for _, name := range notebooks {
-		assert.FileExists(t, filepath.Join(executed, name))
+}
+
+// printed is everything a executed notebook printed, and its errors.
+func printed(t *testing.T, path string) (text string, errs []string) {
+	t.Helper()
+	var b strings.Builder
+	for _, c := range readNotebook(t, path) {
+		for _, o := range c.Outputs {
+			b.WriteString(strings.Join(o.Text, ""))
+			if o.OutputType == "error" {
+				errs = append(errs, o.Ename+": "+o.Evalue)
+			}
+		}
 	}
+	return b.String(), errs
+}
+
+// TestNotebooksExecute runs notebooks/run.sh, the one documented command:
+// it makes every input with simulate (and a runtime-mode run against the
+// real Apache for sim-vs-real) and executes the notebooks.
+func TestNotebooksExecute(t *testing.T) {
+	needJupyter(t)
+	if _, err := rt.Locate(""); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	out := filepath.Join(t.TempDir(), "nb")
+	cmd := exec.Command("bash", "run.sh", out)
+	cmd.Env = os.Environ()
+	for _, v := range []string{"FORKCAST_OUT", "FORKCAST_PREFORK", "FORKCAST_PREFORK_STEADY", "FORKCAST_EMBEDDED", "FORKCAST_DAEMON",
+		"FORKCAST_KEEPALIVE_ON", "FORKCAST_KEEPALIVE_OFF", "FORKCAST_SIM", "FORKCAST_REAL"} {
+		cmd.Env = append(cmd.Env, v+"=") // run.sh makes every input itself
+	}
+	log, err := cmd.CombinedOutput()
+	require.NoError(t, err, "run.sh:\n%s", log)
+
+	// Each conclusion is computed from the runs: it names their numbers.
+	want := map[string][]string{
+		"prefork-vps":        {"MB per child", "children fit in 256 MB of RAM", "none starting or importing", "OOM killer killed"},
+		"embedded-vs-daemon": {"the memory.", "imported the app", "stayed flatter"},
+		"keepalive":          {"of worker slots were in keep-alive", "Peak Apache children:"},
+		"sim-vs-real":        {"prefork-spike-lazy, seed 1, 40 s", "intervals compared", "real / simulator ="},
+	}
+	for _, name := range notebooks {
+		text, errs := printed(t, filepath.Join(out, "executed", name+".ipynb"))
+		assert.Empty(t, errs, name)
+		for _, w := range want[name] {
+			assert.Contains(t, text, w, name)
+		}
+	}
+}
+
+// simulateInto writes a built-in scenario's simulated run as a result
+// directory, as source.
+func simulateInto(t *testing.T, dir, builtin, source string) {
+	t.Helper()
+	sc, err := scenarios.LoadBuiltin(builtin, "")
+	require.NoError(t, err)
+	run, err := models.Simulate(sc)
+	require.NoError(t, err)
+	run.Summary.Source = source
+	require.NoError(t, results.WriteDir(dir, run))
+}
+
+// execute runs one notebook with the given inputs and returns whether it
+// succeeded and what it printed.
+func execute(t *testing.T, name string, env ...string) (bool, string) {
+	t.Helper()
+	out := t.TempDir()
+	cmd := exec.Command("jupyter", "nbconvert", "--to", "notebook", "--execute",
+		"--ExecutePreprocessor.timeout=300", "--ExecutePreprocessor.kernel_name=python3",
+		"--output-dir", out, name+".ipynb")
+	cmd.Env = append(os.Environ(), append(env, "MPLCONFIGDIR="+filepath.Join(out, ".matplotlib"))...)
+	log, err := cmd.CombinedOutput()
+	return err == nil, string(log)
+}
+
+// sim-vs-real once compared a 60 s real run with a 240 s simulation without
+// a word; it now refuses runs of different workloads, and files the readers
+// would reject.
+func TestSimVsRealRefusesWhatItCannotCompare(t *testing.T) {
+	needJupyter(t)
+	root := t.TempDir()
+	long := filepath.Join(root, "long")
+	short := filepath.Join(root, "short")
+	simulateInto(t, long, "prefork-spike", results.SourceSimulator)
+	simulateInto(t, short, "small-vps", results.SourceRuntime)
+	ok, log := execute(t, "sim-vs-real", "FORKCAST_SIM="+long, "FORKCAST_REAL="+short)
+	assert.False(t, ok)
+	for _, w := range []string{"refusing to compare runs of different workloads", "duration_s: simulator has 240, real has 120"} {
+		assert.True(t, strings.Contains(log, w), "the notebook's error lacks %q", w)
+	}
+
+	csv := filepath.Join(short, "timeseries.csv")
+	data, err := os.ReadFile(csv)
+	require.NoError(t, err)
+	lines := strings.Split(string(data), "\n")
+	f := strings.Split(lines[4], ",")
+	f[len(f)-1] = "nan"
+	lines[4] = strings.Join(f, ",")
+	require.NoError(t, os.WriteFile(csv, []byte(strings.Join(lines, "\n")), 0o644))
+	ok, log = execute(t, "sim-vs-real", "FORKCAST_SIM="+long, "FORKCAST_REAL="+short)
+	assert.False(t, ok)
+	w := csv + ":5: column latency_p99_ms: nan is not a finite number >= 0"
+	assert.True(t, strings.Contains(log, w), "the notebook's error lacks %q", w)
 }

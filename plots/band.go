@@ -15,10 +15,12 @@ const minCIReplications = 5
 
 // BandFigures renders validation figures: for processes, memory (PSS) and
 // latency p99, the predicted band across replications per interval against
-// the measured run as a line. With at least 5 replications the band is the
-// 95% confidence interval of the mean, mean ± 1.96·sd/√n; with fewer it is
-// the min–max range. Each title says which. Replications are aligned by
-// interval index (they share the scenario's interval).
+// the measured run as a line, and the latency distribution of the
+// replications pooled (exactly, from latency.hdr) against the measured one.
+// With at least 5 replications the band is the 95% confidence interval of
+// the mean, mean ± 1.96·sd/√n; with fewer it is the min–max range. Each
+// title says which. Replications are aligned by interval index (they share
+// the scenario's interval).
 func BandFigures(predicted []results.Run, measured results.Run) ([]Figure, error) {
 	if len(predicted) == 0 {
 		return nil, fmt.Errorf("plots: a validation band needs at least 1 predicted run")
@@ -47,11 +49,19 @@ func BandFigures(predicted []results.Run, measured results.Run) ([]Figure, error
 		}
 		figs = append(figs, f)
 	}
-	return figs, nil
+	f, err := bandLatencyCDF(predicted, measured)
+	if err != nil {
+		return nil, err
+	}
+	fig, err := f.render()
+	if err != nil {
+		return nil, err
+	}
+	return append(figs, fig), nil
 }
 
 // Band writes the validation figures into dir as band_processes,
-// band_memory and band_latency_p99 (.png and .svg).
+// band_memory, band_latency_p99 and band_latency_cdf (.png and .svg).
 func Band(dir string, predicted []results.Run, measured results.Run) error {
 	figs, err := BandFigures(predicted, measured)
 	if err != nil {
@@ -80,13 +90,24 @@ func bandFigure(m bandMetric, predicted []results.Run, measured results.Run) *fi
 	if n >= minCIReplications {
 		kind = fmt.Sprintf("95%% CI of the mean of %d replications (±1.96·sd/√n)", n)
 	}
-	p := newPlot(m.what+"\npredicted band: "+kind, timeLabel, m.yLabel)
 	ps := predicted[0].Summary
+	endS := max(endTime(ps, predicted[0].Rows), endTime(measured.Summary, measured.Rows))
+	ax := newTimeAxis(endS)
+	p := newPlot(m.what+"\npredicted band: "+kind, ax.label(), m.yLabel)
 	stats := replicationStats(predicted, m)
-	x := midTimes(ps, predicted[0].Rows[:len(stats.mean)])
-	mx := midTimes(measured.Summary, measured.Rows)
-	mv := make([]float64, len(measured.Rows))
-	for i, r := range measured.Rows {
+	rows := predicted[0].Rows[:len(stats.mean)]
+	t := make([]float64, len(rows))
+	for i, r := range rows {
+		t[i] = r.TimeS
+	}
+	keep := thinIndex(t, ps.IntervalS, stats.mean, stats.lo, stats.hi)
+	stats = bandStats{pick(stats.mean, keep), pick(stats.lo, keep), pick(stats.hi, keep)}
+	x := pick(ax.mid(ps, rows), keep)
+
+	mrows := thinRows(measured.Summary, measured.Rows, m.value)
+	mx := ax.mid(measured.Summary, mrows)
+	mv := make([]float64, len(mrows))
+	for i, r := range mrows {
 		mv[i] = m.value(r)
 	}
 
@@ -102,8 +123,8 @@ func bandFigure(m bandMetric, predicted []results.Run, measured results.Run) *fi
 		segmentLines(p, []plotter.XYs{xys(xs, mean)}, blue, nil)
 		ymax = max(ymax, maxOf(stats.hi[seg[0]:seg[1]]))
 	}
-	f.legend.Add(fmt.Sprintf("predicted mean (%s)", ps.Source), line(plotter.XYs{}, blue, nil))
-	f.legend.Add("predicted band", band([]float64{0}, []float64{0}, []float64{0}, bandColor))
+	f.series(fmt.Sprintf("predicted mean (%s)", ps.Source), blue, line(plotter.XYs{}, blue, nil))
+	f.series("predicted band", bandColor, band([]float64{0}, []float64{0}, []float64{0}, bandColor))
 	measuredLabel := "measured"
 	if measured.Summary.Source != "" {
 		measuredLabel += " (" + measured.Summary.Source + ")"
@@ -116,10 +137,88 @@ func bandFigure(m bandMetric, predicted []results.Run, measured results.Run) *fi
 		p.Add(line(xys(mx, mv), black, nil))
 		p.Y.Min, p.Y.Max = 0, max(1, 1.05*max(ymax, maxOf(mv)))
 	}
-	f.legend.Add(measuredLabel, line(plotter.XYs{}, black, nil))
-	p.X.Min, p.X.Max = 0, max(endTime(ps, predicted[0].Rows), endTime(measured.Summary, measured.Rows))
+	f.series(measuredLabel, black, line(plotter.XYs{}, black, nil))
+	p.X.Min, p.X.Max = 0, endS/ax.unit
 	f.add(p, 1)
 	return f
+}
+
+// pick returns v at the indices idx.
+func pick(v []float64, idx []int) []float64 {
+	out := make([]float64, len(idx))
+	for i, j := range idx {
+		out[i] = v[j]
+	}
+	return out
+}
+
+// bandLatencyCDF draws each replication's latency distribution, their
+// exact pool (results.MergeHistograms) and the measured distribution.
+// Runs without latency.hdr contribute only their summary's quantiles.
+func bandLatencyCDF(predicted []results.Run, measured results.Run) (*figure, error) {
+	f := newFigure("band_latency_cdf")
+	p := newPlot(fmt.Sprintf("Latency distribution: %d replications pooled against the measured run", len(predicted)),
+		"latency (ms, log scale)", "fraction of completed requests ≤ latency")
+	var xs []float64
+	var hs []*results.Histogram
+	for _, r := range predicted {
+		if r.Latencies != nil && r.Latencies.Count() > 0 {
+			hs = append(hs, r.Latencies)
+		}
+	}
+	replColor := lighter(blue, 0.6)
+	if len(hs) == len(predicted) {
+		for _, h := range hs {
+			pts := cdfPoints(h)
+			p.Add(line(log10s(pts, false), replColor, nil))
+			xs = append(xs, pts[0].X, pts[len(pts)-1].X)
+		}
+		f.series("each replication", replColor, line(plotter.XYs{}, replColor, nil))
+		pool, err := results.MergeHistograms(hs...)
+		if err != nil {
+			return nil, err
+		}
+		l := line(log10s(cdfPoints(pool), false), blue, nil)
+		p.Add(l)
+		f.series(fmt.Sprintf("predicted: %d replications pooled (%d requests)", len(hs), pool.Count()), blue, l)
+	} else {
+		var marks plotter.XYs
+		for _, r := range predicted {
+			marks = append(marks, quantileMarks(r.Summary, r.Latencies)...)
+		}
+		if len(marks) > 0 {
+			sc := marksScatter(marks, blue)
+			p.Add(sc)
+			f.series("predicted p50/p90/p99/max (not every replication has latency.hdr)", blue, sc)
+			for _, m := range marks {
+				xs = append(xs, m.X)
+			}
+		}
+	}
+	mh := measured.Latencies
+	switch {
+	case noneCompleted(measured.Summary):
+		noteIn(p, "measured: "+noneCompletedNote(measured.Summary))
+	case mh != nil && mh.Count() > 0:
+		pts := cdfPoints(mh)
+		l := line(log10s(pts, false), black, nil)
+		p.Add(l)
+		f.series(fmt.Sprintf("measured (%d requests)", mh.Count()), black, l)
+		xs = append(xs, pts[0].X, pts[len(pts)-1].X)
+	default:
+		marks := quantileMarks(measured.Summary, nil)
+		sc := marksScatter(marks, black)
+		p.Add(sc)
+		f.series("measured p50/p90/p99/max (no latency.hdr)", black, sc)
+		for _, m := range marks {
+			xs = append(xs, m.X)
+		}
+	}
+	lo, hi := logRange(xs)
+	logAxis(&p.X, stepDown(lo/1.5), stepUp(hi*1.5))
+	p.Y.Min, p.Y.Max = 0, 1.05
+	f.add(p, 1)
+	return f, nil
 }
 
 // replicationStats computes the band per interval over the first k rows,

@@ -11,18 +11,18 @@ import (
 )
 
 // failureCauses are the causes of Summary.Requests.Failures, in order.
-var failureCauses = []string{"500", "503", "504", "refused", "reset", "client timeout"}
+var failureCauses = []string{"408", "500", "503", "504", "refused", "reset", "client timeout"}
 
 func failureCounts(f results.Failures) plotter.Values {
 	return plotter.Values{
-		float64(f.S500), float64(f.S503), float64(f.S504),
+		float64(f.S408), float64(f.S500), float64(f.S503), float64(f.S504),
 		float64(f.Refused), float64(f.Reset), float64(f.ClientTimeout),
 	}
 }
 
 // failuresFigure is a bar chart of failed requests by cause.
-func failuresFigure(run results.Run) *figure {
-	s := run.Summary
+func failuresFigure(v view) *figure {
+	s := v.s
 	f := newFigure("failures")
 	what := fmt.Sprintf("Failed requests by cause: %d of %d offered", s.Requests.Failed, s.Requests.Offered)
 	if s.Requests.Offered > 0 {
@@ -37,6 +37,10 @@ func failuresFigure(run results.Run) *figure {
 	bars.Color = vermilion
 	bars.LineStyle.Width = 0
 	p.Add(bars, countLabels(counts))
+	f.entries = append(f.entries, entry{"failed requests", vermilion, seriesRole})
+	if s.Requests.Failed == 0 {
+		noteIn(p, fmt.Sprintf("no request failed (%d offered)", s.Requests.Offered))
+	}
 	p.NominalX(failureCauses...)
 	p.X.Min, p.X.Max = -0.6, float64(len(counts))-0.4
 	p.Y.Min, p.Y.Max = 0, max(1, maxOf(counts)*1.12)

@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -33,10 +34,97 @@ type Figure struct {
 // figure is what a figure draws: panels stacked top to bottom and a legend
 // in a column to their right.
 type figure struct {
-	name   string
-	panels []panel
-	legend plot.Legend
+	name    string
+	panels  []panel
+	legend  plot.Legend
+	entries []entry // what the legend lists, with the colour of each
 }
+
+// An entry is one legend entry: a data series (each of its own colour), a
+// configured limit (limitColor, told apart by dashes) or a key to a line
+// style (keyColor).
+type entry struct {
+	name  string
+	color color.Color
+	role  role
+}
+
+type role int
+
+const (
+	seriesRole role = iota
+	limitRole
+	keyRole
+)
+
+// maxLegendRunes is the longest legend entry; a longer one loses its
+// middle, so the legend never squeezes the data.
+const maxLegendRunes = 48
+
+func shorten(name string) string {
+	r := []rune(name)
+	if len(r) <= maxLegendRunes {
+		return name
+	}
+	half := (maxLegendRunes - 1) / 2
+	return string(r[:half]) + "…" + string(r[len(r)-half:])
+}
+
+// series adds a data series to the legend.
+func (f *figure) series(name string, c color.Color, t plot.Thumbnailer) {
+	name = shorten(name)
+	f.legend.Add(name, t)
+	f.entries = append(f.entries, entry{name, c, seriesRole})
+}
+
+// limit adds a configured limit (MaxRequestWorkers, RAM) to the legend.
+func (f *figure) limit(name string, t plot.Thumbnailer) {
+	name = shorten(name)
+	f.legend.Add(name, t)
+	f.entries = append(f.entries, entry{name, limitColor, limitRole})
+}
+
+// offScale is how far above the data a limit may lie and still be drawn:
+// beyond it, the axis would shrink the data to a sliver under the line.
+const offScale = 2.5
+
+// limitAt draws a configured limit at y across [0, end] unless it lies
+// more than offScale times above the data's top; then the legend gives its
+// value and says it is above the scale. It returns the height the y axis
+// must reach.
+func (f *figure) limitAt(p *plot.Plot, name string, y, dataTop, end float64, dashes []vg.Length) float64 {
+	l := hline(y, 0, end, limitColor, dashes)
+	if dataTop > 0 && y > offScale*dataTop {
+		f.limit(name+", above this scale", line(plotter.XYs{}, limitColor, dashes))
+		return 0
+	}
+	p.Add(l)
+	f.limit(name, l)
+	return y
+}
+
+// textOnly is a legend entry without a symbol: a fact, not a series.
+type textOnly struct{}
+
+func (textOnly) Thumbnail(*draw.Canvas) {}
+
+// key adds a key to a line style to the legend.
+func (f *figure) key(name string, t plot.Thumbnailer) {
+	f.legend.Add(name, t)
+	f.entries = append(f.entries, entry{name, keyColor, keyRole})
+}
+
+// note is a sentence centred in a panel's data area, saying why the panel
+// shows nothing (no request completed) rather than leaving it blank.
+type note string
+
+func (n note) Plot(c draw.Canvas, p *plot.Plot) {
+	sty := draw.TextStyle{Color: color.Gray{60}, Font: sansFont(12), XAlign: draw.XCenter, YAlign: draw.YCenter, Handler: p.TextHandler}
+	c.FillText(sty, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: (c.Min.Y + c.Max.Y) / 2}, string(n))
+}
+
+// noteIn writes a note in p's data area.
+func noteIn(p *plot.Plot, text string) { p.Add(note(text)) }
 
 // panel is one plot and its share of the figure's height.
 type panel struct {
@@ -82,7 +170,7 @@ func (f *figure) renderTo(c vg.CanvasWriterTo) ([]byte, error) {
 	fillBackground(dc)
 	legendWidth := f.legendWidth(dc)
 	f.drawPanels(draw.Crop(dc, 0, -legendWidth, 0, 0))
-	legendArea := draw.Crop(dc, dc.Max.X-dc.Min.X-legendWidth, 0, 0, -0.45*vg.Inch)
+	legendArea := draw.Crop(dc, dc.Max.X-dc.Min.X-legendWidth+legendGap, 0, 0, -0.45*vg.Inch)
 	f.legend.Draw(legendArea)
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
@@ -98,8 +186,12 @@ func (f *figure) legendWidth(dc draw.Canvas) vg.Length {
 	if w <= 0 {
 		return 0
 	}
-	return w + 0.15*vg.Inch
+	return w + legendGap + 0.1*vg.Inch
 }
+
+// legendGap separates the data from the legend, so that no line seems to
+// run on into a legend entry.
+const legendGap = 0.25 * vg.Inch
 
 // drawPanels stacks the panels by weight and lines up their data areas, so
 // panels that share a time axis line up vertically.

@@ -1,7 +1,8 @@
 package plots
 
 import (
-	"math"
+	"fmt"
+	"image/color"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -13,132 +14,194 @@ import (
 
 // latencyFigure shows p50 and p99 of requests completed in each interval on
 // a log axis (gaps where nothing completed), over a panel of completions
-// and failures per second.
-func latencyFigure(run results.Run) *figure {
-	s, rows := run.Summary, run.Rows
+// and failures per second. A run where nothing completed says so.
+func latencyFigure(v view) *figure {
+	s := v.s
 	f := newFigure("latency")
-	x := midTimes(s, rows)
-	end := endTime(s, rows)
+	rows := v.rows(qP50, qP99, qP50Done, qP99Done)
+	x := v.ax.mid(s, rows)
 
 	p := newPlot(title("Response time of completed requests", s), "", "latency (ms, log scale)")
 	p50 := column(rows, "latency_p50_ms")
 	p99 := column(rows, "latency_p99_ms")
-	segmentLines(p, logSegments(x, p99), vermilion, nil)
-	segmentLines(p, logSegments(x, p50), blue, nil)
-	f.legend.Add("p99 per interval", line(plotter.XYs{}, vermilion, nil))
-	f.legend.Add("p50 per interval", line(plotter.XYs{}, blue, nil))
 	lo, hi := logRange(p50, p99)
 	logAxis(&p.Y, lo, hi)
-	p.X.Min, p.X.Max = 0, end
+	if noneCompleted(s) {
+		noteIn(p, noneCompletedNote(s))
+		p.Y.Tick.Marker = plot.ConstantTicks(nil) // a scale of nothing would read as values
+	} else {
+		segmentLines(p, logSegments(x, p99), vermilion, nil)
+		segmentLines(p, logSegments(x, p50), blue, nil)
+		f.series("p99 per interval", vermilion, line(plotter.XYs{}, vermilion, nil))
+		f.series("p50 per interval", blue, line(plotter.XYs{}, blue, nil))
+	}
+	p.X.Min, p.X.Max = 0, v.end
 	f.add(p, 0.65)
-	f.add(throughputPlot(s, rows, &f.legend, end), 0.35)
+	f.add(throughputPlot(v, f), 0.35)
 	return f
 }
 
 // throughputPlot shows completed and failed requests per second.
-func throughputPlot(s results.Summary, rows []results.Row, leg *plot.Legend, end float64) *plot.Plot {
-	p := newPlot("", timeLabel, "requests /s")
+func throughputPlot(v view, f *figure) *plot.Plot {
+	s := v.s
+	rows := v.rows(qCompleted, qFailed)
+	p := newPlot("", v.ax.label(), "requests /s")
 	perSecond := 1.0
 	if s.IntervalS > 0 {
 		perSecond = 1 / s.IntervalS
 	}
 	done := scale(column(rows, "completions"), perSecond)
 	failed := scale(column(rows, "failures"), perSecond)
-	d := line(steps(rows, end, done), green, nil)
+	d := line(v.ax.steps(rows, v.end, done), green, nil)
 	d.StepStyle = plotter.PostStep
 	p.Add(d)
-	leg.Add("completed /s", d)
-	fl := line(steps(rows, end, failed), vermilion, nil)
+	f.series("completed /s", green, d)
+	fl := line(v.ax.steps(rows, v.end, failed), purple, nil)
 	fl.StepStyle = plotter.PostStep
-	fl.FillColor = lighter(vermilion, 0.6)
+	fl.FillColor = lighter(purple, 0.6)
 	p.Add(fl)
-	leg.Add("failed /s", fl)
-	p.X.Min, p.X.Max = 0, end
+	f.series("failed /s", purple, fl)
+	p.X.Min, p.X.Max = 0, v.end
 	p.Y.Min, p.Y.Max = 0, max(1, 1.1*max(maxOf(done), maxOf(failed)))
 	return p
 }
 
-// latencyCDFFigure draws an approximate CDF of response times over the
-// whole run. The result format keeps only p50 and p99 per interval, so each
-// interval is modelled as a log-normal through its p50 and p99, and the
-// intervals are mixed weighted by their completions. The run's exact p50
-// and p99 from summary.json are marked to show how close that comes.
-func latencyCDFFigure(run results.Run) *figure {
-	s, rows := run.Summary, run.Rows
+// latencyCDFFigure draws the distribution of response times over the whole
+// run from latency.hdr, exact to the histogram's 0.1%, with p50, p90, p99
+// and the maximum marked. A directory written before forkcast kept the
+// histogram has only summary.json's quantiles, and the figure shows just
+// those, saying so: a curve rebuilt from per-interval p50/p99 would look
+// exact and is not.
+func latencyCDFFigure(v view) *figure {
+	s := v.s
 	f := newFigure("latency_cdf")
-	p := newPlot(title("Latency distribution over the run", s),
-		"latency (ms, log scale)",
-		"fraction of requests ≤ latency\n(approx.: interval p50/p99, weighted by completions)")
-	comps := latencyComponents(rows)
-	lo, hi := logRange(column(rows, "latency_p50_ms"), column(rows, "latency_p99_ms"),
-		[]float64{s.Latency.P50, s.Latency.P99})
-	lo, hi = stepDown(lo/2), stepUp(hi*1.5) // room for both tails
-	if len(comps) > 0 {
-		l := line(log10s(cdfPoints(comps, lo, hi), false), blue, nil)
+	h := v.run.Latencies
+	p := newPlot(title(cdfTitle(s), s), "latency (ms, log scale)", "fraction of completed requests ≤ latency")
+	marks := quantileMarks(s, h)
+	var xs []float64
+	for _, m := range marks {
+		xs = append(xs, m.X)
+	}
+	switch {
+	case noneCompleted(s):
+		noteIn(p, noneCompletedNote(s))
+		defer func() { p.X.Tick.Marker = plot.ConstantTicks(nil) }() // after logAxis sets it
+	case h != nil && h.Count() > 0:
+		pts := cdfPoints(h)
+		l := line(log10s(pts, false), blue, nil)
 		p.Add(l)
-		f.legend.Add("approximate CDF", l)
+		f.series("completed requests (latency.hdr)", blue, l)
+		xs = append(xs, pts[0].X, pts[len(pts)-1].X)
+	default:
+		noteIn(p, "no latency.hdr in this result directory (written before forkcast kept one):\nonly summary.json's quantiles are known")
 	}
-	if exact := exactQuantiles(s.Latency); len(exact) > 0 {
-		sc, err := plotter.NewScatter(log10s(exact, false))
-		if err != nil {
-			panic(err)
-		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: vermilion, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
+	if len(marks) > 0 {
+		sc := marksScatter(marks, vermilion)
 		p.Add(sc)
-		f.legend.Add("summary p50/p90/p99 (exact)", sc)
+		p.Add(markLabels(marks)...)
+		f.series("p50, p90, p99, max", vermilion, sc)
 	}
-	logAxis(&p.X, lo, hi)
-	p.Y.Min, p.Y.Max = 0, 1
+	lo, hi := logRange(xs)
+	logAxis(&p.X, stepDown(lo/1.5), stepUp(hi*1.5))
+	p.Y.Min, p.Y.Max = 0, 1.05
 	f.add(p, 1)
 	return f
 }
 
-// lognormal is one interval's latency model: ln(latency) ~ N(mu, sigma²),
-// weighted by its completions.
-type lognormal struct{ mu, sigma, weight float64 }
-
-// z99 is the standard normal's 99th percentile.
-const z99 = 2.3263478740408408
-
-func latencyComponents(rows []results.Row) []lognormal {
-	var out []lognormal
-	for _, r := range rows {
-		if r.Completions <= 0 || r.LatencyP50MS <= 0 {
-			continue
-		}
-		p99 := max(r.LatencyP99MS, r.LatencyP50MS)
-		sigma := max(math.Log(p99/r.LatencyP50MS)/z99, 1e-3)
-		out = append(out, lognormal{math.Log(r.LatencyP50MS), sigma, r.Completions})
+// cdfTitle says whose response times the distribution holds: completed
+// requests only, not the failed or unfinished ones.
+func cdfTitle(s results.Summary) string {
+	q := s.Requests
+	t := fmt.Sprintf("Latency distribution over the run: %d completed requests", q.Completed)
+	switch {
+	case q.Failed > 0 && q.Unfinished > 0:
+		t += fmt.Sprintf(", not the %d failed and %d unfinished", q.Failed, q.Unfinished)
+	case q.Failed > 0:
+		t += fmt.Sprintf(", not the %d failed", q.Failed)
+	case q.Unfinished > 0:
+		t += fmt.Sprintf(", not the %d unfinished", q.Unfinished)
 	}
-	return out
+	return t
 }
 
-// cdfPoints evaluates the mixture's CDF at 200 log-spaced points in [lo, hi].
-func cdfPoints(comps []lognormal, lo, hi float64) plotter.XYs {
-	const n = 200
-	var total float64
-	for _, c := range comps {
-		total += c.weight
-	}
-	pts := make(plotter.XYs, n)
-	for i := range pts {
-		x := lo * math.Pow(hi/lo, float64(i)/(n-1))
-		var f float64
-		for _, c := range comps {
-			z := (math.Log(x) - c.mu) / c.sigma
-			f += c.weight * 0.5 * math.Erfc(-z/math.Sqrt2)
-		}
-		pts[i] = plotter.XY{X: x, Y: f / total}
+// cdfPoints is the histogram's CDF as a line from 0 at its lowest value:
+// each bucket rises to its cumulative fraction at its upper end.
+func cdfPoints(h *results.Histogram) plotter.XYs {
+	cdf := h.CDF()
+	pts := make(plotter.XYs, 0, len(cdf)+1)
+	pts = append(pts, plotter.XY{X: cdf[0].MS / 1.001, Y: 0})
+	for _, c := range cdf {
+		pts = append(pts, plotter.XY{X: c.MS, Y: c.Fraction})
 	}
 	return pts
 }
 
-func exactQuantiles(l results.Latency) plotter.XYs {
+// quantileMarks are p50, p90, p99 and the maximum: from the histogram when
+// there is one, else from the summary.
+func quantileMarks(s results.Summary, h *results.Histogram) plotter.XYs {
+	l := s.Latency
+	if h != nil && h.Count() > 0 {
+		l = results.Latency{P50: h.QuantileMS(0.5), P90: h.QuantileMS(0.9), P99: h.QuantileMS(0.99), Max: h.MaxMS()}
+	}
 	var pts plotter.XYs
-	for _, q := range []struct{ v, p float64 }{{l.P50, 0.5}, {l.P90, 0.9}, {l.P99, 0.99}} {
+	for _, q := range []struct{ v, p float64 }{{l.P50, 0.5}, {l.P90, 0.9}, {l.P99, 0.99}, {l.Max, 1}} {
 		if q.v > 0 {
 			pts = append(pts, plotter.XY{X: q.v, Y: q.p})
 		}
 	}
 	return pts
+}
+
+// marksScatter draws quantile marks as crosses.
+func marksScatter(marks plotter.XYs, c color.Color) *plotter.Scatter {
+	sc, err := plotter.NewScatter(log10s(marks, false))
+	if err != nil {
+		panic(err)
+	}
+	sc.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
+	return sc
+}
+
+// markLabels writes each mark's quantile and value beside it: to the left
+// of p50, p90 and p99 (p99 below its mark, clear of the maximum's), to the
+// right of the maximum.
+func markLabels(marks plotter.XYs) []plot.Plotter {
+	names := map[float64]string{0.5: "p50", 0.9: "p90", 0.99: "p99", 1: "max"}
+	var out []plot.Plotter
+	for _, m := range marks {
+		l, err := plotter.NewLabels(plotter.XYLabels{
+			XYs:    log10s(plotter.XYs{m}, false),
+			Labels: []string{names[m.Y] + " " + durationText(m.X)},
+		})
+		if err != nil {
+			panic(err)
+		}
+		sty := &l.TextStyle[0]
+		sty.Font = sansFont(9)
+		sty.XAlign, sty.YAlign = draw.XRight, draw.YCenter
+		l.Offset = vg.Point{X: -vg.Points(7)}
+		switch m.Y {
+		case 0.99:
+			sty.YAlign = draw.YTop
+			l.Offset.Y = -vg.Points(2)
+		case 1:
+			sty.XAlign = draw.XLeft
+			l.Offset.X = vg.Points(7)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// durationText writes a latency in ms as people read it: 45 ms, 3.68 s.
+func durationText(ms float64) string {
+	switch {
+	case ms >= 10000:
+		return fmt.Sprintf("%.1f s", ms/1000)
+	case ms >= 1000:
+		return fmt.Sprintf("%.2f s", ms/1000)
+	case ms >= 10:
+		return fmt.Sprintf("%.0f ms", ms)
+	}
+	return fmt.Sprintf("%.2g ms", ms)
 }

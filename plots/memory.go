@@ -11,23 +11,23 @@ import (
 // memoryFigure stacks total PSS by process kind against the host's RAM and
 // RAM+swap: 150 prefork children importing a 30 MB app climb far past a
 // 256 MB VPS's RAM line, while daemon mode stays flat under it.
-func memoryFigure(run results.Run) *figure {
-	s, rows := run.Summary, run.Rows
+func memoryFigure(v view) *figure {
+	s := v.s
 	f := newFigure("memory")
-	x := midTimes(s, rows)
-	end := endTime(s, rows)
+	rows := v.rows(qPSS, qSplit, qSwap)
+	x := v.ax.mid(s, rows)
 
-	p := newPlot(title("Memory in use (PSS) by process kind", s), timeLabel, "PSS (MB)")
-	top := stack(p, &f.legend, x, memoryLayers(rows))
+	p := newPlot(title("Memory in use (PSS) by process kind", s), v.ax.label(), "PSS (MB)")
+	top := stack(p, f, x, memoryLayers(rows))
 	ymax := maxOf(top)
-	ymax = max(ymax, addMemoryLimits(p, &f.legend, s, end))
 	if swap := column(rows, "swap_mb"); anyNonZero(swap) {
-		l := line(xys(x, swap), vermilion, dotted)
+		l := line(xys(x, swap), purple, dotted)
 		p.Add(l)
-		f.legend.Add("swap in use", l)
+		f.series("swap in use", purple, l)
 		ymax = max(ymax, maxOf(swap))
 	}
-	p.X.Min, p.X.Max = 0, end
+	ymax = max(ymax, addMemoryLimits(p, f, s, ymax, v.end))
+	p.X.Min, p.X.Max = 0, v.end
 	p.Y.Min, p.Y.Max = 0, max(1, ymax*1.05)
 	f.add(p, 1)
 	return f
@@ -49,20 +49,15 @@ func memoryLayers(rows []results.Row) []layer {
 	return append(layers, layer{"Apache children", children, lighter(vermilion, 0.2)})
 }
 
-// addMemoryLimits draws the RAM and RAM+swap lines (when known) and returns
-// the highest.
-func addMemoryLimits(p *plot.Plot, leg *plot.Legend, s results.Summary, end float64) float64 {
+// addMemoryLimits draws the RAM and RAM+swap lines (when known, and not
+// far above the data) and returns the highest drawn.
+func addMemoryLimits(p *plot.Plot, f *figure, s results.Summary, top, end float64) float64 {
 	if s.RAMMB <= 0 {
 		return 0
 	}
-	ram := hline(s.RAMMB, 0, end, black, nil)
-	p.Add(ram)
-	leg.Add(fmt.Sprintf("RAM (%s MB)", results.FormatFloat(s.RAMMB)), ram)
+	y := f.limitAt(p, fmt.Sprintf("RAM (%s MB)", results.FormatFloat(s.RAMMB)), s.RAMMB, top, end, nil)
 	if s.SwapMB <= 0 {
-		return s.RAMMB
+		return y
 	}
-	total := hline(s.RAMMB+s.SwapMB, 0, end, black, dashed)
-	p.Add(total)
-	leg.Add(fmt.Sprintf("RAM + swap (%s MB)", results.FormatFloat(s.RAMMB+s.SwapMB)), total)
-	return s.RAMMB + s.SwapMB
+	return max(y, f.limitAt(p, fmt.Sprintf("RAM + swap (%s MB)", results.FormatFloat(s.RAMMB+s.SwapMB)), s.RAMMB+s.SwapMB, top, end, dashed))
 }

@@ -20,10 +20,10 @@ import (
 // figureSeries lists, per figure of one run, legend names that must appear
 // in its SVG for the prefork spike.
 var figureSeries = map[string][]string{
-	"processes":   {"busy", "importing the app", "idle", "MaxRequestWorkers (150)", "children forked /s"},
+	"processes":   {"busy", "importing the app", "idle", "MaxRequestWorkers (150)", "children forked /s", "idle children killed /s"},
 	"memory":      {"Apache children", "Apache parent", "RAM (256 MB)", "RAM + swap (768 MB)"},
 	"latency":     {"p99 per interval", "p50 per interval", "completed /s", "failed /s"},
-	"latency_cdf": {"approximate CDF", "summary p50/p90/p99 (exact)", "weighted by completions"},
+	"latency_cdf": {"completed requests (latency.hdr)", "p50, p90, p99, max", "fraction of completed requests"},
 	"queues":      {"listen backlog"},
 	"failures":    {"refused", "client timeout", "Failed requests by cause"},
 }
@@ -79,7 +79,7 @@ func TestRunWritesEveryFigureForBothSources(t *testing.T) {
 					}
 					assert.Contains(t, svg, s, "%s: legend entry", name)
 				}
-				if name != "failures" {
+				if name != "failures" && name != "latency_cdf" {
 					assert.GreaterOrEqual(t, pathPoints(svg), 59, "%s: a series with a point per interval", name)
 				}
 			}
@@ -124,8 +124,8 @@ func TestCompareOverlaysRunsLabelledByWhatDiffers(t *testing.T) {
 		plotstest.PreforkSpike(results.SourceSimulator, 1),
 		plotstest.DaemonFlat(results.SourceSimulator, 1),
 	}
-	require.NoError(t, plots.Compare(dir, runs))
-	for _, name := range []string{"processes", "memory", "latency", "queues", "failures"} {
+	require.NoError(t, plots.Compare(dir, runs, nil))
+	for _, name := range []string{"processes", "memory", "latency", "latency_cdf", "queues", "failures"} {
 		base := filepath.Join(dir, "compare_"+name)
 		checkPNG(t, base+".png")
 		svg := readSVG(t, base+".svg")
@@ -135,7 +135,7 @@ func TestCompareOverlaysRunsLabelledByWhatDiffers(t *testing.T) {
 		assert.Contains(t, svg, ">daemon", name)
 		assert.NotContains(t, svg, "defaults / prefork", name)
 		assert.Contains(t, svg, "comparison: prefork-vps, simulator", name)
-		if name != "failures" {
+		if name != "failures" && name != "latency_cdf" {
 			assert.GreaterOrEqual(t, pathPoints(svg), 59, name)
 		}
 	}
@@ -145,7 +145,7 @@ func TestCompareLabelsBySourceForSimVsReal(t *testing.T) {
 	figs, err := plots.CompareFigures([]results.Run{
 		plotstest.PreforkSpike(results.SourceSimulator, 1),
 		plotstest.PreforkSpike(results.SourceRuntime, 1),
-	})
+	}, nil)
 	require.NoError(t, err)
 	svg := string(figs[0].SVG)
 	assert.Contains(t, svg, ">simulator<")
@@ -156,7 +156,7 @@ func TestCompareAddsMPMAndModeOnlyWhenNeeded(t *testing.T) {
 	a := plotstest.PreforkSpike(results.SourceSimulator, 1)
 	b := plotstest.DaemonFlat(results.SourceSimulator, 1)
 	b.Summary.Variant = a.Summary.Variant
-	figs, err := plots.CompareFigures([]results.Run{a, b})
+	figs, err := plots.CompareFigures([]results.Run{a, b}, nil)
 	require.NoError(t, err)
 	svg := string(figs[0].SVG)
 	assert.Contains(t, svg, ">prefork / embedded<")
@@ -164,7 +164,7 @@ func TestCompareAddsMPMAndModeOnlyWhenNeeded(t *testing.T) {
 }
 
 func TestCompareNeedsTwoRuns(t *testing.T) {
-	err := plots.Compare(t.TempDir(), []results.Run{plotstest.DaemonFlat(results.SourceSimulator, 1)})
+	err := plots.Compare(t.TempDir(), []results.Run{plotstest.DaemonFlat(results.SourceSimulator, 1)}, nil)
 	assert.ErrorContains(t, err, "at least 2 runs")
 }
 
@@ -193,7 +193,7 @@ func TestBandWithManyReplicationsIsACI(t *testing.T) {
 	}
 	figs, err := plots.BandFigures(predicted, plotstest.DaemonFlat(results.SourceRuntime, 42))
 	require.NoError(t, err)
-	require.Len(t, figs, 3)
+	require.Len(t, figs, 4)
 	assert.Contains(t, string(figs[1].SVG), "95% CI of the mean of 6 replications")
 }
 
@@ -215,7 +215,7 @@ func TestDegenerateRunsStillRender(t *testing.T) {
 			assert.Contains(t, string(f.SVG), "</svg>", f.Name)
 		}
 	}
-	_, err := plots.CompareFigures([]results.Run{quiet, oneRow})
+	_, err := plots.CompareFigures([]results.Run{quiet, oneRow}, nil)
 	require.NoError(t, err)
 	_, err = plots.BandFigures([]results.Run{quiet, quiet}, oneRow)
 	require.NoError(t, err)

@@ -12,7 +12,8 @@ func Figures(run results.Run) ([]Figure, error) {
 	if len(run.Rows) == 0 {
 		return nil, fmt.Errorf("plots: %s has no timeseries rows", describe(run.Summary))
 	}
-	builders := []func(results.Run) *figure{
+	v := newView(run)
+	builders := []func(view) *figure{
 		processesFigure,
 		memoryFigure,
 		latencyFigure,
@@ -22,7 +23,7 @@ func Figures(run results.Run) ([]Figure, error) {
 	}
 	figs := make([]Figure, 0, len(builders))
 	for _, build := range builders {
-		f, err := build(run).render()
+		f, err := build(v).render()
 		if err != nil {
 			return nil, err
 		}
@@ -40,6 +41,38 @@ func Run(dir string, run results.Run) error {
 		return err
 	}
 	return write(dir, figs)
+}
+
+// view is what each figure of one run starts from.
+type view struct {
+	run  results.Run
+	s    results.Summary
+	ax   timeAxis
+	endS float64 // the run's end in seconds
+	end  float64 // and in the time axis' unit
+}
+
+func newView(run results.Run) view {
+	endS := endTime(run.Summary, run.Rows)
+	ax := newTimeAxis(endS)
+	return view{run: run, s: run.Summary, ax: ax, endS: endS, end: endS / ax.unit}
+}
+
+// rows returns the rows a panel drawing qs needs (see thinRows).
+func (v view) rows(qs ...quantity) []results.Row { return thinRows(v.s, v.run.Rows, qs...) }
+
+// noneCompleted reports a run in which no request completed: it has no
+// response time to show, which its latency panels must say.
+func noneCompleted(s results.Summary) bool { return s.Requests.Completed == 0 }
+
+// noneCompletedNote says so, with what became of the requests.
+func noneCompletedNote(s results.Summary) string {
+	q := s.Requests
+	if q.Offered == 0 {
+		return "no request was offered: no response time to show"
+	}
+	return fmt.Sprintf("none of %d requests completed\n(%d failed, %d unfinished): no response time to show",
+		q.Offered, q.Failed, q.Unfinished)
 }
 
 // describe names a run in one line: scenario / variant — MPM, mode, source.
@@ -67,9 +100,12 @@ func describe(s results.Summary) string {
 	return name + " — " + strings.Join(about, ", ")
 }
 
-// title is a figure title: what it shows, then the run on a second line.
+// title is a figure title: what it shows, then the run on a second line
+// (on two when it is too long for one).
 func title(what string, s results.Summary) string {
-	return what + "\n" + describe(s)
+	d := describe(s)
+	if len([]rune(d)) > 64 {
+		d = strings.Replace(d, " — ", "\n", 1)
+	}
+	return what + "\n" + d
 }
-
-const timeLabel = "time since the load started (s)"

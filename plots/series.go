@@ -1,8 +1,11 @@
 package plots
 
 import (
+	"hash/fnv"
 	"image/color"
 	"math"
+	"slices"
+	"sort"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -12,7 +15,8 @@ import (
 	"github.com/forkcast/forkcast/results"
 )
 
-// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+// Okabe–Ito colours (distinguishable with the common colour-vision
+// deficiencies), and a few darker ones for figures that need more.
 var (
 	black     = color.RGBA{0, 0, 0, 255}
 	orange    = color.RGBA{230, 159, 0, 255}
@@ -23,12 +27,73 @@ var (
 	vermilion = color.RGBA{213, 94, 0, 255}
 	purple    = color.RGBA{204, 121, 167, 255}
 	grey      = color.RGBA{153, 153, 153, 255}
+	brown     = color.RGBA{140, 86, 40, 255}
+	darkRed   = color.RGBA{160, 20, 40, 255}
+	olive     = color.RGBA{150, 140, 0, 255}
 )
 
-// runColors colour the runs of a comparison, in order.
-var runColors = []color.Color{blue, vermilion, green, purple, orange, skyBlue, black, yellow}
+// limitColor draws configured limits (MaxRequestWorkers, RAM): lines that
+// are not data, told apart by their dashes and labels. No data series uses it.
+var limitColor = black
 
-func runColor(i int) color.Color { return runColors[i%len(runColors)] }
+// keyColor draws legend keys for line styles (p99 solid, p50 dashed): they
+// stand for no series of their own.
+var keyColor = grey
+
+// runPalette colours the runs of a comparison.
+var runPalette = []color.Color{blue, vermilion, green, purple, orange, skyBlue, brown, olive}
+
+// RunColorsOf gives each run of a comparison its colour, a function of
+// what the run is — its scenario, variant and source, and its name
+// (directory) only when those do not tell the runs apart — so a variant
+// keeps its colour in `compare`, `plot` and the report, whatever the order
+// of the runs and however the legend labels it (see RunColors).
+func RunColorsOf(runs []results.Run, names []string) []color.Color {
+	keys := make([]string, len(runs))
+	for i, r := range runs {
+		s := r.Summary
+		keys[i] = s.Scenario + "\x00" + s.Variant + "\x00" + s.Source
+	}
+	if !distinct(keys) && len(names) == len(runs) {
+		short := shortNames(names)
+		for i := range keys {
+			keys[i] += "\x00" + short[i]
+		}
+	}
+	return RunColors(keys)
+}
+
+// RunColors gives each key its colour: a function of the key itself
+// (FNV-1a into runPalette), whatever the order of the keys. Should two
+// keys of one comparison land on the same colour, the later key in sorted
+// order takes the next free one; beyond len(runPalette) keys, colours
+// repeat.
+func RunColors(labels []string) []color.Color {
+	sorted := slices.Clone(labels)
+	sort.Strings(sorted)
+	taken := map[int]bool{}
+	byLabel := map[string]color.Color{}
+	for _, l := range sorted {
+		if _, done := byLabel[l]; done {
+			continue
+		}
+		h := fnv.New32a()
+		h.Write([]byte(l))
+		i := int(h.Sum32() % uint32(len(runPalette)))
+		for k := 0; k < len(runPalette) && taken[i]; k++ {
+			i = (i + 1) % len(runPalette)
+		}
+		if len(taken) < len(runPalette) {
+			taken[i] = true
+		}
+		byLabel[l] = runPalette[i]
+	}
+	out := make([]color.Color, len(labels))
+	for i, l := range labels {
+		out[i] = byLabel[l]
+	}
+	return out
+}
 
 // lighter mixes c with white; f=0 is c, f=1 white.
 func lighter(c color.Color, f float64) color.Color {
@@ -87,17 +152,52 @@ func maxOf(v []float64) float64 {
 
 func anyNonZero(v []float64) bool { return maxOf(v) > 0 }
 
-// midTimes returns the middle of each row's interval: rows hold means over
-// the interval, so that is where their value belongs.
-func midTimes(s results.Summary, rows []results.Row) []float64 {
+// timeAxis is the unit of a figure's time axis: seconds, minutes or hours,
+// as the run's length suggests, so a day-long run reads 0–24 h, not
+// 0–86400 s.
+type timeAxis struct {
+	unit float64 // seconds per unit
+	name string  // s, min or h
+}
+
+func newTimeAxis(endS float64) timeAxis {
+	switch {
+	case endS <= 15*60:
+		return timeAxis{1, "s"}
+	case endS <= 5*3600:
+		return timeAxis{60, "min"}
+	}
+	return timeAxis{3600, "h"}
+}
+
+func (a timeAxis) label() string { return "time since the load started (" + a.name + ")" }
+
+// mid returns the middle of each row's interval in the axis' unit: rows
+// hold means over the interval, so that is where their value belongs.
+func (a timeAxis) mid(s results.Summary, rows []results.Row) []float64 {
 	t := make([]float64, len(rows))
 	for i, r := range rows {
-		t[i] = r.TimeS + s.IntervalS/2
+		t[i] = (r.TimeS + s.IntervalS/2) / a.unit
 	}
 	return t
 }
 
-// endTime is the end of the run's last interval (or its duration if longer).
+// steps places each interval's value at the interval's start and repeats
+// the last value at end (in the axis' unit), for a PostStep line covering
+// every interval.
+func (a timeAxis) steps(rows []results.Row, end float64, v []float64) plotter.XYs {
+	pts := make(plotter.XYs, 0, len(rows)+1)
+	for i, r := range rows {
+		pts = append(pts, plotter.XY{X: r.TimeS / a.unit, Y: v[i]})
+	}
+	if n := len(v); n > 0 {
+		pts = append(pts, plotter.XY{X: end, Y: v[n-1]})
+	}
+	return pts
+}
+
+// endTime is the end of the run's last interval (or its duration if
+// longer), in seconds.
 func endTime(s results.Summary, rows []results.Row) float64 {
 	end := s.DurationS
 	if n := len(rows); n > 0 {
@@ -121,7 +221,7 @@ func xys(x, y []float64) plotter.XYs {
 func line(pts plotter.XYer, c color.Color, dashes []vg.Length) *plotter.Line {
 	l, err := plotter.NewLine(pts)
 	if err != nil {
-		panic(err) // only NaN/Inf points fail, and callers never pass them
+		panic(err) // only NaN/Inf points fail: the readers reject them (results.CheckRow)
 	}
 	l.Color = c
 	l.Width = vg.Points(1.5)
@@ -199,7 +299,7 @@ type layer struct {
 // stack adds layers to p bottom to top as filled bands, and to the legend
 // top to bottom so the legend reads in the order the eye sees. It returns
 // the top of the stack.
-func stack(p *plot.Plot, leg *plot.Legend, x []float64, layers []layer) []float64 {
+func stack(p *plot.Plot, f *figure, x []float64, layers []layer) []float64 {
 	bottom := make([]float64, len(x))
 	polys := make([]*plotter.Polygon, len(layers))
 	for i, l := range layers {
@@ -209,7 +309,7 @@ func stack(p *plot.Plot, leg *plot.Legend, x []float64, layers []layer) []float6
 		bottom = top
 	}
 	for i := len(layers) - 1; i >= 0; i-- {
-		leg.Add(layers[i].name, polys[i])
+		f.series(layers[i].name, layers[i].color, polys[i])
 	}
 	return bottom
 }

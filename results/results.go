@@ -2,9 +2,7 @@ package results
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -87,6 +85,7 @@ type Requests struct {
 
 // Failures counts failed requests by cause.
 type Failures struct {
+	S408          int64 `json:"408"`            // mod_reqtimeout (or Timeout): the request's headers did not arrive in time
 	S500          int64 `json:"500"`            // daemon died mid-request, WSGIRestrictEmbedded
 	S503          int64 `json:"503"`            // daemon socket backlog full past connect-timeout
 	S504          int64 `json:"504"`            // queue-timeout at dequeue, or socket-timeout
@@ -97,7 +96,7 @@ type Failures struct {
 
 // Total returns the sum over causes.
 func (f Failures) Total() int64 {
-	return f.S500 + f.S503 + f.S504 + f.Refused + f.Reset + f.ClientTimeout
+	return f.S408 + f.S500 + f.S503 + f.S504 + f.Refused + f.Reset + f.ClientTimeout
 }
 
 // Row is one line of timeseries.csv: the interval [TimeS, TimeS+interval).
@@ -149,12 +148,21 @@ func Columns() []string {
 
 // Values returns the row's values in Columns order.
 func (r Row) Values() []float64 {
-	v := reflect.ValueOf(r)
-	out := make([]float64, v.NumField())
-	for i := range out {
-		out[i] = v.Field(i).Float()
+	f := r.fields()
+	out := make([]float64, len(f))
+	for i, p := range f {
+		out[i] = *p
 	}
 	return out
+}
+
+// fields points at the row's values in Columns order (a test checks the
+// order against the struct's).
+func (r *Row) fields() [27]*float64 {
+	return [...]*float64{&r.TimeS, &r.ApacheChildren, &r.DaemonProcesses, &r.Starting, &r.Idle, &r.Busy,
+		&r.Importing, &r.KeepAlive, &r.Closing, &r.Parked, &r.DaemonBusy, &r.ListenQueue, &r.DaemonQueue,
+		&r.PSSMB, &r.RSSMB, &r.ParentPSSMB, &r.ChildrenPSSMB, &r.DaemonPSSMB, &r.SwapMB, &r.CPUUtil,
+		&r.Arrivals, &r.Completions, &r.Failures, &r.Spawns, &r.Kills, &r.LatencyP50MS, &r.LatencyP99MS}
 }
 
 // Column returns the values of the named column over rows.
@@ -163,8 +171,8 @@ func Column(rows []Row, name string) ([]float64, error) {
 	for i, c := range cols {
 		if c == name {
 			out := make([]float64, len(rows))
-			for j, r := range rows {
-				out[j] = reflect.ValueOf(r).Field(i).Float()
+			for j := range rows {
+				out[j] = *rows[j].fields()[i]
 			}
 			return out, nil
 		}
@@ -198,6 +206,10 @@ type Run struct {
 	Rows     []Row
 	Log      []LogLine
 	Scenario []byte // the resolved scenario as TOML (scenario.toml), if known
+	// Latencies is the response time of every completed request over the
+	// whole run (latency.hdr); nil for directories written before forkcast
+	// kept it.
+	Latencies *Histogram
 }
 
 // WriteDir writes run as a new result directory dir (see Publish): it
@@ -222,40 +234,121 @@ func WriteFiles(dir string, run Run) error {
 }
 
 func writeFiles(dir string, run Run) error {
+	w, err := NewWriter(dir, run.Summary.StartTime())
+	if err != nil {
+		return err
+	}
+	for _, r := range run.Rows {
+		if err := w.Row(r); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	for _, l := range run.Log {
+		if err := w.Log(l); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	return w.Close(run)
+}
+
+// A Writer writes a result directory as its run produces it: each row
+// and log line as it comes (buffered; never accumulated), then, when the
+// run ends, its summary, latency histogram and scenario. A run of days
+// therefore writes its files in memory that does not grow with its length.
+// The directory must exist (it is a Publish fill's temporary directory).
+type Writer struct {
+	start    time.Time
+	dir      string
+	csv, log *os.File
+	cw, lw   *bufio.Writer
+	rows     int
+	buf      []byte
+}
+
+// NewWriter starts a result directory's files in dir; start is the
+// wall-clock instant of t=0 that events.log's timestamps count from.
+func NewWriter(dir string, start time.Time) (*Writer, error) {
+	w := &Writer{start: start, dir: dir}
+	var err error
+	if w.csv, err = os.Create(filepath.Join(dir, "timeseries.csv")); err != nil {
+		return nil, err
+	}
+	if w.log, err = os.Create(filepath.Join(dir, "events.log")); err != nil {
+		w.csv.Close()
+		return nil, err
+	}
+	w.cw, w.lw = bufio.NewWriterSize(w.csv, 64<<10), bufio.NewWriterSize(w.log, 16<<10)
+	w.cw.WriteString(strings.Join(Columns(), ","))
+	w.cw.WriteByte('\n')
+	return w, nil
+}
+
+// Row writes one row; it refuses what the readers would refuse.
+func (w *Writer) Row(r Row) error {
+	if err := CheckRow(r); err != nil {
+		return fmt.Errorf("results: row %d (t=%v s): %w", w.rows, r.TimeS, err)
+	}
+	w.rows++
+	for i, v := range r.Values() {
+		if i > 0 {
+			w.cw.WriteByte(',')
+		}
+		w.buf = appendFloat(w.buf[:0], v)
+		w.cw.Write(w.buf)
+	}
+	return w.cw.WriteByte('\n')
+}
+
+// Log writes one events.log line.
+func (w *Writer) Log(l LogLine) error {
+	w.lw.WriteString(l.Format(w.start))
+	return w.lw.WriteByte('\n')
+}
+
+// Close finishes the directory with run's summary, latency histogram and
+// scenario (its Rows and Log, already written, are not looked at).
+func (w *Writer) Close(run Run) error {
+	for _, f := range []struct {
+		b *bufio.Writer
+		f *os.File
+	}{{w.cw, w.csv}, {w.lw, w.log}} {
+		if err := f.b.Flush(); err != nil {
+			w.Abort()
+			return err
+		}
+		if err := f.f.Close(); err != nil {
+			return err
+		}
+	}
+	// Never write what the readers would refuse.
+	for _, p := range summaryProblems(run.Summary) {
+		return fmt.Errorf("results: summary %s: %s", strings.Join(p.key, "."), p.msg)
+	}
 	js, err := json.MarshalIndent(run.Summary, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "summary.json"), append(js, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(w.dir, "summary.json"), append(js, '\n'), 0o644); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, "timeseries.csv"))
-	if err != nil {
-		return err
-	}
-	if err := WriteCSV(f, run.Rows); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	start, err := time.Parse(time.RFC3339Nano, run.Summary.Start)
-	if err != nil {
-		start = SimulatorEpoch
-	}
-	var b strings.Builder
-	for _, l := range run.Log {
-		b.WriteString(l.Format(start))
-		b.WriteByte('\n')
-	}
-	if err := os.WriteFile(filepath.Join(dir, "events.log"), []byte(b.String()), 0o644); err != nil {
-		return err
+	if run.Latencies != nil {
+		if err := writeHistogramFile(filepath.Join(w.dir, LatencyFile), run.Latencies, w.start, run.Summary.DurationS); err != nil {
+			return err
+		}
 	}
 	if run.Scenario != nil {
-		return os.WriteFile(filepath.Join(dir, "scenario.toml"), run.Scenario, 0o644)
+		return os.WriteFile(filepath.Join(w.dir, "scenario.toml"), run.Scenario, 0o644)
 	}
 	return nil
+}
+
+// Abort closes the files of a run that failed (the caller's Publish then
+// removes the directory).
+func (w *Writer) Abort() {
+	w.csv.Close()
+	w.log.Close()
 }
 
 // WriteCSV writes rows with a header. Numbers are written with up to four
@@ -277,74 +370,32 @@ func WriteCSV(w io.Writer, rows []Row) error {
 }
 
 // FormatFloat writes v with at most four decimals and no trailing zeros.
-func FormatFloat(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 4, 64)
-	s = strings.TrimRight(s, "0")
-	s = strings.TrimSuffix(s, ".")
-	if s == "-0" {
-		s = "0"
+func FormatFloat(v float64) string { return string(appendFloat(nil, v)) }
+
+// appendFloat is FormatFloat appending to b, without allocating.
+func appendFloat(b []byte, v float64) []byte {
+	n := len(b)
+	b = strconv.AppendFloat(b, v, 'f', 4, 64)
+	for len(b) > n && b[len(b)-1] == '0' {
+		b = b[:len(b)-1]
 	}
-	return s
+	if len(b) > n && b[len(b)-1] == '.' {
+		b = b[:len(b)-1]
+	}
+	if string(b[n:]) == "-0" {
+		b = append(b[:n], '0')
+	}
+	return b
 }
 
-// ReadDir reads a result directory written by WriteDir.
+// ReadDir reads a result directory written by WriteDir, keeping every row
+// and log line (see ScanDir for what it checks).
 func ReadDir(dir string) (Run, error) {
-	var run Run
-	js, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		return run, err
-	}
-	if err := json.Unmarshal(js, &run.Summary); err != nil {
-		return run, fmt.Errorf("%s/summary.json: %w", dir, err)
-	}
-	f, err := os.Open(filepath.Join(dir, "timeseries.csv"))
-	if err != nil {
-		return run, err
-	}
-	defer f.Close()
-	run.Rows, err = ReadCSV(f)
-	if err != nil {
-		return run, fmt.Errorf("%s/timeseries.csv: %w", dir, err)
-	}
-	if sc, err := os.ReadFile(filepath.Join(dir, "scenario.toml")); err == nil {
-		run.Scenario = sc
-	}
-	return run, nil
-}
-
-// ReadCSV reads rows written by WriteCSV. Columns are matched by name, so
-// files with extra or reordered columns still read.
-func ReadCSV(r io.Reader) ([]Row, error) {
-	cr := csv.NewReader(r)
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, errors.New("empty file")
-	}
-	index := map[string]int{}
-	for i, h := range recs[0] {
-		index[h] = i
-	}
-	cols := Columns()
-	for _, c := range cols {
-		if _, ok := index[c]; !ok {
-			return nil, fmt.Errorf("missing column %q", c)
-		}
-	}
-	rows := make([]Row, 0, len(recs)-1)
-	for n, rec := range recs[1:] {
-		var row Row
-		v := reflect.ValueOf(&row).Elem()
-		for i, c := range cols {
-			x, err := strconv.ParseFloat(rec[index[c]], 64)
-			if err != nil {
-				return nil, fmt.Errorf("line %d, column %s: %w", n+2, c, err)
-			}
-			v.Field(i).SetFloat(x)
-		}
-		rows = append(rows, row)
-	}
-	return rows, nil
+	var rows []Row
+	var log []LogLine
+	run, err := ScanDir(dir,
+		func(r Row) error { rows = append(rows, r); return nil },
+		func(l LogLine) error { log = append(log, l); return nil })
+	run.Rows, run.Log = rows, log
+	return run, err
 }

@@ -13,7 +13,7 @@ import (
 
 func sample() Run {
 	return Run{
-		Summary: Summary{Forkcast: Version, Source: SourceSimulator, Scenario: "s", Seed: 3, Start: "2000-01-01T00:00:00Z",
+		Summary: Summary{Forkcast: Version, Source: SourceSimulator, Scenario: "s", Seed: 3, Start: "2000-01-01T00:00:00Z", DurationS: 2, IntervalS: 1,
 			Peak: Peak{ApacheChildren: 150, PSSMB: 4463.25}, Requests: Requests{Offered: 10, Completed: 7, Failed: 3,
 				Failures: Failures{S504: 2, ClientTimeout: 1}}},
 		Rows:     []Row{{TimeS: 0, ApacheChildren: 5, Idle: 4.5, PSSMB: 50.125}, {TimeS: 1, ApacheChildren: 6.3333333, Busy: 1}},

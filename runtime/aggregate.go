@@ -165,6 +165,11 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 			rows[i].Arrivals++
 		}
 	}
+	for _, at := range res.Visits {
+		if i := idx(at); i >= 0 {
+			rows[i].Arrivals++
+		}
+	}
 	sum := results.Summary{
 		Forkcast:   results.Version,
 		Source:     results.SourceRuntime,
@@ -194,6 +199,7 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 
 	perRow := make([][]float64, n)
 	var all []float64
+	hist := results.NewHistogram() // latency.hdr: the same geometry as the simulator's
 	for _, r := range res.Requests {
 		rq := &sum.Requests
 		rq.Offered++
@@ -203,6 +209,7 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 			rq.Completed++
 			ms := float64(r.Latency()) / float64(time.Millisecond)
 			all = append(all, ms)
+			hist.Record(r.Latency())
 			if i >= 0 {
 				rows[i].Completions++
 				perRow[i] = append(perRow[i], ms)
@@ -211,6 +218,8 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 		case Unfinished:
 			rq.Unfinished++
 			continue
+		case S408:
+			rq.Failures.S408++
 		case S503:
 			rq.Failures.S503++
 		case S504:
@@ -257,7 +266,7 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 			sum.LogCounts[m]++
 		}
 	}
-	return results.Run{Summary: sum, Rows: rows, Log: log}
+	return results.Run{Summary: sum, Rows: rows, Log: log, Latencies: hist}
 }
 
 // quantile of sorted values, by linear interpolation.

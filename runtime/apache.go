@@ -19,7 +19,7 @@ import (
 
 // server is one running Apache: the parent, started with -DFOREGROUND in a
 // new session, so it leads its own process group, which holds every child and
-// mod_wsgi daemon (research/real-apache.md §4, §5).
+// mod_wsgi daemon (each is a direct child of the parent, in its group).
 type server struct {
 	layout Layout
 	cmd    *exec.Cmd
@@ -52,7 +52,8 @@ func (s *syncBuffer) String() string {
 }
 
 // apacheEnv is Apache's whole environment: PATH so mod_wsgi finds sys.prefix
-// /usr (real-apache.md §3), and UTC so error-log timestamps parse unambiguously.
+// /usr (with an empty PATH it is "/"), and UTC so error-log timestamps parse
+// unambiguously.
 var apacheEnv = []string{"PATH=/usr/bin:/bin", "LANG=C", "TZ=UTC"}
 
 // startServer starts Apache and returns once its parent runs. It does not
@@ -145,7 +146,7 @@ func statusClient(timeout time.Duration) *http.Client {
 // stop stops Apache and everything it started: SIGTERM to the parent (only
 // after checking that the pid is still ours), wait for the process group to
 // empty, then SIGKILL what is left (children and daemons survive a killed
-// parent and keep serving: real-apache.md §3). Zombies are ignored. It is
+// parent and keep serving, as seen on Debian 12). Zombies are ignored. It is
 // safe to call more than once.
 func (s *server) stop(grace time.Duration) error {
 	var err error

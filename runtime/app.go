@@ -31,7 +31,17 @@ type appParams struct {
 	Seed                uint64     `json:"seed"`
 	VarDir              string     `json:"var_dir"`
 	ImportCPU           distParams `json:"import_cpu"`
+	ImportWait          distParams `json:"import_wait"`
 	ImportMemory        int64      `json:"import_memory"`
+	RequestCPU          distParams `json:"request_cpu"`
+	RequestWait         distParams `json:"request_wait"`
+	RequestMemoryGrowth int64      `json:"request_memory_growth"`
+	// URLs are [app.urls] costs by URL prefix (the app picks the longest
+	// that matches, as scenarios.App.CostFor does).
+	URLs map[string]urlCost `json:"urls"`
+}
+
+type urlCost struct {
 	RequestCPU          distParams `json:"request_cpu"`
 	RequestWait         distParams `json:"request_wait"`
 	RequestMemoryGrowth int64      `json:"request_memory_growth"`
@@ -57,14 +67,19 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 	if err := os.Chmod(l.Root, 0o755); err != nil { // MkdirTemp makes it 0700; Apache's user must enter it
 		return err
 	}
+	if l.UserScript != "" {
+		return writeStatic(l) // the user's script is served as it is
+	}
 	js, err := json.MarshalIndent(appParams{
 		Seed:                s.Seed,
 		VarDir:              l.VarDir(),
 		ImportCPU:           toParams(s.App.ImportCPU),
+		ImportWait:          toParams(s.App.ImportWait),
 		ImportMemory:        int64(s.App.ImportMemory),
 		RequestCPU:          toParams(s.App.RequestCPU),
 		RequestWait:         toParams(s.App.RequestWait),
 		RequestMemoryGrowth: int64(s.App.RequestMemoryGrowth),
+		URLs:                urlCosts(s.App),
 	}, "", "  ")
 	if err != nil {
 		return err
@@ -76,6 +91,20 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 	if err := os.WriteFile(l.Script(), []byte(script), 0o644); err != nil {
 		return err
 	}
+	return writeStatic(l)
+}
+
+// writeStatic writes the page Apache serves itself.
+func writeStatic(l Layout) error {
 	page := "<!doctype html><title>forkcast</title>\n<p>" + strings.Repeat("static ", 1400) + "</p>\n"
 	return os.WriteFile(l.StaticFile(), []byte(page), 0o644)
+}
+
+// urlCosts is the app's [app.urls] table for app.json.
+func urlCosts(a scenarios.App) map[string]urlCost {
+	out := map[string]urlCost{}
+	for prefix, c := range a.URLs {
+		out[prefix] = urlCost{RequestCPU: toParams(c.RequestCPU), RequestWait: toParams(c.RequestWait), RequestMemoryGrowth: int64(c.RequestMemoryGrowth)}
+	}
+	return out
 }

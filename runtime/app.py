@@ -3,10 +3,12 @@
 # and ships this file as the WSGI script.
 #
 # At import (once per process and application group: lazily at the first
-# request, or at process start when preloaded) it burns import_cpu of CPU and
-# allocates and touches import_memory, so it is resident and private, in
-# IMPORT_STEPS steps of CPU then memory, as a real import allocates module
-# after module (the simulator's models.importSteps is the same). Each
+# request, or at process start when preloaded) it burns import_cpu of CPU,
+# sleeps import_wait (as an import that reads files or connects to a
+# database waits, off the CPU) and allocates and touches import_memory, so
+# it is resident and private, in IMPORT_STEPS steps of CPU, wait, then
+# memory, as a real import goes module after module (the simulator's
+# models.importSteps is the same). Each
 # request burns request_cpu of CPU (holding the GIL), sleeps request_wait
 # (GIL released) and keeps request_memory_growth bytes for good.
 #
@@ -87,9 +89,12 @@ _var = P["var_dir"]
 _append(os.path.join(_var, "import.log"), "begin %d %.6f %s\n" % (_pid, _t0, _argv0))
 IMPORT_STEPS = 10
 _import_cpu = sample(P["import_cpu"])
+_import_wait = sample(P["import_wait"]) if "import_wait" in P else 0.0
 _ballast = []
 for _i in range(IMPORT_STEPS):
     burn(_import_cpu / IMPORT_STEPS)
+    if _import_wait > 0:
+        time.sleep(_import_wait / IMPORT_STEPS)
     _ballast.append(touch(int(P["import_memory"]) // IMPORT_STEPS))
 _t1 = time.time()
 _append(os.path.join(_var, "import.log"), "import %d %.6f %.6f %s\n" % (_pid, _t0, _t1, _argv0))
@@ -108,15 +113,28 @@ def _set_active(delta):
         os.pwrite(_active_fd, b"%8d\n" % _active, 0)
 
 
+_urls = sorted(P.get("urls", {}).items(), key=lambda kv: -len(kv[0]))
+
+
+def costs(path):
+    """The request costs of path: those of the longest [app.urls] prefix
+    that matches it, else the app's (scenarios.App.CostFor)."""
+    for prefix, c in _urls:
+        if path.startswith(prefix):
+            return c["request_cpu"], c["request_wait"], int(c["request_memory_growth"])
+    return P["request_cpu"], P["request_wait"], _growth
+
+
 def application(environ, start_response):
     _set_active(1)
     try:
-        burn(sample(P["request_cpu"]))
-        w = sample(P["request_wait"])
+        cpu, wait, growth = costs(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
+        burn(sample(cpu))
+        w = sample(wait)
         if w > 0:
             time.sleep(w)
-        if _growth > 0:
-            _retained.append(touch(_growth))
+        if growth > 0:
+            _retained.append(touch(growth))
     finally:
         _set_active(-1)
     group = environ.get("mod_wsgi.process_group", "")

@@ -19,17 +19,26 @@ type Layout struct {
 	User    string // User/Group when started as root; "" otherwise
 	Group   string
 	Install Install
+	// UserScript, if set, is the user's own WSGI script (absolute), served
+	// instead of the synthetic app (`simulate runtime --wsgi-script`).
+	UserScript string
 }
 
 // Paths inside the ServerRoot.
-func (l Layout) ConfPath() string      { return filepath.Join(l.Root, "httpd.conf") }
-func (l Layout) RunDir() string        { return filepath.Join(l.Root, "run") }
-func (l Layout) PidFile() string       { return filepath.Join(l.Root, "run", "httpd.pid") }
-func (l Layout) ErrorLog() string      { return filepath.Join(l.Root, "logs", "error.log") }
-func (l Layout) AccessLog() string     { return filepath.Join(l.Root, "logs", "access.log") }
-func (l Layout) DocRoot() string       { return filepath.Join(l.Root, "htdocs") }
-func (l Layout) AppDir() string        { return filepath.Join(l.Root, "app") }
-func (l Layout) Script() string        { return filepath.Join(l.Root, "app", "app.wsgi") }
+func (l Layout) ConfPath() string  { return filepath.Join(l.Root, "httpd.conf") }
+func (l Layout) RunDir() string    { return filepath.Join(l.Root, "run") }
+func (l Layout) PidFile() string   { return filepath.Join(l.Root, "run", "httpd.pid") }
+func (l Layout) ErrorLog() string  { return filepath.Join(l.Root, "logs", "error.log") }
+func (l Layout) AccessLog() string { return filepath.Join(l.Root, "logs", "access.log") }
+func (l Layout) DocRoot() string   { return filepath.Join(l.Root, "htdocs") }
+func (l Layout) AppDir() string    { return filepath.Join(l.Root, "app") }
+func (l Layout) Script() string {
+	if l.UserScript != "" {
+		return l.UserScript
+	}
+	return filepath.Join(l.Root, "app", "app.wsgi")
+}
+func (l Layout) ScriptDir() string     { return filepath.Dir(l.Script()) }
 func (l Layout) AppParams() string     { return filepath.Join(l.Root, "app", "app.json") }
 func (l Layout) VarDir() string        { return filepath.Join(l.Root, "var") } // written by the app (any user)
 func (l Layout) ImportLog() string     { return filepath.Join(l.Root, "var", "import.log") }
@@ -137,7 +146,7 @@ func preloadAppGroup(s *scenarios.Scenario) string {
 
 // Config returns a self-contained httpd.conf for the scenario. Every MPM
 // directive is written explicitly: httpd's compiled-in defaults differ from
-// Debian's (research/apache-mpm.md §7).
+// Debian's (docs/model.md §1.3).
 func Config(s *scenarios.Scenario, l Layout) (string, error) {
 	if err := Check(s); err != nil {
 		return "", err
@@ -160,6 +169,9 @@ func Config(s *scenarios.Scenario, l Layout) (string, error) {
 	w("LoadModule authz_host_module %s", q(l.Install.Module("mod_authz_host.so")))
 	w("LoadModule alias_module %s", q(l.Install.Module("mod_alias.so")))
 	w("LoadModule status_module %s", q(l.Install.Module("mod_status.so")))
+	if a.RequestReadTimeout != "" {
+		w("LoadModule reqtimeout_module %s", q(l.Install.Module("mod_reqtimeout.so")))
+	}
 	w("LoadModule wsgi_module %s", q(l.Install.Module("mod_wsgi.so")))
 	if l.User != "" {
 		w("User %s", l.User)
@@ -188,12 +200,20 @@ func Config(s *scenarios.Scenario, l Layout) (string, error) {
 	w("ListenBacklog %d", a.ListenBacklog)
 	w("")
 	w("Timeout %d", max(1, secs(a.Timeout)))
+	w("AcceptFilter http %s", a.AcceptFilter)
+	if a.RequestReadTimeout != "" {
+		w("RequestReadTimeout %s", a.RequestReadTimeout)
+	}
 	w("KeepAlive %s", onOff(a.KeepAlive))
 	w("KeepAliveTimeout %s", keepAliveTimeout(a.KeepAliveTimeout))
 	w("MaxKeepAliveRequests %d", a.MaxKeepAliveRequests)
 	w("")
 	w("ErrorLog %s", q(l.ErrorLog()))
-	w("LogLevel warn mpm_%s:info wsgi:info", a.MPM)
+	if a.RequestReadTimeout != "" {
+		w("LogLevel warn mpm_%s:info wsgi:info reqtimeout:info", a.MPM)
+	} else {
+		w("LogLevel warn mpm_%s:info wsgi:info", a.MPM)
+	}
 	// begin time (ms since the epoch), server time in µs, serving pid, status, request line.
 	w(`LogFormat "%%{begin:msec}t %%D %%P %%>s \"%%r\"" forkcast`)
 	w("CustomLog %s forkcast", q(l.AccessLog()))
@@ -205,7 +225,7 @@ func Config(s *scenarios.Scenario, l Layout) (string, error) {
 	w("<Directory %s>", q(l.DocRoot()))
 	w("    Require all granted")
 	w("</Directory>")
-	w("<Directory %s>", q(l.AppDir()))
+	w("<Directory %s>", q(l.ScriptDir()))
 	w("    Require all granted")
 	w("</Directory>")
 	w("Alias /static/ %s", q(filepath.Join(l.DocRoot(), "static")+"/"))
@@ -227,6 +247,9 @@ func writeWSGI(s *scenarios.Scenario, l Layout, w func(string, ...any), q func(s
 	w("WSGILazyInitialization %s", onOff(ws.LazyInitialization))
 	w("WSGIRestrictEmbedded %s", onOff(ws.RestrictEmbedded))
 	w("WSGIScriptReloading %s", onOff(ws.ScriptReloading))
+	if l.UserScript != "" {
+		w("WSGIPythonPath %s", q(l.ScriptDir()))
+	}
 	for _, name := range ws.DaemonNames() {
 		d := ws.DaemonProcesses[name]
 		opts := []string{
@@ -245,7 +268,10 @@ func writeWSGI(s *scenarios.Scenario, l Layout, w func(string, ...any), q func(s
 			fmt.Sprintf("startup-timeout=%d", secs(d.StartupTimeout)),
 			fmt.Sprintf("maximum-requests=%d", d.MaximumRequests),
 			"display-name=%{GROUP}",
-			"home=" + l.AppDir(),
+			"home=" + l.ScriptDir(),
+		}
+		if l.UserScript != "" {
+			opts = append(opts, "python-path="+l.ScriptDir())
 		}
 		w("WSGIDaemonProcess %s %s", name, strings.Join(opts, " "))
 	}

@@ -129,7 +129,12 @@ func TestConfigDirectives(t *testing.T) {
 				has("Timeout 300")
 				has("User nobody")
 				has("Group nogroup")
-				has("LogLevel warn mpm_" + mpm + ":info wsgi:info")
+				// Debian's mod_reqtimeout and Linux's default accept filter
+				// are written out, and reqtimeout's 408s logged.
+				has("LogLevel warn mpm_" + mpm + ":info wsgi:info reqtimeout:info")
+				has("AcceptFilter http data")
+				has("RequestReadTimeout " + scenarios.DebianRequestReadTimeout)
+				has(fmt.Sprintf("LoadModule reqtimeout_module %q", l.Install.Module("mod_reqtimeout.so")))
 				has("ExtendedStatus On")
 				has("Require ip 127.0.0.1")
 				has("SetHandler server-status")

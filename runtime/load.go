@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,17 +17,19 @@ import (
 	"time"
 
 	"github.com/forkcast/forkcast/scenarios"
-	"github.com/forkcast/forkcast/sim"
 	"github.com/forkcast/forkcast/workload"
 )
 
-// Arrival is one client connection of the schedule: when it opens and the
+// Arrival is one client of an open population: when it connects and the
 // requests it carries.
 type Arrival struct {
-	Index         int
-	At            time.Duration // since t=0
+	Index         int    // in the schedule, all open populations together
+	Population    string // its population ("" for a workload without populations)
+	At            time.Duration
 	Requests      []PlannedRequest
 	IdleAfterLast time.Duration // the client holds the connection open this long after its last response
+	Client        *scenarios.Client
+	Stop          time.Duration // its population's stop: no request starts at or after it
 }
 
 // PlannedRequest is one request of a client.
@@ -39,42 +42,68 @@ type PlannedRequest struct {
 // MaxArrivals bounds a schedule's length.
 const MaxArrivals = 1_000_000
 
-// Schedule returns the workload's client connections in time order, drawn
-// exactly as the simulator draws them (package workload): arrival instants
-// from the seed's "arrivals" stream through the same pacer, and each
-// client's requests, targets and think times from its own substream
-// ("client", id), ids from 1 in arrival order. So under one seed runtime
-// mode replays the very traffic the simulator predicts for.
+// Schedule returns the open populations' client connections in time order,
+// drawn exactly as the simulator draws them (package workload): arrival
+// instants from each population's pacer, and each client's requests,
+// targets and think times from its own substream, ids from 1 in arrival
+// order within its population. So under one seed runtime mode replays the
+// very traffic the simulator predicts for. Closed and replay populations
+// are played live (users, replay).
 func Schedule(s *scenarios.Scenario, staticPath string) ([]Arrival, error) {
-	st := sim.NewStreams(s.Seed)
-	pacer := workload.NewPacer(s.Workload, st.Stream("arrivals"))
-	end := sim.Time(s.Duration.Duration)
-	w := s.Workload
-	targets := workload.NewTargets(w)
 	var out []Arrival
-	for t, ok := pacer.Next(0); ok && t < end; t, ok = pacer.Next(t) {
-		if len(out) >= MaxArrivals {
-			return nil, fmt.Errorf("the workload asks for more than %d connections", MaxArrivals)
+	end := s.Duration.Duration
+	for _, pop := range workload.Populations(s) {
+		if pop.Kind != "open" {
+			continue
 		}
-		pcg := st.PCG("client", uint64(len(out)+1))
-		cr := rand.New(&pcg)
-		a := Arrival{Index: len(out), At: time.Duration(t), IdleAfterLast: w.IdleAfterLast.Duration,
-			Requests: make([]PlannedRequest, workload.RequestsPerConnection(&w, cr))}
-		for k := range a.Requests {
-			var pr PlannedRequest
-			if k > 0 {
-				pr.Think = workload.ThinkTime(&w, cr)
+		pacer := pop.Pacer()
+		for t, ok := pacer.Next(0); ok && time.Duration(t) < end; t, ok = pacer.Next(t) {
+			if len(out) >= MaxArrivals {
+				return nil, fmt.Errorf("the workload asks for more than %d connections", MaxArrivals)
 			}
-			if i, static := targets.Draw(cr); static {
-				pr.Path, pr.Static = staticPath, true
-			} else {
-				pr.Path = targets.Paths[i]
-			}
-			a.Requests[k] = pr
+			out = append(out, Arrival{Population: pop.Name, At: time.Duration(t), Client: pop.Client, Stop: pop.Stop})
 		}
-		out = append(out, a)
+	}
+	// Draw each client's requests, population by population in arrival
+	// order, then merge the populations in time (stable: equal instants
+	// keep the populations' name order).
+	next := map[string]uint64{}
+	pops := map[string]*workload.Population{}
+	for _, pop := range workload.Populations(s) {
+		pops[pop.Name] = pop
+	}
+	for i := range out {
+		a := &out[i]
+		pop := pops[a.Population]
+		next[a.Population]++
+		a.Requests = planVisit(pop, pop.ClientRand(next[a.Population]), staticPath)
+		a.IdleAfterLast = pop.Client.IdleAfterLast.Duration
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
+	for i := range out {
+		out[i].Index = i
 	}
 	return out, nil
+}
+
+// planVisit draws one connection's requests from a client's stream, in
+// the order of package workload: how many, then the first's target, then
+// each further one's think time and target.
+func planVisit(pop *workload.Population, rng *rand.Rand, staticPath string) []PlannedRequest {
+	reqs := make([]PlannedRequest, workload.RequestsPerConnection(pop.Client, rng))
+	for k := range reqs {
+		var pr PlannedRequest
+		if k > 0 {
+			pr.Think = workload.ThinkTime(pop.Client, rng)
+		}
+		if i, static := pop.Targets.Draw(rng); static {
+			pr.Path, pr.Static = staticPath, true
+		} else {
+			pr.Path = pop.Targets.Paths[i]
+		}
+		reqs[k] = pr
+	}
+	return reqs
 }
 
 // Outcome is how a request ended, from the client's side.
@@ -83,6 +112,7 @@ type Outcome string
 // Outcomes.
 const (
 	OK            Outcome = "200"
+	S408          Outcome = "408" // mod_reqtimeout: the request's headers took too long
 	S500          Outcome = "500" // also any other non-200 status
 	S503          Outcome = "503"
 	S504          Outcome = "504"
@@ -97,6 +127,7 @@ const (
 // Latency() is End-Start, retries included.
 type RequestRecord struct {
 	Conn, Seq  int
+	Population string
 	Path       string
 	Static     bool
 	Start, End time.Duration
@@ -110,62 +141,68 @@ type RequestRecord struct {
 // Latency is the client-side response time.
 func (r RequestRecord) Latency() time.Duration { return r.End - r.Start }
 
-// generator replays a schedule open-loop: each connection opens at its
-// scheduled instant in its own goroutine, whether or not earlier ones have
-// finished, so a slow server never slows the offered load (no coordinated
-// omission). Only 127.0.0.1 is ever dialled.
+// generator plays the traffic: an open population's connections each open
+// at their scheduled instant in a goroutine of their own, whether or not
+// earlier ones have finished, so a slow server never slows the offered load
+// (no coordinated omission); a closed population's users each loop in a
+// goroutine; a replay sends the log's requests at their instants. Only
+// 127.0.0.1 is ever dialled.
 type generator struct {
 	addr       string
 	host       string
 	t0         time.Time
-	timeout    time.Duration
-	retries    int
-	retryDelay time.Duration
 	maxOpen    int64
+	staticPath string
+	source     string // the scenario file, for replay logs
 
 	mu      sync.Mutex
 	records []RequestRecord
 	conns   map[net.Conn]struct{}
+	visits  []time.Duration // when each closed-population or replay client connected, since t=0
+	nextID  int
 
 	sent    atomic.Int64 // attempts written
 	open    atomic.Int64 // connections held by clients
 	dropped atomic.Int64 // connections not opened because of maxOpen
 	wg      sync.WaitGroup
 	panicV  atomic.Value
+	errV    atomic.Value // a replay that failed
 }
 
-func newGenerator(addr string, s *scenarios.Scenario, t0 time.Time) *generator {
+func newGenerator(addr string, s *scenarios.Scenario, t0 time.Time, staticPath string) *generator {
 	maxOpen := int64(10000)
 	var lim syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur > 0 && int64(lim.Cur)-500 < maxOpen {
 		maxOpen = max(64, int64(lim.Cur)-500)
 	}
 	return &generator{
-		addr: addr, host: addr, t0: t0,
-		timeout: s.Workload.ClientTimeout.Duration, retries: s.Workload.Retries,
-		retryDelay: s.Workload.RetryDelay.Duration, maxOpen: maxOpen,
-		conns: map[net.Conn]struct{}{},
+		addr: addr, host: addr, t0: t0, maxOpen: maxOpen, staticPath: staticPath, source: s.Source,
+		conns: map[net.Conn]struct{}{}, nextID: 1 << 30,
 	}
 }
 
 func (g *generator) since() time.Duration { return time.Since(g.t0) }
 
-// run opens the schedule's connections at their instants until ctx ends, and
-// returns once every client has finished (the caller cancels ctx at the end
-// of the run, which makes in-flight requests Unfinished).
-func (g *generator) run(ctx context.Context, sched []Arrival) {
+// run plays every population until ctx ends, and returns once every client
+// has finished (the caller cancels ctx at the end of the run, which makes
+// in-flight requests Unfinished).
+func (g *generator) run(ctx context.Context, s *scenarios.Scenario, sched []Arrival) {
+	for _, pop := range workload.Populations(s) {
+		switch pop.Kind {
+		case "closed":
+			for u := 1; u <= pop.Users; u++ {
+				g.wg.Add(1)
+				go g.user(ctx, pop, uint64(u))
+			}
+		case "replay":
+			g.wg.Add(1)
+			go g.replay(ctx, pop)
+		}
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for _, a := range sched {
-		if d := time.Until(g.t0.Add(a.At)); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-ctx.Done():
-				g.finish(ctx)
-				return
-			case <-timer.C:
-			}
-		} else if ctx.Err() != nil {
+		if !g.sleepUntil(ctx, timer, a.At) {
 			break
 		}
 		if g.open.Load() >= g.maxOpen {
@@ -174,9 +211,141 @@ func (g *generator) run(ctx context.Context, sched []Arrival) {
 		}
 		g.open.Add(1)
 		g.wg.Add(1)
-		go g.client(ctx, a)
+		go func(a Arrival) {
+			defer g.wg.Done()
+			defer g.open.Add(-1)
+			defer g.recoverPanic()
+			g.visit(ctx, a.Index, a.Population, a.Client, a.Requests, a.Stop)
+		}(a)
 	}
 	g.finish(ctx)
+}
+
+// sleepUntil waits until the instant at since t=0; false if ctx ended.
+func (g *generator) sleepUntil(ctx context.Context, timer *time.Timer, at time.Duration) bool {
+	if d := time.Until(g.t0.Add(at)); d > 0 {
+		timer.Reset(d)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+		}
+	}
+	return ctx.Err() == nil
+}
+
+func (g *generator) recoverPanic() {
+	if v := recover(); v != nil {
+		g.panicV.CompareAndSwap(nil, fmt.Sprint("load generator: ", v))
+	}
+}
+
+// connID numbers a client of a closed or replay population (after the
+// schedule's) and records when it connects: the simulator counts each
+// such visit as an arrival, as it counts each open client.
+func (g *generator) connID() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.nextID++
+	g.visits = append(g.visits, g.since())
+	return g.nextID
+}
+
+// user is one user of a closed population: from the population's start it
+// makes a visit, thinks, and connects again, until its stop. Its draws
+// follow package workload's order: a visit's requests, then the think time
+// before the next visit.
+func (g *generator) user(ctx context.Context, pop *workload.Population, id uint64) {
+	defer g.wg.Done()
+	defer g.recoverPanic()
+	rng := pop.ClientRand(id)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	if !g.sleepUntil(ctx, timer, pop.Start) {
+		return
+	}
+	for visit := 0; ; visit++ {
+		if visit > 0 && !sleepCtx(ctx, workload.ThinkTime(pop.Client, rng)) {
+			return
+		}
+		if g.since() >= pop.Stop || ctx.Err() != nil {
+			return
+		}
+		reqs := planVisit(pop, rng, g.staticPath)
+		g.open.Add(1)
+		g.visit(ctx, g.connID(), pop.Name, pop.Client, reqs, pop.Stop)
+		g.open.Add(-1)
+	}
+}
+
+// replay sends a replay population's requests at their logged instants
+// (from the population's start), each connection of the log in a
+// goroutine of its own; a request waits for the previous one on its
+// connection (HTTP/1.1 without pipelining).
+func (g *generator) replay(ctx context.Context, pop *workload.Population) {
+	defer g.wg.Done()
+	defer g.recoverPanic()
+	rp, closeLog, err := pop.OpenReplay(g.source)
+	if err != nil {
+		g.errV.CompareAndSwap(nil, err)
+		return
+	}
+	defer closeLog()
+	conns := map[uint64]chan PlannedRequest{}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	defer func() {
+		for _, ch := range conns {
+			close(ch)
+		}
+	}()
+	for {
+		req, ok := rp.Next()
+		if !ok {
+			break
+		}
+		at := pop.Start + req.At
+		if at >= pop.Stop || !g.sleepUntil(ctx, timer, at) {
+			break
+		}
+		path := req.Path
+		if req.Static {
+			path = g.staticPath
+		}
+		pr := PlannedRequest{Path: path, Static: req.Static}
+		ch, open := conns[req.Conn]
+		if !open {
+			ch = make(chan PlannedRequest, 64)
+			conns[req.Conn] = ch
+			g.wg.Add(1)
+			g.open.Add(1)
+			go g.replayConn(ctx, g.connID(), pop, ch)
+		}
+		ch <- pr
+		if req.LastOnConn {
+			close(ch)
+			delete(conns, req.Conn)
+		}
+	}
+	if err := rp.Err(); err != nil {
+		g.errV.CompareAndSwap(nil, err)
+	}
+}
+
+// replayConn sends one logged connection's requests as they come.
+func (g *generator) replayConn(ctx context.Context, id int, pop *workload.Population, reqs <-chan PlannedRequest) {
+	defer g.wg.Done()
+	defer g.open.Add(-1)
+	defer g.recoverPanic()
+	c := &visitor{g: g, ctx: ctx, id: id, pop: pop.Name, client: pop.Client, stop: pop.Stop}
+	defer c.closeConn()
+	seq := 0
+	for pr := range reqs {
+		if !c.request(seq, pr) {
+			return
+		}
+		seq++
+	}
 }
 
 // finish waits for ctx's end, unblocks every client and waits for them.
@@ -227,64 +396,108 @@ type clientConn struct {
 	br *bufio.Reader
 }
 
-func (g *generator) client(ctx context.Context, a Arrival) {
-	defer g.wg.Done()
-	defer g.open.Add(-1)
-	defer func() {
-		if v := recover(); v != nil {
-			g.panicV.CompareAndSwap(nil, fmt.Sprint("load generator: ", v))
+// visitor is one client on its connection.
+type visitor struct {
+	g      *generator
+	ctx    context.Context
+	id     int
+	pop    string
+	client *scenarios.Client
+	stop   time.Duration
+	cc     *clientConn
+}
+
+func (v *visitor) closeConn() {
+	if v.cc != nil {
+		v.g.track(v.cc.c, false)
+		v.cc.c.Close()
+		v.cc = nil
+	}
+}
+
+// dial opens the connection.
+func (v *visitor) dial(deadline time.Time) error {
+	d := net.Dialer{Deadline: deadline}
+	c, err := d.DialContext(v.ctx, "tcp4", v.g.addr)
+	if err != nil {
+		return err
+	}
+	v.cc = &clientConn{c: c, br: bufio.NewReaderSize(c, 16<<10)}
+	v.g.track(c, true)
+	if v.ctx.Err() != nil { // finish may have missed this connection
+		c.SetDeadline(time.Now())
+	}
+	return nil
+}
+
+// visit is one client's connection: connected, it waits idle_before_first
+// (sending nothing), sends its requests with their think times, then holds
+// the connection idle_after_last, as a browser does. A client with no
+// requests only connects and holds the connection.
+func (g *generator) visit(ctx context.Context, id int, pop string, client *scenarios.Client, reqs []PlannedRequest, stop time.Duration) {
+	v := &visitor{g: g, ctx: ctx, id: id, pop: pop, client: client, stop: stop}
+	defer v.closeConn()
+	if idle := client.IdleBeforeFirst.Duration; idle > 0 || len(reqs) == 0 {
+		if v.dial(time.Now().Add(time.Minute)) != nil {
+			return
 		}
-	}()
-	var cc *clientConn
-	closeConn := func() {
-		if cc != nil {
-			g.track(cc.c, false)
-			cc.c.Close()
-			cc = nil
+		if !sleepCtx(ctx, idle) {
+			return
 		}
 	}
-	defer closeConn()
-	for k, pr := range a.Requests {
+	for k, pr := range reqs {
 		if k > 0 && !sleepCtx(ctx, pr.Think) {
 			return // never sent: not offered
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		rec := RequestRecord{Conn: a.Index, Seq: k, Path: pr.Path, Static: pr.Static, Start: g.since()}
-		for {
-			res := g.attempt(ctx, &cc, closeConn, pr.Path)
-			rec.Attempts++
-			rec.Outcome, rec.Status, rec.Pid, rec.Group = res.outcome, res.status, res.pid, res.group
-			rec.End = g.since()
-			if res.outcome == OK || res.outcome == Unfinished || rec.Attempts > g.retries {
-				break
-			}
-			if !sleepCtx(ctx, g.retryDelay) {
-				break
-			}
-		}
-		g.record(rec)
-		if rec.Outcome == Unfinished {
+		if !v.request(k, pr) {
 			return
 		}
 	}
-	// Keep the connection open, idle, like a browser does, until the server
-	// closes it or the client's idle time is over.
-	if cc != nil && a.IdleAfterLast > 0 {
-		c := cc.c
-		c.SetReadDeadline(time.Now().Add(a.IdleAfterLast))
-		done := make(chan struct{})
-		defer close(done)
-		go func() {
-			select {
-			case <-ctx.Done():
-				c.SetReadDeadline(time.Now())
-			case <-done:
-			}
-		}()
-		io.Copy(io.Discard, cc.br) // returns on EOF, close or deadline
+	v.holdIdle(client.IdleAfterLast.Duration)
+}
+
+// request sends one request, with its retries, and records it; false when
+// the visit must end (the run ended, or the population stopped).
+func (v *visitor) request(seq int, pr PlannedRequest) bool {
+	g := v.g
+	if v.ctx.Err() != nil || g.since() >= v.stop {
+		return false // no request starts after the population's stop
 	}
+	rec := RequestRecord{Conn: v.id, Seq: seq, Population: v.pop, Path: pr.Path, Static: pr.Static, Start: g.since()}
+	for {
+		res := g.attempt(v.ctx, &v.cc, v.closeConn, pr.Path, v.client)
+		rec.Attempts++
+		rec.Outcome, rec.Status, rec.Pid, rec.Group = res.outcome, res.status, res.pid, res.group
+		rec.End = g.since()
+		if res.outcome == OK || res.outcome == Unfinished || rec.Attempts > v.client.Retries {
+			break
+		}
+		if !sleepCtx(v.ctx, v.client.RetryDelay.Duration) || g.since() >= v.stop {
+			break
+		}
+	}
+	g.record(rec)
+	return rec.Outcome != Unfinished
+}
+
+// holdIdle keeps the connection open, idle, until the server closes it or
+// d is over.
+func (v *visitor) holdIdle(d time.Duration) {
+	if v.cc == nil || d <= 0 {
+		return
+	}
+	c := v.cc.c
+	c.SetReadDeadline(time.Now().Add(d))
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-v.ctx.Done():
+			c.SetReadDeadline(time.Now())
+		case <-done:
+		}
+	}()
+	io.Copy(io.Discard, v.cc.br) // returns on EOF, close or deadline
 }
 
 type attemptResult struct {
@@ -297,10 +510,10 @@ type attemptResult struct {
 // attempt sends one request, on the open connection if there is one. A
 // reused connection the server closed meanwhile (keep-alive timeout) is
 // reopened once transparently, as browsers do.
-func (g *generator) attempt(ctx context.Context, cc **clientConn, closeConn func(), path string) attemptResult {
+func (g *generator) attempt(ctx context.Context, cc **clientConn, closeConn func(), path string, client *scenarios.Client) attemptResult {
 	start := time.Now()
-	deadline := start.Add(g.timeout)
-	if g.timeout <= 0 {
+	deadline := start.Add(client.ClientTimeout.Duration)
+	if client.ClientTimeout.Duration <= 0 {
 		deadline = start.Add(24 * time.Hour)
 	}
 	for try := 0; try < 2; try++ {
@@ -319,9 +532,8 @@ func (g *generator) attempt(ctx context.Context, cc **clientConn, closeConn func
 		}
 		c := (*cc).c
 		c.SetDeadline(deadline)
-		req := "GET " + path + " HTTP/1.1\r\nHost: " + g.host + "\r\nUser-Agent: forkcast-runtime\r\nAccept: */*\r\n\r\n"
 		g.sent.Add(1)
-		_, err := io.WriteString(c, req)
+		err := sendRequest(ctx, c, requestText(path, g.host, client.HeaderBytes), client.HeaderTime.Duration)
 		var resp response
 		if err == nil {
 			resp, err = readResponse((*cc).br)
@@ -340,6 +552,8 @@ func (g *generator) attempt(ctx context.Context, cc **clientConn, closeConn func
 		switch resp.status {
 		case 200:
 			r.outcome = OK
+		case 408:
+			r.outcome = S408
 		case 503:
 			r.outcome = S503
 		case 504:
@@ -350,6 +564,39 @@ func (g *generator) attempt(ctx context.Context, cc **clientConn, closeConn func
 		return r
 	}
 	return attemptResult{outcome: Reset}
+}
+
+// requestText is a GET request of path whose request line and headers
+// take headerBytes bytes (padded with an X-Forkcast-Pad header), as the
+// scenario's header_bytes says: mod_reqtimeout's MinRate counts them.
+func requestText(path, host string, headerBytes int) string {
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: forkcast-runtime\r\nAccept: */*\r\n"
+	const pad = "X-Forkcast-Pad: \r\n"
+	if n := headerBytes - len(req) - len(pad) - 2; n > 0 {
+		req += "X-Forkcast-Pad: " + strings.Repeat("x", n) + "\r\n"
+	}
+	return req + "\r\n"
+}
+
+// sendRequest writes a request; over headerTime when that is set, in
+// evenly spaced pieces (a slow client: mod_reqtimeout extends its header
+// timeout by the bytes that arrive).
+func sendRequest(ctx context.Context, c net.Conn, req string, headerTime time.Duration) error {
+	if headerTime <= 0 {
+		_, err := io.WriteString(c, req)
+		return err
+	}
+	pieces := min(len(req), 50)
+	for i := 0; i < pieces; i++ {
+		from, to := len(req)*i/pieces, len(req)*(i+1)/pieces
+		if _, err := io.WriteString(c, req[from:to]); err != nil {
+			return err
+		}
+		if i < pieces-1 && !sleepCtx(ctx, headerTime/time.Duration(pieces-1)) {
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 func isTimeout(err error) bool {

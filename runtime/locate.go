@@ -35,7 +35,7 @@ var ErrMissing = errors.New("apache httpd with mod_wsgi is not installed")
 // requiredModules are the module files a run may load.
 var requiredModules = []string{
 	"mod_mpm_prefork.so", "mod_mpm_worker.so", "mod_mpm_event.so",
-	"mod_authz_core.so", "mod_authz_host.so", "mod_status.so", "mod_alias.so", "mod_wsgi.so",
+	"mod_authz_core.so", "mod_authz_host.so", "mod_status.so", "mod_alias.so", "mod_reqtimeout.so", "mod_wsgi.so",
 }
 
 // Locate finds apache2 and the modules runtime mode needs. binary overrides

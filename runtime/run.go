@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +24,9 @@ type Options struct {
 	SamplePeriod time.Duration // default 100 ms
 	StartTimeout time.Duration // for Apache to answer and warm up; default 60 s
 	StopGrace    time.Duration // after SIGTERM, before SIGKILL; default 15 s
+	// WSGIScript, if set, is the user's own WSGI script to serve instead of
+	// the synthetic app; its costs are then the app's own, not [app]'s.
+	WSGIScript string
 	// OnStarted, if set, is called once Apache is up with its layout (tests).
 	OnStarted func(Layout, int)
 }
@@ -35,8 +39,9 @@ type Result struct {
 	Imports  []Import        // every import of the app, from the app's log
 	Access   []AccessEntry   // Apache's access log (server-status requests included)
 	Samples  []Sample
-	Config   string // the httpd.conf that ran
-	Dropped  int64  // connections the generator could not open (its own cap)
+	Config   string          // the httpd.conf that ran
+	Dropped  int64           // connections the generator could not open (its own cap)
+	Visits   []time.Duration // when each client of a closed or replay population connected (open ones are the schedule's)
 }
 
 // Run plays the scenario against a real Apache on this machine and measures
@@ -67,17 +72,33 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		return nil, errors.New("the scenario's interval must be positive")
 	}
 	layout := Layout{Install: in}
+	if opt.WSGIScript != "" {
+		if layout.UserScript, err = userScript(opt.WSGIScript); err != nil {
+			return nil, err
+		}
+	}
 	sched, err := Schedule(s, layout.StaticPath())
 	if err != nil {
 		return nil, err
 	}
 
-	root, err := os.MkdirTemp("", "forkcast-runtime-")
+	sweepStaleRoots(os.TempDir())
+	root, err := os.MkdirTemp("", rootPrefix)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(root) // runs last, after every server is stopped
 	layout.Root = root
+	if err := writeOwner(root); err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	wd, err := startWatchdog(layout)
+	if err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	defer wd.done()          // last: the cleanup below is done
+	defer os.RemoveAll(root) // after every server is stopped
 	if os.Geteuid() == 0 {
 		layout.User, layout.Group = "nobody", "nogroup"
 	}
@@ -101,6 +122,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		if srv, err = startServer(layout); err != nil {
 			return nil, err
 		}
+		wd.guard(srv.pid)
 		defer srv.stop(opt.StopGrace) // also on panic
 		err = srv.waitReady(ctx, opt.StartTimeout)
 		if err == nil {
@@ -134,7 +156,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	runCtx, cancel := context.WithDeadline(ctx, t0.Add(s.Duration.Duration))
 	defer cancel()
 	sm := newSampler(layout, srv.pid, t0, opt.SamplePeriod, len(s.WSGI.DaemonProcesses) > 0)
-	gen := newGenerator(layout.Addr(), s, t0)
+	gen := newGenerator(layout.Addr(), s, t0, layout.StaticPath())
 	if opt.Progress != nil {
 		sm.progress = progressPrinter(opt.Progress, s.Duration.Duration, gen)
 	}
@@ -157,7 +179,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		}()
 	}
 	goSafe("sampler", func() { sm.run(runCtx) })
-	goSafe("load generator", func() { gen.run(runCtx, sched) })
+	goSafe("load generator", func() { gen.run(runCtx, s, sched) })
 	var evMu sync.Mutex
 	for _, ev := range s.Events {
 		ev := ev
@@ -186,6 +208,9 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if v := gen.panicV.Load(); v != nil {
 		return nil, errors.New(v.(string))
 	}
+	if v := gen.errV.Load(); v != nil {
+		return nil, v.(error) // a replay whose log failed
+	}
 	if srv.exited() {
 		return nil, fmt.Errorf("apache2 exited during the run: %s", srv.output.String())
 	}
@@ -203,6 +228,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		Samples:  sm.samples,
 		Config:   conf,
 		Dropped:  gen.dropped.Load(),
+		Visits:   gen.visits,
 	}
 	for _, im := range sm.importList {
 		res.Imports = append(res.Imports, *im)
@@ -230,6 +256,9 @@ func applyEvent(action string, srv *server, l Layout) string {
 		syscall.Kill(srv.pid, syscall.SIGHUP)
 		return "event restart: sent SIGHUP to the parent"
 	case "touch_script":
+		if l.UserScript != "" {
+			return "event touch_script: not applied, forkcast does not touch the user's own script"
+		}
 		now := time.Now()
 		os.Chtimes(l.Script(), now, now)
 		return "event touch_script: touched the WSGI script"
@@ -247,7 +276,7 @@ func warmUp(ctx context.Context, s *scenarios.Scenario, l Layout, srv *server, t
 		wantDaemons += d.Processes
 	}
 	wantImports := 0
-	if s.WSGI.Preload {
+	if s.WSGI.Preload && l.UserScript == "" { // only the synthetic app logs its imports
 		for _, g := range usedGroups(s) {
 			if scenarios.Embedded(g) {
 				wantImports += s.Apache.StartServers
@@ -311,4 +340,24 @@ func MachineMemory() (ram, swap int64) {
 		}
 	})
 	return ram, swap
+}
+
+// userScript checks the user's WSGI script: it must exist and be readable
+// by Apache's user (nobody when started as root).
+func userScript(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("--wsgi-script: %w", err)
+	}
+	if fi.IsDir() {
+		return "", fmt.Errorf("--wsgi-script %s: a directory, not a WSGI script", path)
+	}
+	if os.Geteuid() == 0 && fi.Mode().Perm()&0o004 == 0 {
+		return "", fmt.Errorf("--wsgi-script %s: Apache runs as nobody here and cannot read it (mode %v)", path, fi.Mode().Perm())
+	}
+	return abs, nil
 }

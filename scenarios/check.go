@@ -12,8 +12,10 @@ import (
 var (
 	ArrivalProcesses  = []string{"poisson", "constant"}
 	PhaseShapes       = []string{"step", "ramp", "sine"}
-	EventActions      = []string{"graceful_restart", "restart", "touch_script"}
+	EventActions      = []string{"graceful_restart", "restart", "graceful_stop", "touch_script"}
 	ApplicationGroups = []string{"%{RESOURCE}", "%{GLOBAL}"}
+	AcceptFilters     = []string{"data", "none"}
+	WSGIVersions      = []string{"4.9", "5.0", "6.0"}
 
 	// ValidationMetrics are the metrics `simulate validate` reports, the
 	// names validate.tolerance accepts. Package validate defines them (its
@@ -22,19 +24,29 @@ var (
 		"spawn_timeline", "processes_mae", "peak_processes", "steady_processes",
 		"peak_pss", "steady_pss", "pss_mae",
 		"latency_p50", "latency_p90", "latency_p99", "throughput",
-		"failures_500", "failures_503", "failures_504", "failures_refused", "failures_reset", "failures_client_timeout",
+		"failures_408", "failures_500", "failures_503", "failures_504", "failures_refused", "failures_reset", "failures_client_timeout",
 		"recover_time",
 	}
 )
 
-// Compile-time limits of httpd 2.4 (research/apache-mpm.md §1.1, §2.1, §3)
-// and of mod_wsgi (research/mod_wsgi.md §3.2).
+// Compile-time limits of httpd 2.4 (MAX_SERVER_LIMIT and MAX_THREAD_LIMIT in
+// prefork.c, worker.c and event.c) and of mod_wsgi (wsgi_add_daemon_process);
+// docs/model.md §3.5.
 const (
-	PreforkMaxServerLimit  = 200000 // prefork MAX_SERVER_LIMIT
+	PreforkMaxServerLimit  = 200000 // prefork MAX_SERVER_LIMIT (the run budget may still refuse such a server)
 	ThreadedMaxServerLimit = 20000  // worker and event MAX_SERVER_LIMIT
 	WorkerMaxThreadLimit   = 20000  // worker MAX_THREAD_LIMIT
 	EventMaxThreadLimit    = 100000 // event MAX_THREAD_LIMIT
 	DaemonMaxThreads       = 65533  // WSGIDaemonProcess threads=
+)
+
+// Ranges of host constants, wide enough for any real machine and narrow
+// enough that no product of them overflows the simulation clock.
+const (
+	MinCPUSecond   = 1e-3
+	MaxCPUSecond   = 1000
+	MaxSwapPenalty = 1e4
+	MaxCPUs        = 4096
 )
 
 // Check reports what is wrong with a resolved scenario: values out of range,
@@ -66,7 +78,7 @@ func (s *Scenario) check() problems {
 	s.Apache.check(&ps)
 	s.WSGI.check(&ps, s)
 	s.App.check(&ps)
-	s.Workload.check(&ps)
+	s.Workload.check(&ps, s)
 	for i, e := range s.Events {
 		key := indexKey("event", i)
 		if e.At.Duration > s.Duration.Duration {
@@ -74,6 +86,14 @@ func (s *Scenario) check() problems {
 		}
 		if !slices.Contains(EventActions, e.Action) {
 			ps.add(key+".action", e.Action, "unknown action; expected %s", oneOf(EventActions))
+		}
+		if e.Group != "" {
+			switch {
+			case e.Action != "touch_script":
+				ps.addRel(key+".group", e.Group, []string{key}, "applies only to touch_script (this event is %s)", e.Action)
+			case s.WSGI.DaemonProcesses[e.Group] == nil:
+				ps.addRel(key+".group", e.Group, []string{key}, "no daemon process group %q; the groups are %s (\"\" touches the script every process runs)", e.Group, oneOf(s.WSGI.DaemonNames()))
+			}
 		}
 	}
 	if s.Validate.Replications < 1 {
@@ -103,8 +123,8 @@ func (h Host) check(ps *problems) {
 	if h.RAM <= 0 {
 		ps.add("host.ram", h.RAM, "must be more than 0")
 	}
-	if !(h.SwapPenalty >= 1) || math.IsInf(h.SwapPenalty, 0) {
-		ps.add("host.swap_penalty", h.SwapPenalty, "must be at least 1 (1 means swapping costs nothing)")
+	if !(h.SwapPenalty >= 1 && h.SwapPenalty <= MaxSwapPenalty) {
+		ps.add("host.swap_penalty", h.SwapPenalty, "must be from 1 (swapping costs nothing) to %g", float64(MaxSwapPenalty))
 	}
 	if h.Somaxconn < 1 {
 		ps.add("host.somaxconn", h.Somaxconn, "must be at least 1")
@@ -112,8 +132,11 @@ func (h Host) check(ps *problems) {
 	if !(h.CowSharedFloor >= 0 && h.CowSharedFloor <= 1) {
 		ps.add("host.cow_shared_floor", h.CowSharedFloor, "must be a fraction from 0 to 1")
 	}
-	if !(h.CPUSecond > 0) || math.IsInf(h.CPUSecond, 0) {
-		ps.add("host.cpu_second", h.CPUSecond, "must be a positive number")
+	if !(h.CPUSecond >= MinCPUSecond && h.CPUSecond <= MaxCPUSecond) {
+		ps.add("host.cpu_second", h.CPUSecond, "must be from %g to %g (host CPU-seconds per scenario CPU-second)", MinCPUSecond, float64(MaxCPUSecond))
+	}
+	if h.CPUs > MaxCPUs {
+		ps.add("host.cpus", h.CPUs, "must be at most %d", MaxCPUs)
 	}
 }
 
@@ -179,9 +202,50 @@ func (a Apache) check(ps *problems) {
 	if a.Timeout.Duration <= 0 {
 		ps.add("apache.timeout", a.Timeout, "must be positive")
 	}
+	if !slices.Contains(AcceptFilters, a.AcceptFilter) {
+		ps.add("apache.accept_filter", a.AcceptFilter, "unknown accept filter; expected %s (Linux: data is TCP_DEFER_ACCEPT)", oneOf(AcceptFilters))
+	}
+	if err := checkRequestReadTimeout(a.RequestReadTimeout); err != nil {
+		ps.add("apache.request_read_timeout", a.RequestReadTimeout, "%v", err)
+	}
+	if a.GracefulShutdownTimeout.Duration < 0 {
+		ps.add("apache.graceful_shutdown_timeout", a.GracefulShutdownTimeout, "cannot be negative (0 waits for ever)")
+	}
+}
+
+// checkRequestReadTimeout checks RequestReadTimeout's arguments as
+// mod_reqtimeout's set_reqtimeouts reads them: space-separated
+// stage=timeout[-maxtimeout][,MinRate=rate], stage handshake, header or body.
+func checkRequestReadTimeout(v string) error {
+	for _, f := range strings.Fields(v) {
+		stage, val, ok := strings.Cut(f, "=")
+		if !ok || !slices.Contains([]string{"handshake", "header", "body"}, strings.ToLower(stage)) {
+			return fmt.Errorf("%q: expected handshake=, header= or body= followed by a timeout, e.g. \"header=20-40,MinRate=500 body=20,MinRate=500\" (\"\" without mod_reqtimeout)", f)
+		}
+		times, rate, hasRate := strings.Cut(val, ",")
+		lo, hi, hasHi := strings.Cut(times, "-")
+		for _, n := range []string{lo, hi} {
+			if n == "" && (n == lo || hasHi) || strings.Trim(n, "0123456789") != "" {
+				return fmt.Errorf("%q: a timeout is a whole number of seconds, or a range like 20-40", f)
+			}
+		}
+		if hasRate {
+			k, r, ok := strings.Cut(rate, "=")
+			if !ok || !strings.EqualFold(k, "minrate") || r == "" || strings.Trim(r, "0123456789") != "" {
+				return fmt.Errorf("%q: expected ,MinRate=BYTES-PER-SECOND after the timeout", f)
+			}
+		}
+	}
+	return nil
 }
 
 func (w WSGI) check(ps *problems, s *Scenario) {
+	if !slices.Contains(WSGIVersions, w.Version) {
+		ps.add("wsgi.version", w.Version, "unknown mod_wsgi version; expected %s", oneOf(WSGIVersions))
+	}
+	if !w.LazyInitialization && w.Version == "6.0" {
+		ps.addRel("wsgi.lazy_initialization", w.LazyInitialization, []string{"wsgi.version"}, "mod_wsgi 6.0 removed WSGILazyInitialization: Python is never initialised in the parent")
+	}
 	if !slices.Contains(ApplicationGroups, w.ApplicationGroup) {
 		ps.add("wsgi.application_group", w.ApplicationGroup, "unknown application group; expected %s", oneOf(ApplicationGroups))
 	}
@@ -228,11 +292,24 @@ func (w WSGI) check(ps *problems, s *Scenario) {
 		if d.MaximumRequests < 0 {
 			ps.add(key+".maximum_requests", d.MaximumRequests, "cannot be negative (0 means no limit)")
 		}
+		if d.InterruptTimeout.Duration > 0 && w.Version != "6.0" {
+			ps.addRel(key+".interrupt_timeout", d.InterruptTimeout, []string{"wsgi.version"}, "mod_wsgi %s has no interrupt-timeout (WSGIDaemonProcess would refuse it); it came with 6.0: set wsgi.version = \"6.0\" or remove it", w.Version)
+		}
 	}
 }
 
 func (a App) check(ps *problems) {
 	checkTimeDist(ps, "app.import_cpu", a.ImportCPU)
+	checkTimeDist(ps, "app.import_wait", a.ImportWait)
+	for _, u := range sortedKeys(a.URLs) {
+		key := joinKey("app.urls", u)
+		if !strings.HasPrefix(u, "/") {
+			ps.add(key, nil, "a URL path must start with \"/\"")
+		}
+		c := a.URLs[u]
+		checkTimeDist(ps, key+".request_cpu", c.RequestCPU)
+		checkTimeDist(ps, key+".request_wait", c.RequestWait)
+	}
 	checkTimeDist(ps, "app.request_cpu", a.RequestCPU)
 	checkTimeDist(ps, "app.request_wait", a.RequestWait)
 }
@@ -245,15 +322,87 @@ func checkTimeDist(ps *problems, key string, d Dist) {
 	}
 }
 
-func (w Workload) check(ps *problems) {
-	if !slices.Contains(ArrivalProcesses, w.Arrivals) {
-		ps.add("workload.arrivals", w.Arrivals, "unknown arrival process; expected %s", oneOf(ArrivalProcesses))
+func (w Workload) check(ps *problems, s *Scenario) {
+	if len(w.Populations) == 0 {
+		if !slices.Contains(ArrivalProcesses, w.Arrivals) {
+			ps.add("workload.arrivals", w.Arrivals, "unknown arrival process; expected %s", oneOf(ArrivalProcesses))
+		}
+		if len(w.Phases) == 0 {
+			ps.add("workload.phase", nil, "at least one [[workload.phase]] is needed: the arrival rate over time (or name populations in [workload.population.NAME])")
+		}
+		checkPhases(ps, "workload.phase", w.Phases)
+	} else if len(w.Phases) > 0 {
+		ps.addRel("workload.phase", nil, []string{"workload.population"}, "[[workload.phase]] and [workload.population.NAME] together: with populations, the phases of open traffic belong to an open population ([[workload.population.NAME.phase]])")
 	}
-	if len(w.Phases) == 0 {
-		ps.add("workload.phase", nil, "at least one [[workload.phase]] is needed: the arrival rate over time")
+	w.Client.check(ps, "workload")
+	for _, n := range sortedKeys(w.Populations) {
+		w.Populations[n].check(ps, joinKey("workload.population", n), s)
 	}
-	for i, p := range w.Phases {
-		key := indexKey("workload.phase", i)
+}
+
+// check checks one population; key is its table's path.
+func (p *Population) check(ps *problems, key string, s *Scenario) {
+	if !slices.Contains(PopulationKinds, p.Kind) {
+		ps.add(key+".kind", p.Kind, "unknown kind of population; expected %s", oneOf(PopulationKinds))
+		return
+	}
+	if p.Start.Duration > s.Duration.Duration {
+		ps.addRel(key+".start", p.Start, []string{key, "duration"}, "must be within the run's duration (%v)", s.Duration)
+	}
+	if p.Stop.Duration != 0 && p.Stop.Duration <= p.Start.Duration {
+		ps.addRel(key+".stop", p.Stop, []string{key}, "must be after start (%v), or 0 for the end of the run", p.Start)
+	}
+	only := func(field string, set bool, kind string) {
+		if set {
+			ps.addRel(key+"."+field, nil, []string{key}, "applies only to a %s population (this one is %s)", kind, p.Kind)
+		}
+	}
+	only("users", p.Users != 0 && p.Kind != "closed", "closed")
+	only("phase", len(p.Phases) > 0 && p.Kind != "open", "open")
+	only("log", p.Log != "" && p.Kind != "replay", "replay")
+	switch p.Kind {
+	case "open":
+		if !slices.Contains(ArrivalProcesses, p.Arrivals) {
+			ps.add(key+".arrivals", p.Arrivals, "unknown arrival process; expected %s", oneOf(ArrivalProcesses))
+		}
+		if len(p.Phases) == 0 {
+			ps.addRel(key+".phase", nil, []string{key}, "an open population needs at least one [[%s.phase]]: the arrival rate over time, from its start", key)
+		}
+		checkPhases(ps, key+".phase", p.Phases)
+	case "closed":
+		if p.Users < 1 || p.Users > MaxUsers {
+			ps.addRel(key+".users", p.Users, []string{key}, "a closed population needs from 1 to %d users", MaxUsers)
+		}
+	case "replay":
+		if p.Log == "" {
+			ps.addRel(key+".log", nil, []string{key}, "a replay population needs log = \"PATH\": an Apache access log (relative to the scenario file)")
+		}
+		if p.LogFormat == "" {
+			ps.add(key+".log_format", p.LogFormat, "expected \"common\", \"combined\" or a LogFormat string")
+		}
+		if !(p.Multiply > 0 && p.Multiply <= 1000) {
+			ps.add(key+".multiply", p.Multiply, "must be from more than 0 to 1000 (each request of the log is replayed this many times)")
+		}
+		if !(p.Speed > 0 && p.Speed <= 1e6) {
+			ps.add(key+".speed", p.Speed, "must be positive (2 plays the log twice as fast)")
+		}
+		if !(p.MaxMalformed >= 0 && p.MaxMalformed <= 1) {
+			ps.add(key+".max_malformed", p.MaxMalformed, "must be a fraction from 0 to 1")
+		}
+		if p.WindowEnd.Duration != 0 && p.WindowEnd.Duration <= p.WindowStart.Duration {
+			ps.addRel(key+".window_end", p.WindowEnd, []string{key}, "must be after window_start (%v), or 0 for the log's end", p.WindowStart)
+		}
+	}
+	p.Client.check(ps, key)
+}
+
+// MaxUsers bounds a closed population.
+const MaxUsers = 1_000_000
+
+// checkPhases checks a rate profile; key is the array's path.
+func checkPhases(ps *problems, key string, phases []Phase) {
+	for i, p := range phases {
+		key := indexKey(key, i)
 		if p.Duration.Duration <= 0 {
 			ps.add(key+".duration", p.Duration, "must be positive")
 		}
@@ -279,26 +428,40 @@ func (w Workload) check(ps *problems) {
 			}
 		}
 	}
-	if w.RequestsPerConnection.isTime || w.RequestsPerConnection.Mean() < 1 {
-		ps.add("workload.requests_per_connection", w.RequestsPerConnection, "must be a count distribution without a unit and a mean of at least 1, e.g. \"const(1)\" or \"uniform(1, 10)\"")
+}
+
+// check checks a client's keys; key is the table's path.
+func (c Client) check(ps *problems, key string) {
+	if c.RequestsPerConnection.isTime || c.RequestsPerConnection.Mean() < 0 {
+		ps.add(key+".requests_per_connection", c.RequestsPerConnection, "must be a count distribution without a unit, e.g. \"const(1)\" or \"uniform(1, 10)\" (\"const(0)\": clients that connect and send nothing)")
 	}
-	checkTimeDist(ps, "workload.think_time", w.ThinkTime)
-	if !(w.StaticFraction >= 0 && w.StaticFraction <= 1) {
-		ps.add("workload.static_fraction", w.StaticFraction, "must be a fraction from 0 to 1")
+	checkTimeDist(ps, key+".think_time", c.ThinkTime)
+	if c.HeaderBytes < 1 || c.HeaderBytes > 1<<20 {
+		ps.add(key+".header_bytes", c.HeaderBytes, "must be from 1 to 1048576 (bytes of a request line and headers)")
 	}
-	if len(w.URLs) == 0 {
-		ps.add("workload.urls", nil, "at least one dynamic URL with a weight is needed, e.g. urls = { \"/\" = 1 }")
+	if !(c.StaticFraction >= 0 && c.StaticFraction <= 1) {
+		ps.add(key+".static_fraction", c.StaticFraction, "must be a fraction from 0 to 1")
 	}
-	for _, u := range w.URLPaths() {
-		key := joinKey("workload.urls", u)
+	if len(c.URLs) == 0 {
+		ps.add(key+".urls", nil, "at least one dynamic URL with a weight is needed, e.g. urls = { \"/\" = 1 }")
+	}
+	total := 0.0
+	for _, u := range c.URLPaths() {
+		total += c.URLs[u]
+	}
+	if math.IsInf(total, 0) {
+		ps.add(key+".urls", map[string]any{}, "the weights add up to more than a float can hold; they are relative, so scale them down")
+	}
+	for _, u := range c.URLPaths() {
+		k := joinKey(key+".urls", u)
 		if !strings.HasPrefix(u, "/") {
-			ps.add(key, w.URLs[u], "a URL path must start with \"/\"")
+			ps.add(k, c.URLs[u], "a URL path must start with \"/\"")
 		}
-		if v := w.URLs[u]; !(v > 0) || math.IsInf(v, 0) {
-			ps.add(key, v, "a URL's weight must be a positive number")
+		if v := c.URLs[u]; !(v > 0) || math.IsInf(v, 0) {
+			ps.add(k, v, "a URL's weight must be a positive number")
 		}
 	}
-	if w.Retries < 0 {
-		ps.add("workload.retries", w.Retries, "cannot be negative")
+	if c.Retries < 0 {
+		ps.add(key+".retries", c.Retries, "cannot be negative")
 	}
 }

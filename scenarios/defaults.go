@@ -3,43 +3,64 @@ package scenarios
 import "time"
 
 // Defaults returns the scenario every file starts from, for the given MPM:
-// Debian 12's Apache configuration (research/apache-mpm.md §7: mpm_*.conf and
-// apache2.conf), mod_wsgi 4.9's built-in values (research/mod_wsgi.md §3.2),
-// and the host constants measured in research/real-apache.md §6.
+// Debian 12's Apache configuration (mods-available/mpm_*.conf and
+// apache2.conf), mod_wsgi 4.9's built-in values (wsgi_add_daemon_process),
+// and host constants measured on Debian 12 (docs/model.md §1.3, §8.2).
 func Defaults(mpm string) Scenario {
 	s := Scenario{
-		Name:     "unnamed",
-		Duration: D(60 * time.Second),
-		Seed:     1,
-		Interval: D(time.Second),
-		Host:     DefaultHost(),
-		Apache:   DefaultApache(mpm),
+		Name:      "unnamed",
+		Duration:  D(60 * time.Second),
+		Seed:      1,
+		Interval:  D(time.Second),
+		TickPhase: TickPhase{Random: true},
+		Host:      DefaultHost(),
+		Apache:    DefaultApache(mpm),
 		WSGI: WSGI{
 			LazyInitialization: true,
 			ScriptReloading:    true,
 			ApplicationGroup:   "%{RESOURCE}",
+			Version:            "4.9",
 		},
 		App: App{
 			ImportCPU:    MustDist("const(1s)"),
+			ImportWait:   MustDist("const(0s)"),
 			ImportMemory: 30 * MiB, // the seeds' "30MB or more of private memory" per process
 			RequestCPU:   MustDist("exp(20ms)"),
 			RequestWait:  MustDist("exp(30ms)"),
 		},
 		Workload: Workload{
-			Arrivals:              "poisson",
-			RequestsPerConnection: MustDist("const(1)"),
-			ThinkTime:             MustDist("const(0s)"),
-			URLs:                  map[string]float64{"/": 1},
-			ClientTimeout:         D(60 * time.Second),
-			RetryDelay:            D(time.Second),
+			Arrivals: "poisson",
+			Client:   DefaultClient(),
 		},
 		Validate: Validate{Replications: 5},
 	}
 	return s
 }
 
+// DefaultClient is how a client behaves unless told otherwise: one
+// request per connection, sent at once with its headers in one go (a
+// request line and headers of about 400 bytes, a typical browser's), no
+// think time, a 60 s timeout and no retries.
+func DefaultClient() Client {
+	return Client{
+		RequestsPerConnection: MustDist("const(1)"),
+		ThinkTime:             MustDist("const(0s)"),
+		HeaderBytes:           400,
+		URLs:                  map[string]float64{"/": 1},
+		ClientTimeout:         D(60 * time.Second),
+		RetryDelay:            D(time.Second),
+	}
+}
+
+// DefaultPopulation is a population before the file's values and the
+// [workload] defaults go over it (which the loader does): open, from the
+// start to the end of the run, replaying a log as it was.
+func DefaultPopulation() Population {
+	return Population{Kind: "open", Arrivals: "poisson", LogFormat: "combined", Multiply: 1, Speed: 1, MaxMalformed: 0.01}
+}
+
 // DefaultHost is a 2-core, 4 GiB machine without swap, with Apache and
-// Python memory figures from Debian 12 (smaps_rollup, research/real-apache.md §6):
+// Python memory figures from Debian 12 (smaps_rollup, docs/model.md §8.2):
 // a prefork child without Python is 5.3 MB RSS of which 0.2 MB private; with
 // Python initialised 11.0 MB RSS, 3.7 MB private; the parent 7 MB RSS, 2 MB
 // private; an event child with 25 threads 2.1 MB private.
@@ -87,6 +108,8 @@ func DefaultApache(mpm string) Apache {
 		MaxKeepAliveRequests:     100,
 		Timeout:                  D(300 * time.Second),
 		MaxRequestWorkers:        150,
+		AcceptFilter:             "data",
+		RequestReadTimeout:       DebianRequestReadTimeout,
 	}
 	switch mpm {
 	case "prefork":
@@ -103,7 +126,7 @@ func DefaultApache(mpm string) Apache {
 }
 
 // DefaultDaemonProcess returns WSGIDaemonProcess's built-in option values
-// (mod_wsgi 4.9 wsgi_add_daemon_process; research/mod_wsgi.md §3.2).
+// (mod_wsgi 4.9 wsgi_add_daemon_process; docs/model.md §1.3).
 func DefaultDaemonProcess() DaemonProcess {
 	return DaemonProcess{
 		Processes:       1,
@@ -115,6 +138,16 @@ func DefaultDaemonProcess() DaemonProcess {
 		DeadlockTimeout: D(300 * time.Second),
 	}
 }
+
+// DebianRequestReadTimeout is what Debian 12's mods-available/reqtimeout.conf
+// sets (mod_reqtimeout is enabled by default) in its two RequestReadTimeout
+// lines, joined. ReqtimeoutDefault is the module's compiled-in setting, in
+// force when it is loaded without the directive (MRT_DEFAULT_*_TIMEOUT in
+// mod_reqtimeout.c).
+const (
+	DebianRequestReadTimeout = "header=20-40,minrate=500 body=10,minrate=500"
+	ReqtimeoutDefault        = "header=20-40,MinRate=500 body=20,MinRate=500"
+)
 
 // MPMs lists the accepted MPM names.
 var MPMs = []string{"prefork", "worker", "event"}

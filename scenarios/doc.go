@@ -61,12 +61,15 @@
 //	duration     duration  "60s"   simulated time from Apache's start; > 0
 //	seed         integer   1       seeds every random stream; >= 0
 //	interval     duration  "1s"    one timeseries.csv row per interval; > 0, <= duration
+//	tick_phase   string    "random"  from the load's start to the Apache parent's first maintenance
+//	                                 tick: "random" draws it per replication (uniform over the second,
+//	                                 as in real runs), or a duration in (0, 1s] pins it
 //
 // # [host]
 //
 // The machine, and constants of its Apache and Python that `simulate
 // calibrate` can measure (memory defaults from smaps_rollup on Debian 12,
-// research/real-apache.md §6).
+// docs/model.md §8.2).
 //
 //	profile                 string    ""        a host profile written by `simulate calibrate`
 //	cpus                    integer   2         cores shared by all processes; >= 1
@@ -104,7 +107,7 @@
 //
 // The MPM and core directives. Defaults are Debian's mods-available/
 // mpm_<mpm>.conf and apache2.conf over httpd's compiled-in values
-// (research/apache-mpm.md §7).
+// (docs/model.md §1.3).
 //
 //	key                          directive                 prefork  worker/event  allowed
 //	mpm                          LoadModule mpm_*          "event"                "prefork", "worker" or "event"
@@ -126,6 +129,10 @@
 //	keep_alive_timeout           KeepAliveTimeout          "5s"     "5s"          > 0 when keep_alive
 //	max_keep_alive_requests      MaxKeepAliveRequests      100      100           >= 0; 0 means unlimited
 //	timeout                      Timeout                   "300s"   "300s"        > 0
+//	accept_filter                AcceptFilter http         "data"   "data"        "data" (TCP_DEFER_ACCEPT) or "none"
+//	request_read_timeout         RequestReadTimeout        Debian's reqtimeout.conf   "" when mod_reqtimeout is not loaded;
+//	                                                                              else stage=timeout[-max][,MinRate=rate]...
+//	graceful_shutdown_timeout    GracefulShutdownTimeout   0        0             >= 0; 0 waits for ever
 //
 // The process limit is max_request_workers for prefork and
 // max_request_workers / threads_per_child for worker and event (Debian: 150
@@ -141,6 +148,7 @@
 //	script_reloading     WSGIScriptReloading            true
 //	process_group        WSGIProcessGroup for "/"       ""             "" or "%{GLOBAL}" (embedded mode) or a [wsgi.daemon_process] name
 //	application_group    WSGIApplicationGroup           "%{RESOURCE}"  "%{RESOURCE}" or "%{GLOBAL}"
+//	version              mod_wsgi's version             "4.9"          "4.9", "5.0" or "6.0"
 //	preload              WSGIImportScript, or WSGIScriptAlias with process-group and application-group
 //	                                                    false          true: import the app when a process starts
 //
@@ -153,10 +161,10 @@
 //
 // # [wsgi.daemon_process.NAME]
 //
-// One WSGIDaemonProcess group (research/mod_wsgi.md §3.2). A group must be
-// named by process_group or by a route: daemon options without daemon mode
-// are an error, as is naming a group that is not defined. Durations of 0
-// disable a timeout.
+// One WSGIDaemonProcess group (mod_wsgi's wsgi_add_daemon_process;
+// docs/model.md §6). A group must be named by process_group or by a route:
+// daemon options without daemon mode are an error, as is naming a group that
+// is not defined. Durations of 0 disable a timeout.
 //
 //	processes           processes=           1       >= 1
 //	threads             threads=             15      0..65533; 0 (service-script mode) gives a warning
@@ -172,6 +180,7 @@
 //	deadlock_timeout    deadlock-timeout=    "300s"
 //	startup_timeout     startup-timeout=     0
 //	maximum_requests    maximum-requests=    0       >= 0; 0 means unlimited
+//	interrupt_timeout   interrupt-timeout=   0       mod_wsgi 6.0; >= 0
 //
 // With deadlock_timeout and inactivity_timeout both 0, mod_wsgi starts no
 // monitor thread, and request_timeout, startup_timeout, restart_interval and
@@ -182,10 +191,15 @@
 // The Python web application.
 //
 //	import_cpu             distribution of times  "const(1s)"   CPU to import the app once per process (and application group)
+//	import_wait            distribution of times  "const(0s)"   wall time the import spends waiting, off the CPU
 //	import_memory          size                   "30MiB"       private memory the import allocates and touches
 //	request_cpu            distribution of times  "exp(20ms)"   Python CPU per request; holds the GIL
 //	request_wait           distribution of times  "exp(30ms)"   I/O and database waits per request; GIL released
 //	request_memory_growth  size                   "0B"          private memory each request leaves behind
+//
+// [app.urls."/path"] tables give a URL path its own request_cpu,
+// request_wait and request_memory_growth; a key left out takes the value
+// above (App.CostFor).
 //
 // # [workload] and [[workload.phase]]
 //

@@ -101,7 +101,7 @@ func (s *Scenario) Effective() (Scenario, []string) {
 }
 
 // Effective returns the MPM directives httpd would actually use, following
-// <mpm>_check_config and <mpm>_run (research/apache-mpm.md §1.1, §2.1, §3),
+// <mpm>_check_config and <mpm>_run (docs/model.md §3.5),
 // and a warning for each value httpd changes (logged as a startup WARNING,
 // or silently where the text says so) or ignores because the MPM does not
 // have the directive. Negative values and the errors Check reports are not
@@ -244,7 +244,7 @@ func (a Apache) Effective() (Apache, []string) {
 // at once under the effective settings: MaxRequestWorkers for prefork,
 // MaxRequestWorkers / ThreadsPerChild for worker and event (ap_daemons_limit,
 // active_daemons_limit). Children finishing a graceful restart may come on
-// top (research/apache-mpm.md §4).
+// top (docs/model.md §2.3, §3.4).
 func (a Apache) MaxProcesses() int {
 	e, _ := a.Effective()
 	if e.MPM == "prefork" {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -102,6 +103,17 @@ func tomlValue(v any) string {
 		return fmt.Sprintf("%q", v.String())
 	case Dist:
 		return fmt.Sprintf("%q", v.String())
+	case TickPhase:
+		return fmt.Sprintf("%q", v.String())
+	case float64:
+		switch {
+		case math.IsNaN(v):
+			return "nan"
+		case math.IsInf(v, 1):
+			return "inf"
+		case math.IsInf(v, -1):
+			return "-inf"
+		}
 	case map[string]any:
 		return "{…}"
 	case []map[string]any, []any:
@@ -116,7 +128,10 @@ func oneOf(vals []string) string {
 	for i, v := range vals {
 		q[i] = fmt.Sprintf("%q", v)
 	}
-	if len(q) == 1 {
+	switch len(q) {
+	case 0:
+		return "none"
+	case 1:
 		return q[0]
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]

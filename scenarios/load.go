@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -69,6 +70,11 @@ func ParseOverride(arg string) (Override, error) {
 			inQuote = c
 		case c == '=':
 			k := strings.TrimSpace(arg[:i])
+			for _, r := range arg {
+				if r < 0x20 || r == 0x7f {
+					return Override{}, &Error{File: "--set", Key: k, Msg: fmt.Sprintf("%q: a --set may not contain newlines or other control characters", arg)}
+				}
+			}
 			if _, err := splitKey(k); err != nil {
 				return Override{}, &Error{File: "--set", Key: k, Msg: err.Error()}
 			}
@@ -310,6 +316,7 @@ func parse(src source, variant string, sets []Override) (*Scenario, error) {
 	if _, ok := merged["name"]; !ok {
 		s.Name = src.name
 	}
+	inherit(merged, &s)
 	sort.SliceStable(s.Events, func(i, j int) bool { return s.Events[i].At.Duration < s.Events[j].At.Duration })
 	s.Source, s.Variant, s.Variants = src.file, variant, names
 	s.src = &source{file: src.file, name: src.name, data: src.data, sets: slices.Clone(sets)}
@@ -319,6 +326,43 @@ func parse(src source, variant string, sets []Override) (*Scenario, error) {
 	}
 	_, s.Warnings = s.Effective()
 	return &s, nil
+}
+
+// inherit fills what populations and per-URL costs leave unwritten with
+// the values they default to: a population's client keys and arrivals are
+// [workload]'s, a URL prefix's costs are [app]'s.
+func inherit(merged map[string]any, s *Scenario) {
+	for _, n := range sortedKeys(s.Workload.Populations) {
+		p := s.Workload.Populations[n]
+		key := joinKey("workload.population", n)
+		copyUnwritten(merged, key, reflect.ValueOf(&p.Client).Elem(), reflect.ValueOf(s.Workload.Client))
+		if !hasRaw(merged, key+".arrivals") {
+			p.Arrivals = s.Workload.Arrivals
+		}
+	}
+	for _, u := range sortedKeys(s.App.URLs) {
+		c := s.App.URLs[u]
+		key := joinKey("app.urls", u)
+		if !hasRaw(merged, key+".request_cpu") {
+			c.RequestCPU = s.App.RequestCPU
+		}
+		if !hasRaw(merged, key+".request_wait") {
+			c.RequestWait = s.App.RequestWait
+		}
+		if !hasRaw(merged, key+".request_memory_growth") {
+			c.RequestMemoryGrowth = s.App.RequestMemoryGrowth
+		}
+	}
+}
+
+// copyUnwritten sets each field of dst (a struct) that the raw tables do not
+// hold under key to the same field of src.
+func copyUnwritten(merged map[string]any, key string, dst, src reflect.Value) {
+	for tag, i := range tomlFields(dst.Type()) {
+		if !hasRaw(merged, key+"."+tag) {
+			dst.FieldByIndex(i).Set(src.FieldByIndex(i))
+		}
+	}
 }
 
 // errors gives each problem its file and line and joins them.
@@ -505,11 +549,13 @@ func deepCopy(v any) any {
 }
 
 var (
-	durationType = reflect.TypeFor[Duration]()
-	sizeType     = reflect.TypeFor[Size]()
-	distType     = reflect.TypeFor[Dist]()
-	daemonType   = reflect.TypeFor[*DaemonProcess]()
-	phaseType    = reflect.TypeFor[Phase]()
+	durationType   = reflect.TypeFor[Duration]()
+	sizeType       = reflect.TypeFor[Size]()
+	distType       = reflect.TypeFor[Dist]()
+	tickPhaseType  = reflect.TypeFor[TickPhase]()
+	daemonType     = reflect.TypeFor[*DaemonProcess]()
+	phaseType      = reflect.TypeFor[Phase]()
+	populationType = reflect.TypeFor[*Population]()
 )
 
 // decode stores raw TOML data in v, reporting unknown keys and values of the
@@ -557,6 +603,19 @@ func decode(raw any, v reflect.Value, key string, ps *problems) {
 			ps.add(key, raw, "expected a size like \"30MiB\", \"256MB\", \"4GiB\" or a number of bytes, got %s", describe(raw))
 		}
 		return
+	case tickPhaseType:
+		r, ok := raw.(string)
+		var tp TickPhase
+		if !ok {
+			ps.add(key, raw, "expected \"random\" or a duration such as \"0.5s\", got %s", describe(raw))
+			return
+		}
+		if err := tp.UnmarshalText([]byte(r)); err != nil {
+			ps.add(key, raw, "%v", err)
+			return
+		}
+		v.Set(reflect.ValueOf(tp))
+		return
 	case distType:
 		r, ok := raw.(string)
 		if !ok {
@@ -585,7 +644,7 @@ func decode(raw any, v reflect.Value, key string, ps *problems) {
 				ps.add(joinKey(key, k), nil, "%s", unknownKey(key, k, fields))
 				continue
 			}
-			decode(m[k], v.Field(i), joinKey(key, k), ps)
+			decode(m[k], v.FieldByIndex(i), joinKey(key, k), ps)
 		}
 	case reflect.Map:
 		m, ok := raw.(map[string]any)
@@ -657,6 +716,10 @@ func decode(raw any, v reflect.Value, key string, ps *problems) {
 		case int64:
 			v.SetFloat(float64(r))
 		case float64:
+			if math.IsNaN(r) || math.IsInf(r, 0) {
+				ps.add(key, raw, "must be a finite number (nan and inf are not values forkcast can simulate)")
+				return
+			}
 			v.SetFloat(r)
 		default:
 			ps.add(key, raw, "expected a number, got %s", describe(raw))
@@ -679,24 +742,44 @@ func newElem(t reflect.Type) reflect.Value {
 		e := reflect.New(t).Elem()
 		e.Set(reflect.ValueOf(Phase{Shape: "step"}))
 		return e
+	case populationType:
+		d := DefaultPopulation()
+		p := reflect.New(t).Elem()
+		p.Set(reflect.ValueOf(&d))
+		return p
+	}
+	if t.Kind() == reflect.Pointer { // a settable pointer to a new zero value
+		p := reflect.New(t).Elem()
+		p.Set(reflect.New(t.Elem()))
+		return p
 	}
 	return reflect.New(t).Elem()
 }
 
-// tomlFields maps the toml tag of each field of struct type t to its index.
-func tomlFields(t reflect.Type) map[string]int {
-	fields := map[string]int{}
+// tomlFields maps the toml tag of each field of struct type t to its index
+// path. The fields of an embedded struct without a tag (Client in Workload
+// and Population) count as the outer struct's own, as the TOML encoder
+// writes them.
+func tomlFields(t reflect.Type) map[string][]int {
+	fields := map[string][]int{}
 	for i := range t.NumField() {
-		tag := strings.Split(t.Field(i).Tag.Get("toml"), ",")[0]
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("toml"), ",")[0]
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			for k, idx := range tomlFields(f.Type) {
+				fields[k] = append([]int{i}, idx...)
+			}
+			continue
+		}
 		if tag != "" && tag != "-" {
-			fields[tag] = i
+			fields[tag] = []int{i}
 		}
 	}
 	return fields
 }
 
 // unknownKey explains an unknown key k in table, suggesting the closest.
-func unknownKey(table, k string, fields map[string]int) string {
+func unknownKey(table, k string, fields map[string][]int) string {
 	known := sortedKeys(fields)
 	if table == "" {
 		known = append(known, "variants")
@@ -723,14 +806,14 @@ func knownPaths() map[string][]string {
 		for tag, i := range tomlFields(t) {
 			p := joinKey(prefix, tag)
 			paths[tag] = append(paths[tag], p)
-			ft := t.Field(i).Type
+			ft := t.FieldByIndex(i).Type
 			switch {
-			case ft == durationType || ft == sizeType || ft == distType:
+			case ft == durationType || ft == sizeType || ft == distType || ft == tickPhaseType:
 			case ft.Kind() == reflect.Struct:
 				walk(ft, p)
 			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
 				walk(ft.Elem(), p+"[i]")
-			case ft == reflect.TypeFor[map[string]*DaemonProcess]():
+			case ft.Kind() == reflect.Map && ft.Elem().Kind() == reflect.Pointer && ft.Elem().Elem().Kind() == reflect.Struct:
 				walk(ft.Elem().Elem(), p+".NAME")
 			}
 		}

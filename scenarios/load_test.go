@@ -113,7 +113,7 @@ func TestBadInput(t *testing.T) {
 		{
 			name: "out of range: swap_penalty",
 			doc:  "[host]\nswap_penalty = 0.5\n" + phase,
-			line: 2, key: "host.swap_penalty", msg: []string{"at least 1"},
+			line: 2, key: "host.swap_penalty", msg: []string{"must be from 1 (swapping costs nothing) to 10000"},
 		},
 		{
 			name: "out of range: cow_shared_floor",
@@ -178,7 +178,7 @@ func TestBadInput(t *testing.T) {
 		{
 			name: "unknown event action",
 			doc:  "[[event]]\nat = \"1s\"\naction = \"reboot\"\n" + phase,
-			line: 3, key: "event[0].action", msg: []string{`"graceful_restart", "restart" or "touch_script"`},
+			line: 3, key: "event[0].action", msg: []string{`"graceful_restart", "restart", "graceful_stop" or "touch_script"`},
 		},
 		{
 			name: "event after the end",

@@ -89,7 +89,7 @@ func TestHostProfileErrors(t *testing.T) {
 		{"other tables", "[host]\ncpus = 2\n[apache]\nmpm = \"prefork\"\n", "p", 3, "apache", "only a [host] table"},
 		{"nested profile", "[host]\nprofile = \"other.toml\"\n", "p", 2, "host.profile", "cannot name another profile"},
 		{"syntax", "[host]\ncpus = = 2\n", "p", 2, "", "TOML syntax error in the host profile"},
-		{"out of range is located in the profile", "[host]\n\ncpu_second = 0.0\n", "p", 3, "host.cpu_second", "must be a positive number"},
+		{"out of range is located in the profile", "[host]\n\ncpu_second = 0.0\n", "p", 3, "host.cpu_second", "must be from 0.001 to 1000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

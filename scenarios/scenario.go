@@ -17,6 +17,10 @@ type Scenario struct {
 	Duration    Duration `toml:"duration"` // simulated time from Apache's start
 	Seed        uint64   `toml:"seed"`
 	Interval    Duration `toml:"interval"` // time-series row length
+	// TickPhase is the time from the load's start to the Apache parent's
+	// first maintenance tick: "random" (the default: drawn per
+	// replication, as it falls in a real run) or a duration in (0, 1s].
+	TickPhase TickPhase `toml:"tick_phase"`
 
 	Host     Host     `toml:"host"`
 	Apache   Apache   `toml:"apache"`
@@ -46,8 +50,8 @@ type Scenario struct {
 
 // Host is the machine: its CPUs and memory, and constants of this machine's
 // Apache and Python that `simulate calibrate` can measure. The memory figures
-// default to the smaps_rollup measurements in research/real-apache.md §6 and
-// research/mod_wsgi.md §6 (Debian 12, Apache 2.4, mod_wsgi 4.9.4, Python 3.11).
+// default to smaps_rollup measurements on Debian 12 (Apache 2.4, mod_wsgi
+// 4.9.4, Python 3.11; docs/model.md §8.2).
 type Host struct {
 	Profile string `toml:"profile"` // a host profile written by `simulate calibrate`
 
@@ -96,6 +100,15 @@ type Apache struct {
 	KeepAliveTimeout         Duration `toml:"keep_alive_timeout"`
 	MaxKeepAliveRequests     int      `toml:"max_keep_alive_requests"`
 	Timeout                  Duration `toml:"timeout"`
+	// AcceptFilter is AcceptFilter's filter for http: on Linux "data"
+	// (httpd's default) sets TCP_DEFER_ACCEPT, so a connection reaches
+	// accept() only with its first data; "none" hands it over at once.
+	AcceptFilter string `toml:"accept_filter"`
+	// RequestReadTimeout is mod_reqtimeout's directive as written
+	// (Debian enables the module with "header=20-40,MinRate=500
+	// body=20,MinRate=500"); "" when mod_reqtimeout is not loaded.
+	RequestReadTimeout      string   `toml:"request_read_timeout"`
+	GracefulShutdownTimeout Duration `toml:"graceful_shutdown_timeout"` // graceful-stop: 0 waits for ever
 }
 
 // Threaded reports whether the MPM runs threads in its children.
@@ -113,6 +126,9 @@ type WSGI struct {
 	// WSGIScriptAlias with both process-group= and application-group= do,
 	// instead of on the first request each process serves.
 	Preload bool `toml:"preload"`
+	// Version is mod_wsgi's minor version, "4.9", "5.0" or "6.0" (`simulate
+	// inspect` reads it from the installed module).
+	Version string `toml:"version"`
 	// DaemonProcesses are the WSGIDaemonProcess groups, by name.
 	DaemonProcesses map[string]*DaemonProcess `toml:"daemon_process"`
 	// Routes maps a URL prefix to the process group that serves it
@@ -175,33 +191,100 @@ type DaemonProcess struct {
 	DeadlockTimeout   Duration `toml:"deadlock_timeout"`
 	StartupTimeout    Duration `toml:"startup_timeout"`
 	MaximumRequests   int      `toml:"maximum_requests"`
+	InterruptTimeout  Duration `toml:"interrupt_timeout"` // mod_wsgi 6.0: answer 504 in the stuck thread before restarting
 }
 
 // App is the Python web application's profile.
 type App struct {
 	ImportCPU           Dist `toml:"import_cpu"`            // CPU time to import the app in one process
+	ImportWait          Dist `toml:"import_wait"`           // wall time the import waits (files, database, network) holding the module lock but no core
 	ImportMemory        Size `toml:"import_memory"`         // private memory the import allocates and touches
 	RequestCPU          Dist `toml:"request_cpu"`           // Python CPU per request (holds the GIL)
 	RequestWait         Dist `toml:"request_wait"`          // time per request waiting on I/O or a database (GIL released)
 	RequestMemoryGrowth Size `toml:"request_memory_growth"` // private memory each request leaves behind
+	// URLs overrides the request costs for URL prefixes (the longest
+	// matching prefix wins); a key a prefix does not set is the app's.
+	URLs map[string]*URLCost `toml:"urls"`
 }
 
-// Workload is the clients' behaviour.
+// URLCost is the cost of requests to one URL prefix.
+type URLCost struct {
+	RequestCPU          Dist `toml:"request_cpu"`
+	RequestWait         Dist `toml:"request_wait"`
+	RequestMemoryGrowth Size `toml:"request_memory_growth"`
+}
+
+// CostFor returns the request costs of a URL path: the app's, or those of
+// the longest prefix in URLs that matches it.
+func (a App) CostFor(path string) URLCost {
+	c := URLCost{RequestCPU: a.RequestCPU, RequestWait: a.RequestWait, RequestMemoryGrowth: a.RequestMemoryGrowth}
+	best := -1
+	for p, u := range a.URLs {
+		if len(p) > best && len(path) >= len(p) && path[:len(p)] == p {
+			best, c = len(p), *u
+		}
+	}
+	return c
+}
+
+// Workload is the clients' traffic. Without populations it is one open
+// population: connections arrive on the phases' rate profile and behave as
+// its Client keys say. With [workload.population.NAME] tables, those are the
+// populations, and the Client keys here are every population's defaults.
 type Workload struct {
-	Arrivals              string             `toml:"arrivals"` // poisson or constant
-	Phases                []Phase            `toml:"phase"`    // in order; the last continues to the end of the run (RateAt)
-	RequestsPerConnection Dist               `toml:"requests_per_connection"`
-	ThinkTime             Dist               `toml:"think_time"`      // between a response and the next request of the same client
-	IdleAfterLast         Duration           `toml:"idle_after_last"` // how long a client keeps its connection open after its last response (browsers: minutes)
-	StaticFraction        float64            `toml:"static_fraction"` // share of requests for static files that Apache serves itself
-	URLs                  map[string]float64 `toml:"urls"`            // dynamic request paths and their weights
-	ClientTimeout         Duration           `toml:"client_timeout"`  // a client gives up on a request after this long; 0: never
-	Retries               int                `toml:"retries"`         // times a client retries a failed request
+	Arrivals    string                 `toml:"arrivals"` // poisson or constant
+	Phases      []Phase                `toml:"phase"`    // in order; the last continues to the end of the run (RateAt)
+	Client                             // how each client behaves
+	Populations map[string]*Population `toml:"population"`
+}
+
+// Client is how one client behaves on its connections.
+type Client struct {
+	RequestsPerConnection Dist               `toml:"requests_per_connection"` // 0 makes a connect-only client
+	ThinkTime             Dist               `toml:"think_time"`              // between a response and the next request of the same client
+	IdleBeforeFirst       Duration           `toml:"idle_before_first"`       // connected, the client sends nothing this long (pre-connects, health checks)
+	HeaderTime            Duration           `toml:"header_time"`             // the client takes this long to send each request line and headers (slow clients)
+	HeaderBytes           int                `toml:"header_bytes"`            // the size of a request line and headers
+	IdleAfterLast         Duration           `toml:"idle_after_last"`         // how long a client keeps its connection open after its last response (browsers: minutes)
+	StaticFraction        float64            `toml:"static_fraction"`         // share of requests for static files that Apache serves itself
+	URLs                  map[string]float64 `toml:"urls"`                    // dynamic request paths and their weights
+	ClientTimeout         Duration           `toml:"client_timeout"`          // a client gives up on a request after this long; 0: never
+	Retries               int                `toml:"retries"`                 // times a client retries a failed request
 	RetryDelay            Duration           `toml:"retry_delay"`
 }
 
+// PopulationKinds are the kinds of client population:
+//
+//	open    connections arrive on a rate profile, whatever the server does
+//	closed  a fixed number of users, each connecting again once done (wrk, ab -c, locust)
+//	replay  the requests of an Apache access log
+var PopulationKinds = []string{"open", "closed", "replay"}
+
+// Population is one kind of client in the traffic, with its own random
+// streams: adding a population never changes another's traffic.
+type Population struct {
+	Kind  string   `toml:"kind"`  // open, closed or replay
+	Start Duration `toml:"start"` // from the load's start
+	Stop  Duration `toml:"stop"`  // no new request after it (in-flight ones finish); 0: the end of the run
+
+	Arrivals string  `toml:"arrivals"` // open: poisson or constant
+	Phases   []Phase `toml:"phase"`    // open: the rate profile, from Start
+
+	Users int `toml:"users"` // closed: users, all connecting at Start
+
+	Log          string   `toml:"log"`           // replay: an Apache access log, relative to the scenario file
+	LogFormat    string   `toml:"log_format"`    // replay: "common", "combined" or a LogFormat string
+	WindowStart  Duration `toml:"window_start"`  // replay: from the log's first request
+	WindowEnd    Duration `toml:"window_end"`    // replay: 0 is the log's end
+	Multiply     float64  `toml:"multiply"`      // replay: each request k times (thinned or duplicated)
+	Speed        float64  `toml:"speed"`         // replay: 2 plays the log twice as fast
+	MaxMalformed float64  `toml:"max_malformed"` // replay: share of bad lines past which the run is refused
+
+	Client // defaults: [workload]'s
+}
+
 // URLPaths returns the dynamic URL paths in sorted order.
-func (w Workload) URLPaths() []string {
+func (w Client) URLPaths() []string {
 	ps := make([]string, 0, len(w.URLs))
 	for p := range w.URLs {
 		ps = append(ps, p)
@@ -241,7 +324,8 @@ func (p Phase) RateAt(t time.Duration) float64 {
 // Event is something that happens to the server at an instant.
 type Event struct {
 	At     Duration `toml:"at"`
-	Action string   `toml:"action"` // graceful_restart, restart, touch_script
+	Action string   `toml:"action"` // graceful_restart, restart, graceful_stop, touch_script
+	Group  string   `toml:"group"`  // touch_script: the process group whose script is touched; "" every script
 }
 
 // Validate holds tolerances for `simulate validate` (relative errors unless

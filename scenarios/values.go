@@ -12,8 +12,17 @@ import (
 )
 
 // Duration is a length of time written like Go's time.ParseDuration ("5s",
-// "150ms", "1h30m"). A bare 0 is accepted.
+// "150ms", "1h30m"). A bare 0 is accepted. No duration may exceed
+// MaxDuration.
 type Duration struct{ time.Duration }
+
+// Limits of values, so that no arithmetic on them overflows: the simulation
+// clock counts int64 nanoseconds (292 years) and memory int64 bytes.
+const (
+	MaxDuration = 8760 * time.Hour // a year: any duration, and any value of a time distribution
+	MaxSize     = 1 << 50          // 1 PiB: any amount of memory
+	MaxCount    = 1e9              // any value of a count distribution (requests per connection)
+)
 
 // D returns d as a Duration.
 func D(d time.Duration) Duration { return Duration{d} }
@@ -27,17 +36,60 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
+		if strings.Contains(err.Error(), "invalid duration") && durationSyntax(s) {
+			return fmt.Errorf("%q is too long: durations are at most %v (a year)", s, MaxDuration)
+		}
 		return fmt.Errorf("%q is not a duration (write it like \"5s\", \"150ms\", \"2m\")", s)
 	}
 	if v < 0 {
 		return fmt.Errorf("%q: a duration cannot be negative", s)
 	}
+	if v > MaxDuration {
+		return fmt.Errorf("%q is too long: durations are at most %v (a year)", s, MaxDuration)
+	}
 	d.Duration = v
 	return nil
 }
 
+// durationSyntax reports whether s looks like a duration whose number is
+// merely too large for time.ParseDuration (digits, dots, units).
+func durationSyntax(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789.nsuµmh") == ""
+}
+
 // MarshalText writes d the way UnmarshalText reads it.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// TickPhase is "random" or a duration in (0, 1s]: see Scenario.TickPhase.
+type TickPhase struct {
+	Random   bool
+	Duration time.Duration
+}
+
+// UnmarshalText parses "random" or a duration.
+func (p *TickPhase) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "random" {
+		*p = TickPhase{Random: true}
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 || v > time.Second {
+		return fmt.Errorf("%q: expected \"random\" or a duration from more than 0 to 1s (the time from the load's start to the parent's first maintenance tick)", s)
+	}
+	*p = TickPhase{Duration: v}
+	return nil
+}
+
+// MarshalText writes the phase as UnmarshalText reads it.
+func (p TickPhase) MarshalText() ([]byte, error) {
+	if p.Random {
+		return []byte("random"), nil
+	}
+	return []byte(p.Duration.String()), nil
+}
+
+func (p TickPhase) String() string { b, _ := p.MarshalText(); return string(b) }
 
 // Size is an amount of memory in bytes, written "30MiB", "256MB", "4GiB",
 // "512KiB" or a plain number of bytes. MB and GB are read as MiB and GiB, as
@@ -80,6 +132,9 @@ func ParseSize(text string) (Size, error) {
 	}
 	if v < 0 {
 		return 0, fmt.Errorf("%q: a size cannot be negative", text)
+	}
+	if v*float64(unit) > MaxSize {
+		return 0, fmt.Errorf("%q is too large: sizes are at most 1PiB", text)
 	}
 	return Size(v*float64(unit) + 0.5), nil
 }
@@ -251,7 +306,47 @@ func ParseDist(text string) (Dist, error) {
 	default:
 		return bad("unknown name or wrong arguments")
 	}
+	if why := d.implausible(); why != "" {
+		return bad(why)
+	}
 	return d, nil
+}
+
+// implausible says why a parsed distribution cannot be sampled safely: its
+// derived parameters overflow (a cv so small that the gamma shape is
+// infinite, or so large that the log-normal sigma is), or its mean, its
+// 99.9th percentile or one of a few samples is not finite or exceeds the
+// largest value a scenario may hold (MaxDuration for durations, MaxCount
+// for counts). "" when it is fine.
+func (d Dist) implausible() string {
+	limit, unit := MaxDuration.Seconds(), "durations are at most "+MaxDuration.String()+" (a year)"
+	if !d.isTime {
+		limit, unit = MaxCount, fmt.Sprintf("counts are at most %g", float64(MaxCount))
+	}
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	if !finite(d.a) || !finite(d.b) {
+		return "its parameters overflow (is the cv extremely small or large?)"
+	}
+	switch d.kind {
+	case "gamma":
+		if d.a > 1e12 || d.a < 1e-6 {
+			return "the cv must be from 1e-6 to 1000"
+		}
+	case "lognormal":
+		if d.b > 10 {
+			return "the spread is too wide (sigma of the underlying normal above 10): lower the cv or the p99"
+		}
+	}
+	if m, q := d.Mean(), d.Quantile(0.999); !finite(m) || !finite(q) || m > limit || q > limit {
+		return "its mean or 99.9th percentile is out of range: " + unit
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 64 {
+		if v := d.Sample(r); !finite(v) || v < 0 {
+			return "it samples values that are not finite, non-negative numbers"
+		}
+	}
+	return ""
 }
 
 // parseQuantity reads "20ms" (a duration, returned in seconds) or "3.5".
@@ -264,10 +359,16 @@ func parseQuantity(s string) (v float64, isTime bool, err error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
+		if strings.Contains(err.Error(), "invalid duration") && durationSyntax(s) {
+			return 0, false, fmt.Errorf("%q is too long: durations are at most %v (a year)", s, MaxDuration)
+		}
 		return 0, false, fmt.Errorf("%q is neither a number nor a duration", s)
 	}
 	if d < 0 {
 		return 0, false, fmt.Errorf("%q cannot be negative", s)
+	}
+	if d > MaxDuration {
+		return 0, false, fmt.Errorf("%q is too long: durations are at most %v (a year)", s, MaxDuration)
 	}
 	return d.Seconds(), true, nil
 }

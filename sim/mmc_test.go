@@ -160,12 +160,13 @@ func TestErlangCKnownValues(t *testing.T) {
 	assert.InDelta(t, 1.0, erlangC(0.0001, 1, 10), 1e-9) // almost never waits
 }
 
-// BenchmarkMMc runs the open M/M/50 model at utilisation 0.8 (the comparison
-// point in research/anchors.md) on this engine and, alternately in the same
-// run, on the baseline engine below; it reports this engine's requests and
-// events per second and how many times faster than the baseline it is
-// (x-baseline: the median over iterations of the baseline's time over this
-// engine's, robust to the bursts of load of a shared machine).
+// BenchmarkMMc runs the open M/M/50 model at utilisation 0.8 (the model the
+// README's Speed section compares engines on) on this engine and,
+// alternately in the same run, on the baseline engine below; it reports this
+// engine's requests and events per second and how many times faster than
+// the baseline it is (x-baseline: the median over iterations of the
+// baseline's time over this engine's, robust to the bursts of load of a
+// shared machine).
 func BenchmarkMMc(b *testing.B) {
 	const customers = 200000
 	b.ReportAllocs()

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,11 +32,20 @@ func (t Time) Duration() time.Duration { return time.Duration(t) }
 func (t Time) String() string { return time.Duration(t).String() }
 
 // FromSeconds converts seconds to Time, rounding to the nearest nanosecond.
+// It saturates: beyond ±292 years it returns Never or -Never, and NaN is 0.
 func FromSeconds(s float64) Time {
-	if s >= 0 {
-		return Time(s*float64(Second) + 0.5)
+	ns := s * float64(Second)
+	switch {
+	case ns != ns: // NaN
+		return 0
+	case ns >= float64(Never):
+		return Never
+	case ns <= -float64(Never):
+		return -Never
+	case ns >= 0:
+		return Time(ns + 0.5)
 	}
-	return Time(s*float64(Second) - 0.5)
+	return Time(ns - 0.5)
 }
 
 // A Timer is a callback due at an instant. A Timer can be stopped and
@@ -96,16 +106,27 @@ func (t *Timer) ResetAt(at Time) {
 	c.push(entry{at, s.key(t.slot)})
 }
 
-// Reset (re)schedules the timer d after the current instant.
-func (t *Timer) Reset(d Time) { t.ResetAt(t.sim.now + d) }
+// Reset (re)schedules the timer d after the current instant. An instant
+// past the end of time is Never: the timer stays pending but never fires
+// before any finite instant.
+func (t *Timer) Reset(d Time) { t.ResetAt(t.sim.Later(d)) }
+
+// Later returns the instant d after now, saturating at Never.
+func (s *Sim) Later(d Time) Time {
+	if d > Never-s.now {
+		return Never
+	}
+	return s.now + d
+}
 
 // Sim is an event calendar with a clock. The zero value is not usable; call New.
 type Sim struct {
-	now    Time
-	seq    uint64
-	cal    calendar
-	fired  uint64
-	halted bool
+	now     Time
+	seq     uint64
+	cal     calendar
+	fired   uint64
+	halted  bool
+	stopped atomic.Bool
 	// firing is the timer whose callback is running, and firingSlot the
 	// slot it keeps meanwhile, in case it is rescheduled (see Run).
 	firing     *Timer
@@ -151,13 +172,21 @@ func (s *Sim) At(at Time, fn func()) *Timer {
 // Halt makes the current Run return after the running callback.
 func (s *Sim) Halt() { s.halted = true }
 
+// Stop makes Run return before the next timer fires, and every later Run at
+// once. Unlike Halt it may be called from any goroutine: it is how a run is
+// cancelled from outside (a deadline, a memory limit, Ctrl-C).
+func (s *Sim) Stop() { s.stopped.Store(true) }
+
+// Stopped reports whether Stop was called.
+func (s *Sim) Stopped() bool { return s.stopped.Load() }
+
 // Run fires timers in (time, sequence) order until the calendar is empty,
 // Halt is called, or the next timer is due after until. On return the clock
 // reads until (or the halt instant), even if no timer was due then.
 func (s *Sim) Run(until Time) {
 	s.halted = false
 	c := &s.cal
-	for !s.halted {
+	for !s.halted && !s.stopped.Load() {
 		e, ok := c.next(until)
 		if !ok {
 			break
@@ -178,7 +207,7 @@ func (s *Sim) Run(until Time) {
 			c.release(slot)
 		}
 	}
-	if !s.halted && until != Never && until > s.now {
+	if !s.halted && !s.stopped.Load() && until != Never && until > s.now {
 		s.now = until
 	}
 }

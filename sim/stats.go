@@ -135,5 +135,9 @@ func (q *Quantiles) Mean() float64 {
 // Reset empties the histogram.
 func (q *Quantiles) Reset() { q.h.Reset() }
 
+// HDR returns a copy of the underlying HdrHistogram (values in ns), for
+// writing the distribution out.
+func (q *Quantiles) HDR() *hdrhistogram.Histogram { return q.h.Clone() }
+
 // Merge adds every value of o.
 func (q *Quantiles) Merge(o *Quantiles) { q.h.Merge(o.h) }

@@ -64,6 +64,7 @@ type align struct {
 	recoverApplies bool
 	preRow, endRow int
 	surgeEnd       float64
+	histograms     bool // every run has its latency distribution (latency.hdr)
 }
 
 func newAlign(surge Surge, durationS float64, runs []results.Run) (align, error) {
@@ -71,8 +72,9 @@ func newAlign(surge Surge, durationS float64, runs []results.Run) (align, error)
 	if !(iv > 0) {
 		return align{}, fmt.Errorf("the runs' interval (%v s) must be positive", iv)
 	}
-	a := align{interval: iv, rows: math.MaxInt}
+	a := align{interval: iv, rows: math.MaxInt, histograms: true}
 	for _, r := range runs {
+		a.histograms = a.histograms && r.Latencies != nil
 		if math.Abs(r.Summary.IntervalS-iv) > 1e-9 {
 			return align{}, fmt.Errorf("runs of different intervals (%v s and %v s) cannot be compared row by row", iv, r.Summary.IntervalS)
 		}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -225,6 +226,9 @@ func compute(d Def, predicted []results.Run, measured results.Run, a align) (Met
 	if m.Predicted.RunLo != nil {
 		in := *m.Predicted.RunLo <= mv && mv <= *m.Predicted.RunHi
 		m.InRunInterval = &in
+	}
+	if strings.HasPrefix(d.Name, "latency_") && !a.histograms {
+		m.Note = "from summary.json: not every run has latency.hdr"
 	}
 	if d.Name == "recover_time" {
 		n := 0

@@ -67,6 +67,12 @@
 //	                                                  504, refused, reset and client_timeout
 //	recover_time      s      absolute 5               see below
 //
+// The latency metrics are quantiles of each run's exact distribution
+// (latency.hdr, HdrHistogram at 0.1%) when every run compared has one, so
+// the simulator and the real server are read by one definition; with a run
+// from before forkcast kept the histogram, they are summary.json's values,
+// and the metric's note says so.
+//
 // Curve metrics compare a curve row by row: the error is the mean absolute
 // error between the replications' mean curve and the measured curve (in
 // processes, MB or births per second), relative to the measured curve's

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -381,4 +382,41 @@ func TestReportOutputs(t *testing.T) {
 
 	_, err = Compare(sc, []results.Run{mkRun(1, 0.5, 20, nil, nil, nil)}, m)
 	assert.ErrorContains(t, err, "different intervals")
+}
+
+// Latency metrics read every run's exact distribution when all have
+// latency.hdr, so both sides are quantiles by one definition; otherwise
+// summary.json's values, with a note.
+func TestLatencyMetricsUseTheHistograms(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	mk := func(ms ...float64) results.Run {
+		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
+		r.Summary.Latency = results.Latency{P50: 1, P90: 1, P99: 1} // not what the histogram says
+		r.Latencies = results.NewHistogram()
+		for _, v := range ms {
+			r.Latencies.Record(time.Duration(v * float64(time.Millisecond)))
+		}
+		return r
+	}
+	var pred, meas []float64
+	for i := range 100 {
+		pred = append(pred, float64(i+1))
+		meas = append(meas, float64(2*(i+1)))
+	}
+	rep, err := Compare(sc, []results.Run{mk(pred...)}, mk(meas...))
+	require.NoError(t, err)
+	m := metric(t, rep, "latency_p50")
+	assert.InEpsilon(t, 50, m.Predicted.Mean, 0.002)
+	assert.InEpsilon(t, 100, m.Measured, 0.002)
+	assert.Empty(t, m.Note)
+	assert.InEpsilon(t, 99, metric(t, rep, "latency_p99").Predicted.Mean, 0.002)
+
+	old := mk(meas...)
+	old.Latencies = nil // a measurement from before latency.hdr
+	rep, err = Compare(sc, []results.Run{mk(pred...)}, old)
+	require.NoError(t, err)
+	m = metric(t, rep, "latency_p50")
+	assert.Equal(t, 1.0, m.Measured)
+	assert.Equal(t, 1.0, m.Predicted.Mean, "one definition for both sides: the summaries'")
+	assert.Equal(t, "from summary.json: not every run has latency.hdr", m.Note)
 }

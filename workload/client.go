@@ -8,24 +8,27 @@ import (
 	"github.com/forkcast/forkcast/scenarios"
 )
 
-// The draws below describe one client: how many requests it makes on its
+// The draws below describe one client: how many requests it makes on a
 // connection, what each asks for and how long it thinks between them. Each
-// client draws from its own stream (sim.Streams.PCG("client", id), ids
-// counted from 1 in arrival order) in this order:
+// client draws from its own stream (Population.ClientStream) in this order:
 //
 //	RequestsPerConnection, Target, then ThinkTime and Target per further request
 //
-// The simulator and runtime mode both follow it, so under one seed they
-// replay exactly the same traffic.
+// and a closed population's user, before each connection after its first,
+// draws the ThinkTime it waits before reconnecting. The simulator and
+// runtime mode both follow this order, so under one seed they replay
+// exactly the same traffic.
 
-// RequestsPerConnection draws how many requests a client makes (at least 1).
-func RequestsPerConnection(w *scenarios.Workload, r *rand.Rand) int {
-	return max(int(math.Round(w.RequestsPerConnection.Sample(r))), 1)
+// RequestsPerConnection draws how many requests a client sends on a
+// connection; 0 (from a distribution such as const(0)) makes a client that
+// connects and sends nothing.
+func RequestsPerConnection(c *scenarios.Client, r *rand.Rand) int {
+	return max(int(math.Round(c.RequestsPerConnection.Sample(r))), 0)
 }
 
 // ThinkTime draws the pause between a response and the client's next request.
-func ThinkTime(w *scenarios.Workload, r *rand.Rand) time.Duration {
-	return time.Duration(math.Max(w.ThinkTime.Sample(r), 0) * float64(time.Second))
+func ThinkTime(c *scenarios.Client, r *rand.Rand) time.Duration {
+	return time.Duration(math.Max(c.ThinkTime.Sample(r), 0) * float64(time.Second))
 }
 
 // Targets are what requests ask for: a static file with probability
@@ -36,12 +39,12 @@ type Targets struct {
 	static float64
 }
 
-// NewTargets prepares a workload's URL mix.
-func NewTargets(w scenarios.Workload) Targets {
-	t := Targets{Paths: w.URLPaths(), static: w.StaticFraction}
+// NewTargets prepares a client's URL mix.
+func NewTargets(c *scenarios.Client) Targets {
+	t := Targets{Paths: c.URLPaths(), static: c.StaticFraction}
 	total := 0.0
 	for _, p := range t.Paths {
-		total += w.URLs[p]
+		total += c.URLs[p]
 		t.cum = append(t.cum, total)
 	}
 	return t

@@ -10,4 +10,12 @@
 // Arrivals come from a Pacer: phases of arrival rate (step, ramp, sine)
 // played one after another, the last continuing to the end of the run, with
 // Poisson or evenly spaced arrivals.
+//
+// Or they come from a production access log. ParseLogFormat compiles an
+// Apache LogFormat string ("common", "combined" or any other, read back
+// the way mod_log_config writes it); a LogReader streams a log's entries;
+// a Replay turns them into requests in time order — within a window, at a
+// rate multiplier and a speed-up, in keep-alive connections when the log
+// has %k — reading the log as it goes with memory that does not grow with
+// its length. CheckLog reads a whole log to refuse a bad one before a run.
 package workload

@@ -21,21 +21,21 @@ var (
 	_ Pacer = (*ConstantPacer)(nil)
 )
 
-// Profile is the arrival rate λ(t) in connections per second: the
-// scenario's phases back to back from t = 0, the last one continuing to the
-// end of the run (scenarios.Workload.RateAt).
+// Profile is the arrival rate λ(t) in connections per second: phases back
+// to back from t = 0, the last one continuing to the end of the run
+// (scenarios.RateAt).
 type Profile struct {
-	w      scenarios.Workload
+	phases []scenarios.Phase
 	starts []sim.Time // start instant of each phase; the last phase never ends
 }
 
-// NewProfile builds the profile of a workload's phases.
-func NewProfile(w scenarios.Workload) Profile {
-	p := Profile{w: w, starts: make([]sim.Time, len(w.Phases)+1)}
-	for i, ph := range w.Phases {
+// NewProfile builds the profile of phases.
+func NewProfile(phases []scenarios.Phase) Profile {
+	p := Profile{phases: phases, starts: make([]sim.Time, len(phases)+1)}
+	for i, ph := range phases {
 		p.starts[i+1] = p.starts[i] + sim.Time(ph.Duration.Duration)
 	}
-	if n := len(w.Phases); n > 0 {
+	if n := len(phases); n > 0 {
 		p.starts[n] = sim.Never
 	}
 	return p
@@ -43,7 +43,7 @@ func NewProfile(w scenarios.Workload) Profile {
 
 // phaseAt returns the index of the phase containing t, or -1 if none.
 func (p *Profile) phaseAt(t sim.Time) int {
-	for i := range p.w.Phases {
+	for i := range p.phases {
 		if t < p.starts[i+1] {
 			return i
 		}
@@ -52,11 +52,11 @@ func (p *Profile) phaseAt(t sim.Time) int {
 }
 
 // Rate returns λ(t).
-func (p *Profile) Rate(t sim.Time) float64 { return p.w.RateAt(time.Duration(t)) }
+func (p *Profile) Rate(t sim.Time) float64 { return scenarios.RateAt(p.phases, time.Duration(t)) }
 
 // maxRate returns an upper bound of λ over phase i.
 func (p *Profile) maxRate(i int) float64 {
-	ph := p.w.Phases[i]
+	ph := p.phases[i]
 	switch ph.Shape {
 	case "ramp":
 		return math.Max(ph.Rate, ph.To)
@@ -143,10 +143,11 @@ func (p *ConstantPacer) Next(now sim.Time) (sim.Time, bool) {
 	}
 }
 
-// NewPacer returns the pacer the workload asks for.
-func NewPacer(w scenarios.Workload, r *rand.Rand) Pacer {
-	prof := NewProfile(w)
-	if w.Arrivals == "constant" {
+// NewPacer returns the pacer of phases with the arrival process arrivals
+// ("poisson" or "constant"), drawing from r.
+func NewPacer(phases []scenarios.Phase, arrivals string, r *rand.Rand) Pacer {
+	prof := NewProfile(phases)
+	if arrivals == "constant" {
 		return &ConstantPacer{Profile: prof}
 	}
 	return &PoissonPacer{Profile: prof, Rand: r}

@@ -17,7 +17,7 @@ func phase(d time.Duration, shape string, rate, to float64) scenarios.Phase {
 }
 
 func profile(phases ...scenarios.Phase) Profile {
-	return NewProfile(scenarios.Workload{Phases: phases})
+	return NewProfile(phases)
 }
 
 func count(p Pacer, from, to sim.Time) []int {

@@ -38,6 +38,8 @@ type scenarioFlags struct {
 	seed     string
 	duration string
 	sets     setList
+	force    bool
+	warnings io.Writer // where a loaded scenario's warnings go: the command's stderr
 }
 
 type setList []scenarios.Override
@@ -54,10 +56,16 @@ func (s *setList) Set(v string) error {
 }
 
 func (f *scenarioFlags) register(fs *flag.FlagSet) {
+	f.warnings = fs.Output()
 	fs.StringVar(&f.variant, "variant", "", "apply the scenario's variant `NAME`")
 	fs.StringVar(&f.seed, "seed", "", "random seed `N` (default: the scenario's)")
 	fs.StringVar(&f.duration, "duration", "", "simulated `DURATION` (default: the scenario's), e.g. 10m")
 	fs.Var(&f.sets, "set", "override a scenario key, `KEY=VALUE` (repeatable), e.g. apache.max_request_workers=50")
+}
+
+// registerForce adds --force, for the commands that run scenarios.
+func (f *scenarioFlags) registerForce(fs *flag.FlagSet) {
+	fs.BoolVar(&f.force, "force", false, "run past the time and memory limits a run is held to (and the memory guard of real runs), and replace an existing forkcast output")
 }
 
 // overrides returns --seed and --duration as scenario overrides, then --set.
@@ -85,7 +93,21 @@ func (f *scenarioFlags) open(arg string) (*scenarios.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scenarios.Open(arg, f.variant, sets...)
+	sc, err := scenarios.Open(arg, f.variant, sets...)
+	if err != nil {
+		return nil, err
+	}
+	// What httpd or mod_wsgi would log or change: the lines check prints.
+	if f.warnings != nil {
+		for _, w := range sc.Warnings {
+			name := sc.Name
+			if sc.Variant != "" {
+				name += " [" + sc.Variant + "]"
+			}
+			fmt.Fprintf(f.warnings, "warning: %s: %s\n", name, w)
+		}
+	}
+	return sc, nil
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting.
@@ -94,9 +116,28 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: simulate %s\n\nflags:\n", usage)
-		fs.PrintDefaults()
+		printFlags(stderr, fs)
 	}
 	return fs
+}
+
+// printFlags is flag.PrintDefaults written with the double dashes the
+// usage lines use (the flag package accepts -x and --x alike, but prints
+// -x). Hand-written because this is all that differs: a CLI library would
+// be a large dependency for one printer.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "%s\n    \t%s%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"), def)
+	})
 }
 
 // scenarioArg parses a command's flags and its one optional scenario

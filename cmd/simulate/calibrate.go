@@ -38,7 +38,7 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 	apache := fs.String("apache", "", "the apache2 binary (default $FORKCAST_APACHE2, else /usr/sbin/apache2)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	if len(pos) > 0 {
 		return usagef("calibrate takes no arguments, got %v", pos)

@@ -49,7 +49,12 @@ func checkCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 func scenariosCmd(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
+	fs := newFlagSet("scenarios", "scenarios", stderr)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
 		return usagef("scenarios takes no arguments")
 	}
 	for _, name := range scenarios.Builtins() {

@@ -17,9 +17,10 @@ func init() {
 }
 
 func compareCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compare", "compare FILE|BUILTIN [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots]", stderr)
+	fs := newFlagSet("compare", "compare FILE|BUILTIN [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots] [--force]", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
+	sf.registerForce(fs)
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>); each variant in a subdirectory")
 	noPlots := fs.Bool("no-plots", false, "do not draw figures")
 	arg, err := scenarioArg(fs, args)
@@ -57,9 +58,14 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	if err := results.CheckOutput(dir, true); err != nil {
 		return err
 	}
+	ctx, done, err := budget(sf.force, stderr, scs...)
+	if err != nil {
+		return err
+	}
+	defer done()
 	var runs []results.Run
 	for _, sc := range scs {
-		run, err := simulate(sc)
+		run, err := simulateIn(ctx, sc, stderr)
 		if err != nil {
 			return err
 		}
@@ -67,20 +73,23 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	// One output: every variant in its subdirectory and the comparison
 	// figures, replacing an older comparison only once all are written.
+	names := make([]string, len(runs))
+	for i, sc := range scs {
+		names[i] = sc.Variant
+		if names[i] == "" {
+			names[i] = "base"
+		}
+	}
 	err = results.Publish(dir, "compare", true, func(tmp string) error {
 		for i, run := range runs {
-			name := scs[i].Variant
-			if name == "" {
-				name = "base"
-			}
-			if err := fillRun(filepath.Join(tmp, name), run, !*noPlots); err != nil {
+			if err := fillRun(filepath.Join(tmp, names[i]), run, !*noPlots); err != nil {
 				return err
 			}
 		}
 		if *noPlots {
 			return nil
 		}
-		return plots.Compare(tmp, runs)
+		return plots.Compare(tmp, runs, names)
 	})
 	if err != nil {
 		return err
@@ -111,9 +120,17 @@ func printComparison(w io.Writer, runs []results.Run) {
 	row("peak daemon processes", func(s results.Summary) string { return fmt.Sprint(s.Peak.DaemonProcesses) })
 	row("peak PSS MB", func(s results.Summary) string { return fmt.Sprintf("%.0f", s.Peak.PSSMB) })
 	row("peak RSS MB", func(s results.Summary) string { return fmt.Sprintf("%.0f", s.Peak.RSSMB) })
-	row("latency p50", func(s results.Summary) string { return msString(s.Latency.P50) })
-	row("latency p99", func(s results.Summary) string { return msString(s.Latency.P99) })
-	row("latency max", func(s results.Summary) string { return msString(s.Latency.Max) })
+	latency := func(v func(results.Latency) float64) func(results.Summary) string {
+		return func(s results.Summary) string {
+			if s.Requests.Completed == 0 {
+				return "none completed"
+			}
+			return msString(v(s.Latency))
+		}
+	}
+	row("latency p50", latency(func(l results.Latency) float64 { return l.P50 }))
+	row("latency p99", latency(func(l results.Latency) float64 { return l.P99 }))
+	row("latency max", latency(func(l results.Latency) float64 { return l.Max }))
 	row("offered", func(s results.Summary) string { return fmt.Sprint(s.Requests.Offered) })
 	row("completed", func(s results.Summary) string { return fmt.Sprint(s.Requests.Completed) })
 	row("failed", func(s results.Summary) string { return fmt.Sprint(s.Requests.Failed) })

@@ -2,8 +2,12 @@
 // management for a Python web application, run the same scenario against a
 // real Apache, and compare, plot and validate the results.
 //
-// Exit codes: 0 success; 1 a run or validation failed; 2 bad input (usage,
-// scenario errors; nothing is written); 3 a missing dependency (runtime mode).
+// Exit codes (exitCodes below; the README's "Bad input" section lists them
+// too): 0 success; 1 a run failed or a validation is out of tolerance; 2
+// bad input or a refused run (usage, scenario errors, an output path that
+// is not forkcast's, a run past its budget; nothing is written); 3 a
+// missing dependency (Apache for runtime mode); 70 an internal error, a bug
+// in forkcast.
 package main
 
 import (
@@ -15,6 +19,7 @@ import (
 	"runtime/debug"
 	"sort"
 
+	"github.com/forkcast/forkcast/models"
 	"github.com/forkcast/forkcast/results"
 )
 
@@ -57,12 +62,26 @@ func main() {
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// forDrawing sets Go's GC back to its default before figures are drawn:
+// rendering allocates large short-lived images, and at the simulation's
+// GOGC=400 a day-long run's figures took ~67 MB of RSS against ~44 MB.
+func forDrawing() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100)
+	}
+}
+
 func runMain(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
 		printUsage(stdout)
-		if len(args) == 0 {
-			return 2
-		}
+		return 0
+	case "--version", "-version", "version":
+		fmt.Fprintln(stdout, versionLine())
 		return 0
 	}
 	c, ok := commands[args[0]]
@@ -70,6 +89,10 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simulate: unknown command %q\n", args[0])
 		printUsage(stderr)
 		return 2
+	}
+	if wantsHelp(args[1:]) {
+		// A command's help is asked for: it goes to stdout, exit 0.
+		stderr = stdout
 	}
 	err := c.run(args[1:], stdout, stderr)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
@@ -79,10 +102,15 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	var ue usageError
 	var ee exitError
 	var oe *results.OutputError
+	var be *models.BudgetError
+	var ie *models.InternalError
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue), errors.As(err, &oe), isInputError(err):
+	case errors.As(err, &ie):
+		fmt.Fprintln(stderr, "simulate: this is a bug in forkcast, please report it")
+		return ExitInternal
+	case errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &be), isInputError(err):
 		return 2
 	}
 	return 1
@@ -96,7 +124,65 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'simulate COMMAND -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'simulate COMMAND --help' for a command's flags; 'simulate --version' for the version.")
+	fmt.Fprintln(w, "\nexit codes:")
+	for _, c := range exitCodes {
+		fmt.Fprintf(w, "  %-3d %s\n", c.code, c.meaning)
+	}
+}
+
+// exitCodes are simulate's exit codes.
+var exitCodes = []struct {
+	code    int
+	meaning string
+}{
+	{0, "success"},
+	{1, "a run failed, or a validation is out of tolerance"},
+	{2, "bad input or a refused run: usage, scenario errors, an output path that is not forkcast's, a run past its budget (nothing is written)"},
+	{3, "a missing dependency: Apache and mod_wsgi for runtime mode"},
+	{ExitInternal, "an internal error: a bug in forkcast, please report it"},
+}
+
+// wantsHelp reports whether a command's arguments ask for its help.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// versionLine is forkcast's version and the VCS revision it was built from.
+func versionLine() string {
+	line := "forkcast " + results.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return line
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		line += " (module " + bi.Main.Path + " " + v + ")"
+	}
+	var rev, when, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = ", modified"
+			}
+		}
+	}
+	if rev != "" {
+		line += fmt.Sprintf(", revision %s (%s%s)", rev, when, dirty)
+	}
+	return line + ", " + bi.GoVersion
 }

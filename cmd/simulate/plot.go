@@ -26,7 +26,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		"Redraws every figure (PNG and SVG) of each result directory, from the simulator or\n"+
 		"runtime mode, into that directory; with several, also overlays them into --out.", stderr)
 	out := fs.String("out", "out/plot-compare", "directory for the comparison figures when given several DIRs")
-	dirs, runs, err := resultDirArgs(fs, args)
+	dirs, runs, err := resultDirArgs(fs, args, plots.Load)
 	if err != nil {
 		return err
 	}
@@ -38,6 +38,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	forDrawing()
 	for i, run := range runs {
 		// Figures join the directory's own files, never replacing a file
 		// forkcast did not write.
@@ -48,7 +49,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "figures: %s\n", dirs[i])
 	}
 	if len(runs) > 1 {
-		if err := results.Publish(*out, "plot", true, func(tmp string) error { return plots.Compare(tmp, runs) }); err != nil {
+		if err := results.Publish(*out, "plot", true, func(tmp string) error { return plots.Compare(tmp, runs, dirs) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "comparison figures: %s\n", *out)
@@ -76,8 +77,9 @@ func outsideInputs(out string, inputs []string) error {
 }
 
 // resultDirArgs parses a command's flags and its result directories (at
-// least one) and reads them.
-func resultDirArgs(fs *flag.FlagSet, args []string) ([]string, []results.Run, error) {
+// least one) and reads them with read (results.ReadDir, or plots.Load to
+// draw them).
+func resultDirArgs(fs *flag.FlagSet, args []string, read func(string) (results.Run, error)) ([]string, []results.Run, error) {
 	dirs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return nil, nil, err
@@ -86,13 +88,16 @@ func resultDirArgs(fs *flag.FlagSet, args []string) ([]string, []results.Run, er
 		fs.Usage()
 		return nil, nil, usagef("give at least one result directory")
 	}
-	runs, err := readResultDirs(dirs)
+	runs, err := readDirs(dirs, read)
 	return dirs, runs, err
 }
 
-// readResultDirs reads result directories, reporting a missing directory or
-// one that is not a result directory as bad input.
-func readResultDirs(dirs []string) ([]results.Run, error) {
+// readResultDirs reads result directories whole, reporting a missing
+// directory, one that is not a result directory, or a bad file in one as
+// bad input.
+func readResultDirs(dirs []string) ([]results.Run, error) { return readDirs(dirs, results.ReadDir) }
+
+func readDirs(dirs []string, read func(string) (results.Run, error)) ([]results.Run, error) {
 	runs := make([]results.Run, 0, len(dirs))
 	for _, dir := range dirs {
 		info, err := os.Stat(dir)
@@ -107,7 +112,11 @@ func readResultDirs(dirs []string) ([]results.Run, error) {
 		if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
 			return nil, usagef("%s is not a forkcast result directory (no summary.json)", dir)
 		}
-		run, err := results.ReadDir(dir)
+		run, err := read(dir)
+		var fe *results.FileError
+		if errors.As(err, &fe) {
+			return nil, usagef("%v", err) // names the file and line
+		}
 		if err != nil {
 			return nil, usagef("%s is not a readable result directory: %v", dir, err)
 		}

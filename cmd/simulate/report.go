@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"image/color"
 	"io"
 	"math"
 	"os"
@@ -30,7 +31,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		"Writes one HTML page with every figure embedded, the summaries side by side, each\n"+
 		"DIR's scenario.toml and an events.log excerpt. It needs no network to open.", stderr)
 	out := fs.String("out", "", "the HTML file to write (default DIR/report.html for one DIR, out/report.html for several)")
-	dirs, runs, err := resultDirArgs(fs, args)
+	dirs, runs, err := resultDirArgs(fs, args, plots.Load)
 	if err != nil {
 		return err
 	}
@@ -41,6 +42,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 			path = filepath.Join(dirs[0], "report.html")
 		}
 	}
+	forDrawing()
 	page, err := buildReport(dirs, runs)
 	if err != nil {
 		return err
@@ -56,15 +58,23 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 type reportPage struct {
 	Title      string
 	Version    string
-	Headers    []string      // one per run
-	Summary    [][]string    // rows of the side-by-side summary table: label, then one cell per run
-	Comparison []reportImage // overlay figures when there are several runs
+	Verdict    verdict
+	Headers    []reportHeader // one per run
+	Summary    [][]string     // rows of the side-by-side summary table: label, then one cell per run
+	Comparison []reportImage  // overlay figures when there are several runs
 	Runs       []reportRun
+}
+
+// reportHeader names a run, with its colour in the comparison figures.
+type reportHeader struct {
+	Label string
+	Color template.CSS
 }
 
 type reportRun struct {
 	Dir      string
 	Label    string
+	Color    template.CSS
 	Figures  []reportImage
 	Scenario string // scenario.toml, "" when absent
 	Log      reportLog
@@ -85,12 +95,26 @@ type reportLog struct {
 
 func buildReport(dirs []string, runs []results.Run) (reportPage, error) {
 	page := reportPage{Title: "forkcast report", Version: results.Version}
+	labels, _ := plots.RunLabels(runs, dirs)
+	colors := plots.RunColorsOf(runs, dirs)
 	for i, run := range runs {
-		page.Headers = append(page.Headers, fmt.Sprintf("%d. %s", i+1, runHeader(run.Summary)))
+		page.Headers = append(page.Headers, reportHeader{
+			Label: fmt.Sprintf("%d. %s", i+1, runHeader(run.Summary)),
+			Color: cssColor(colors[i]),
+		})
 	}
+	if len(runs) > 1 {
+		// A comparison's runs go by the labels and colours its figures give them.
+		for i := range page.Headers {
+			page.Headers[i].Label = fmt.Sprintf("%d. %s", i+1, labels[i])
+		}
+	} else {
+		page.Headers[0].Color = "" // one run has no colour of its own
+	}
+	page.Verdict = buildVerdict(headerLabels(page.Headers), runs)
 	page.Summary = summaryRows(runs)
 	if len(runs) > 1 {
-		figs, err := plots.CompareFigures(runs)
+		figs, err := plots.CompareFigures(runs, dirs)
 		if err != nil {
 			return page, err
 		}
@@ -110,11 +134,25 @@ func buildReport(dirs []string, runs []results.Run) (reportPage, error) {
 			return page, err
 		}
 		page.Runs = append(page.Runs, reportRun{
-			Dir: dirs[i], Label: page.Headers[i], Figures: reportImages(figs),
+			Dir: dirs[i], Label: page.Headers[i].Label, Color: page.Headers[i].Color, Figures: reportImages(figs),
 			Scenario: scenario, Log: lg,
 		})
 	}
 	return page, nil
+}
+
+func headerLabels(hs []reportHeader) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.Label
+	}
+	return out
+}
+
+// cssColor writes a colour as CSS, e.g. #0072b2.
+func cssColor(c color.Color) template.CSS {
+	r, g, b, _ := c.RGBA()
+	return template.CSS(fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8))
 }
 
 func runHeader(s results.Summary) string {
@@ -143,6 +181,14 @@ func summaryRows(runs []results.Run) [][]string {
 		value func(results.Summary) string
 	}
 	num := func(v float64) string { return results.FormatFloat(math.Round(v*10) / 10) }
+	latency := func(f func(results.Latency) string) func(results.Summary) string {
+		return func(s results.Summary) string {
+			if s.Requests.Completed == 0 {
+				return "none completed"
+			}
+			return f(s.Latency)
+		}
+	}
 	count := func(v int64) string { return fmt.Sprint(v) }
 	fields := []field{
 		{"source", func(s results.Summary) string { return s.Source }},
@@ -159,16 +205,16 @@ func summaryRows(runs []results.Run) [][]string {
 		{"peak RSS (MB)", func(s results.Summary) string { return num(s.Peak.RSSMB) }},
 		{"peak listen queue", func(s results.Summary) string { return fmt.Sprint(s.Peak.ListenQueue) }},
 		{"peak daemon queue", func(s results.Summary) string { return fmt.Sprint(s.Peak.DaemonQueue) }},
-		{"latency p50 / p90 / p99 (ms)", func(s results.Summary) string {
-			return num(s.Latency.P50) + " / " + num(s.Latency.P90) + " / " + num(s.Latency.P99)
-		}},
-		{"latency max / mean (ms)", func(s results.Summary) string { return num(s.Latency.Max) + " / " + num(s.Latency.Mean) }},
+		{"latency p50 / p90 / p99 (ms)", latency(func(l results.Latency) string {
+			return num(l.P50) + " / " + num(l.P90) + " / " + num(l.P99)
+		})},
+		{"latency max / mean (ms)", latency(func(l results.Latency) string { return num(l.Max) + " / " + num(l.Mean) })},
 		{"requests offered", func(s results.Summary) string { return count(s.Requests.Offered) }},
 		{"completed", func(s results.Summary) string { return count(s.Requests.Completed) }},
 		{"failed", func(s results.Summary) string { return count(s.Requests.Failed) }},
-		{"failures 500 / 503 / 504", func(s results.Summary) string {
+		{"failures 408 / 500 / 503 / 504", func(s results.Summary) string {
 			f := s.Requests.Failures
-			return count(f.S500) + " / " + count(f.S503) + " / " + count(f.S504)
+			return count(f.S408) + " / " + count(f.S500) + " / " + count(f.S503) + " / " + count(f.S504)
 		}},
 		{"refused / reset / client timeout", func(s results.Summary) string {
 			f := s.Requests.Failures
@@ -193,7 +239,24 @@ func summaryRows(runs []results.Run) [][]string {
 			rows[i] = append(rows[i], f.value(r.Summary))
 		}
 	}
-	return rows
+	// The tail from the exact distribution, where the directory keeps it.
+	tail := []string{"latency p99.9 (ms, latency.hdr)"}
+	for _, r := range runs {
+		switch h := r.Latencies; {
+		case r.Summary.Requests.Completed == 0:
+			tail = append(tail, "none completed")
+		case h == nil:
+			tail = append(tail, "— (no latency.hdr)")
+		default:
+			tail = append(tail, num(h.QuantileMS(0.999)))
+		}
+	}
+	for i, row := range rows {
+		if row[0] == "latency max / mean (ms)" {
+			return append(rows[:i+1], append([][]string{tail}, rows[i+1:]...)...)
+		}
+	}
+	return append(rows, tail)
 }
 
 func logCounts(m map[string]int64) string {
@@ -291,6 +354,11 @@ thead th { background: #f2f2f2; }
 figure { margin: 1.5em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em; border-radius: 2px; }
+#verdict { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.2em 1.2em 0.8em; }
+#verdict ul { margin: 0.3em 0 0.8em; padding-left: 1.3em; }
+td.met { color: #116329; }
+td.unmet { color: #a40e26; }
 pre { background: #f7f7f7; border: 1px solid #e2e2e2; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
 .note { color: #666; }
 nav a { margin-right: 1em; }
@@ -301,9 +369,23 @@ nav a { margin-right: 1em; }
 <p class="note">forkcast {{.Version}}. Figures are PNG images embedded in this page; it needs no network.</p>
 <nav>{{if .Comparison}}<a href="#comparison">comparison</a>{{end}}{{range $i, $r := .Runs}}<a href="#run-{{$i}}">{{$r.Label}}</a>{{end}}</nav>
 
+<section id="verdict">
+<h2>Verdict</h2>
+{{range .Verdict.Runs}}<h3>{{.Label}}</h3>
+<ul>{{range .Lines}}<li>{{.}}</li>{{end}}</ul>
+{{end}}{{if .Verdict.Goals}}<h3>Goals</h3>
+<table>
+<thead><tr><th></th>{{range .Headers}}<th>{{if .Color}}<span class="swatch" style="background: {{.Color}}"></span>{{end}}{{.Label}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Verdict.Goals}}<tr><th>{{.Name}}</th>{{range .Cells}}<td class="{{if .Met}}met{{else}}unmet{{end}}">{{if .Met}}✓{{else}}✗{{end}} {{.Text}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+<p><strong>{{.Verdict.Best}}</strong></p>{{end}}
+</section>
+
 <h2 id="summary">Summary</h2>
 <table>
-<thead><tr><th></th>{{range .Headers}}<th>{{.}}</th>{{end}}</tr></thead>
+<thead><tr><th></th>{{range .Headers}}<th>{{if .Color}}<span class="swatch" style="background: {{.Color}}"></span>{{end}}{{.Label}}</th>{{end}}</tr></thead>
 <tbody>
 {{range .Summary}}<tr>{{range $i, $c := .}}{{if eq $i 0}}<th>{{$c}}</th>{{else}}<td>{{$c}}</td>{{end}}{{end}}</tr>
 {{end}}</tbody>
@@ -312,7 +394,7 @@ nav a { margin-right: 1em; }
 {{if .Comparison}}<h2 id="comparison">Comparison</h2>
 {{range .Comparison}}<figure><img src="{{.Src}}" alt="{{.Title}}"><figcaption>{{.Title}}</figcaption></figure>
 {{end}}{{end}}
-{{range $i, $r := .Runs}}<h2 id="run-{{$i}}">{{$r.Label}}</h2>
+{{range $i, $r := .Runs}}<h2 id="run-{{$i}}">{{if $r.Color}}<span class="swatch" style="background: {{$r.Color}}"></span>{{end}}{{$r.Label}}</h2>
 <p class="note">from <code>{{$r.Dir}}</code></p>
 {{range $r.Figures}}<figure><img src="{{.Src}}" alt="{{.Title}}"><figcaption>{{.Title}}</figcaption></figure>
 {{end}}

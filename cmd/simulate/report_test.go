@@ -33,19 +33,20 @@ func TestReportIsSelfContainedWithFiguresSummariesScenarioAndLog(t *testing.T) {
 	assert.False(t, strings.Contains(raw, "<link"), "a link element")
 	assert.False(t, strings.Contains(raw, "@import"), "a CSS import")
 
-	// Every figure, embedded: 6 per run and 5 comparison figures.
-	assert.Equal(t, 2*6+5, strings.Count(raw, `src="data:image/png;base64,`))
+	// Every figure, embedded: 6 per run and 6 comparison figures.
+	assert.Equal(t, 2*6+6, strings.Count(raw, `src="data:image/png;base64,`))
 	for _, title := range []string{
 		"Apache workers by state", "Memory in use (PSS) by process kind", "Response time of completed requests",
-		"Latency distribution over the run", "Requests waiting in queues", "Failed requests by cause",
+		"Latency distribution over the run: ", "Requests waiting in queues", "Failed requests by cause",
 		"Processes: Apache children + mod_wsgi daemons", "Memory in use (total PSS)",
 	} {
 		has(title)
 	}
 
-	// Summaries side by side.
-	has("prefork-vps / defaults (simulator)")
-	has("prefork-vps / daemon (runtime)")
+	// Summaries side by side, the runs named as the comparison figures
+	// name them.
+	has("1. defaults / simulator")
+	has("2. daemon / runtime")
 	has("<th>peak Apache children</th><td>150</td><td>2</td>")
 	has("<th>MaxRequestWorkers</th><td>150</td><td>150</td>")
 

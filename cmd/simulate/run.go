@@ -17,9 +17,10 @@ func init() {
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "run [FILE|BUILTIN] [--variant NAME] [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots]", stderr)
+	fs := newFlagSet("run", "run [FILE|BUILTIN] [--variant NAME] [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots] [--force]", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
+	sf.registerForce(fs)
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>])")
 	noPlots := fs.Bool("no-plots", false, "do not draw figures")
 	arg, err := scenarioArg(fs, args)
@@ -37,15 +38,47 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if err := results.CheckOutput(dir, true); err != nil {
 		return err // before any work: something not forkcast's is in the way
 	}
-	began := time.Now()
-	run, err := simulate(sc)
+	ctx, done, err := budget(sf.force, stderr, sc)
 	if err != nil {
 		return err
 	}
-	wall := time.Since(began)
-	if err := writeRun(dir, run, !*noPlots); err != nil {
+	defer done()
+	began := time.Now()
+	// Rows and log lines go to their files as the simulation produces
+	// them, so a run of days needs no more memory than one of minutes;
+	// the figures are drawn from the files.
+	var run results.Run
+	err = results.Publish(dir, results.SourceSimulator, true, func(tmp string) error {
+		w, err := results.NewWriter(tmp, results.SimulatorEpoch)
+		if err != nil {
+			return err
+		}
+		run, err = models.SimulateInto(ctx, sc, withProgress(w, stderr))
+		if err != nil {
+			w.Abort()
+			return internalError(err, sc, stderr)
+		}
+		if run.Scenario, err = scenarios.Format(sc); err != nil {
+			w.Abort()
+			return err
+		}
+		if err := w.Close(run); err != nil {
+			return err
+		}
+		if *noPlots {
+			return nil
+		}
+		forDrawing()
+		drawn, err := pl.Load(tmp)
+		if err != nil {
+			return err
+		}
+		return pl.Run(tmp, drawn)
+	})
+	if err != nil {
 		return err
 	}
+	wall := time.Since(began) // the run's whole time, files and figures included
 	printSummary(stdout, run)
 	fmt.Fprintf(stdout, "\nsimulated %s in %s (%.0f× real time); wrote %s\n",
 		sc.Duration, wall.Round(time.Millisecond), sc.Duration.Seconds()/wall.Seconds(), dir)
@@ -98,12 +131,16 @@ func printSummary(w io.Writer, run results.Run) {
 	fmt.Fprintf(w, "  processes  peak %d Apache children, %d mod_wsgi daemons (%d with the parent)\n",
 		s.Peak.ApacheChildren, s.Peak.DaemonProcesses, s.Peak.Processes)
 	fmt.Fprintf(w, "  memory     peak PSS %.0f MB, RSS %.0f MB; RAM %.0f MB + swap %.0f MB\n", s.Peak.PSSMB, s.Peak.RSSMB, s.RAMMB, s.SwapMB)
-	fmt.Fprintf(w, "  latency    p50 %s  p90 %s  p99 %s  max %s\n", msString(s.Latency.P50), msString(s.Latency.P90), msString(s.Latency.P99), msString(s.Latency.Max))
+	if s.Requests.Completed == 0 {
+		fmt.Fprintf(w, "  latency    none completed: no response time to report\n")
+	} else {
+		fmt.Fprintf(w, "  latency    p50 %s  p90 %s  p99 %s  max %s\n", msString(s.Latency.P50), msString(s.Latency.P90), msString(s.Latency.P99), msString(s.Latency.Max))
+	}
 	r := s.Requests
 	f := r.Failures
 	fmt.Fprintf(w, "  requests   %d offered, %d completed (%.1f/s), %d failed, %d unfinished\n", r.Offered, r.Completed, s.Throughput, r.Failed, r.Unfinished)
 	if r.Failed > 0 {
-		fmt.Fprintf(w, "  failures   500: %d  503: %d  504: %d  refused: %d  reset: %d  client timeout: %d\n", f.S500, f.S503, f.S504, f.Refused, f.Reset, f.ClientTimeout)
+		fmt.Fprintf(w, "  failures   408: %d  500: %d  503: %d  504: %d  refused: %d  reset: %d  client timeout: %d\n", f.S408, f.S500, f.S503, f.S504, f.Refused, f.Reset, f.ClientTimeout)
 	}
 	fmt.Fprintf(w, "  children   %d spawned, %d killed idle, %d recycled; %d app imports; %d OOM kills\n", s.Spawns, s.Kills, s.Recycled, s.Imports, s.OOMKills)
 	if s.DaemonStarts > 0 {
@@ -126,4 +163,40 @@ func msString(v float64) string {
 		return fmt.Sprintf("%.2fs", v/1000)
 	}
 	return fmt.Sprintf("%.0fms", v)
+}
+
+// progress wraps a run's sink and, on a terminal, shows how far the run
+// has got: simulated time, wall time and the time left, on one line of
+// stderr rewritten twice a second. Elsewhere (a pipe, a file, CI) it says
+// nothing.
+type progress struct {
+	models.Sink
+	w            io.Writer
+	began, shown time.Time
+}
+
+func withProgress(sink models.Sink, stderr io.Writer) models.Sink {
+	if !isTerminal(stderr) {
+		return sink
+	}
+	now := time.Now()
+	return &progress{Sink: sink, w: stderr, began: now, shown: now}
+}
+
+// Progress implements models.ProgressSink.
+func (p *progress) Progress(done, total time.Duration) {
+	now := time.Now()
+	if now.Sub(p.shown) < 500*time.Millisecond && done < total {
+		return
+	}
+	p.shown = now
+	wall := now.Sub(p.began)
+	left := "?"
+	if done > 0 {
+		left = (time.Duration(float64(wall) * float64(total-done) / float64(done))).Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "\rsimulated %s of %s in %s; about %s left   ", done.Round(time.Second), total, wall.Round(time.Second), left)
+	if done >= total {
+		fmt.Fprintln(p.w)
+	}
 }

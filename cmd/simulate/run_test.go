@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/models"
+	"github.com/forkcast/forkcast/results"
 )
 
 // The same scenario and seed give byte-identical output files.
@@ -16,7 +22,7 @@ func TestRunIsDeterministic(t *testing.T) {
 		code, _, stderr := runCLI("run", "embedded-vs-daemon", "--variant", "daemon-event", "--duration", "30s", "--no-plots", "--out", filepath.Join(root, d))
 		require.Equal(t, 0, code, stderr)
 	}
-	for _, f := range []string{"summary.json", "timeseries.csv", "events.log", "scenario.toml"} {
+	for _, f := range []string{"summary.json", "timeseries.csv", "events.log", "scenario.toml", "latency.hdr"} {
 		a, err := os.ReadFile(filepath.Join(root, "a", f))
 		require.NoError(t, err)
 		b, err := os.ReadFile(filepath.Join(root, "b", f))
@@ -83,3 +89,49 @@ func TestCheckAndScenarios(t *testing.T) {
 		assert.Contains(t, stdout, n)
 	}
 }
+
+// Figures and the latency histogram are deterministic too: a run and a
+// comparison written twice are byte-identical, file by file.
+func TestOutputsWithFiguresAreDeterministic(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		code, _, stderr := runCLI("compare", "embedded-vs-daemon", "--duration", "20s", "--out", filepath.Join(root, d))
+		require.Equal(t, 0, code, stderr)
+	}
+	var n int
+	require.NoError(t, filepath.Walk(filepath.Join(root, "a"), func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(filepath.Join(root, "a"), p)
+		a, err := os.ReadFile(p)
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(root, "b", rel))
+		require.NoError(t, err, rel)
+		assert.True(t, bytes.Equal(a, b), "%s differs", rel)
+		n++
+		return nil
+	}))
+	assert.GreaterOrEqual(t, n, 2*17+12, "every file of both variants and the comparison figures")
+	assert.FileExists(t, filepath.Join(root, "a", "daemon-event", "latency.hdr"))
+	assert.FileExists(t, filepath.Join(root, "a", "compare_latency_cdf.svg"))
+}
+
+// Progress shows on a terminal only; there it reports simulated time, wall
+// time and what is left, and ends its line when the run is done.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	var sink models.Sink = &discard{}
+	assert.Same(t, sink, withProgress(sink, &buf), "a buffer is not a terminal: nothing added")
+	p := &progress{Sink: sink, w: &buf, began: time.Now().Add(-10 * time.Second)}
+	p.Progress(30*time.Minute, time.Hour)
+	assert.Contains(t, buf.String(), "simulated 30m0s of 1h0m0s in 10s; about 10s left")
+	buf.Reset()
+	p.Progress(time.Hour, time.Hour)
+	assert.True(t, strings.HasSuffix(buf.String(), "\n"), "the last report ends its line")
+}
+
+type discard struct{}
+
+func (discard) Row(results.Row) error     { return nil }
+func (discard) Log(results.LogLine) error { return nil }

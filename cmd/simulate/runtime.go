@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/forkcast/forkcast/models"
 	"github.com/forkcast/forkcast/results"
 	rt "github.com/forkcast/forkcast/runtime"
 	"github.com/forkcast/forkcast/scenarios"
@@ -26,15 +25,16 @@ func init() {
 }
 
 func runRuntime(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("runtime", "runtime FILE|BUILTIN [--variant V] [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--max-duration 10m] [--force]\n\n"+
+	fs := newFlagSet("runtime", "runtime FILE|BUILTIN [--variant V] [--seed N] [--duration D] [--set KEY=VALUE]... [--wsgi-script FILE] [--out DIR] [--max-duration 10m] [--force]\n\n"+
 		"Plays the scenario against a real Apache httpd + mod_wsgi on 127.0.0.1 and writes\n"+
 		"summary.json, timeseries.csv and events.log like 'simulate run'. Needs:\n    "+rt.InstallLine, stderr)
 	var sf scenarioFlags
 	sf.register(fs)
+	sf.registerForce(fs)
 	out := fs.String("out", "", "output `DIR`, which must not exist (default out/<name>[-<variant>]-runtime)")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this, unless --force")
-	force := fs.Bool("force", false, "run even when the scenario is too long or the simulator predicts too much memory")
 	apache := fs.String("apache", "", "the apache2 binary (default $"+rt.EnvApache+", else "+rt.DefaultBinary+")")
+	script := fs.String("wsgi-script", "", "serve your own WSGI `FILE` instead of the synthetic app (its costs are its own; [app] only sizes the memory check)")
 	file, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
@@ -50,21 +50,22 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	if err := rt.Check(s); err != nil {
 		return usagef("%s: %v", file, err)
 	}
+	if *script != "" {
+		if fi, err := os.Stat(*script); err != nil || fi.IsDir() {
+			return usagef("--wsgi-script %s: not a readable file", *script)
+		}
+	}
 	// A missing Apache is reported before anything else is done.
 	if _, err := rt.Locate(*apache); err != nil {
 		return exitError{code: 3, err: err}
 	}
 
-	if s.Duration.Duration > *maxDur && !*force {
+	if s.Duration.Duration > *maxDur && !sf.force {
 		return exitError{code: 2, err: fmt.Errorf("refusing to run: %s lasts %v, longer than --max-duration %v (raise it, or pass --force)",
 			file, s.Duration.Duration, *maxDur)}
 	}
-	ram, _ := rt.MachineMemory()
-	if pred, err := models.Simulate(s); err != nil {
-		fmt.Fprintf(stderr, "simulate runtime: warning: the simulator's memory prediction is unavailable (%v); running without the memory check\n", err)
-	} else if limit := float64(ram) / 2 / (1 << 20); ram > 0 && pred.Summary.Peak.PSSMB > limit && !*force {
-		return exitError{code: 2, err: fmt.Errorf("refusing to run: the simulator predicts a peak of %.0f MB PSS, more than half this machine's RAM (%.0f MB); pass --force to run anyway",
-			pred.Summary.Peak.PSSMB, limit)}
+	if err := fitsThisMachine(s, sf.force, stderr); err != nil {
+		return err
 	}
 
 	dir := *out
@@ -85,7 +86,7 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	if isTerminal(stdout) {
 		progress = stdout
 	}
-	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr})
+	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr, WSGIScript: *script})
 	if err != nil {
 		if errors.Is(err, rt.ErrMissing) {
 			return exitError{code: 3, err: err}

@@ -56,9 +56,9 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 		"       simulate validate FILE --measured DIR [--out DIR] [--no-plots]   (predict now, compare with an earlier measurement)", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
+	sf.registerForce(fs)
 	reps := fs.Int("replications", 0, "simulator replications `N` of the measured seed (default: the scenario's validate.replications)")
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>]-validate)")
-	force := fs.Bool("force", false, "run even when the scenario is longer than --max-duration or is predicted to use more than half this machine's RAM, and replace an existing --out")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this `DURATION` unless --force")
 	noPlots := fs.Bool("no-plots", false, "do not draw the predicted-band figures")
 	var from stringList
@@ -66,7 +66,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	measuredDir := fs.String("measured", "", "with --from: the measured result `DIR`")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	if *reps < 0 {
 		return usagef("--replications %d: want 1 or more", *reps)
@@ -90,28 +90,32 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if err := runtimeReady(); err != nil {
 		return err
 	}
-	if sc.Duration.Duration > *maxDur && !*force {
+	if sc.Duration.Duration > *maxDur && !sf.force {
 		return usagef("refusing to run: %s lasts %v, longer than --max-duration %v (raise it, or pass --force)", sc.Source, sc.Duration.Duration, *maxDur)
 	}
 	dir := *out
 	if dir == "" {
 		dir = defaultOutDir(sc) + "-validate"
 	}
-	if err := results.CheckOutput(dir, *force); err != nil {
+	if err := results.CheckOutput(dir, sf.force); err != nil {
 		return err
 	}
 
-	predicted, err := validate.Replicate(sc, sc.Validate.Replications, predictSimulator)
+	if err := fitsThisMachine(sc, sf.force, stderr); err != nil {
+		return err
+	}
+	same := make([]*scenarios.Scenario, sc.Validate.Replications)
+	for i := range same {
+		same[i] = sc
+	}
+	_, done, err := budget(sf.force, stderr, same...)
 	if err != nil {
 		return err
 	}
-	if limit := machineRAMMB() / 2; limit > 0 && !*force {
-		for _, p := range predicted {
-			if p.Summary.Peak.PSSMB > limit {
-				return usagef("refusing to run: the simulator predicts a peak of %.0f MB PSS (seed %d), more than half this machine's RAM (%.0f MB); pass --force to run anyway",
-					p.Summary.Peak.PSSMB, p.Summary.Seed, limit)
-			}
-		}
+	predicted, err := validate.Replicate(sc, sc.Validate.Replications, predictSimulator)
+	done()
+	if err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -127,7 +131,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeValidation(dir, *force, predicted, measured, rep, !*noPlots); err != nil {
+	if err := writeValidation(dir, sf.force, predicted, measured, rep, !*noPlots); err != nil {
 		return err
 	}
 	return finishValidation(rep, dir, stdout)

@@ -29,7 +29,10 @@ var allowed = map[string][]string{
 	"runtime":      {"results", "scenarios", "sim", "workload"},
 	"plots":        {"results"},
 	"validate":     {"results", "scenarios"},
-	"cmd/simulate": {"models", "plots", "results", "runtime", "scenarios", "validate", "workload", "sim"},
+	"apacheconf":   {"scenarios"},
+	"appprofile":   {"scenarios"},
+	"inspect":      {"apacheconf", "appprofile", "scenarios"},
+	"cmd/simulate": {"apacheconf", "appprofile", "inspect", "models", "plots", "results", "runtime", "scenarios", "validate", "workload", "sim"},
 }
 
 func TestPackageGraphIsOneWay(t *testing.T) {

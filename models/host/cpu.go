@@ -337,6 +337,12 @@ func (c *CPU) reschedule() {
 	if next < 0 {
 		next = 0
 	}
+	// A completion beyond the end of time (a huge job at a tiny rate)
+	// saturates: the job never finishes within the run.
+	if next >= float64(sim.Never) {
+		c.timer.Reset(sim.Never)
+		return
+	}
 	c.timer.Reset(sim.Time(math.Ceil(next)))
 }
 

@@ -1,6 +1,6 @@
-// Package plotstest makes plausible result runs for tests of figures,
-// reports and notebooks while the simulator is being written. They are
-// hand-made stories, not simulation output:
+// Package plotstest makes plausible result runs for tests of figures and
+// reports that need a story that does not move when the simulator changes.
+// They are hand-made, not simulation output:
 //
 //   - PreforkSpike: prefork's defaults on a 256 MB VPS. Load jumps from 5 to
 //     80 requests/s at 10 s; Apache forks 1, 2, 4, 8, 16, 32 children per
@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 	"time"
 
 	"github.com/forkcast/forkcast/results"
@@ -131,13 +130,13 @@ func PreforkSpike(source string, seed uint64) results.Run {
 	s.Scenario, s.Variant = "prefork-vps", "defaults"
 	s.Imports = startKids + s.Spawns
 	log = append(startLog(), log...)
-	finish(&s, rows, log, source, seed)
+	h := finish(&s, rows, log, source, seed)
 	if source == results.SourceRuntime {
 		for i := range rows {
 			rows[i].ParentPSSMB, rows[i].ChildrenPSSMB = 0, 0
 		}
 	}
-	return results.Run{Summary: s, Rows: rows, Log: log}
+	return results.Run{Summary: s, Rows: rows, Log: log, Latencies: h}
 }
 
 // DaemonFlat is the same load served by mod_wsgi daemon mode: worker MPM
@@ -178,8 +177,8 @@ func DaemonFlat(source string, seed uint64) results.Run {
 	s.MPM, s.Mode, s.MaxWorkers = "worker", "daemon", 150
 	s.Scenario, s.Variant = "prefork-vps", "daemon"
 	s.DaemonStarts, s.Imports = 2, 2
-	finish(&s, rows, startLog(), source, seed)
-	return results.Run{Summary: s, Rows: rows, Log: startLog()}
+	h := finish(&s, rows, startLog(), source, seed)
+	return results.Run{Summary: s, Rows: rows, Log: startLog(), Latencies: h}
 }
 
 // noise is a factor near 1: a few percent of deterministic jitter.
@@ -220,14 +219,15 @@ func tally(s *results.Summary, r results.Row) {
 	s.Peak.ListenQueue = max(s.Peak.ListenQueue, int(r.ListenQueue))
 	s.Peak.DaemonQueue = max(s.Peak.DaemonQueue, int(r.DaemonQueue))
 	s.Requests.Offered += int64(r.Arrivals)
-	s.Requests.Completed += int64(r.Completions)
 	s.Spawns += int64(r.Spawns)
 	s.Kills += int64(r.Kills)
 }
 
-// finish fills what every run's summary has: identity, latency over all
-// completions (interval quantiles weighted by completions) and throughput.
-func finish(s *results.Summary, rows []results.Row, log []results.LogLine, source string, seed uint64) {
+// finish fills what every run's summary has: identity, the latency
+// histogram (each interval's completions drawn from a log-normal through
+// its p50 and p99) and its quantiles, request totals that add up, and
+// throughput.
+func finish(s *results.Summary, rows []results.Row, log []results.LogLine, source string, seed uint64) *results.Histogram {
 	s.Forkcast, s.Source, s.Seed = results.Version, source, seed
 	s.DurationS, s.IntervalS = duration, 1
 	s.RAMMB, s.SwapMB = ramMB, swapMB
@@ -235,47 +235,33 @@ func finish(s *results.Summary, rows []results.Row, log []results.LogLine, sourc
 	if source == results.SourceRuntime {
 		s.Start = "2025-03-01T12:00:00Z"
 	}
-	var n, sum50, max99 float64
+	rng := rand.New(rand.NewPCG(seed, 13))
+	h := results.NewHistogram()
 	for _, r := range rows {
-		n += r.Completions
-		sum50 += r.Completions * r.LatencyP50MS
-		max99 = math.Max(max99, r.LatencyP99MS)
+		n := int64(r.Completions)
+		if n == 0 || r.LatencyP50MS <= 0 {
+			continue
+		}
+		sigma := math.Max(math.Log(r.LatencyP99MS/r.LatencyP50MS)/2.326, 0.01)
+		for range n {
+			ms := r.LatencyP50MS * math.Exp(sigma*rng.NormFloat64())
+			h.Record(time.Duration(ms * float64(time.Millisecond)))
+		}
 	}
-	s.Latency = results.Latency{
-		P50:  weightedQuantile(rows, 0.5, func(r results.Row) float64 { return r.LatencyP50MS }),
-		P90:  weightedQuantile(rows, 0.9, func(r results.Row) float64 { return r.LatencyP50MS }),
-		P99:  weightedQuantile(rows, 0.99, func(r results.Row) float64 { return r.LatencyP99MS }),
-		Max:  max99,
-		Mean: sum50 / math.Max(n, 1),
+	s.Latency = results.Latency{P50: h.QuantileMS(0.5), P90: h.QuantileMS(0.9), P99: h.QuantileMS(0.99), Max: h.MaxMS(), Mean: h.MeanMS()}
+	q := &s.Requests
+	q.Completed = h.Count()
+	q.Failed = q.Failures.Total()
+	if q.Unfinished = q.Offered - q.Completed - q.Failed; q.Unfinished < 0 {
+		q.Offered -= q.Unfinished
+		q.Unfinished = 0
 	}
-	s.Requests.Failed = s.Requests.Failures.Total()
-	s.Throughput = float64(s.Requests.Completed) / duration
+	s.Throughput = float64(q.Completed) / duration
 	s.LogCounts = map[string]int64{}
 	for _, l := range log {
 		s.LogCounts[l.Msg[:7]]++ // every fixture message starts with its AH number
 	}
-}
-
-// weightedQuantile is the q-quantile of value(row) over rows weighted by
-// their completions: a rough stand-in for quantiles over all requests.
-func weightedQuantile(rows []results.Row, q float64, value func(results.Row) float64) float64 {
-	var sorted []results.Row
-	var total float64
-	for _, r := range rows {
-		if r.Completions > 0 {
-			sorted = append(sorted, r)
-			total += r.Completions
-		}
-	}
-	sort.Slice(sorted, func(i, j int) bool { return value(sorted[i]) < value(sorted[j]) })
-	var acc float64
-	for _, r := range sorted {
-		acc += r.Completions
-		if acc >= q*total {
-			return value(r)
-		}
-	}
-	return 0
+	return h
 }
 
 func startLog() []results.LogLine {

@@ -1,0 +1,3 @@
+import os
+DEBUG = True
+settings = os.environ["DJANGO_SETTINGS_MODULE"]  # KeyError: no settings

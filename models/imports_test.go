@@ -1,0 +1,95 @@
+package models
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sim"
+)
+
+// An import that waits (files, a database, a configuration service) holds
+// the module lock but no core: 16 children importing at once on 2 cores
+// take about the import's own time when it is all wait, and eight times as
+// long when it is all CPU, which the cores share. The same import split
+// between the two costs what its CPU costs: the waits overlap other imports.
+func TestImportWaitIsNotSharedCPU(t *testing.T) {
+	imported := func(cpu, wait string) float64 {
+		sc := parse(t, fmt.Sprintf(`
+duration = "30s"
+[host]
+cpus = 2
+[apache]
+mpm = "prefork"
+start_servers = 16
+min_spare_servers = 1
+max_spare_servers = 32
+max_request_workers = 16
+[wsgi]
+preload = true
+application_group = "%%{GLOBAL}"
+[app]
+import_cpu = "const(%s)"
+import_wait = "const(%s)"
+import_memory = "1MiB"
+[[workload.phase]]
+duration = "30s"
+rate = 0
+`, cpu, wait), "")
+		_, _, s := simulateTraced(t, sc)
+		// Apache is ready once every preload is done: that is how long
+		// the 16 imports took, from Apache's start.
+		return s.readyAt.Seconds()
+	}
+	allWait := imported("0s", "1s")
+	allCPU := imported("1s", "0s")
+	half := imported("500ms", "500ms")
+	t.Logf("from Apache's start to the last import: all wait %.2fs, all CPU %.2fs, half and half %.2fs", allWait, allCPU, half)
+	assert.InDelta(t, 1.1, allWait, 0.15, "16 waiting imports overlap: ~1 s")
+	assert.InDelta(t, 8.1, allCPU, 0.3, "16 CPU-bound imports share 2 cores: ~8 s")
+	assert.InDelta(t, 4.2, half, 0.3, "half and half: while one import waits the others use the cores, so ~16 x 0.5 s / 2 cores plus a last wait")
+}
+
+// The parent's first maintenance tick after the load starts falls anywhere
+// in the second, as in real runs: drawn per replication (so replications
+// spread over it), or pinned by tick_phase.
+func TestTickPhaseIsDrawnPerReplicationOrPinned(t *testing.T) {
+	const doc = `
+duration = "5s"
+%s
+[apache]
+mpm = "prefork"
+[[workload.phase]]
+duration = "5s"
+rate = 1
+`
+	firstTick := func(sc *scenarios.Scenario) sim.Time {
+		_, ticks, _ := simulateTraced(t, sc)
+		for _, tk := range ticks {
+			if tk.at >= 0 {
+				return tk.at
+			}
+		}
+		t.Fatal("no tick after the load started")
+		return 0
+	}
+	var phases []float64
+	for rep := range 40 {
+		sc := parse(t, fmt.Sprintf(doc, ""), "")
+		sc.Replication = rep
+		phases = append(phases, firstTick(sc).Seconds())
+	}
+	for _, p := range phases {
+		assert.True(t, p > 0 && p <= 1.0, "first tick %.3fs into the load", p)
+	}
+	assert.Greater(t, stat.StdDev(phases, nil), 0.2, "spread over the second (uniform: sd 0.29): %v", phases)
+	sc := parse(t, fmt.Sprintf(doc, ""), "")
+	sc.Replication = 3
+	assert.Equal(t, phases[3], firstTick(sc).Seconds(), "the same replication draws the same phase")
+
+	pinned := parse(t, fmt.Sprintf(doc, `tick_phase = "250ms"`), "")
+	assert.InDelta(t, 0.25, firstTick(pinned).Seconds(), 1e-6)
+}

@@ -1,0 +1,150 @@
+package models
+
+import (
+	"fmt"
+
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sim"
+	"github.com/forkcast/forkcast/workload"
+)
+
+// population plays one of the scenario's client populations
+// (workload.Population; docs/model.md §9): an open one's arrivals, a closed
+// one's users, a replay's logged requests. Its clients draw from its own
+// streams, so adding a population never changes another's traffic.
+type population struct {
+	s       *server
+	p       *workload.Population
+	clients sim.Substreams // each client's (or user's) behaviour, by id
+	service sim.Substreams // their requests' service times, per replication
+	groupOf []string       // the process group serving each of p.Targets.Paths
+	costs   []cost         // what each of p.Targets.Paths costs the app
+	stop    sim.Time       // on the simulation clock: no request starts at or after it
+
+	// open
+	pacer   workload.Pacer
+	arrival sim.Timer
+	arrived uint64
+
+	// replay
+	replay   *workload.Replay
+	closeLog func() error
+	next     workload.ReplayRequest
+	replayT  sim.Timer
+	byConn   map[uint64]*client
+	replayed uint64
+}
+
+// cost is what a request for one URL costs the app ([app.urls] by prefix,
+// else [app]).
+type cost struct {
+	cpu, wait scenarios.Dist
+	growth    float64
+}
+
+func costOf(a scenarios.App, path string) cost {
+	c := a.CostFor(path)
+	return cost{cpu: c.RequestCPU, wait: c.RequestWait, growth: float64(c.RequestMemoryGrowth)}
+}
+
+// newPopulations prepares the scenario's populations. A replay's log is
+// opened and checked here, so a bad log is an error before anything runs.
+func newPopulations(s *server) ([]*population, error) {
+	var out []*population
+	for _, p := range workload.Populations(s.sc) {
+		pop := &population{s: s, p: p, clients: p.ClientStreams(),
+			service: s.streams.Substreams(fmt.Sprintf("%s/%d", p.StreamName("service"), s.sc.Replication))}
+		for _, path := range p.Targets.Paths {
+			pop.groupOf = append(pop.groupOf, s.sc.WSGI.GroupFor(path))
+			pop.costs = append(pop.costs, costOf(s.sc.App, path))
+		}
+		switch p.Kind {
+		case "open":
+			pop.pacer = p.Pacer()
+			s.sim.InitTimer(&pop.arrival, pop.arrive)
+		case "replay":
+			r, closeLog, err := p.OpenReplay(s.sc.Source)
+			if err != nil {
+				return nil, err
+			}
+			pop.replay, pop.closeLog, pop.byConn = r, closeLog, map[uint64]*client{}
+			s.sim.InitTimer(&pop.replayT, pop.replayNext)
+		}
+		out = append(out, pop)
+	}
+	return out, nil
+}
+
+// start begins the population at the load's start.
+func (pop *population) start() {
+	s := pop.s
+	pop.stop = s.loadStart + sim.Time(pop.p.Stop)
+	switch pop.p.Kind {
+	case "open":
+		if t, ok := pop.pacer.Next(0); ok {
+			pop.arrival.ResetAt(s.loadStart + t)
+		}
+	case "closed":
+		at := s.loadStart + sim.Time(pop.p.Start)
+		for u := 1; u <= pop.p.Users; u++ {
+			c := pop.newClient(uint64(u))
+			c.user = true
+			s.sim.At(at, c.start)
+		}
+	case "replay":
+		pop.scheduleReplay()
+	}
+}
+
+// stopped reports whether the population no longer starts requests.
+func (pop *population) stopped() bool { return pop.s.sim.Now() >= pop.stop }
+
+// arrive opens a new client connection of an open population, then
+// schedules the next arrival.
+func (pop *population) arrive() {
+	s := pop.s
+	pop.arrived++
+	pop.newClient(pop.arrived).start()
+	if t, ok := pop.pacer.Next(s.at(s.sim.Now())); ok {
+		pop.arrival.ResetAt(s.loadStart + t)
+	}
+}
+
+// scheduleReplay waits for the log's next request.
+func (pop *population) scheduleReplay() {
+	r, ok := pop.replay.Next()
+	if !ok {
+		pop.closeLog()
+		return
+	}
+	at := pop.s.loadStart + sim.Time(pop.p.Start) + sim.Time(r.At)
+	if at >= pop.stop {
+		pop.closeLog()
+		return
+	}
+	pop.next = r
+	pop.replayT.ResetAt(at)
+}
+
+// replayNext gives the log's request to the client of its logged
+// connection (a new one for a new connection), then waits for the next.
+func (pop *population) replayNext() {
+	r := pop.next
+	c := pop.byConn[r.Conn]
+	if c == nil {
+		pop.replayed++
+		c = pop.newClient(pop.replayed)
+		c.replayConn = r.Conn
+		pop.byConn[r.Conn] = c
+		pop.s.stats.arrive()
+	}
+	c.replayQueue = append(c.replayQueue, r)
+	if r.LastOnConn {
+		delete(pop.byConn, r.Conn)
+		c.replayLast = true
+	}
+	if c.req == nil { // not waiting for an answer nor retrying: send it now
+		c.replaySend()
+	}
+	pop.scheduleReplay()
+}

@@ -1,0 +1,195 @@
+package models
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/forkcast/forkcast/sim"
+)
+
+// Reading a request, and the connections the kernel holds before Apache
+// sees them (docs/model.md §4.9, §4.10).
+//
+// A worker that starts reading a request (a new connection's first, just
+// accepted; a kept-alive connection's next, from its first byte) waits in
+// BUSY_READ until the request's line and headers have all arrived: at
+// once for most clients, header_time after the first byte for slow ones.
+// mod_reqtimeout bounds that wait (mod_reqtimeout.c: reqtimeout_filter,
+// extend_timeout): the header stage's timeout counts from the read's
+// start, each MinRate bytes received add a second, up to the stage's
+// maximum; when it expires Apache logs AH01382 and answers 408 — or, when
+// nothing at all arrived, closes the connection (httpd logs a 408 but sends
+// nothing). Without mod_reqtimeout only Timeout bounds a read that receives
+// nothing; a trickle of bytes resets it.
+//
+// AcceptFilter http data (Linux: TCP_DEFER_ACCEPT, 30 s, which the kernel
+// rounds up to 5 SYN-ACK retransmissions: 1+2+4+8+16 = 31 s) keeps a new
+// connection in the kernel, out of accept() and off every worker, until its
+// first data — or its FIN — arrives, or the defer period ends; then it
+// joins the accept queue like any other (measured on this machine: idle
+// connections reached prefork children 31–35 s after they connected, and
+// were answered at 51–56 s with mod_reqtimeout's 20 s).
+
+// deferAccept is Linux's TCP_DEFER_ACCEPT period for httpd's 30 s
+// (listen.c ap_apply_accept_filter; the kernel's secs_to_retrans).
+const deferAccept = 31 * sim.Second
+
+// reqTimeout is mod_reqtimeout's header stage as the model uses it.
+type reqTimeout struct {
+	on           bool
+	timeout, max sim.Time // the stage's timeout and maximum (0: none)
+	minRate      float64  // bytes per second that extend it by a second; 0: no extension
+}
+
+// parseReqTimeout reads RequestReadTimeout's header stage (set_reqtimeouts:
+// header=T[-MAX][,MinRate=R]); a value without one gives mod_reqtimeout's
+// built-in header=20-40,MinRate=500 (MRT_DEFAULT_header_*); "" means the
+// module is not loaded.
+func parseReqTimeout(v string) reqTimeout {
+	if strings.TrimSpace(v) == "" {
+		return reqTimeout{}
+	}
+	rt := reqTimeout{on: true, timeout: 20 * sim.Second, max: 40 * sim.Second, minRate: 500}
+	for _, f := range strings.Fields(v) {
+		stage, val, _ := strings.Cut(f, "=")
+		if !strings.EqualFold(stage, "header") {
+			continue
+		}
+		times, rate, hasRate := strings.Cut(val, ",")
+		lo, hi, hasHi := strings.Cut(times, "-")
+		t, _ := strconv.Atoi(lo)
+		rt.timeout, rt.max, rt.minRate = sim.Time(t)*sim.Second, 0, 0
+		if hasHi {
+			m, _ := strconv.Atoi(hi)
+			rt.max = sim.Time(m) * sim.Second
+		}
+		if hasRate {
+			_, r, _ := strings.Cut(rate, "=")
+			rt.minRate, _ = strconv.ParseFloat(r, 64)
+		}
+		if t == 0 {
+			rt.on = false // header=0 disables the stage
+		}
+	}
+	return rt
+}
+
+// readDeadline is when a read that started at start gives up on a request
+// whose first byte arrives at sent (sim.Never: not yet known) and whose
+// bytes arrive evenly over header; the read succeeds if the request is
+// complete (sent + header) before it.
+func (s *server) readDeadline(start, sent, header sim.Time, bytes int) sim.Time {
+	rt := s.cfg.reqTimeout
+	if !rt.on {
+		if timeout := start + s.cfg.timeout; sent > timeout {
+			return timeout // Timeout: nothing arrived
+		}
+		return sim.Never // a trickle of bytes resets Timeout
+	}
+	base := start + rt.timeout
+	maxAt := sim.Never
+	if rt.max > 0 {
+		maxAt = start + rt.max
+	}
+	if sent >= base || header <= 0 || rt.minRate <= 0 {
+		return base
+	}
+	// While the bytes arrive, the timeout moves by k seconds per second.
+	k := float64(bytes) / (header.Seconds() * rt.minRate)
+	if k >= 1 {
+		return maxAt
+	}
+	t := (base.Seconds() - k*sent.Seconds()) / (1 - k)
+	return min(sim.FromSeconds(math.Max(t, 0)), maxAt)
+}
+
+// startRead begins reading the request pending on the worker's connection
+// (the read began at readStart); without one, the worker waits for it.
+func (w *worker) startRead(readStart sim.Time) {
+	s := w.c.s
+	w.readStart = readStart
+	r := w.conn.pending
+	if r == nil {
+		if d := s.readDeadline(readStart, sim.Never, 0, 0); d != sim.Never {
+			w.timer.SetFunc(w.readTimedOut)
+			w.timer.ResetAt(d)
+		}
+		return
+	}
+	done := r.sent + r.header
+	if done <= s.sim.Now() {
+		w.read(r) // the usual case: the whole request is there
+		return
+	}
+	if d := s.readDeadline(readStart, r.sent, r.header, r.bytes); d < done {
+		w.timer.SetFunc(w.readTimedOut)
+		w.timer.ResetAt(max(d, s.sim.Now()))
+		return
+	}
+	w.timer.SetFunc(w.readComplete)
+	w.timer.ResetAt(done)
+}
+
+// readComplete: the last byte of a slow request's headers arrived.
+func (w *worker) readComplete() {
+	if r := w.conn.pending; r != nil {
+		w.read(r)
+	}
+}
+
+// readTimedOut: mod_reqtimeout (or Timeout) gave up on the request.
+// httpd answers 408 to a request it has begun to receive and closes a
+// connection that sent nothing (it logs a 408 either way).
+func (w *worker) readTimedOut() {
+	s := w.c.s
+	if s.cfg.reqTimeout.on {
+		s.logf("reqtimeout", "info", w.c.proc.pid, "AH01382: Request header read timeout")
+	}
+	r := w.conn.pending
+	if r == nil || r.sent > s.sim.Now() {
+		w.close()
+		return
+	}
+	w.conn.pending = nil
+	w.req = r
+	w.respond(408)
+}
+
+// deferConn puts a new connection that has sent nothing in the kernel's
+// deferred set (AcceptFilter data): it reaches the accept queue when its
+// data or FIN comes (undefer), or when the defer period ends.
+func (s *server) deferConn(cn *conn) {
+	cn.refs++ // the deferred set holds it until deferExpired takes it out
+	cn.deferred = true
+	cn.deferUntil = s.sim.Now() + deferAccept
+	s.deferred.push(cn)
+	if !s.deferT.Pending() {
+		s.deferT.ResetAt(cn.deferUntil)
+	}
+}
+
+// undefer hands a deferred connection to the accept queue.
+func (s *server) undefer(cn *conn) {
+	if cn.deferred {
+		cn.deferred = false
+		s.connect(cn)
+	}
+}
+
+// deferExpired moves the connections whose defer period is over to the
+// accept queue (those already undeferred are skipped: the set is a FIFO
+// of deadlines in connection order).
+func (s *server) deferExpired() {
+	now := s.sim.Now()
+	for s.deferred.len() > 0 {
+		cn := s.deferred.peek()
+		if cn.deferred && cn.deferUntil > now {
+			s.deferT.ResetAt(cn.deferUntil)
+			return
+		}
+		s.deferred.pop()
+		s.undefer(cn)
+		s.releaseConn(cn)
+	}
+}

@@ -1,0 +1,276 @@
+package models
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/scenarios"
+)
+
+// A closed population of N users with think time Z on a server with room
+// for all of them is Little's law: its throughput is N/(R+Z), R the
+// response time; and it never has more than N requests outstanding.
+func TestClosedPopulationFollowsLittlesLaw(t *testing.T) {
+	sc := parse(t, `
+duration = "300s"
+[apache]
+mpm = "event"
+keep_alive = true
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(0s)"
+request_wait = "exp(100ms)"
+[workload.population.users]
+kind = "closed"
+users = 20
+think_time = "exp(400ms)"
+requests_per_connection = "const(5)"
+client_timeout = "0s"
+`, "")
+	run, _, _ := simulateTraced(t, sc)
+	n, z := 20.0, 0.4
+	r := run.Summary.Latency.Mean / 1000
+	require.Greater(t, r, 0.08, "response time about the 100 ms service time")
+	want := n / (r + z)
+	got := float64(run.Summary.Requests.Completed) / 300
+	t.Logf("closed population: R %.3f s, throughput %.2f/s, Little's law N/(R+Z) %.2f/s", r, got, want)
+	assert.InEpsilon(t, want, got, 0.03)
+	assert.LessOrEqual(t, run.Summary.Requests.Offered-run.Summary.Requests.Completed, int64(20), "never more than N outstanding")
+}
+
+// After its stop, a closed population starts no request; those in flight
+// finish and the server cools down (idle children killed one a second).
+func TestClosedPopulationStops(t *testing.T) {
+	sc := parse(t, `
+duration = "40s"
+interval = "1s"
+[apache]
+mpm = "prefork"
+[app]
+import_cpu = "const(100ms)"
+request_cpu = "const(10ms)"
+request_wait = "const(20ms)"
+[workload.population.wrk]
+kind = "closed"
+users = 30
+start = "2s"
+stop = "12s"
+requests_per_connection = "const(1000000)"
+`, "")
+	run, _, _ := simulateTraced(t, sc)
+	completions := column(t, run, "completions")
+	busy := column(t, run, "busy")
+	assert.Zero(t, sum(completions[:2]), "nothing before the population starts")
+	assert.Greater(t, sum(completions[3:11]), 1000.0, "30 users looping")
+	assert.Zero(t, sum(completions[13:]), "nothing starts after the stop")
+	assert.Zero(t, busy[len(busy)-1], "the server cooled down")
+	assert.Greater(t, maxOf(column(t, run, "kills")), 0.0, "idle children are killed after the load")
+}
+
+// Populations draw from streams of their own: adding one changes nothing
+// of another's traffic.
+func TestPopulationsHaveTheirOwnStreams(t *testing.T) {
+	doc := `
+duration = "30s"
+[apache]
+mpm = "event"
+[workload.population.browsers]
+requests_per_connection = "uniform(1, 5)"
+[[workload.population.browsers.phase]]
+duration = "30s"
+rate = 20
+%s
+`
+	crawler := `
+[workload.population.crawler]
+urls = { "/slow" = 1.0 }
+[[workload.population.crawler.phase]]
+duration = "30s"
+rate = 3
+`
+	alone, _, _ := simulateTraced(t, parse(t, fmt.Sprintf(doc, ""), ""))
+	both, _, s := simulateTraced(t, parse(t, fmt.Sprintf(doc, crawler), ""))
+	var browsers, crawlers uint64
+	for _, p := range s.pops {
+		switch p.p.Name {
+		case "browsers":
+			browsers = p.arrived
+		case "crawler":
+			crawlers = p.arrived
+		}
+	}
+	aloneArrivals := sum(column(t, alone, "arrivals"))
+	assert.Equal(t, aloneArrivals, float64(browsers), "the browsers arrive exactly as without the crawler")
+	assert.Equal(t, aloneArrivals+float64(crawlers), sum(column(t, both, "arrivals")))
+	assert.InDelta(t, 90, float64(crawlers), 30)
+}
+
+// Clients that connect and send nothing pin a prefork child each only with
+// AcceptFilter none; with Linux's default, data (TCP_DEFER_ACCEPT), the
+// kernel holds them for the 31 s defer period first. Either way
+// mod_reqtimeout closes them 20 s after a child takes them. (Measured on
+// this machine with 20 such connections: none pinned R at once, data
+// pinned them from ~31 s and closed them at 51–56 s.)
+func TestIdleConnectionsAndTheAcceptFilter(t *testing.T) {
+	doc := `
+duration = "70s"
+[apache]
+mpm = "prefork"
+accept_filter = "%s"
+start_servers = 25
+min_spare_servers = 5
+max_spare_servers = 40
+[workload.population.idle]
+arrivals = "constant"
+requests_per_connection = "const(0)"
+idle_before_first = "120s"
+[[workload.population.idle.phase]]
+duration = "1050ms"
+rate = 20
+[[workload.population.idle.phase]]
+duration = "100s"
+rate = 0
+`
+	for _, tc := range []struct {
+		filter         string
+		pinnedFrom     int // first second with the 20 connections on children
+		closedBy       int
+		notPinnedUntil int
+	}{
+		{"none", 1, 22, 0},
+		{"data", 32, 53, 30},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
+			run, _, _ := simulateTraced(t, parse(t, fmt.Sprintf(doc, tc.filter), ""))
+			busy := column(t, run, "busy")
+			assert.InDelta(t, 20, busy[tc.pinnedFrom], 2, "20 idle connections pinning children at %d s", tc.pinnedFrom)
+			if tc.notPinnedUntil > 0 {
+				assert.Less(t, maxOf(busy[:tc.notPinnedUntil]), 1.0, "the kernel holds them: no child is pinned")
+			}
+			assert.Less(t, busy[tc.closedBy], 1.0, "mod_reqtimeout closed them by %d s", tc.closedBy)
+			assert.Equal(t, int64(20), run.Summary.LogCounts["AH01382"], "one AH01382 per connection")
+		})
+	}
+}
+
+// A slow client's headers: mod_reqtimeout's header stage allows 20 s, plus
+// a second per 500 bytes received, up to 40 s. 400 bytes over 30 s are too
+// slow (408); 20000 bytes over 30 s earn enough extensions to finish.
+func TestSlowHeadersAndMinRate(t *testing.T) {
+	doc := `
+duration = "60s"
+[apache]
+mpm = "prefork"
+[app]
+import_cpu = "const(0s)"
+[workload]
+arrivals = "constant"
+header_time = "30s"
+header_bytes = %d
+client_timeout = "0s"
+[[workload.phase]]
+duration = "1500ms"
+rate = 1
+[[workload.phase]]
+duration = "60s"
+rate = 0
+`
+	slow, _, _ := simulateTraced(t, parse(t, fmt.Sprintf(doc, 400), ""))
+	assert.Equal(t, int64(1), slow.Summary.Requests.Failures.S408, "too slow: 408")
+	fast, _, _ := simulateTraced(t, parse(t, fmt.Sprintf(doc, 20000), ""))
+	assert.Equal(t, int64(1), fast.Summary.Requests.Completed, "fast enough: served")
+	assert.InDelta(t, 30000, fast.Summary.Latency.P50, 200, "after its 30 s of headers")
+	noTimeout := parse(t, strings.Replace(fmt.Sprintf(doc, 400), "mpm = \"prefork\"", "mpm = \"prefork\"\nrequest_read_timeout = \"\"", 1), "")
+	run, _, _ := simulateTraced(t, noTimeout)
+	assert.Equal(t, int64(1), run.Summary.Requests.Completed, "without mod_reqtimeout a trickle keeps Timeout at bay")
+}
+
+// "My /report endpoint takes 3 s and everything else 30 ms": per-URL costs
+// by prefix; the slow endpoint holds the daemon's threads, so its
+// requests queue while the rest stay fast only while threads are free.
+func TestPerURLCosts(t *testing.T) {
+	sc := parse(t, `
+duration = "60s"
+[apache]
+mpm = "event"
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+[wsgi.daemon_process.app]
+processes = 1
+threads = 5
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(0s)"
+request_wait = "const(30ms)"
+[app.urls."/report"]
+request_wait = "const(3s)"
+[workload]
+urls = { "/" = 9.0, "/report" = 1.0 }
+client_timeout = "0s"
+[[workload.phase]]
+duration = "60s"
+rate = 10
+`, "")
+	run, _, _ := simulateTraced(t, sc)
+	// 1 report/s × 3 s = 3 threads of 5 on average: the rest are fast.
+	assert.InDelta(t, 30, run.Summary.Latency.P50, 10, "most requests take their 30 ms")
+	assert.Greater(t, run.Summary.Latency.P99, 2900.0, "the reports take 3 s")
+	assert.InDelta(t, 0.3+0.27, maxOf(column(t, run, "daemon_busy"))/5, 0.5)
+}
+
+// Replaying an access log reproduces its per-second arrivals exactly.
+func TestReplayReproducesTheLog(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	counts := []int{3, 0, 7, 1, 12, 5}
+	for sec, n := range counts {
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "127.0.0.1 - - [02/Dec/2026:10:00:%02d +0000] \"GET /page%d HTTP/1.1\" 200 512 \"-\" \"test\"\n", sec, i)
+		}
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "access.log"), []byte(b.String()), 0o644))
+	file := filepath.Join(dir, "replay.toml")
+	require.NoError(t, os.WriteFile(file, []byte(`
+duration = "10s"
+[apache]
+mpm = "event"
+[app]
+import_cpu = "const(0s)"
+[workload.population.log]
+kind = "replay"
+log = "access.log"
+`), 0o644))
+	sc, err := scenarios.Load(file, "")
+	require.NoError(t, err)
+	run, _, _ := simulateTraced(t, sc)
+	arrivals := column(t, run, "arrivals")
+	for sec, n := range counts {
+		assert.Equal(t, float64(n), arrivals[sec], "second %d", sec)
+	}
+	assert.Equal(t, int64(28), run.Summary.Requests.Completed)
+
+	// A log past max_malformed is refused before anything runs.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.log"), []byte("garbage\n"+b.String()[:200]+"\n"), 0o644))
+	bad := strings.Replace(string(must(os.ReadFile(file))), "access.log", "bad.log", 1)
+	require.NoError(t, os.WriteFile(file, []byte(bad+"max_malformed = 0\n"), 0o644))
+	sc, err = scenarios.Load(file, "")
+	require.NoError(t, err)
+	_, err = Simulate(sc)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bad.log:1")
+	assert.NotEmpty(t, scenarios.Errors(err), "a bad log is bad input")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -11,8 +11,8 @@ import (
 
 func TestBuiltinsList(t *testing.T) {
 	assert.Equal(t, []string{
-		"embedded-vs-daemon", "keepalive-idle-browsers", "lazy-init-restarts",
-		"prefork-spike", "small-vps", "worker-event-defaults",
+		"embedded-vs-daemon", "idle-connections", "keepalive-idle-browsers", "lazy-init-restarts",
+		"mixed-site", "prefork-spike", "small-vps", "worker-event-defaults", "wrk-benchmark",
 	}, Builtins())
 	assert.Contains(t, Builtins(), DefaultBuiltin)
 }

@@ -74,7 +74,7 @@ func roundTrip(t *testing.T, s *scenarios.Scenario) {
 		want = scenarios.D(time.Second)
 	}
 	assert.Equal(t, want, g.Timeout, msg)
-	assert.Equal(t, "", g.RequestReadTimeout, "runtime mode loads no mod_reqtimeout")
+	assert.Equal(t, w.RequestReadTimeout, g.RequestReadTimeout, "runtime mode loads mod_reqtimeout with the scenario's RequestReadTimeout")
 
 	ws, gs := s.WSGI, got.WSGI
 	assert.Equal(t, ws.LazyInitialization, gs.LazyInitialization, msg)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/forkcast/forkcast/plots"
+	"github.com/forkcast/forkcast/pool"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 )
@@ -17,13 +19,17 @@ func init() {
 }
 
 func compareCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compare", "compare FILE|BUILTIN [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots]", stderr)
+	fs := newFlagSet("compare", "compare FILE|BUILTIN [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots] [--jobs N]", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>); each variant in a subdirectory")
 	noPlots := fs.Bool("no-plots", false, "do not draw figures")
+	jobs := jobsFlag(fs)
 	arg, err := scenarioArg(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := checkJobs(*jobs); err != nil {
 		return err
 	}
 	if sf.variant != "" {
@@ -57,28 +63,28 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	if err := results.CheckOutput(dir, true); err != nil {
 		return err
 	}
-	var runs []results.Run
-	for _, sc := range scs {
-		run, err := simulate(sc)
-		if err != nil {
-			return err
-		}
-		runs = append(runs, run)
+	// The variants are independent simulations: they run on every core and
+	// come back in the scenario's order (package pool).
+	runs, err := pool.Map(context.Background(), *jobs, len(scs), func(i int) (results.Run, error) {
+		return simulate(scs[i])
+	})
+	if err != nil {
+		return err
 	}
 	// One output: every variant in its subdirectory and the comparison
 	// figures, replacing an older comparison only once all are written.
 	err = results.Publish(dir, "compare", true, func(tmp string) error {
-		for i, run := range runs {
+		// Each variant's files and figures go to its own subdirectory, so
+		// they too are drawn in parallel.
+		_, err := pool.Map(context.Background(), *jobs, len(runs), func(i int) (struct{}, error) {
 			name := scs[i].Variant
 			if name == "" {
 				name = "base"
 			}
-			if err := fillRun(filepath.Join(tmp, name), run, !*noPlots); err != nil {
-				return err
-			}
-		}
-		if *noPlots {
-			return nil
+			return struct{}{}, fillRun(filepath.Join(tmp, name), runs[i], !*noPlots)
+		})
+		if err != nil || *noPlots {
+			return err
 		}
 		return plots.Compare(tmp, runs)
 	})

@@ -213,6 +213,15 @@ func sweepTask(dir, arg string, jobs int, stdout, stderr io.Writer) error {
 	} else if err != nil || index < 0 {
 		return usagef("--task %q: want a task number (0 or more) or env", arg)
 	}
+	// A bad plan or index is bad input (exit 2): retrying the task cannot
+	// help (job.yaml fails the index at once on exit code 2).
+	plan, err := sweep.ReadPlan(dir)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if index >= len(plan.Tasks) {
+		return usagef("task %d: the plan %s has tasks 0 to %d", index, dir, len(plan.Tasks)-1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	began := time.Now()

@@ -3,6 +3,7 @@
 package notebooks_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -15,9 +16,10 @@ import (
 	"github.com/forkcast/forkcast/models"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sweep"
 )
 
-var notebooks = []string{"prefork-vps.ipynb", "embedded-vs-daemon.ipynb", "keepalive.ipynb", "sim-vs-real.ipynb"}
+var notebooks = []string{"prefork-vps.ipynb", "embedded-vs-daemon.ipynb", "keepalive.ipynb", "sim-vs-real.ipynb", "sweep.ipynb"}
 
 func TestNotebooksAreCommittedWithoutOutputs(t *testing.T) {
 	for _, name := range notebooks {
@@ -39,8 +41,9 @@ func TestNotebooksAreCommittedWithoutOutputs(t *testing.T) {
 	}
 }
 
-// writeStoryDirs writes the result directories run.sh expects under root,
-// from the simulator running the built-in scenarios, so the notebooks are
+// writeStoryDirs writes the result directories run.sh expects under root
+// (and a sweep's output directory), from the simulator running the
+// built-in scenarios, so the notebooks are
 // executed against what forkcast really produces. "real" stands for a
 // runtime-mode directory: the runtime tests cover real Apache output; here
 // a simulator run relabelled as runtime keeps this test free of Apache.
@@ -67,6 +70,27 @@ func writeStoryDirs(t *testing.T, root string) {
 	for name, run := range dirs {
 		require.NoError(t, results.WriteDir(filepath.Join(root, name), run))
 	}
+	writeSweepDir(t, filepath.Join(root, "sweep"))
+}
+
+// writeSweepDir writes a small two-key sweep of the prefork spike, as
+// `simulate sweep` does: MaxRequestWorkers × preloading, 3 replications.
+func writeSweepDir(t *testing.T, dir string) {
+	t.Helper()
+	src, err := sweep.OpenSource("prefork-spike", "", []scenarios.Override{{Key: "duration", Value: `"90s"`}})
+	require.NoError(t, err)
+	var vary []sweep.Vary
+	for _, arg := range []string{"apache.max_request_workers=10,20,40,80", "wsgi.preload=false,true"} {
+		v, err := sweep.ParseVary(arg)
+		require.NoError(t, err)
+		vary = append(vary, v)
+	}
+	d := sweep.Design{Source: src, Vary: vary, Replications: 3}
+	points, err := d.Points()
+	require.NoError(t, err)
+	table, err := sweep.RunPoints(context.Background(), d, points, sweep.Options{})
+	require.NoError(t, err)
+	require.NoError(t, sweep.Write(dir, table, false, false))
 }
 
 // TestNotebooksExecute runs notebooks/run.sh. Without jupyter it skips on a

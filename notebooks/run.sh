@@ -5,7 +5,8 @@
 #
 # DIR holds one result directory per story (see notebooks/README.md):
 #   prefork-vps/  embedded/  daemon/  keepalive-on/  keepalive-off/  sim/  real/
-# Each notebook's own variable (FORKCAST_PREFORK, FORKCAST_EMBEDDED, ...) still
+# and sweep/, the output directory of a `simulate sweep`.
+# Each notebook's own variable (FORKCAST_PREFORK, FORKCAST_SWEEP, ...) still
 # wins when set. Executed copies go to $FORKCAST_NB_OUT (default: a fresh
 # temporary directory), never over the committed notebooks, which stay
 # without outputs. Needs Debian's jupyter-nbconvert, python3-ipykernel,

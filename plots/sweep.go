@@ -35,7 +35,8 @@ type SweepFigure struct {
 const bandAlpha = 70
 
 // SweepLines renders a SweepFigure: each series as a line with a dot at
-// each point over its band, in the comparison colours.
+// each point over its band, in the comparison colours; on a category axis,
+// dots with the interval as a whisker, the series side by side.
 func SweepLines(sf SweepFigure) (Figure, error) {
 	if len(sf.Series) == 0 {
 		return Figure{}, fmt.Errorf("plots: sweep figure %s has no series", sf.Name)
@@ -62,6 +63,29 @@ func SweepLines(sf SweepFigure) (Figure, error) {
 		x, mean := tx(s.X), ty(s.Mean)
 		xs = append(xs, s.X...)
 		ys = append(ys, s.Mean)
+		if sf.XTicks != nil {
+			// Categories: no line between them, the interval as a
+			// whisker, the series side by side.
+			dodge := (float64(i) - float64(len(sf.Series)-1)/2) * 0.08
+			var pts plotter.XYs
+			for j := range x {
+				if math.IsNaN(mean[j]) {
+					continue
+				}
+				xj := x[j] + dodge
+				pts = append(pts, plotter.XY{X: xj, Y: mean[j]})
+				if s.Lo != nil && s.Hi != nil {
+					lo, hi := ty(clampLo(s.Lo, s.Mean, sf.LogY)), ty(s.Hi)
+					if !math.IsNaN(lo[j]) && !math.IsNaN(hi[j]) {
+						p.Add(line(plotter.XYs{{X: xj, Y: lo[j]}, {X: xj, Y: hi[j]}}, c, nil))
+					}
+					ys = append(ys, s.Lo, s.Hi)
+				}
+			}
+			p.Add(dots(pts, c))
+			f.legend.Add(s.Label, dots(plotter.XYs{}, c))
+			continue
+		}
 		if s.Lo != nil && s.Hi != nil {
 			lo, hi := ty(clampLo(s.Lo, s.Mean, sf.LogY)), ty(s.Hi)
 			for _, seg := range definedRuns(bandDefined(lo, hi)) {
@@ -82,7 +106,11 @@ func SweepLines(sf SweepFigure) (Figure, error) {
 		f.legend.Add(s.Label, l)
 	}
 	if sf.BandLabel != "" && len(sf.Series) > 0 && sf.Series[0].Lo != nil {
-		f.legend.Add(sf.BandLabel, band([]float64{0}, []float64{0}, []float64{0}, color.NRGBA{A: bandAlpha}))
+		if sf.XTicks != nil {
+			f.legend.Add(sf.BandLabel, line(plotter.XYs{}, grey, nil))
+		} else {
+			f.legend.Add(sf.BandLabel, band([]float64{0}, []float64{0}, []float64{0}, color.NRGBA{A: bandAlpha}))
+		}
 	}
 	switch {
 	case sf.XTicks != nil:

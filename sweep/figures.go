@@ -44,7 +44,11 @@ const maxLines = 8
 func Figures(t *Table) ([]plots.Figure, error) {
 	x, xTicks, xLabel := xAxis(t.Vary[0])
 	band := "95% CI of the mean"
-	sub := fmt.Sprintf("\n%s; mean of %d replications, band: 95%% CI of the mean", t.Scenario, t.Replications)
+	what := "band"
+	if xTicks != nil {
+		what = "bars"
+	}
+	sub := fmt.Sprintf("\n%s; mean of %d replications, %s: 95%% CI of the mean", t.Scenario, t.Replications, what)
 	if t.Replications < 2 {
 		band, sub = "", fmt.Sprintf("\n%s; one replication: no interval", t.Scenario)
 	}

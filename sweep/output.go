@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/forkcast/forkcast/plots"
@@ -127,9 +129,7 @@ func writeHTML(path string, t *Table, figs []plots.Figure) error {
 	for _, v := range t.Vary {
 		pg.Keys = append(pg.Keys, v.Key)
 	}
-	for _, m := range headline {
-		pg.Metrics = append(pg.Metrics, m)
-	}
+	pg.Metrics = headline
 	xs, ys := make([]float64, t.Points), make([]float64, t.Points)
 	for p := range t.Points {
 		xs[p], ys[p] = value(t.Get(p, "peak_pss_mb").Mean), value(t.Get(p, "latency_p99_ms").Mean)
@@ -152,14 +152,20 @@ func writeHTML(path string, t *Table, figs []plots.Figure) error {
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
-// formatEstimate writes "mean ± half-width" with three significant digits.
+// formatEstimate writes "mean ± half-width", the mean with three
+// significant digits (no exponent) and the half-width to the same place.
 func formatEstimate(r Row) string {
 	if r.Mean == nil {
 		return "–"
 	}
-	s := fmt.Sprintf("%.3g", *r.Mean)
+	m := *r.Mean
+	decimals := 0
+	if a := math.Abs(m); a > 0 && a < 100 {
+		decimals = min(6, 2-int(math.Floor(math.Log10(a))))
+	}
+	s := strconv.FormatFloat(m, 'f', decimals, 64)
 	if r.CILo != nil && r.CIHi != nil {
-		s += fmt.Sprintf(" ± %.2g", (*r.CIHi-*r.CILo)/2)
+		s += " ± " + strconv.FormatFloat((*r.CIHi-*r.CILo)/2, 'f', decimals, 64)
 	}
 	return s
 }

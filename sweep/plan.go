@@ -87,9 +87,19 @@ func NewPlan(d Design, points []Point, o PlanOptions) (*Plan, error) {
 		n = int(math.Ceil(total / o.TaskWork.Seconds()))
 	}
 	n = max(1, min(n, len(runs), MaxTasks))
+	src := d.Source
+	if !strings.HasPrefix(src.File, "builtin:") {
+		// The tasks may run in another directory: the file's own (for
+		// host profiles relative to it) is named absolutely.
+		abs, err := filepath.Abs(src.File)
+		if err != nil {
+			return nil, err
+		}
+		src.File = abs
+	}
 	p := &Plan{
 		Forkcast: results.Version, Scenario: points[0].Scenario.Name, Seed: points[0].Scenario.Seed,
-		Source: d.Source, Vary: d.Vary, Replications: d.Replications, Points: len(points),
+		Source: src, Vary: d.Vary, Replications: d.Replications, Points: len(points),
 		CPUsPerTask: o.CPUsPerTask,
 	}
 	for _, m := range Metrics {
@@ -246,7 +256,7 @@ func (p *Plan) render(t *template.Template, dir, cwd, simulate string) []byte {
 }
 
 var sbatchTemplate = template.Must(template.New("sbatch").Funcs(template.FuncMap{"q": shellQuote}).Parse(`#!/bin/bash
-# forkcast sweep of {{.Scenario}}: {{.Points}} points × {{.Replications}} replications in {{len .Tasks}} array tasks
+# forkcast sweep of {{.Scenario}}: {{.Points}} points × {{.Replications}} replications in {{len .Tasks}} array task(s)
 # of about {{.Work}} of estimated CPU each. Submit with
 #   sbatch {{.Dir}}/sweep.sbatch
 # then, once every task is done, assemble the table and figures with

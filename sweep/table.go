@@ -42,7 +42,7 @@ type Row struct {
 	N    int      `json:"n"` // replications with a value
 	// Values holds one value per replication, in seed order; NaN (null in
 	// JSON, empty in CSV) where the run has none.
-	Values Values `json:"replications"`
+	Values Values `json:"values"`
 }
 
 // Values are per-replication values; NaN is written as null.

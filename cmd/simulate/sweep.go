@@ -127,6 +127,9 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	runs := len(points) * d.Replications
 
 	if *planDir != "" {
+		if *out != "" {
+			return usagef("--out does not apply to --plan: the merge writes the output (simulate sweep --merge DIR --out OUT)")
+		}
 		return sweepPlan(d, points, *planDir, sweep.PlanOptions{Tasks: *tasks, TaskWork: *taskWork, CPUsPerTask: *cpus}, work, *force, stdout)
 	}
 
@@ -172,13 +175,6 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 func sweepPlan(d sweep.Design, points []sweep.Point, dir string, o sweep.PlanOptions, work time.Duration, force bool, stdout io.Writer) error {
 	if limit := 100 * sweep.MaxWork; work > limit && !force {
 		return usagef("refusing to plan: estimated at %s of CPU, more than the limit for a plan of %s (docs/sweep.md): narrow the sweep, or pass --force", roundDuration(work), limit)
-	}
-	if !strings.HasPrefix(d.Source.File, "builtin:") {
-		abs, err := filepath.Abs(d.Source.File)
-		if err != nil {
-			return err
-		}
-		d.Source.File = abs // the tasks may run elsewhere
 	}
 	p, err := sweep.NewPlan(d, points, o)
 	if err != nil {

@@ -5,12 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// benchDesign is a small sweep: 4 points × 6 replications of the 30 s
-// spike, 24 simulations of a few tens of milliseconds each.
+// benchDesign is a small sweep: 8 points × 8 replications of the 30 s
+// spike, 64 simulations of a few tens of milliseconds each (enough that the
+// last simulation, when one worker waits for the other, is a small part).
 func benchDesign(b *testing.B) (Design, []Point) {
 	p := filepath.Join(b.TempDir(), "spike.toml")
 	if err := os.WriteFile(p, []byte(spike), 0o644); err != nil {
@@ -20,11 +23,11 @@ func benchDesign(b *testing.B) (Design, []Point) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := ParseVary("apache.max_request_workers=10..40:10")
+	v, err := ParseVary("apache.max_request_workers=5..40:5")
 	if err != nil {
 		b.Fatal(err)
 	}
-	d := Design{Source: src, Vary: []Vary{v}, Replications: 6}
+	d := Design{Source: src, Vary: []Vary{v}, Replications: 8}
 	points, err := d.Points()
 	if err != nil {
 		b.Fatal(err)
@@ -47,23 +50,37 @@ func BenchmarkSweep(b *testing.B) {
 	}
 }
 
+// cpuTime is the process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // BenchmarkSweepSpeedup runs the small sweep with 1 and 2 workers
 // alternately (1, 2, 2, 1, 1, 2, …, so that a drift in the machine's speed
 // weighs on both alike) and reports the throughput with 2 workers over
 // that with 1: the speed-up of the second core. Run it on an otherwise
-// idle machine with at least 2 cores.
+// idle machine with at least 2 cores. Like the simulate command, it
+// collects garbage at GOGC=400 unless GOGC is set.
 func BenchmarkSweepSpeedup(b *testing.B) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		b.Skip("needs GOMAXPROCS ≥ 2")
 	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	d, points := benchDesign(b)
-	var wall [3]time.Duration
+	var wall, cpu [3]time.Duration
 	run := func(jobs int) {
-		start := time.Now()
+		start, startCPU := time.Now(), cpuTime()
 		if _, err := RunPoints(context.Background(), d, points, Options{Jobs: jobs}); err != nil {
 			b.Fatal(err)
 		}
 		wall[jobs] += time.Since(start)
+		cpu[jobs] += cpuTime() - startCPU
 	}
 	i := 0
 	for b.Loop() {
@@ -77,6 +94,11 @@ func BenchmarkSweepSpeedup(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(wall[1].Seconds()/wall[2].Seconds(), "speedup")
+	// The CPU time per simulation with 2 workers over that with 1: what
+	// running side by side costs (GC, caches, memory bandwidth); 2 divided
+	// by it is the speed-up two idle cores would give, a figure that other
+	// load on the machine disturbs less than the speed-up itself.
+	b.ReportMetric(cpu[2].Seconds()/cpu[1].Seconds(), "cpu-ratio")
 	b.ReportMetric(float64(i*len(points)*d.Replications)/wall[1].Seconds(), "sims/s-1")
 	b.ReportMetric(float64(i*len(points)*d.Replications)/wall[2].Seconds(), "sims/s-2")
 }

@@ -195,7 +195,7 @@ func (t *Table) paretoFigure() (plots.Figure, error) {
 	for k, v := range t.Vary {
 		keys[k] = shortKey(v.Key)
 	}
-	title := fmt.Sprintf("Peak memory against p99 latency (lower is better); red: the Pareto front\n%s; means of %d replications; points labelled %s",
+	title := fmt.Sprintf("Peak memory against p99 latency; lower is better, red: the Pareto front\n%s, means of %d replications\npoints labelled %s",
 		t.Scenario, t.Replications, strings.Join(keys, ", "))
 	return plots.Pareto("sweep_pareto", title, "peak PSS (MB)", "latency p99 (ms)", logY, pts)
 }

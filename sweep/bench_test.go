@@ -3,7 +3,6 @@ package sweep
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"syscall"
@@ -11,23 +10,20 @@ import (
 	"time"
 )
 
-// benchDesign is a small sweep: 8 points × 8 replications of the 30 s
-// spike, 64 simulations of a few tens of milliseconds each (enough that the
-// last simulation, when one worker waits for the other, is a small part).
+// benchDesign is a small sweep of the seeds' prefork spike (the built-in
+// scenario, 240 simulated seconds): MaxRequestWorkers 10, 20, …, 80 × 6
+// replications, 48 simulations of 10–60 ms each — enough that the last
+// one, run while the other worker has nothing left, is a small part.
 func benchDesign(b *testing.B) (Design, []Point) {
-	p := filepath.Join(b.TempDir(), "spike.toml")
-	if err := os.WriteFile(p, []byte(spike), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	src, err := OpenSource(p, "", nil)
+	src, err := OpenSource("prefork-spike", "", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := ParseVary("apache.max_request_workers=5..40:5")
+	v, err := ParseVary("apache.max_request_workers=10..80:10")
 	if err != nil {
 		b.Fatal(err)
 	}
-	d := Design{Source: src, Vary: []Vary{v}, Replications: 8}
+	d := Design{Source: src, Vary: []Vary{v}, Replications: 6}
 	points, err := d.Points()
 	if err != nil {
 		b.Fatal(err)

@@ -12,10 +12,14 @@ sim="$tmp/simulate"
 "$sim" run small-vps --out "$tmp/small-vps" >/dev/null
 "$sim" compare embedded-vs-daemon --out "$tmp/embedded-vs-daemon" >/dev/null
 "$sim" compare keepalive-idle-browsers --out "$tmp/keepalive" >/dev/null
+"$sim" sweep prefork-spike --vary apache.max_request_workers=10..150:10 --vary wsgi.preload=false,true \
+  --replications 10 --out "$tmp/sweep" >/dev/null
 mkdir -p docs/figures
 cp "$tmp/prefork-spike/processes.png"              docs/figures/prefork-spike-processes.png
 cp "$tmp/prefork-spike/latency.png"                docs/figures/prefork-spike-latency.png
 cp "$tmp/small-vps/memory.png"                     docs/figures/small-vps-memory.png
 cp "$tmp/embedded-vs-daemon/compare_memory.png"    docs/figures/embedded-vs-daemon-memory.png
 cp "$tmp/keepalive/compare_processes.png"          docs/figures/keepalive-processes.png
+cp "$tmp/sweep/sweep_latency_p99_ms.png"           docs/figures/sweep-prefork-p99.png
+cp "$tmp/sweep/sweep_pareto.png"                   docs/figures/sweep-prefork-pareto.png
 ls -l docs/figures

@@ -21,7 +21,7 @@ import (
 	"github.com/forkcast/forkcast/scenarios"
 )
 
-var notebooks = []string{"prefork-vps", "embedded-vs-daemon", "keepalive", "sim-vs-real"}
+var notebooks = []string{"prefork-vps", "embedded-vs-daemon", "keepalive", "sim-vs-real", "sweep"}
 
 // cell is a notebook cell as nbformat stores it.
 type cell struct {
@@ -99,7 +99,7 @@ func TestNotebooksExecute(t *testing.T) {
 	cmd := exec.Command("bash", "run.sh", out)
 	cmd.Env = os.Environ()
 	for _, v := range []string{"FORKCAST_OUT", "FORKCAST_PREFORK", "FORKCAST_PREFORK_STEADY", "FORKCAST_EMBEDDED", "FORKCAST_DAEMON",
-		"FORKCAST_KEEPALIVE_ON", "FORKCAST_KEEPALIVE_OFF", "FORKCAST_SIM", "FORKCAST_REAL"} {
+		"FORKCAST_KEEPALIVE_ON", "FORKCAST_KEEPALIVE_OFF", "FORKCAST_SIM", "FORKCAST_REAL", "FORKCAST_SWEEP"} {
 		cmd.Env = append(cmd.Env, v+"=") // run.sh makes every input itself
 	}
 	log, err := cmd.CombinedOutput()
@@ -111,6 +111,7 @@ func TestNotebooksExecute(t *testing.T) {
 		"embedded-vs-daemon": {"the memory.", "imported the app", "stayed flatter"},
 		"keepalive":          {"of worker slots were in keep-alive", "Peak Apache children:"},
 		"sim-vs-real":        {"prefork-spike-lazy, seed 1, 40 s", "intervals compared", "real / simulator ="},
+		"sweep":              {"8 points × 3 replications", "--vary apache.max_request_workers = 10, 20, 40, 80", "the paired difference varies"},
 	}
 	for _, name := range notebooks {
 		text, errs := printed(t, filepath.Join(out, "executed", name+".ipynb"))

@@ -14,6 +14,8 @@
 #   inputs/keepalive/               simulate compare keepalive-idle-browsers
 #   inputs/sim/, inputs/real/       simulate run and simulate runtime of
 #                                   scenarios/validation/prefork-spike-lazy.toml
+#   inputs/sweep/                   simulate sweep prefork-spike: MaxRequestWorkers
+#                                   × preloading, 3 replications, 90 s
 #   executed/NAME.ipynb, NAME.log   each executed notebook and its log
 #
 # inputs/real is a run against the real Apache + mod_wsgi (runtime mode,
@@ -69,6 +71,9 @@ echo "== making the inputs in $in"
 "$simulate" run prefork-spike --out "$in/prefork-steady" >/dev/null
 "$simulate" compare embedded-vs-daemon --out "$in/embedded-vs-daemon" >/dev/null
 "$simulate" compare keepalive-idle-browsers --out "$in/keepalive" >/dev/null
+"$simulate" sweep prefork-spike --duration 90s --replications 3 --no-plots \
+	--vary apache.max_request_workers=10,20,40,80 --vary wsgi.preload=false,true \
+	--out "$in/sweep" >/dev/null 2>&1
 validation=$repo/scenarios/validation/prefork-spike-lazy.toml
 "$simulate" run "$validation" --out "$in/sim" >/dev/null
 if [ -z "${FORKCAST_REAL:-}" ]; then
@@ -89,6 +94,7 @@ export FORKCAST_KEEPALIVE_ON=${FORKCAST_KEEPALIVE_ON:-$in/keepalive/keepalive-on
 export FORKCAST_KEEPALIVE_OFF=${FORKCAST_KEEPALIVE_OFF:-$in/keepalive/keepalive-off}
 export FORKCAST_SIM=${FORKCAST_SIM:-$in/sim}
 export FORKCAST_REAL=${FORKCAST_REAL:-$in/real}
+export FORKCAST_SWEEP=${FORKCAST_SWEEP:-$in/sweep}
 
 executed=$out/executed
 mkdir -p "$executed"

@@ -5,10 +5,11 @@
 // # Predictions and measurement
 //
 // Replicate runs the simulator (an injected Predict) once per replication,
-// all with the scenario's seed: they replay exactly the workload the
-// measured run replays (runtime mode draws it the same way) and differ in
-// the server-side draws (Scenario.Replication). The measurement is one run
-// of an injected Measure (runtime.Run in the command). Compare lines them up and computes the metrics;
+// on every core (package pool), all with the scenario's seed: they replay
+// exactly the workload the measured run replays (runtime mode draws it the
+// same way) and differ in the server-side draws (Scenario.Replication). The
+// measurement is one run of an injected Measure (runtime.Run in the
+// command). Compare lines them up and computes the metrics;
 // Validate does all three.
 //
 // The simulator is never fitted to a measured run: nothing here feeds a

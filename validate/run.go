@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/forkcast/forkcast/pool"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 )
 
 // Predict simulates a scenario (models.Simulate, or a stand-in in tests).
+// Replicate calls it from several goroutines at once, each with its own
+// copy of the scenario.
 type Predict func(sc *scenarios.Scenario) (results.Run, error)
 
 // Measure runs a scenario for real and measures it (runtime mode, or a
@@ -19,27 +22,28 @@ type Measure func(ctx context.Context, sc *scenarios.Scenario) (results.Run, err
 // replications 0, 1, …, n-1: every replication replays exactly the workload
 // the measured run replays (the seed fixes arrivals, requests and think
 // times), and they differ in the server-side draws (service and import
-// times), whose spread the confidence intervals show. sc itself is not
-// changed.
-func Replicate(sc *scenarios.Scenario, n int, predict Predict) ([]results.Run, error) {
+// times), whose spread the confidence intervals show. The replications run
+// on pool.Workers(jobs) goroutines (jobs 0: every core) and come back in
+// replication order, the same whatever the number of workers. sc itself is
+// not changed.
+func Replicate(sc *scenarios.Scenario, n, jobs int, predict Predict) ([]results.Run, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("validate: %d replications: need at least 1", n)
 	}
-	runs := make([]results.Run, 0, n)
-	for i := range n {
+	return pool.Map(context.Background(), jobs, n, func(i int) (results.Run, error) {
 		rs := *sc
 		rs.Replication = i
 		run, err := predict(&rs)
 		if err != nil {
-			return nil, fmt.Errorf("replication %d: %w", i, err)
+			return run, fmt.Errorf("replication %d: %w", i, err)
 		}
-		runs = append(runs, run)
-	}
-	return runs, nil
+		return run, nil
+	})
 }
 
 // Validate predicts (replications from the scenario's [validate], or n if
-// n > 0), measures once with the scenario's own seed, and compares.
+// n > 0; on every core), measures once with the scenario's own seed, and
+// compares.
 func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predict, measure Measure) (*Report, []results.Run, results.Run, error) {
 	if n <= 0 {
 		n = sc.Validate.Replications
@@ -47,7 +51,7 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predic
 	if _, err := Tolerances(sc); err != nil {
 		return nil, nil, results.Run{}, err
 	}
-	predicted, err := Replicate(sc, n, predict)
+	predicted, err := Replicate(sc, n, 0, predict)
 	if err != nil {
 		return nil, nil, results.Run{}, err
 	}

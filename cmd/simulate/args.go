@@ -110,6 +110,20 @@ func (f *scenarioFlags) open(arg string) (*scenarios.Scenario, error) {
 	return sc, nil
 }
 
+// jobsFlag registers --jobs: how many simulations run at once (package
+// pool; 0, the default, is one per core). The outputs do not depend on it.
+func jobsFlag(fs *flag.FlagSet) *int {
+	return fs.Int("jobs", 0, "run at most `N` simulations at once (default 0: one per core, GOMAXPROCS); the output does not depend on it")
+}
+
+// checkJobs rejects a negative --jobs.
+func checkJobs(jobs int) error {
+	if jobs < 0 {
+		return usagef("--jobs %d: want 0 (one per core) or more", jobs)
+	}
+	return nil
+}
+
 // newFlagSet returns a flag set that reports errors instead of exiting.
 func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

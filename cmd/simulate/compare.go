@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/forkcast/forkcast/plots"
+	"github.com/forkcast/forkcast/pool"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 )
@@ -17,14 +19,18 @@ func init() {
 }
 
 func compareCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compare", "compare FILE|BUILTIN [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots] [--force]", stderr)
+	fs := newFlagSet("compare", "compare FILE|BUILTIN [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots] [--jobs N] [--force]", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
 	sf.registerForce(fs)
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>); each variant in a subdirectory")
 	noPlots := fs.Bool("no-plots", false, "do not draw figures")
+	jobs := jobsFlag(fs)
 	arg, err := scenarioArg(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := checkJobs(*jobs); err != nil {
 		return err
 	}
 	if sf.variant != "" {
@@ -63,13 +69,13 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer done()
-	var runs []results.Run
-	for _, sc := range scs {
-		run, err := simulateIn(ctx, sc, stderr)
-		if err != nil {
-			return err
-		}
-		runs = append(runs, run)
+	// The variants are independent simulations: they run on every core and
+	// come back in the scenario's order (package pool).
+	runs, err := pool.Map(ctx, *jobs, len(scs), func(i int) (results.Run, error) {
+		return simulateIn(ctx, scs[i], stderr)
+	})
+	if err != nil {
+		return err
 	}
 	// One output: every variant in its subdirectory and the comparison
 	// figures, replacing an older comparison only once all are written.
@@ -81,13 +87,13 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	err = results.Publish(dir, "compare", true, func(tmp string) error {
-		for i, run := range runs {
-			if err := fillRun(filepath.Join(tmp, names[i]), run, !*noPlots); err != nil {
-				return err
-			}
-		}
-		if *noPlots {
-			return nil
+		// Each variant's files and figures go to its own subdirectory, so
+		// they too are drawn in parallel.
+		_, err := pool.Map(context.Background(), *jobs, len(runs), func(i int) (struct{}, error) {
+			return struct{}{}, fillRun(filepath.Join(tmp, names[i]), runs[i], !*noPlots)
+		})
+		if err != nil || *noPlots {
+			return err
 		}
 		return plots.Compare(tmp, runs, names)
 	})

@@ -51,7 +51,7 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func validateCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("validate", "validate FILE|BUILTIN [--variant V] [--replications N] [--seed N] [--set KEY=VALUE]... [--out DIR] [--force] [--max-duration D] [--no-plots]\n"+
+	fs := newFlagSet("validate", "validate FILE|BUILTIN [--variant V] [--replications N] [--seed N] [--set KEY=VALUE]... [--out DIR] [--force] [--max-duration D] [--no-plots] [--jobs N]\n"+
 		"       simulate validate --from PRED_DIR... --measured DIR [FILE] [--out DIR] [--no-plots]\n"+
 		"       simulate validate FILE --measured DIR [--out DIR] [--no-plots]   (predict now, compare with an earlier measurement)", stderr)
 	var sf scenarioFlags
@@ -61,6 +61,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>]-validate)")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this `DURATION` unless --force")
 	noPlots := fs.Bool("no-plots", false, "do not draw the predicted-band figures")
+	jobs := jobsFlag(fs)
 	var from stringList
 	fs.Var(&from, "from", "compare existing predicted result `DIR`s (repeatable; a directory of result directories counts as all of them)")
 	measuredDir := fs.String("measured", "", "with --from: the measured result `DIR`")
@@ -71,8 +72,11 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if *reps < 0 {
 		return usagef("--replications %d: want 1 or more", *reps)
 	}
+	if err := checkJobs(*jobs); err != nil {
+		return err
+	}
 	if len(from) > 0 || *measuredDir != "" {
-		return validateFrom(from, *measuredDir, pos, sf, *out, !*noPlots, stdout)
+		return validateFrom(from, *measuredDir, pos, sf, *out, !*noPlots, *jobs, stdout)
 	}
 	if len(pos) != 1 {
 		return usagef("expected one scenario (a file or a built-in name), got %d; or compare result directories with --from PRED_DIR... --measured DIR", len(pos))
@@ -112,7 +116,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	predicted, err := validate.Replicate(sc, sc.Validate.Replications, predictSimulator)
+	predicted, err := validate.Replicate(sc, sc.Validate.Replications, *jobs, predictSimulator)
 	done()
 	if err != nil {
 		return err
@@ -185,7 +189,7 @@ func finishValidation(rep *validate.Report, dir string, stdout io.Writer) error 
 // validateFrom compares existing result directories. The scenario (for
 // tolerances and the surge) is FILE if given, else the measured run's
 // scenario.toml, else the first predicted run's.
-func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFlags, out string, plot bool, stdout io.Writer) error {
+func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFlags, out string, plot bool, jobs int, stdout io.Writer) error {
 	if measuredDir == "" {
 		return usagef("--from needs --measured DIR")
 	}
@@ -206,7 +210,7 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 		if file == "" {
 			return usagef("--measured needs --from PRED_DIR..., or a scenario FILE to predict now")
 		}
-		return validateAgainst(file, measuredDir, sf, out, plot, stdout)
+		return validateAgainst(file, measuredDir, sf, out, plot, jobs, stdout)
 	}
 	var dirs []string
 	for _, f := range from {
@@ -258,7 +262,7 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 
 // validateAgainst predicts the scenario now and compares the predictions
 // with a measured result directory.
-func validateAgainst(file, measuredDir string, sf scenarioFlags, out string, plot bool, stdout io.Writer) error {
+func validateAgainst(file, measuredDir string, sf scenarioFlags, out string, plot bool, jobs int, stdout io.Writer) error {
 	sc, err := sf.open(file)
 	if err != nil {
 		return err
@@ -267,7 +271,7 @@ func validateAgainst(file, measuredDir string, sf scenarioFlags, out string, plo
 	if err != nil {
 		return err
 	}
-	predicted, err := validate.Replicate(sc, sc.Validate.Replications, predictSimulator)
+	predicted, err := validate.Replicate(sc, sc.Validate.Replications, jobs, predictSimulator)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func predictedAndMeasured(t *testing.T, file string, edit func(*results.Run)) (p
 	t.Helper()
 	sc, err := scenarios.Load(file, "")
 	require.NoError(t, err)
-	runs, err := validate.Replicate(sc, 1, simulate)
+	runs, err := validate.Replicate(sc, 1, 0, simulate)
 	require.NoError(t, err)
 	root := t.TempDir()
 	pred, meas = filepath.Join(root, "predicted"), filepath.Join(root, "measured")

@@ -21,6 +21,7 @@ const module = "github.com/forkcast/forkcast/"
 // the test says when it fails.
 var allowed = map[string][]string{
 	"sim":          {},
+	"pool":         {},
 	"results":      {},
 	"scenarios":    {},
 	"workload":     {"scenarios", "sim"},
@@ -28,11 +29,12 @@ var allowed = map[string][]string{
 	"models":       {"models/host", "results", "scenarios", "sim", "workload"},
 	"runtime":      {"results", "scenarios", "sim", "workload"},
 	"plots":        {"results"},
-	"validate":     {"results", "scenarios"},
+	"validate":     {"pool", "results", "scenarios"},
 	"apacheconf":   {"scenarios"},
 	"appprofile":   {"scenarios"},
 	"inspect":      {"apacheconf", "appprofile", "scenarios"},
-	"cmd/simulate": {"apacheconf", "appprofile", "inspect", "models", "plots", "results", "runtime", "scenarios", "validate", "workload", "sim"},
+	"sweep":        {"models", "plots", "pool", "results", "scenarios", "validate"},
+	"cmd/simulate": {"apacheconf", "appprofile", "inspect", "models", "plots", "pool", "results", "runtime", "scenarios", "sweep", "validate", "workload", "sim"},
 }
 
 func TestPackageGraphIsOneWay(t *testing.T) {

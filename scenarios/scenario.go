@@ -79,6 +79,13 @@ type Host struct {
 	RequestCPU    Duration `toml:"request_cpu"`     // Apache's own CPU per request (read, log, static send, proxy)
 	LingerTime    Duration `toml:"linger_time"`     // lingering close, about one round trip
 	CPUSecond     float64  `toml:"cpu_second"`      // how many host CPU-seconds one scenario CPU-second costs here
+
+	// The kernel's scheduler among CPU-bound tasks (docs/model.md §8.4),
+	// measured by `simulate calibrate`; all 0 (the default) is no wait.
+	SchedWakeWait Duration `toml:"sched_wake_wait"` // a task woken while every core is taken waits U(0, 2×this×q), q = (runnable − cores + 1)/cores
+	SchedWait     Duration `toml:"sched_wait"`      // a task preempted while every core is taken waits U(0, 2×this×q)
+	SchedPreempt  float64  `toml:"sched_preempt"`   // the chance that a fork() preempts the forking parent while every core is taken
+	ArrivalJitter Duration `toml:"arrival_jitter"`  // mean lateness of a load generator's timer wake-up (exponential)
 }
 
 // Apache holds the MPM and core directives.

@@ -1,6 +1,8 @@
 package models
 
 import (
+	"math"
+
 	"github.com/forkcast/forkcast/sim"
 )
 
@@ -56,11 +58,12 @@ func (p *parent) start() {
 }
 
 // forkSlot returns when the next fork() returns: forks are back to back and
-// each takes fork_time of the parent's time. The new child is runnable at
-// once; while every core is taken it may take the parent's core
-// (host.sched_preempt), and the parent then waits for one among the
-// runnable tasks — the CPU's jobs and the children this burst has forked —
-// before its next fork (docs/model.md §8.4).
+// each takes fork_time of the parent's CPU. While every core is taken —
+// by the CPU's jobs and the children this burst has forked, each runnable
+// at once — the parent is preempted after a run of host.sched_run CPU on
+// average (exponential, so a fork ends a run with probability
+// 1 − exp(−fork_time/sched_run)) and waits for a core before its next fork
+// (docs/model.md §8.4).
 func (p *parent) forkSlot() sim.Time {
 	s := p.s
 	now := s.sim.Now()
@@ -68,12 +71,14 @@ func (p *parent) forkSlot() sim.Time {
 		p.forkAt = now
 		p.burst = 0
 	}
-	p.forkAt += sim.Time(s.sc.Host.ForkTime.Duration)
+	h := s.sc.Host
+	p.forkAt += sim.Time(h.ForkTime.Duration)
 	p.burst++
 	at := p.forkAt
-	if h := s.sc.Host; h.SchedPreempt > 0 {
+	if h.SchedRun.Duration > 0 {
 		r := s.cpu.Runnable() + p.burst
-		if r >= s.cpu.Cores() && s.schedRand.Float64() < h.SchedPreempt {
+		preempt := -math.Expm1(-h.ForkTime.Seconds() / h.SchedRun.Seconds())
+		if r >= s.cpu.Cores() && s.schedRand.Float64() < preempt {
 			p.forkAt += s.schedWait(r, h.SchedWait.Duration)
 		}
 	}

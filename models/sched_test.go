@@ -13,7 +13,7 @@ import (
 
 // schedKeys are scheduler constants of the order `simulate calibrate`
 // measures on a 2-core VM.
-var schedKeys = []string{"host.sched_wake_wait=2ms", "host.sched_wait=3ms", "host.sched_preempt=0.15"}
+var schedKeys = []string{"host.sched_wake_wait=2ms", "host.sched_wait=3ms", "host.sched_run=200us"}
 
 // burst is one maintenance pass that forked: when the tick ran, how many
 // children, and when the parent's last fork returned.

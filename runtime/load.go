@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,6 +133,22 @@ type generator struct {
 	dropped atomic.Int64 // connections not opened because of maxOpen
 	wg      sync.WaitGroup
 	panicV  atomic.Value
+	late    []time.Duration // how late the timer woke for each arrival (run's goroutine only)
+}
+
+// lateness returns the mean and 99th percentile of how late the timer woke
+// for the arrivals, in ms: the clock's resolution as a load generator has it.
+func (g *generator) lateness() (mean, p99 float64) {
+	if len(g.late) == 0 {
+		return 0, 0
+	}
+	v := make([]float64, len(g.late))
+	for i, d := range g.late {
+		v[i] = float64(d) / float64(time.Millisecond)
+		mean += v[i]
+	}
+	sort.Float64s(v)
+	return mean / float64(len(v)), quantile(v, 0.99)
 }
 
 func newGenerator(addr string, s *scenarios.Scenario, t0 time.Time) *generator {
@@ -157,7 +174,8 @@ func (g *generator) run(ctx context.Context, sched []Arrival) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for _, a := range sched {
-		if d := time.Until(g.t0.Add(a.At)); d > 0 {
+		at := g.t0.Add(a.At)
+		if d := time.Until(at); d > 0 {
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
@@ -168,6 +186,7 @@ func (g *generator) run(ctx context.Context, sched []Arrival) {
 		} else if ctx.Err() != nil {
 			break
 		}
+		g.late = append(g.late, time.Since(at))
 		if g.open.Load() >= g.maxOpen {
 			g.dropped.Add(1)
 			continue

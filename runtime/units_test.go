@@ -133,3 +133,9 @@ func TestReadImportsBeforeAndAfterT0(t *testing.T) {
 		"a preload before t=0 is finished, not in progress")
 	assert.Equal(t, Import{Pid: 8, Argv0: "/usr/sbin/apache2", Start: time.Second}, *sm.importList[1])
 }
+
+func TestMinorVersion(t *testing.T) {
+	for in, want := range map[string]string{"4.9.4": "4.9", "5.0.2": "5.0", "6.0": "6.0", "": ""} {
+		assert.Equal(t, want, minorVersion(in), in)
+	}
+}

@@ -135,9 +135,6 @@ func (h Host) check(ps *problems) {
 	if !(h.CPUSecond >= MinCPUSecond && h.CPUSecond <= MaxCPUSecond) {
 		ps.add("host.cpu_second", h.CPUSecond, "must be from %g to %g (host CPU-seconds per scenario CPU-second)", MinCPUSecond, float64(MaxCPUSecond))
 	}
-	if !(h.SchedPreempt >= 0 && h.SchedPreempt <= 1) {
-		ps.add("host.sched_preempt", h.SchedPreempt, "must be a probability from 0 to 1")
-	}
 	if h.CPUs > MaxCPUs {
 		ps.add("host.cpus", h.CPUs, "must be at most %d", MaxCPUs)
 	}

@@ -95,7 +95,7 @@
 //	cpu_second              number    1         host CPU-seconds per scenario CPU-second; > 0
 //	sched_wake_wait         duration  "0s"      a task woken while all cores are taken waits for one: uniform, mean this × q
 //	sched_wait              duration  "0s"      the same for a task preempted mid-run (the parent in a fork burst)
-//	sched_preempt           number    0         the chance a fork() preempts the forking parent while all cores are taken; 0 to 1
+//	sched_run               duration  "0s"      mean CPU a task runs before it is preempted while all cores are taken; 0: never
 //	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)
 //
 // q = (runnable tasks − cores + 1)/cores counts the tasks queued ahead per

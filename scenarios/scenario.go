@@ -84,7 +84,7 @@ type Host struct {
 	// measured by `simulate calibrate`; all 0 (the default) is no wait.
 	SchedWakeWait Duration `toml:"sched_wake_wait"` // a task woken while every core is taken waits U(0, 2×this×q), q = (runnable − cores + 1)/cores
 	SchedWait     Duration `toml:"sched_wait"`      // a task preempted while every core is taken waits U(0, 2×this×q)
-	SchedPreempt  float64  `toml:"sched_preempt"`   // the chance that a fork() preempts the forking parent while every core is taken
+	SchedRun      Duration `toml:"sched_run"`       // the mean CPU a task runs before it is preempted while every core is taken (exponential); 0: never
 	ArrivalJitter Duration `toml:"arrival_jitter"`  // mean lateness of a load generator's timer wake-up (exponential)
 }
 

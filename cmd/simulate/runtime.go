@@ -86,12 +86,9 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	if isTerminal(stdout) {
 		progress = stdout
 	}
-	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr, WSGIScript: *script})
+	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr, WSGIScript: *script, AnyModWSGI: sf.force})
 	if err != nil {
-		if errors.Is(err, rt.ErrMissing) {
-			return exitError{code: 3, err: err}
-		}
-		return err
+		return runtimeError(s, err)
 	}
 	run := res.Run
 	if run.Scenario, err = scenarios.Format(s); err != nil {
@@ -115,4 +112,17 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// runtimeError maps runtime mode's errors to exit codes: 3 for a missing
+// Apache, 2 for a scenario asking for another mod_wsgi.
+func runtimeError(s *scenarios.Scenario, err error) error {
+	var ve *rt.VersionError
+	switch {
+	case errors.Is(err, rt.ErrMissing):
+		return exitError{code: 3, err: err}
+	case errors.As(err, &ve):
+		return usagef("%s: %v", s.Source, err)
+	}
+	return err
 }

@@ -53,6 +53,16 @@ func TestValidationSubsetAgainstApache(t *testing.T) {
 			out := filepath.Join(t.TempDir(), name)
 			file := filepath.Join("..", "..", "scenarios", "validation", name+".toml")
 			code, stdout, stderr := runCLI("validate", file, "--set", "host.profile="+profile, "--out", out, "--no-plots")
+			if code == ExitDisturbed {
+				// Other processes took the cores: a passing disturbance
+				// gets one more try; then say so instead of judging.
+				t.Logf("disturbed, measuring again: %s", stderr)
+				out += "-again"
+				code, stdout, stderr = runCLI("validate", file, "--set", "host.profile="+profile, "--out", out, "--no-plots")
+				if code == ExitDisturbed {
+					t.Fatalf("disturbed, not judged: %s", stderr)
+				}
+			}
 			t.Log(stdout)
 			rep, err := validate.ReadFile(filepath.Join(out, "validation.json"))
 			require.NoError(t, err, "validate wrote no validation.json (exit %d): %s", code, stderr)

@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 	"workload":     {"scenarios", "sim"},
 	"models/host":  {"sim"},
 	"models":       {"models/host", "results", "scenarios", "sim", "workload"},
-	"runtime":      {"results", "scenarios", "sim", "workload"},
+	"runtime":      {"appprofile", "results", "scenarios", "sim", "workload"},
 	"plots":        {"results"},
 	"validate":     {"results", "scenarios"},
 	"apacheconf":   {"scenarios"},

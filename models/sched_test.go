@@ -106,3 +106,13 @@ func TestReplicationsVaryTheSchedulerAndTimers(t *testing.T) {
 }
 
 func fmtRows(rows any) string { return fmt.Sprintf("%+v", rows) }
+
+// TestThroughputIsCompletionsOverTheLoadsDuration: the simulator divides
+// completions by the time the load ran, from its start once Apache is
+// ready (not from Apache's start, which is earlier), as runtime mode does.
+func TestThroughputIsCompletionsOverTheLoadsDuration(t *testing.T) {
+	run, _, s := simulateTraced(t, builtin(t, "prefork-spike", "", "duration=30s"))
+	require.Greater(t, s.loadStart, sim.Time(0), "Apache started before the load")
+	assert.InDelta(t, float64(run.Summary.Requests.Completed)/30, run.Summary.Throughput, 0.005)
+	assert.Equal(t, 30.0, run.Summary.DurationS)
+}

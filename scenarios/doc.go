@@ -58,7 +58,7 @@
 //
 //	name         string    the file name without .toml   the scenario's name in output
 //	description  string    ""
-//	duration     duration  "60s"   simulated time from Apache's start; > 0
+//	duration     duration  "60s"   how long the load runs, from when Apache is ready and the load starts; > 0
 //	seed         integer   1       seeds every random stream; >= 0
 //	interval     duration  "1s"    one timeseries.csv row per interval; > 0, <= duration
 //	tick_phase   string    "random"  from the load's start to the Apache parent's first maintenance

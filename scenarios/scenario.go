@@ -14,7 +14,7 @@ import (
 type Scenario struct {
 	Name        string   `toml:"name"`
 	Description string   `toml:"description"`
-	Duration    Duration `toml:"duration"` // simulated time from Apache's start
+	Duration    Duration `toml:"duration"` // how long the load runs, from when Apache is ready and the load starts (t = 0)
 	Seed        uint64   `toml:"seed"`
 	Interval    Duration `toml:"interval"` // time-series row length
 	// TickPhase is the time from the load's start to the Apache parent's

@@ -96,9 +96,9 @@ type Report struct {
 	NotApplicable []string `json:"not_applicable,omitempty"` // metrics left out, and why
 	// MAPE is the median over the reported metrics of their relative error,
 	// in percent: the one figure users quote.
-	MAPE          float64  `json:"median_abs_pct_error"`
-	Pass          bool     `json:"pass"`
-	Failed        []string `json:"failed,omitempty"`
+	MAPE   float64  `json:"median_abs_pct_error"`
+	Pass   bool     `json:"pass"`
+	Failed []string `json:"failed,omitempty"`
 	// Coverage is how many measured values fell inside their one-run
 	// prediction interval: whether the replications' spread covers what
 	// varies in reality.

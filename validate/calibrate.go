@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 )
 
@@ -65,6 +66,9 @@ type RequestsSample struct {
 	CPU       time.Duration // the whole machine's, all cores
 	Completed int64
 	Lateness  time.Duration // the load generator's mean timer lateness per arrival
+	// Foreign is what other processes used meanwhile (runtime mode's
+	// measurement.foreign_cpu); nil if unknown.
+	Foreign *results.ForeignCPU
 }
 
 // SchedSample is what the scheduler probe saw with Burners CPU-bound
@@ -202,6 +206,11 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	}
 	prof.RequestCPU = max(0, (busy.CPU-idle.CPU)/time.Duration(n))
 	prof.ArrivalJitter = busy.Lateness
+	for _, r := range []RequestsSample{idle, busy} {
+		if r.Foreign != nil && r.Foreign.Share > MaxForeignCPU {
+			prof.Notes = append(prof.Notes, fmt.Sprintf("WARNING: disturbed: other processes used %s during a request probe: calibrate again on a quieter machine", r.Foreign))
+		}
+	}
 	prof.Notes = append(prof.Notes, fmt.Sprintf("runtime mode, app doing nothing, %v: %v CPU idle, %v CPU for %d requests at %g/s; the load generator's timer woke %v late on average",
 		calRequestTime, idle.CPU.Round(time.Millisecond), busy.CPU.Round(time.Millisecond), n, calRequestRate, busy.Lateness.Round(time.Microsecond)))
 

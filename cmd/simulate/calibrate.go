@@ -69,6 +69,11 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 	if err := results.PublishFile(*out, ours, func(f *os.File) error { return validate.WriteProfile(f, prof, header) }); err != nil {
 		return err
 	}
+	for _, n := range prof.Notes {
+		if strings.HasPrefix(n, "WARNING") {
+			fmt.Fprintln(stderr, "simulate calibrate: "+n)
+		}
+	}
 	validate.WriteProfile(stdout, prof, nil)
 	fmt.Fprintf(stdout, "\nwrote %s\n", *out)
 	return nil

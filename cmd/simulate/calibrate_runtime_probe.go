@@ -56,6 +56,7 @@ rate = %g
 	out := validate.RequestsSample{CPU: time.Duration(cpu * float64(time.Second)), Completed: res.Run.Summary.Requests.Completed}
 	if m := res.Run.Summary.Measurement; m != nil {
 		out.Lateness = time.Duration(m.TimerLateMeanMS * float64(time.Millisecond))
+		out.Foreign = &m.ForeignCPU
 	}
 	return out, nil
 }

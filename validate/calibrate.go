@@ -273,7 +273,7 @@ func deriveSched(samples []SchedSample, notes []string) (wake, wait, run time.Du
 			wq += q * (late - base)
 			wqq += q * q
 		}
-		steps, waited, gaps := 0, 0, 0.0
+		steps, waited, gaps, forkCPU := 0, 0, 0.0, 0.0
 		for _, b := range s.Bursts {
 			for i := 1; i < len(b); i++ {
 				r := s.Burners + i
@@ -284,6 +284,7 @@ func deriveSched(samples []SchedSample, notes []string) (wake, wait, run time.Du
 				gap := (b[i].Wall - b[i-1].Wall) - dc
 				steps++
 				cpu += float64(dc)
+				forkCPU += float64(dc)
 				if gap > forkWaited {
 					q := float64(r-c+1) / float64(c)
 					waited++
@@ -298,8 +299,12 @@ func deriveSched(samples []SchedSample, notes []string) (wake, wait, run time.Du
 		if waited > 0 {
 			mg = gaps / float64(waited)
 		}
-		notes = append(notes, fmt.Sprintf("scheduler, %d CPU-bound processes on %d cores: %d sleeps woke %v late on average; %d of %d forks among busy cores waited for a core, %v on average",
-			s.Burners, c, len(s.Wakes), time.Duration(late).Round(time.Microsecond), waited, steps, time.Duration(mg).Round(time.Microsecond)))
+		mc := 0.0
+		if steps > 0 {
+			mc = forkCPU / float64(steps)
+		}
+		notes = append(notes, fmt.Sprintf("scheduler, %d CPU-bound processes on %d cores: %d sleeps woke %v late on average; %d of %d forks among busy cores (%v of CPU each) waited for a core, %v on average",
+			s.Burners, c, len(s.Wakes), time.Duration(late).Round(time.Microsecond), waited, steps, time.Duration(mc).Round(time.Microsecond), time.Duration(mg).Round(time.Microsecond)))
 	}
 	if wqq > 0 {
 		wake = time.Duration(max(0, wq/wqq))

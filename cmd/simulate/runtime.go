@@ -101,6 +101,9 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d requests, %d completed, %d failed, %d unfinished; p50 %.0f ms, p99 %.0f ms; peak %d processes, %.0f MB PSS; %d spawns, %d imports\n",
 		dir, sum.Requests.Offered, sum.Requests.Completed, sum.Requests.Failed, sum.Requests.Unfinished,
 		sum.Latency.P50, sum.Latency.P99, sum.Peak.Processes, sum.Peak.PSSMB, sum.Spawns, sum.Imports)
+	if m := sum.Measurement; m != nil {
+		fmt.Fprintf(stdout, "measured with mod_wsgi %s; other processes used %s\n", m.ModWSGI, m.ForeignCPU)
+	}
 	return nil
 }
 

@@ -301,7 +301,7 @@ func TestRuntimeMissingApache(t *testing.T) {
 // Apache starts, naming both versions, unless AnyModWSGI.
 func TestRuntimeRefusesAnotherModWSGI(t *testing.T) {
 	requireApache(t)
-	s := mustParse(t, "duration = \"1s\"\n[wsgi]\nversion = \"6.0\"\n", "")
+	s := mustParse(t, "duration = \"1s\"\n[wsgi]\nversion = \"6.0\"\n[[workload.phase]]\nduration = \"1s\"\nrate = 1\n", "")
 	_, err := Run(t.Context(), s, Options{})
 	var ve *VersionError
 	require.ErrorAs(t, err, &ve)

@@ -92,18 +92,31 @@ func (s cpuSnapshot) descendants(root int) map[int]bool {
 	return out
 }
 
-// used is the CPU process pid spent between a and b, its reaped children's
-// included, in clock ticks.
+// used is the CPU process pid spent between a and b, with what the children
+// it reaped meanwhile spent in that time, in clock ticks. A reaped child's
+// whole lifetime lands in its parent's cutime, so what a child that was
+// already running at a had spent by then is taken off (init, which reaps
+// every orphan, would otherwise be charged with their lifetimes).
 func used(a, b cpuSnapshot, pid int) uint64 {
 	pb, ok := b.procs[pid]
 	if !ok {
 		return 0
 	}
 	tot := pb.own + pb.kids
-	if pa, ok := a.procs[pid]; ok && pa.start == pb.start {
-		tot -= min(tot, pa.own+pa.kids)
+	pa, same := a.procs[pid]
+	if !same || pa.start != pb.start {
+		return tot
 	}
-	return tot
+	before := pa.own + pa.kids
+	for c, ca := range a.procs {
+		if ca.ppid != pid {
+			continue
+		}
+		if cb, ok := b.procs[c]; !ok || cb.start != ca.start {
+			before += ca.own + ca.kids // reaped during the run
+		}
+	}
+	return tot - min(tot, before)
 }
 
 // foreignTop is how many foreign processes a summary names.

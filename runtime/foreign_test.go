@@ -22,6 +22,8 @@ func TestForeignCPUIsTheMachineLessOurTree(t *testing.T) {
 		7001: {ppid: self, comm: "apache2", start: 6, own: 10, kids: 50},
 		9000: {ppid: 1, comm: "go", start: 1, own: 400, kids: 100},
 		9100: {ppid: 1, comm: "kworker/0:1", start: 1, own: 5},
+		9300: {ppid: 1, comm: "old-daemon", start: 1, own: 5000}, // exits during the run, reaped by init
+		1:    {ppid: 0, comm: "init", start: 0},
 	}}
 	b := cpuSnapshot{busy: 2000, steal: 30, procs: map[int]procCPU{
 		self: {ppid: 1, comm: "simulate", start: 5, own: 150, kids: 20},   // +70, a reaped ss included
@@ -30,17 +32,20 @@ func TestForeignCPUIsTheMachineLessOurTree(t *testing.T) {
 		9000: {ppid: 1, comm: "go", start: 1, own: 600, kids: 300},        // +400
 		9100: {ppid: 1, comm: "kworker/0:1", start: 1, own: 7},            // +2
 		9200: {ppid: 1, comm: "python3", start: 95, own: 80},              // new: +80
+		1:    {ppid: 0, comm: "init", start: 0, own: 0, kids: 5030},       // reaped old-daemon: 5000 before the run, +30 in it
 	}}
 	f := foreignCPU(a, b, 2, 10*time.Second)
 	// busy 1000 ticks, ours 70 + 310 + 120 = 500: foreign 500 ticks = 5 s of 20.
 	assert.InDelta(t, 5.0, f.Seconds, 1e-9)
 	assert.InDelta(t, 0.25, f.Share, 1e-9)
-	require.Len(t, f.Top, 4)
+	require.Len(t, f.Top, 5)
 	assert.Equal(t, "go", f.Top[0].Command)
 	assert.InDelta(t, 4.0, f.Top[0].Seconds, 1e-9)
 	assert.Equal(t, "python3", f.Top[1].Command)
-	assert.Equal(t, "(hypervisor steal)", f.Top[2].Command)
-	assert.Equal(t, "kworker/0:1", f.Top[3].Command)
+	assert.Equal(t, "init", f.Top[2].Command, "charged only with what old-daemon spent during the run")
+	assert.InDelta(t, 0.3, f.Top[2].Seconds, 1e-9)
+	assert.Equal(t, "(hypervisor steal)", f.Top[3].Command)
+	assert.Equal(t, "kworker/0:1", f.Top[4].Command)
 	assert.Contains(t, f.String(), "25% of the cores")
 	assert.Contains(t, f.String(), "go[9000] 4.0 s")
 }

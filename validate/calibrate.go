@@ -52,7 +52,7 @@ type Prober interface {
 	// took, on an otherwise idle core.
 	Burn(ctx context.Context, seconds float64) (time.Duration, error)
 	// Requests serves rate requests/s of runtime mode's app doing no work
-	// for d: the CPU time the whole machine spent (all cores), the requests
+	// for d: the CPU time the machine spent on it (all cores, other processes' left out), the requests
 	// completed, and how late the load generator's timer woke for them.
 	Requests(ctx context.Context, rate float64, d time.Duration) (RequestsSample, error)
 	// Sched runs burners CPU-bound processes and, among them, a process
@@ -63,7 +63,7 @@ type Prober interface {
 
 // RequestsSample is what the request probe measured.
 type RequestsSample struct {
-	CPU       time.Duration // the whole machine's, all cores
+	CPU       time.Duration // the machine's, all cores, less other processes'
 	Completed int64
 	Lateness  time.Duration // the load generator's mean timer lateness per arrival
 	// Foreign is what other processes used meanwhile (runtime mode's

@@ -14,7 +14,8 @@ import (
 // Requests runs runtime mode with an app that does no work: a fixed prefork
 // pool (so no process starts or stops during the probe), no keep-alive,
 // evenly spaced requests at rate for d. The CPU is the whole machine's,
-// from runtime mode's cpu_util column; the timer lateness is the load
+// from runtime mode's cpu_util column, less what other processes used
+// (measurement.foreign_cpu); the timer lateness is the load
 // generator's (summary.json's measurement.timer_late_mean_ms).
 func (p *apacheProber) Requests(ctx context.Context, rate float64, d time.Duration) (validate.RequestsSample, error) {
 	sc, err := scenarios.Parse("calibrate-requests.toml", []byte(fmt.Sprintf(`
@@ -53,10 +54,14 @@ rate = %g
 	for _, r := range res.Run.Rows {
 		cpu += r.CPUUtil * cores * sc.Interval.Seconds()
 	}
-	out := validate.RequestsSample{CPU: time.Duration(cpu * float64(time.Second)), Completed: res.Run.Summary.Requests.Completed}
+	out := validate.RequestsSample{Completed: res.Run.Summary.Requests.Completed}
 	if m := res.Run.Summary.Measurement; m != nil {
+		// Other processes' CPU is not the server's: without it, a busy
+		// machine's noise stays out of request_cpu's difference.
+		cpu = max(0, cpu-m.ForeignCPU.Seconds)
 		out.Lateness = time.Duration(m.TimerLateMeanMS * float64(time.Millisecond))
 		out.Foreign = &m.ForeignCPU
 	}
+	out.CPU = time.Duration(cpu * float64(time.Second))
 	return out, nil
 }

@@ -52,8 +52,9 @@ type Prober interface {
 	// took, on an otherwise idle core.
 	Burn(ctx context.Context, seconds float64) (time.Duration, error)
 	// Requests serves rate requests/s of runtime mode's app doing no work
-	// for d: the CPU time the machine spent on it (all cores, other processes' left out), the requests
-	// completed, and how late the load generator's timer woke for them.
+	// for d: the CPU time the machine spent on it (all cores, other
+	// processes' left out), the requests completed, and how late the load
+	// generator's timer woke for them.
 	Requests(ctx context.Context, rate float64, d time.Duration) (RequestsSample, error)
 	// Sched runs burners CPU-bound processes and, among them, a process
 	// that sleeps and measures how late it wakes, then forks bursts of

@@ -1,6 +1,8 @@
 package models
 
 import (
+	"math"
+
 	"github.com/forkcast/forkcast/sim"
 )
 
@@ -19,6 +21,8 @@ type parent struct {
 	within    bool
 	tick      *sim.Timer
 	forkAt    sim.Time // the parent is busy forking until then
+	burst     int      // children forked since the parent last had nothing to fork
+	woken     bool     // the sleep is over and the parent waits for a core (wake)
 	dead      []*child
 	deadDae   []*daemonProc
 	// onTick, when set, sees every maintenance pass (at the simulation
@@ -29,7 +33,7 @@ type parent struct {
 
 func newParent(s *server) *parent {
 	p := &parent{s: s, rate: 1}
-	p.tick = s.sim.NewTimer(p.maintenanceTick)
+	p.tick = s.sim.NewTimer(p.wake)
 	return p
 }
 
@@ -54,14 +58,31 @@ func (p *parent) start() {
 }
 
 // forkSlot returns when the next fork() returns: forks are back to back and
-// each takes fork_time of the parent's time.
+// each takes fork_time of the parent's CPU. While every core is taken —
+// by the CPU's jobs and the children this burst has forked, each runnable
+// at once — the parent is preempted after a run of host.sched_run CPU on
+// average (exponential, so a fork ends a run with probability
+// 1 − exp(−fork_time/sched_run)) and waits for a core before its next fork
+// (docs/model.md §8.4).
 func (p *parent) forkSlot() sim.Time {
-	now := p.s.sim.Now()
+	s := p.s
+	now := s.sim.Now()
 	if p.forkAt < now {
 		p.forkAt = now
+		p.burst = 0
 	}
-	p.forkAt += sim.Time(p.s.sc.Host.ForkTime.Duration)
-	return p.forkAt
+	h := s.sc.Host
+	p.forkAt += sim.Time(h.ForkTime.Duration)
+	p.burst++
+	at := p.forkAt
+	if h.SchedRun.Duration > 0 {
+		r := s.cpu.Runnable() + p.burst
+		preempt := -math.Expm1(-h.ForkTime.Seconds() / h.SchedRun.Seconds())
+		if r >= s.cpu.Cores() && s.schedRand.Float64() < preempt {
+			p.forkAt += s.schedWait(r, h.SchedWait.Duration)
+		}
+	}
+	return at
 }
 
 // makeChild forks a child into a DEAD slot. The parent marks the slot
@@ -92,7 +113,25 @@ func (p *parent) sleep() {
 	if p.forkAt > at {
 		at = p.forkAt
 	}
+	p.woken = false
 	p.tick.ResetAt(at + sim.Second)
+}
+
+// wake is the end of the 1 s sleep: the parent is runnable again, and while
+// every core is taken it waits for one among the runnable tasks before it
+// runs maintenance (host.sched_wake_wait; docs/model.md §8.4). The wait
+// reuses the tick's timer, so whatever stops the tick stops it too.
+func (p *parent) wake() {
+	s := p.s
+	if !p.woken {
+		if w := s.schedWait(s.cpu.Runnable(), s.sc.Host.SchedWakeWait.Duration); w > 0 {
+			p.woken = true
+			p.tick.Reset(w)
+			return
+		}
+	}
+	p.woken = false
+	p.maintenanceTick()
 }
 
 // maintenanceTick is one pass of the main loop after its sleep: start the

@@ -167,6 +167,22 @@ type generator struct {
 	wg      sync.WaitGroup
 	panicV  atomic.Value
 	errV    atomic.Value // a replay that failed
+	late    []time.Duration // how late the timer woke for each arrival (run's goroutine only)
+}
+
+// lateness returns the mean and 99th percentile of how late the timer woke
+// for the arrivals, in ms: the clock's resolution as a load generator has it.
+func (g *generator) lateness() (mean, p99 float64) {
+	if len(g.late) == 0 {
+		return 0, 0
+	}
+	v := make([]float64, len(g.late))
+	for i, d := range g.late {
+		v[i] = float64(d) / float64(time.Millisecond)
+		mean += v[i]
+	}
+	sort.Float64s(v)
+	return mean / float64(len(v)), quantile(v, 0.99)
 }
 
 func newGenerator(addr string, s *scenarios.Scenario, t0 time.Time, staticPath string) *generator {
@@ -205,6 +221,7 @@ func (g *generator) run(ctx context.Context, s *scenarios.Scenario, sched []Arri
 		if !g.sleepUntil(ctx, timer, a.At) {
 			break
 		}
+		g.late = append(g.late, time.Since(g.t0.Add(a.At)))
 		if g.open.Load() >= g.maxOpen {
 			g.dropped.Add(1)
 			continue

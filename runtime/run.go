@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/forkcast/forkcast/appprofile"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 )
@@ -29,6 +31,41 @@ type Options struct {
 	WSGIScript string
 	// OnStarted, if set, is called once Apache is up with its layout (tests).
 	OnStarted func(Layout, int)
+	// AnyModWSGI runs a scenario whose wsgi.version differs from the
+	// mod_wsgi this machine loads (the CLI's --force); otherwise Run refuses
+	// with a *VersionError.
+	AnyModWSGI bool
+}
+
+// VersionError is a scenario that asks for another mod_wsgi than the one
+// this machine's Apache loads.
+type VersionError struct {
+	Want, Have, Module string
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("the scenario's wsgi.version is %q but this machine's Apache loads mod_wsgi %s (%s): "+
+		"set wsgi.version = %q to measure this server, or pass --force to measure it anyway", e.Want, e.Have, e.Module, minorVersion(e.Have))
+}
+
+// minorVersion is "4.9" of "4.9.4".
+func minorVersion(v string) string {
+	if i := strings.IndexByte(v, '.'); i >= 0 {
+		if j := strings.IndexByte(v[i+1:], '.'); j >= 0 {
+			return v[:i+1+j]
+		}
+	}
+	return v
+}
+
+// ModWSGIVersion returns the version string compiled into the mod_wsgi
+// module a run loads ("4.9.4"), "" if it cannot be read.
+func ModWSGIVersion(in Install) string {
+	m, err := appprofile.ReadModWSGI(in.Module("mod_wsgi.so"))
+	if err != nil {
+		return ""
+	}
+	return m.Version
 }
 
 // Result is a run's results in the shared format, and the raw observations
@@ -70,6 +107,10 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 	if s.Interval.Duration <= 0 {
 		return nil, errors.New("the scenario's interval must be positive")
+	}
+	modWSGI := ModWSGIVersion(in)
+	if modWSGI != "" && minorVersion(modWSGI) != s.WSGI.Version && !opt.AnyModWSGI {
+		return nil, &VersionError{Want: s.WSGI.Version, Have: modWSGI, Module: in.Module("mod_wsgi.so")}
 	}
 	layout := Layout{Install: in}
 	if opt.WSGIScript != "" {
@@ -152,6 +193,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 
 	// t=0: the load starts.
+	before := takeCPUSnapshot()
 	t0 := time.Now()
 	runCtx, cancel := context.WithDeadline(ctx, t0.Add(s.Duration.Duration))
 	defer cancel()
@@ -196,6 +238,8 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 	<-runCtx.Done()
 	wg.Wait()
+	after := takeCPUSnapshot()
+	ran := time.Since(t0)
 	if opt.Progress != nil {
 		fmt.Fprintln(opt.Progress)
 	}
@@ -238,6 +282,11 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 			Msg: fmt.Sprintf("%d connections were not opened: the load generator's cap of %d open connections was reached", res.Dropped, gen.maxOpen)})
 	}
 	res.Run = aggregate(s, t0, sched, res, sm.log, notes)
+	res.Run.Summary.Measurement = &results.Measurement{
+		ModWSGI:    modWSGI,
+		ForeignCPU: foreignCPU(before, after, goruntime.NumCPU(), ran),
+	}
+	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
 	return res, nil
 }
 

@@ -37,6 +37,14 @@ func runScenario(t *testing.T, src, variant string) *Result {
 	back, err := results.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Equal(t, results.SourceRuntime, back.Summary.Source)
+	// It says how it was measured: the mod_wsgi that ran, the timer's
+	// lateness, the CPU other processes used.
+	m := back.Summary.Measurement
+	require.NotNil(t, m)
+	assert.Regexp(t, `^4\.9\.\d+$`, m.ModWSGI, "Debian 12's mod_wsgi")
+	assert.GreaterOrEqual(t, m.TimerLateP99MS, m.TimerLateMeanMS)
+	assert.Greater(t, m.TimerLateMeanMS, 0.0)
+	assert.True(t, m.ForeignCPU.Share >= 0 && m.ForeignCPU.Share <= 1, "%+v", m.ForeignCPU)
 	assert.Len(t, back.Rows, int(s.Duration.Duration/s.Interval.Duration))
 	return res
 }
@@ -287,4 +295,17 @@ func TestRuntimeMissingApache(t *testing.T) {
 	_, err := Run(t.Context(), s, Options{Binary: "/nonexistent/apache2"})
 	require.ErrorIs(t, err, ErrMissing)
 	assert.Contains(t, err.Error(), InstallLine)
+}
+
+// A scenario for another mod_wsgi than the one installed is refused before
+// Apache starts, naming both versions, unless AnyModWSGI.
+func TestRuntimeRefusesAnotherModWSGI(t *testing.T) {
+	requireApache(t)
+	s := mustParse(t, "duration = \"1s\"\n[wsgi]\nversion = \"6.0\"\n[[workload.phase]]\nduration = \"1s\"\nrate = 1\n", "")
+	_, err := Run(t.Context(), s, Options{})
+	var ve *VersionError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "6.0", ve.Want)
+	assert.Regexp(t, `^4\.9\.`, ve.Have)
+	assert.Contains(t, err.Error(), "--force")
 }

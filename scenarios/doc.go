@@ -58,7 +58,7 @@
 //
 //	name         string    the file name without .toml   the scenario's name in output
 //	description  string    ""
-//	duration     duration  "60s"   simulated time from Apache's start; > 0
+//	duration     duration  "60s"   how long the load runs, from when Apache is ready and the load starts; > 0
 //	seed         integer   1       seeds every random stream; >= 0
 //	interval     duration  "1s"    one timeseries.csv row per interval; > 0, <= duration
 //	tick_phase   string    "random"  from the load's start to the Apache parent's first maintenance
@@ -93,6 +93,16 @@
 //	request_cpu             duration  "100us"   Apache's own CPU per request
 //	linger_time             duration  "200us"   lingering close, about one round trip
 //	cpu_second              number    1         host CPU-seconds per scenario CPU-second; > 0
+//	sched_wake_wait         duration  "0s"      a task woken while all cores are taken waits for one: uniform, mean this × q
+//	sched_wait              duration  "0s"      the same for a task preempted mid-run (the parent in a fork burst)
+//	sched_run               duration  "0s"      mean CPU a task runs before it is preempted while all cores are taken; 0: never
+//	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)
+//
+// q = (runnable tasks − cores + 1)/cores counts the tasks queued ahead per
+// core; with fewer runnable tasks than cores nothing waits. A Python
+// process's threads count once (they take turns holding the GIL). The sched_
+// keys and arrival_jitter are drawn per replication from streams of their
+// own (docs/model.md §8.4, §9.1); 0 keeps the model free of them.
 //
 // host.profile names a host profile written by `simulate calibrate`: a TOML
 // file holding only a [host] table with these keys (not profile). Its keys go

@@ -44,10 +44,45 @@ func (f *fakeProber) Burn(_ context.Context, seconds float64) (time.Duration, er
 	return time.Duration(1.1 * seconds * float64(time.Second)), nil
 }
 
-// Requests: 30 ms of background CPU a second, plus 700 µs per request.
-func (f *fakeProber) Requests(_ context.Context, rate float64, d time.Duration) (time.Duration, int64, error) {
+// Requests: 30 ms of background CPU a second, plus 700 µs per request; the
+// timer wakes 80 µs late.
+func (f *fakeProber) Requests(_ context.Context, rate float64, d time.Duration) (RequestsSample, error) {
 	n := int64(rate * d.Seconds())
-	return time.Duration(d.Seconds()*30)*time.Millisecond + time.Duration(n)*700*time.Microsecond, n, nil
+	return RequestsSample{CPU: time.Duration(d.Seconds()*30)*time.Millisecond + time.Duration(n)*700*time.Microsecond, Completed: n, Lateness: 80 * time.Microsecond}, nil
+}
+
+// Sched follows the model on 2 cores: a sleep ends 100 µs late, plus 2 ms
+// per queued task per core; a fork costs 100 µs of CPU, and every 5th fork
+// among busy cores waits 3 ms per queued task per core.
+func (f *fakeProber) Sched(_ context.Context, k int) (SchedSample, error) {
+	const c = 2
+	s := SchedSample{Cores: c, Burners: k}
+	q := func(r int) float64 { return float64(r-c+1) / c }
+	for range 10 {
+		late := 100 * time.Microsecond
+		if k >= c {
+			late += time.Duration(q(k) * float64(2*time.Millisecond))
+		}
+		s.Wakes = append(s.Wakes, late)
+	}
+	for range 3 {
+		var b []ForkStep
+		var wall, cpu time.Duration
+		busy := 0
+		for i := range 16 {
+			if r := k + i; i > 0 && r >= c {
+				busy++
+				if busy%5 == 0 {
+					wall += time.Duration(q(r) * float64(3*time.Millisecond))
+				}
+			}
+			wall += 100 * time.Microsecond
+			cpu += 100 * time.Microsecond
+			b = append(b, ForkStep{Wall: wall, CPU: cpu})
+		}
+		s.Bursts = append(s.Bursts, b)
+	}
+	return s, nil
 }
 
 func TestCalibrateAndProfileLoads(t *testing.T) {
@@ -65,6 +100,10 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
 	assert.InDelta(t, 1.1, prof.CPUSecond, 1e-9)
 	assert.Equal(t, 700*time.Microsecond, prof.RequestCPU, "the extra CPU over the extra requests; background excluded")
+	assert.Equal(t, 80*time.Microsecond, prof.ArrivalJitter)
+	assert.InDelta(t, float64(2*time.Millisecond), float64(prof.SchedWakeWait), 1e3, "the wake-up lateness over the timer's own, per queued task per core")
+	assert.InDelta(t, float64(3*time.Millisecond), float64(prof.SchedWait), 1e3)
+	assert.InDelta(t, float64(500*time.Microsecond), float64(prof.SchedRun), float64(60*time.Microsecond), "five forks of 100 µs between waits")
 
 	dir := t.TempDir()
 	var b strings.Builder
@@ -78,4 +117,6 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(3584<<10), sc.Host.PythonInterpreter)
 	assert.Equal(t, time.Millisecond, sc.Host.ForkTime.Duration)
 	assert.Equal(t, 10*time.Millisecond, sc.Host.PythonInitCPU.Duration)
+	assert.Equal(t, prof.SchedWait.Round(time.Microsecond), sc.Host.SchedWait.Duration)
+	assert.Equal(t, 80*time.Microsecond, sc.Host.ArrivalJitter.Duration)
 }

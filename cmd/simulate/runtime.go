@@ -86,12 +86,9 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	if isTerminal(stdout) {
 		progress = stdout
 	}
-	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr, WSGIScript: *script})
+	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr, WSGIScript: *script, AnyModWSGI: sf.force})
 	if err != nil {
-		if errors.Is(err, rt.ErrMissing) {
-			return exitError{code: 3, err: err}
-		}
-		return err
+		return runtimeError(s, err)
 	}
 	run := res.Run
 	if run.Scenario, err = scenarios.Format(s); err != nil {
@@ -104,6 +101,9 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d requests, %d completed, %d failed, %d unfinished; p50 %.0f ms, p99 %.0f ms; peak %d processes, %.0f MB PSS; %d spawns, %d imports\n",
 		dir, sum.Requests.Offered, sum.Requests.Completed, sum.Requests.Failed, sum.Requests.Unfinished,
 		sum.Latency.P50, sum.Latency.P99, sum.Peak.Processes, sum.Peak.PSSMB, sum.Spawns, sum.Imports)
+	if m := sum.Measurement; m != nil {
+		fmt.Fprintf(stdout, "measured with mod_wsgi %s; other processes used %s\n", m.ModWSGI, m.ForeignCPU)
+	}
 	return nil
 }
 
@@ -115,4 +115,17 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// runtimeError maps runtime mode's errors to exit codes: 3 for a missing
+// Apache, 2 for a scenario asking for another mod_wsgi.
+func runtimeError(s *scenarios.Scenario, err error) error {
+	var ve *rt.VersionError
+	switch {
+	case errors.Is(err, rt.ErrMissing):
+		return exitError{code: 3, err: err}
+	case errors.As(err, &ve):
+		return usagef("%s: %v", s.Source, err)
+	}
+	return err
 }

@@ -190,7 +190,7 @@ func (c *client) response(r *request, status int) {
 		c.fail(r, status)
 		return
 	}
-	c.s.stats.complete(c.s.sim.Now() - r.first)
+	c.s.stats.complete(r.first)
 	c.next()
 }
 
@@ -223,7 +223,7 @@ func (c *client) fail(r *request, cause int) {
 		return
 	}
 	c.req = nil
-	c.s.stats.fail(cause)
+	c.s.stats.fail(cause, r.first)
 	c.left = 0
 	c.leave()
 }

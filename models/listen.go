@@ -13,6 +13,12 @@ type acceptQueue struct {
 // connection waits in the accept queue, which holds ListenBacklog+1; beyond
 // that the kernel drops the SYN and the client retransmits.
 func (s *server) connect(cn *conn) {
+	if s.listenClosed {
+		if cn.client != nil {
+			cn.client.refused(cn)
+		}
+		return
+	}
 	for len(s.acceptors) > 0 {
 		c := s.acceptors[0]
 		s.acceptors[0] = nil

@@ -444,12 +444,10 @@ func (d *daemonProc) teardown() {
 	d.finJob = d.g.s.cpu.Start(finalizeCPU(d.g.s), d.py.gil, d.exit)
 }
 
-// finalizeCPU is what tearing a process's interpreter down costs (Py_Finalize
-// with mod_wsgi's interpreter cleanup): taken to be what starting it did,
-// host.python_init_cpu. Measured from mod_wsgi's log lines ("Stopping
-// process" to "Python has shutdown"): 13–40 ms for daemons, 5–40 ms for
-// prefork children (docs/model.md §4.8).
-func finalizeCPU(s *server) sim.Time { return sim.Time(s.sc.Host.PythonInitCPU.Duration) }
+// finalizeCPU is what tearing a process's interpreter down costs
+// (wsgi_python_child_cleanup: the interpreters destroyed, Py_Finalize),
+// host.python_fini_cpu (docs/model.md §4.8).
+func finalizeCPU(s *server) sim.Time { return sim.Time(s.sc.Host.PythonFiniCPU.Duration) }
 
 // exit ends the process; the parent respawns it at its next loop.
 func (d *daemonProc) exit() {

@@ -202,25 +202,32 @@ var reclaimActions = []struct {
 	{reclaimGiveUp, 10 * sim.Second},
 }
 
-// reload is main()'s pass between two generations: clearing pconf runs
-// mod_wsgi's cleanups (each daemon group's socket closed and unlinked),
-// then APR's free_proc_chain SIGTERMs the daemons and waits for them;
-// then the configuration is read again and post_config runs (the parent's
-// restart_cpu; with WSGILazyInitialization Off, Python is torn down and
-// initialised again in the parent, leaking memory); post_config starts the
-// new daemons; then the MPM runs again.
+// reload is main()'s pass between two generations. Clearing pconf runs the
+// modules' cleanups — mod_wsgi's first (registered last, in post_config:
+// each daemon group's socket closed and unlinked), the modules' unloading
+// last — then APR's free_proc_chain SIGTERMs the daemons and waits for
+// them; then the configuration is read again, the modules loaded again and
+// post_config run (with WSGILazyInitialization Off Python is initialised
+// again in the parent, leaking memory); post_config starts the new
+// daemons; then the MPM runs again. The parent's CPU for all this is
+// host.restart_cpu, half of it before free_proc_chain (an strace of a
+// restart shows the module unloading taking about as long as the reading
+// that follows).
 func (p *parent) reload() {
 	s := p.s
 	for _, g := range s.groups {
 		g.cleanup()
 	}
-	p.freeProcChain(func() {
-		work := sim.Time(s.sc.Host.RestartCPU.Duration)
-		if !s.sc.WSGI.LazyInitialization {
-			s.mem.leakParentHeap(float64(s.sc.Host.PythonRestartLeak))
-			work += sim.Time(s.sc.Host.PythonInitCPU.Duration)
-		}
-		s.cpu.Start(work, nil, p.postConfig)
+	half := sim.Time(s.sc.Host.RestartCPU.Duration) / 2
+	s.cpu.Start(half, nil, func() {
+		p.freeProcChain(func() {
+			work := half
+			if !s.sc.WSGI.LazyInitialization {
+				s.mem.leakParentHeap(float64(s.sc.Host.PythonRestartLeak))
+				work += sim.Time(s.sc.Host.PythonInitCPU.Duration)
+			}
+			s.cpu.Start(work, nil, p.postConfig)
+		})
 	})
 }
 

@@ -42,8 +42,8 @@ type Restart struct {
 const (
 	// RestartBaseline is how far before a command the baseline p99 looks.
 	RestartBaseline = 10 * time.Second
-	// RestartGap ends a window: the first second, counted in send times
-	// from the command, in which no affected request was sent.
+	// RestartGap ends a window: the first request that was not affected
+	// and was sent at least this long after the last affected one.
 	RestartGap = time.Second
 	// RestartHorizon bounds how long after a command requests are followed.
 	RestartHorizon = 120 * time.Second
@@ -74,10 +74,12 @@ type Window struct {
 //     those are fewer than 10; with none, only failures count as affected;
 //   - a request is affected if it failed or completed slower than the
 //     baseline;
-//   - the affected requests, in order of when they were sent (in-flight ones
-//     count as sent at the command), belong to the window until the first
-//     gap of RestartGap or more between the command or one of them and the
-//     next; the window ends when the last of them ended.
+//   - in order of when they were sent (in-flight ones count as sent at the
+//     command), the affected requests belong to the window until the first
+//     request that was not affected and was sent RestartGap or more after
+//     the command or the last affected one: the traffic is back to normal
+//     (a second without any request does not end the window); the window
+//     ends when the last of them ended.
 //
 // Failed and Delayed count the affected requests in the window; P99 is the
 // p99 latency of the completed requests in flight at some instant of it
@@ -104,24 +106,25 @@ func RestartWindow(at, from, next time.Duration, reqs []Attempt) Window {
 		w.BaselineP99 = time.Duration(Quantile(base, 0.99))
 		threshold = w.BaselineP99
 	}
-	type aff struct {
-		sent, end time.Duration
-		ok        bool
+	type seen struct {
+		sent, end    time.Duration
+		ok, affected bool
 	}
-	var affected []aff
+	var after []seen
 	for _, r := range reqs {
 		if r.End < at || r.Start >= next {
 			continue
 		}
-		if !r.OK || r.End-r.Start > threshold {
-			affected = append(affected, aff{max(r.Start, at), r.End, r.OK})
-		}
+		after = append(after, seen{max(r.Start, at), r.End, r.OK, !r.OK || r.End-r.Start > threshold})
 	}
-	sort.SliceStable(affected, func(i, j int) bool { return affected[i].sent < affected[j].sent })
+	sort.SliceStable(after, func(i, j int) bool { return after[i].sent < after[j].sent })
 	last, end := at, at
-	for _, a := range affected {
-		if a.sent-last >= RestartGap {
-			break
+	for _, a := range after {
+		if !a.affected {
+			if a.sent-last >= RestartGap {
+				break
+			}
+			continue
 		}
 		last = a.sent
 		end = max(end, a.end)

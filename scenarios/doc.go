@@ -90,7 +90,8 @@
 //	fork_time               duration  "1ms"     the parent's wall time per fork()
 //	child_init_cpu          duration  "2ms"     an Apache child's child_init without Python
 //	python_init_cpu         duration  "10ms"    Py_Initialize in one process
-//	restart_cpu             duration  "40ms"    the parent's re-read of the configuration on a restart
+//	python_fini_cpu         duration  "10ms"    Py_Finalize when a process with Python exits
+//	restart_cpu             duration  "15ms"    the parent's re-read of the configuration on a restart
 //	request_cpu             duration  "100us"   Apache's own CPU per request
 //	linger_time             duration  "200us"   lingering close, about one round trip
 //	cpu_second              number    1         host CPU-seconds per scenario CPU-second; > 0

@@ -163,7 +163,7 @@ func (c *client) send(r *request) {
 	now := c.s.sim.Now()
 	if r.attempt == 0 {
 		r.first = now
-		c.s.stats.offered++
+		c.s.stats.send(now)
 	}
 	r.attempt++
 	c.req = r

@@ -7,7 +7,7 @@ import (
 
 // This file is what httpd and mod_wsgi do on apachectl graceful (SIGUSR1),
 // restart (SIGHUP) and graceful-stop (SIGWINCH): docs/model.md §2.3, §2.4,
-// §2.6 and §6.7.
+// §2.7 and §6.7.
 //
 // The parent's states: in its main loop (looping), between a restart signal
 // and the new generation's main loop (restarting: waiting for the old

@@ -310,3 +310,44 @@ func TestSignalDuringARestartWaits(t *testing.T) {
 	// configuration read; the SIGHUP from 11 s is then acted on at once.
 	assert.Equal(t, []string{"AH00493@10s", "AH00489@13s", "AH00494@13s", "AH00489@13s"}, at)
 }
+
+// The built-in deploy scenario's story (simulate compare deploy): in daemon
+// mode a restart costs one import of the app, a few seconds; touching the
+// script costs up to a tick more, since each replacement waits for the
+// parent's next loop; touching one group at a time stalls only that
+// group's half of the traffic; in embedded mode a graceful restart costs
+// about as much, while a full restart, which does not hold off the spawn
+// rate's doubling, sets off the lazy-import snowball again.
+func TestDeployScenario(t *testing.T) {
+	run := func(variant string) results.Run {
+		r, _, _ := simulateTraced(t, builtin(t, "deploy", variant))
+		return r
+	}
+	dg, dr, dt, roll := run("daemon-graceful"), run("daemon-restart"), run("daemon-touch"), run("daemon-rolling")
+	eg, er := run("embedded-graceful"), run("embedded-restart")
+	for _, r := range []results.Run{dg, dr, dt, roll, eg} {
+		assert.Zero(t, r.Summary.Requests.Failed, r.Summary.Variant)
+	}
+
+	g := onlyRestart(t, dg)
+	require.NotNil(t, g.FirstDaemonS)
+	assert.Less(t, *g.FirstDaemonS, 0.2, "new daemons once APR has seen the old ones go")
+	assert.InDelta(t, 2.5, g.WindowS, 1, "about one import of the app, with the load")
+	assert.Less(t, onlyRestart(t, dr).ExtraForks, 3)
+
+	touch := onlyRestart(t, dt)
+	require.NotNil(t, touch.FirstDaemonS)
+	assert.Greater(t, *touch.FirstDaemonS, 0.5, "replacements wait for the parent's next tick")
+	assert.Greater(t, touch.WindowS, g.WindowS)
+
+	require.Len(t, roll.Summary.Restarts, 2)
+	for _, r := range roll.Summary.Restarts {
+		assert.Less(t, float64(r.Delayed), 0.6*float64(touch.Delayed), "%s: only its group's half of the traffic", r.Group)
+	}
+
+	e := onlyRestart(t, eg)
+	assert.Less(t, e.ExtraForks, 3, "the hold-off keeps the spawn rate at 1")
+	hard := onlyRestart(t, er)
+	assert.Greater(t, hard.ExtraForks, 20, "no hold-off after a full restart: the snowball")
+	assert.Greater(t, hard.WindowS, 3*e.WindowS)
+}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"slices"
 
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
@@ -19,6 +20,7 @@ type restartStats struct {
 	on       bool
 	from, to sim.Time // keep requests that ended at or after from and were sent before to
 	attempts []results.Attempt
+	open     map[sim.Time]int // first-send instants of the requests in flight
 	recs     []*restartRec
 }
 
@@ -51,6 +53,15 @@ func (rs *restartStats) init(s *server, loadStart, end sim.Time) {
 	}
 	rs.from = first - sim.Time(results.RestartBaseline)
 	rs.to = min(last+sim.Time(results.RestartHorizon), end)
+	rs.open = map[sim.Time]int{}
+}
+
+// send records a request first sent now.
+func (st *stats) send(now sim.Time) {
+	st.offered++
+	if rs := &st.restarts; rs.on && now < rs.to {
+		rs.open[now]++
+	}
 }
 
 // restartEvent starts following ev, happening now.
@@ -128,7 +139,13 @@ func (rs *restartStats) pss(now sim.Time, mb float64) {
 func (st *stats) attempt(start sim.Time, ok bool) {
 	rs := &st.restarts
 	now := st.s.sim.Now()
-	if !rs.on || now < rs.from || start >= rs.to {
+	if !rs.on || start >= rs.to {
+		return
+	}
+	if rs.open[start]--; rs.open[start] <= 0 {
+		delete(rs.open, start)
+	}
+	if now < rs.from {
 		return
 	}
 	ls := st.s.loadStart
@@ -139,6 +156,18 @@ func (st *stats) attempt(start sim.Time, ok bool) {
 func (rs *restartStats) summary(s *server) []results.Restart {
 	var out []results.Restart
 	end := s.loadStart + sim.Time(s.sc.Duration.Duration)
+	// The requests still in flight at the end, in a fixed order.
+	starts := make([]sim.Time, 0, len(rs.open))
+	for t := range rs.open {
+		starts = append(starts, t)
+	}
+	slices.Sort(starts)
+	for _, t := range starts {
+		for range rs.open[t] {
+			rs.attempts = append(rs.attempts, results.Attempt{Start: (t - s.loadStart).Duration(), End: (end - s.loadStart).Duration(), Unfinished: true})
+		}
+	}
+	rs.open = nil
 	from := sim.Time(0)
 	for i, r := range rs.recs {
 		next := end

@@ -51,11 +51,11 @@ const (
 
 // An Attempt is one request as RestartWindow sees it: when the client first
 // sent it, when it ended (answered, failed or given up), and whether it
-// completed with 200. Requests still unfinished at the run's end are not
-// attempts.
+// completed with 200 — or, Unfinished, that it was still waiting when the
+// run ended (End is then the run's end).
 type Attempt struct {
-	Start, End time.Duration
-	OK         bool
+	Start, End     time.Duration
+	OK, Unfinished bool
 }
 
 // Window is RestartWindow's answer.
@@ -72,8 +72,8 @@ type Window struct {
 //   - the baseline is the p99 latency of the requests that completed in
 //     [max(at − RestartBaseline, from), at), from all completed before at if
 //     those are fewer than 10; with none, only failures count as affected;
-//   - a request is affected if it failed or completed slower than the
-//     baseline;
+//   - a request is affected if it failed, or completed slower than the
+//     baseline, or was still waiting at the run's end after longer than it;
 //   - in order of when they were sent (in-flight ones count as sent at the
 //     command), the affected requests belong to the window until the first
 //     request that was not affected and was sent RestartGap or more after
@@ -81,9 +81,10 @@ type Window struct {
 //     (a second without any request does not end the window); the window
 //     ends when the last of them ended.
 //
-// Failed and Delayed count the affected requests in the window; P99 is the
-// p99 latency of the completed requests in flight at some instant of it
-// (those in flight at the command when the window is empty).
+// Failed and Delayed (the slow ones, unfinished included) count the
+// affected requests in the window; P99 is the p99 latency of the completed
+// requests in flight at some instant of it (those in flight at the command
+// when the window is empty).
 func RestartWindow(at, from, next time.Duration, reqs []Attempt) Window {
 	var base, all []float64
 	lo := max(at-RestartBaseline, from)
@@ -115,7 +116,8 @@ func RestartWindow(at, from, next time.Duration, reqs []Attempt) Window {
 		if r.End < at || r.Start >= next {
 			continue
 		}
-		after = append(after, seen{max(r.Start, at), r.End, r.OK, !r.OK || r.End-r.Start > threshold})
+		failed := !r.OK && !r.Unfinished
+		after = append(after, seen{max(r.Start, at), r.End, !failed, failed || r.End-r.Start > threshold})
 	}
 	sort.SliceStable(after, func(i, j int) bool { return after[i].sent < after[j].sent })
 	last, end := at, at

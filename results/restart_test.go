@@ -52,6 +52,18 @@ func TestRestartWindow(t *testing.T) {
 			10 * ms, 1, 0, 50 * ms,
 		},
 		{
+			// Nobody serves any more: requests wait until the run ends.
+			"unfinished at the end",
+			append(append([]Attempt{}, base...), func() []Attempt {
+				var out []Attempt
+				for t := 10 * s; t < 20*s; t += 100 * ms {
+					out = append(out, Attempt{Start: t, End: 20 * s, Unfinished: true})
+				}
+				return out
+			}()...),
+			10 * s, 0, 100, 0, // no request completed in the window
+		},
+		{
 			// Everything after a graceful stop is refused until the next event.
 			"refused to the end",
 			append(append([]Attempt{}, base...), func() []Attempt {

@@ -18,10 +18,7 @@ import (
 func restarts(s *scenarios.Scenario, res *Result, fired []time.Duration) []results.Restart {
 	var attempts []results.Attempt
 	for _, r := range res.Requests {
-		if r.Outcome == Unfinished {
-			continue
-		}
-		attempts = append(attempts, results.Attempt{Start: r.Start, End: r.End, OK: r.Outcome == OK})
+		attempts = append(attempts, results.Attempt{Start: r.Start, End: r.End, OK: r.Outcome == OK, Unfinished: r.Outcome == Unfinished})
 	}
 	var out []results.Restart
 	var from time.Duration

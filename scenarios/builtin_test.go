@@ -11,7 +11,7 @@ import (
 
 func TestBuiltinsList(t *testing.T) {
 	assert.Equal(t, []string{
-		"embedded-vs-daemon", "keepalive-idle-browsers", "lazy-init-restarts",
+		"deploy", "embedded-vs-daemon", "keepalive-idle-browsers", "lazy-init-restarts",
 		"prefork-spike", "small-vps", "worker-event-defaults",
 	}, Builtins())
 	assert.Contains(t, Builtins(), DefaultBuiltin)

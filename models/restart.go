@@ -371,12 +371,16 @@ func (p *parent) gracefulStop() {
 }
 
 // exit is main()'s destroy_and_exit_process after a stop: pconf's
-// cleanups and free_proc_chain stop the daemons; then the parent is gone.
+// cleanups and free_proc_chain stop the daemons; then the parent is gone,
+// and its memory with it.
 func (p *parent) exit() {
 	for _, g := range p.s.groups {
 		g.cleanup()
 	}
-	p.freeProcChain(func() { p.state = exited })
+	p.freeProcChain(func() {
+		p.state = exited
+		p.s.mem.stop(p.proc)
+	})
 }
 
 // reapChildren is waitpid for every exited child, without replacing any

@@ -218,6 +218,8 @@ rate = 2
 	assert.Equal(t, q.Offered-q.Completed, q.Failures.Refused)
 	assert.Equal(t, int64(1), run.Summary.LogCounts["AH00492"])
 	assert.Equal(t, exited, s.parent.state)
+	pss := column(t, run, "pss_mb")
+	assert.Zero(t, pss[len(pss)-1], "nothing left: no parent, no children, no daemons")
 	assert.Equal(t, int64(1), run.Summary.DaemonRestarts, "the daemon stopped when the parent went")
 	r := onlyRestart(t, run)
 	assert.Equal(t, q.Failures.Refused, r.Failed)

@@ -229,11 +229,16 @@
 //
 // # [[event]]
 //
-// Something that happens to the server at an instant.
+// Something that happens to the server at an instant (docs/model.md §2.3–2.7,
+// §6.7); summary.json's restarts says what each cost.
 //
 //	at      duration  within duration
-//	action  string    "graceful_restart" (apachectl graceful, SIGUSR1), "restart" (SIGHUP)
-//	                  or "touch_script" (the WSGI script's mtime changes)
+//	action  string    "graceful_restart" (apachectl graceful, SIGUSR1), "restart" (apachectl
+//	                  restart, SIGHUP), "graceful_stop" (apachectl graceful-stop, SIGWINCH; see
+//	                  apache.graceful_shutdown_timeout) or "touch_script" (the WSGI script's mtime
+//	                  changes)
+//	group   string    touch_script only: the daemon process group whose script is touched;
+//	                  "" touches every script
 //
 // # [validate]
 //

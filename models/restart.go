@@ -125,10 +125,12 @@ func (p *parent) hangupChildren() {
 // terminate) and SIGKILL at 9 s to those still there, and gives up at 10 s.
 // SIGTERM changes nothing for a child already on its way out: prefork's
 // clean_child_exit ignores it, worker's and event's main thread has a dummy
-// handler. Then done.
+// handler. Then done. Its first pass also calls every other-child callback
+// with APR_OC_REASON_RESTART: mod_wsgi deregisters its daemons.
 func (p *parent) reclaim(terminate bool, done func()) {
 	s := p.s
 	start := s.sim.Now()
+	deregister := true
 	next := 2
 	if terminate {
 		next = 1
@@ -159,6 +161,16 @@ func (p *parent) reclaim(terminate bool, done func()) {
 			}
 		}
 		p.reapChildren()
+		if deregister {
+			deregister = false
+			for _, g := range s.groups {
+				for _, d := range g.all {
+					if !d.exited {
+						s.logf("wsgi", "info", p.proc.pid, "mod_wsgi (pid=%d): Process '%s' to be deregistered, as server is restarting or being shutdown.", d.proc.pid, g.name)
+					}
+				}
+			}
+		}
 		if alive == 0 || action == reclaimGiveUp {
 			done()
 			return

@@ -259,7 +259,7 @@ func (c *client) send(r *request) {
 	now := c.s.sim.Now()
 	if r.attempt == 0 {
 		r.first = now
-		c.s.stats.offered++
+		c.s.stats.send(now)
 	}
 	r.attempt++
 	r.sent = now
@@ -295,7 +295,7 @@ func (c *client) response(r *request, status int) {
 		c.fail(r, status)
 		return
 	}
-	c.s.stats.complete(c.s.sim.Now() - r.first)
+	c.s.stats.complete(r.first)
 	c.s.releaseRequest(r)
 	c.next()
 }
@@ -334,9 +334,9 @@ func (c *client) fail(r *request, cause int) {
 		c.wait(sim.Time(w.RetryDelay.Duration), retrying)
 		return
 	}
+	c.s.stats.fail(cause, r.first) // before r may be freed
 	c.s.releaseRequest(r)
 	c.req = nil
-	c.s.stats.fail(cause)
 	c.left = 0
 	c.leave()
 }

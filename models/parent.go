@@ -17,6 +17,9 @@ type parent struct {
 	rate      int // retained->idle_spawn_rate
 	holdOff   int // hold_off_on_exponential_spawning
 	remaining int // remaining_children_to_start after a graceful restart
+	state     parentState
+	graceful  bool   // the restart in progress is graceful
+	pending   string // a signal that came while the parent was not in its loop
 	reported  bool
 	within    bool
 	tick      *sim.Timer
@@ -94,7 +97,9 @@ func (p *parent) makeChild(slot int) {
 	s.slots[slot] = c
 	s.stats.spawns++
 	s.stats.addProcesses(s.stats.children, 1)
-	s.sim.At(p.forkSlot(), c.init)
+	at := p.forkSlot()
+	s.stats.forked(kindChild, at)
+	s.sim.At(at, c.init)
 }
 
 // startupChildren forks n children into the lowest DEAD slots.
@@ -139,6 +144,14 @@ func (p *parent) wake() {
 // perform_idle_server_maintenance; then the next loop's non-blocking reaps;
 // then sleep again.
 func (p *parent) maintenanceTick() {
+	p.pass()
+	p.reap()
+	p.sleep()
+}
+
+// pass is what the main loop does when ap_wait_or_timeout returns no child:
+// start the children left after a graceful restart, or maintenance.
+func (p *parent) pass() {
 	if p.remaining > 0 {
 		n := p.remaining
 		p.remaining = 0
@@ -151,8 +164,6 @@ func (p *parent) maintenanceTick() {
 			p.threadedMaintenance()
 		}
 	}
-	p.reap()
-	p.sleep()
 }
 
 // childExited notes a child that exited; the parent reaps it at its next
@@ -165,14 +176,18 @@ func (p *parent) childExited(c *child) {
 func (p *parent) daemonExited(d *daemonProc) { p.deadDae = append(p.deadDae, d) }
 
 // reap is ap_wait_or_timeout's waitpid(WNOHANG) at the top of each loop:
-// every exited child's slot becomes DEAD (and is refilled one-for-one after
-// a graceful restart), and mod_wsgi's other-child callback forks a
-// replacement for every dead daemon of the current generation.
+// every exited child's slot becomes DEAD (and is refilled one-for-one while
+// a graceful restart's StartServers are still due), and mod_wsgi's
+// other-child callback forks a replacement for every dead daemon of the
+// current generation.
 func (p *parent) reap() {
 	s := p.s
 	for _, c := range p.dead {
+		if s.slots[c.slot] != c {
+			continue // reaped already (reclaim), or worker forked over the slot
+		}
 		s.slots[c.slot] = nil
-		if p.remaining > 0 && c.gen != p.gen {
+		if p.remaining > 0 {
 			p.makeChild(c.slot)
 			p.remaining--
 		}
@@ -394,80 +409,4 @@ func (p *parent) podxSignal() {
 		s.stats.kills++
 		victim.graceful()
 	}
-}
-
-// restart handles SIGUSR1 (graceful) or SIGHUP. The signal interrupts the
-// parent's sleep; it moves to a new generation and re-runs post_config
-// (with WSGILazyInitialization Off, Python is torn down and initialised
-// again in the parent, leaking memory each time); every mod_wsgi daemon is
-// SIGTERMed and the new generation's daemons start; then:
-//   - graceful: old children finish their connection and exit, each
-//     replaced one-for-one as it is reaped, the rest of StartServers on the
-//     first quiet tick, and the spawn rate does not double for 10 ticks;
-//   - hard: children are killed at once and StartServers forked anew.
-func (p *parent) restart(graceful bool) {
-	s := p.s
-	p.tick.Stop()
-	p.gen++
-	if graceful {
-		s.logf(s.msg.module, "notice", p.proc.pid, "AH00171: Graceful restart requested, doing restart")
-	} else {
-		s.logf(s.msg.module, "notice", p.proc.pid, "AH00170: caught SIGHUP, doing restart")
-	}
-	if !s.sc.WSGI.LazyInitialization {
-		s.mem.leakParentHeap(float64(s.sc.Host.PythonRestartLeak))
-	}
-	for _, c := range s.slots {
-		if c == nil || c.exited {
-			continue
-		}
-		if graceful {
-			if s.cfg.mpm == "prefork" && c.initDone && c.workers[0].status == Ready {
-				c.workers[0].set(Graceful)
-			}
-			c.graceful()
-		} else {
-			c.kill()
-		}
-	}
-	for _, g := range s.groups {
-		g.restart()
-	}
-	starts := s.cfg.startServers
-	if graceful {
-		p.remaining = starts
-		p.holdOff = 10
-		p.reap()
-	} else {
-		p.reap()
-		p.startupChildren(starts)
-	}
-	s.logf(s.msg.module, "notice", p.proc.pid, "%s: Apache/2.4 (Debian) mod_wsgi/4.9.4 Python/3.11 configured -- resuming normal operations", s.msg.start)
-	p.sleep()
-}
-
-// restart SIGTERMs the group's daemons and starts the new generation's.
-// Requests still queued in the old socket are lost with it: Apache reads a
-// truncated response (500). (Not measured; the socket is renamed per
-// generation by WSGISocketRotation.)
-func (g *daemonGroup) restart() {
-	s := g.s
-	g.gen++
-	for _, d := range g.procs {
-		if d != nil {
-			d.stop()
-		}
-	}
-	for _, p := range g.queue.drain() {
-		s.stats.daemonQueue.Add(s.sim.Now(), -1)
-		p.answer(500)
-		p.leaveDaemon()
-	}
-	g.acceptors = g.acceptors[:0]
-	for _, d := range g.procs {
-		if d != nil {
-			d.waiting = false
-		}
-	}
-	s.sim.After(daemonRestartDelay, g.startAll)
 }

@@ -33,9 +33,12 @@ type server struct {
 	deferT    sim.Timer
 	acceptors fifo[*child] // children blocked in accept()
 	podBytes  int          // prefork: '!' bytes in the pipe of death
+	// listenClosed: a graceful stop closed the Listen socket; connections
+	// are refused.
+	listenClosed bool
 
 	pythonInChildren bool // mod_wsgi initialises Python in Apache children
-	scriptMtime      int  // bumped by touch_script events
+	scriptMtime      int  // embedded mode's WSGI script's mtime, bumped by touch_script events
 
 	importRand *rand.Rand    // import CPU times, drawn as processes import
 	acceptRand *rand.Rand    // which daemon process wins the accept mutex
@@ -223,7 +226,7 @@ func (s *server) startLoad() {
 	}
 	for _, ev := range s.sc.Events {
 		ev := ev
-		s.sim.At(s.loadStart+sim.Time(ev.At.Duration), func() { s.event(ev.Action) })
+		s.sim.At(s.loadStart+sim.Time(ev.At.Duration), func() { s.event(ev) })
 	}
 	s.stats.start(s.loadStart, end)
 	s.sim.At(end, s.sim.Halt)
@@ -256,18 +259,17 @@ func (s *server) ready() bool {
 	return true
 }
 
-// event applies a scenario event.
-func (s *server) event(action string) {
-	switch action {
-	case "graceful_restart":
-		s.parent.restart(true)
-	case "restart":
-		s.parent.restart(false)
-	case "touch_script":
-		// The next request each process serves sees the new mtime
-		// (wsgi_reload_required compares the module's __mtime__).
-		s.scriptMtime++
+// event applies a scenario event: apachectl graceful, restart or
+// graceful-stop signals the parent; touch_script changes a script's mtime,
+// which the next request each process serves sees (wsgi_reload_required
+// compares the module's __mtime__).
+func (s *server) event(ev scenarios.Event) {
+	s.stats.restartEvent(ev)
+	if ev.Action == "touch_script" {
+		s.touch(ev)
+		return
 	}
+	s.parent.signal(ev.Action)
 }
 
 // newConn returns a new connection of client c carrying request r.

@@ -48,9 +48,10 @@ type Summary struct {
 	DaemonStarts   int64            `json:"daemon_starts"`  // mod_wsgi daemon processes started (including at start)
 	DaemonRestarts int64            `json:"daemon_restarts"`
 	OOMKills       int64            `json:"oom_kills"`
-	Imports        int64            `json:"imports"`        // times a process imported the app
-	Hung           int64            `json:"hung_processes"` // processes stuck in Python teardown instead of exiting (threaded children with a sub-interpreter)
-	LogCounts      map[string]int64 `json:"log_counts"`     // events.log lines by AH number
+	Imports        int64            `json:"imports"`            // times a process imported the app
+	Hung           int64            `json:"hung_processes"`     // processes stuck in Python teardown instead of exiting (threaded children with a sub-interpreter)
+	LogCounts      map[string]int64 `json:"log_counts"`         // events.log lines by AH number
+	Restarts       []Restart        `json:"restarts,omitempty"` // what each [[event]] cost, in event order
 	// Measurement is how a runtime run was measured; nil for the simulator.
 	Measurement *Measurement `json:"measurement,omitempty"`
 }

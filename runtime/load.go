@@ -166,7 +166,7 @@ type generator struct {
 	dropped atomic.Int64 // connections not opened because of maxOpen
 	wg      sync.WaitGroup
 	panicV  atomic.Value
-	errV    atomic.Value // a replay that failed
+	errV    atomic.Value    // a replay that failed
 	late    []time.Duration // how late the timer woke for each arrival (run's goroutine only)
 }
 

@@ -112,7 +112,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if modWSGI != "" && minorVersion(modWSGI) != s.WSGI.Version && !opt.AnyModWSGI {
 		return nil, &VersionError{Want: s.WSGI.Version, Have: modWSGI, Module: in.Module("mod_wsgi.so")}
 	}
-	layout := Layout{Install: in}
+	layout := Layout{Install: in, GroupScripts: GroupScripts(s)}
 	if opt.WSGIScript != "" {
 		if layout.UserScript, err = userScript(opt.WSGIScript); err != nil {
 			return nil, err
@@ -223,15 +223,23 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	goSafe("sampler", func() { sm.run(runCtx) })
 	goSafe("load generator", func() { gen.run(runCtx, s, sched) })
 	var evMu sync.Mutex
-	for _, ev := range s.Events {
-		ev := ev
+	fired := make([]time.Duration, len(s.Events)) // when each event was applied; -1 never
+	stopped := false                              // a graceful_stop was sent: the parent's exit is expected
+	for i, ev := range s.Events {
+		i, ev := i, ev
+		fired[i] = -1
 		t := time.AfterFunc(ev.At.Duration, func() {
 			if runCtx.Err() != nil {
 				return
 			}
-			msg := applyEvent(ev.Action, srv, layout)
+			at := time.Since(t0)
+			msg := applyEvent(ev, srv, layout)
 			evMu.Lock()
-			notes = append(notes, results.LogLine{At: time.Since(t0), Module: "forkcast", Level: "notice", PID: os.Getpid(), Msg: msg})
+			fired[i] = at
+			if ev.Action == "graceful_stop" {
+				stopped = true
+			}
+			notes = append(notes, results.LogLine{At: at, Module: "forkcast", Level: "notice", PID: os.Getpid(), Msg: msg})
 			evMu.Unlock()
 		})
 		defer t.Stop()
@@ -255,7 +263,10 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if v := gen.errV.Load(); v != nil {
 		return nil, v.(error) // a replay whose log failed
 	}
-	if srv.exited() {
+	evMu.Lock()
+	expected := stopped
+	evMu.Unlock()
+	if srv.exited() && !expected {
 		return nil, fmt.Errorf("apache2 exited during the run: %s", srv.output.String())
 	}
 	// Stop before reading the logs, so they are complete.
@@ -281,7 +292,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		notes = append(notes, results.LogLine{At: s.Duration.Duration, Module: "forkcast", Level: "warn", PID: os.Getpid(),
 			Msg: fmt.Sprintf("%d connections were not opened: the load generator's cap of %d open connections was reached", res.Dropped, gen.maxOpen)})
 	}
-	res.Run = aggregate(s, t0, sched, res, sm.log, notes)
+	res.Run = aggregate(s, t0, sched, res, sm.log, notes, fired)
 	res.Run.Summary.Measurement = &results.Measurement{
 		ModWSGI:    modWSGI,
 		ForeignCPU: foreignCPU(before, after, goruntime.NumCPU(), ran),
@@ -295,24 +306,50 @@ func interrupted(ctx context.Context) error {
 	return fmt.Errorf("interrupted (%w); Apache was stopped and its files removed", context.Cause(ctx))
 }
 
-// applyEvent performs a scenario event on the running server.
-func applyEvent(action string, srv *server, l Layout) string {
-	switch action {
+// applyEvent performs a scenario event on the running server: apachectl
+// graceful (SIGUSR1), restart (SIGHUP) or graceful-stop (SIGWINCH) to the
+// parent, or a new mtime on the WSGI script — one daemon group's copy when
+// the event names a group, every copy otherwise.
+func applyEvent(ev scenarios.Event, srv *server, l Layout) string {
+	signal := func(sig syscall.Signal, name string) string {
+		if srv.exited() {
+			return "event " + ev.Action + ": not applied, Apache has exited"
+		}
+		syscall.Kill(srv.pid, sig)
+		return "event " + ev.Action + ": sent " + name + " to the parent"
+	}
+	switch ev.Action {
 	case "graceful_restart":
-		syscall.Kill(srv.pid, syscall.SIGUSR1)
-		return "event graceful_restart: sent SIGUSR1 to the parent"
+		return signal(syscall.SIGUSR1, "SIGUSR1")
 	case "restart":
-		syscall.Kill(srv.pid, syscall.SIGHUP)
-		return "event restart: sent SIGHUP to the parent"
+		return signal(syscall.SIGHUP, "SIGHUP")
+	case "graceful_stop":
+		return signal(syscall.SIGWINCH, "SIGWINCH")
 	case "touch_script":
 		if l.UserScript != "" {
 			return "event touch_script: not applied, forkcast does not touch the user's own script"
 		}
 		now := time.Now()
-		os.Chtimes(l.Script(), now, now)
+		if ev.Group != "" {
+			os.Chtimes(l.GroupScript(ev.Group), now, now)
+			return "event touch_script: touched the WSGI script of group " + ev.Group
+		}
+		paths := map[string]bool{l.Script(): true}
+		for _, p := range scriptsOf(l) {
+			paths[p] = true
+		}
+		for p := range paths {
+			os.Chtimes(p, now, now)
+		}
 		return "event touch_script: touched the WSGI script"
 	}
-	return "event " + action + ": not supported by runtime mode, ignored"
+	return "event " + ev.Action + ": not supported by runtime mode, ignored"
+}
+
+// scriptsOf lists the per-group copies of the script in the app directory.
+func scriptsOf(l Layout) []string {
+	m, _ := filepath.Glob(filepath.Join(l.AppDir(), "group-*.wsgi"))
+	return m
 }
 
 // warmUp waits until Apache is ready the way the scenario says: daemon

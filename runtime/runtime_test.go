@@ -309,3 +309,78 @@ func TestRuntimeRefusesAnotherModWSGI(t *testing.T) {
 	assert.Regexp(t, `^4\.9\.`, ve.Have)
 	assert.Contains(t, err.Error(), "--force")
 }
+
+// Restarts as runtime mode applies them: touching one daemon group's own
+// copy of the script restarts only that group; a graceful restart with the
+// app in %{GLOBAL} has new daemons within a second and fails nothing;
+// graceful-stop ends Apache (the run still succeeds) and later connections
+// are refused. summary.restarts has one entry per event.
+func TestRuntimeRestarts(t *testing.T) {
+	res := runScenario(t, `
+name = "restarts"
+duration = "15s"
+[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "web"
+restrict_embedded = true
+preload = true
+[wsgi.routes]
+"/api" = "api"
+[wsgi.daemon_process.web]
+processes = 1
+threads = 5
+[wsgi.daemon_process.api]
+processes = 1
+threads = 5
+[app]
+import_cpu = "const(100ms)"
+import_memory = "2MiB"
+request_cpu = "const(5ms)"
+[workload]
+urls = { "/" = 0.5, "/api/x" = 0.5 }
+[[workload.phase]]
+duration = "15s"
+rate = 10
+[[event]]
+at = "3s"
+action = "touch_script"
+group = "api"
+[[event]]
+at = "7s"
+action = "graceful_restart"
+[[event]]
+at = "11s"
+action = "graceful_stop"
+`, "")
+	pids := func(at time.Duration) map[string]int {
+		out := map[string]int{}
+		for _, s := range res.Samples {
+			if s.At <= at {
+				for _, d := range s.Daemons {
+					out[d.Daemon] = d.Pid
+				}
+			}
+		}
+		return out
+	}
+	before, between := pids(2900*time.Millisecond), pids(6900*time.Millisecond)
+	assert.Equal(t, before["web"], between["web"], "web's script was not touched")
+	assert.NotEqual(t, before["api"], between["api"], "api restarted on its next request")
+
+	rs := res.Run.Summary.Restarts
+	require.Len(t, rs, 3)
+	assert.Equal(t, "api", rs[0].Group)
+	require.NotNil(t, rs[1].FirstDaemonS)
+	assert.Less(t, *rs[1].FirstDaemonS, 1.0, "new daemons once APR has seen the old ones go")
+	assert.Zero(t, rs[0].Failed+rs[1].Failed)
+	assert.Positive(t, rs[2].Failed, "refused after the graceful stop")
+	sum := res.Run.Summary
+	assert.Equal(t, rs[2].Failed, sum.Requests.Failures.Refused)
+	assert.Equal(t, int64(1), sum.LogCounts["AH00492"])
+	assert.Equal(t, int64(1), sum.LogCounts["AH00493"])
+	last := res.Samples[len(res.Samples)-1]
+	assert.Empty(t, last.Children, "nothing left after the graceful stop")
+	assert.Empty(t, last.Daemons)
+}

@@ -153,7 +153,7 @@ func TestThroughputIsCompletionsOverTheLoadsDuration(t *testing.T) {
 	}
 	res.Requests = append(res.Requests, RequestRecord{Conn: 51, Start: 19 * time.Second, Outcome: Unfinished},
 		RequestRecord{Conn: 52, Start: 2 * time.Second, End: 3 * time.Second, Outcome: S503, Status: 503})
-	run := aggregate(s, time.Now(), nil, res, nil, nil)
+	run := aggregate(s, time.Now(), nil, res, nil, nil, nil)
 	assert.Equal(t, int64(50), run.Summary.Requests.Completed)
 	assert.InDelta(t, 50.0/20, run.Summary.Throughput, 1e-12)
 	assert.Equal(t, 20.0, run.Summary.DurationS)

@@ -90,6 +90,8 @@
 //	fork_time               duration  "1ms"     the parent's wall time per fork()
 //	child_init_cpu          duration  "2ms"     an Apache child's child_init without Python
 //	python_init_cpu         duration  "10ms"    Py_Initialize in one process
+//	python_fini_cpu         duration  "10ms"    Py_Finalize when a process with Python exits
+//	restart_cpu             duration  "15ms"    the parent's re-read of the configuration on a restart
 //	request_cpu             duration  "100us"   Apache's own CPU per request
 //	linger_time             duration  "200us"   lingering close, about one round trip
 //	cpu_second              number    1         host CPU-seconds per scenario CPU-second; > 0
@@ -237,11 +239,16 @@
 //
 // # [[event]]
 //
-// Something that happens to the server at an instant.
+// Something that happens to the server at an instant (docs/model.md §2.3–2.7,
+// §6.7); summary.json's restarts says what each cost.
 //
 //	at      duration  within duration
-//	action  string    "graceful_restart" (apachectl graceful, SIGUSR1), "restart" (SIGHUP)
-//	                  or "touch_script" (the WSGI script's mtime changes)
+//	action  string    "graceful_restart" (apachectl graceful, SIGUSR1), "restart" (apachectl
+//	                  restart, SIGHUP), "graceful_stop" (apachectl graceful-stop, SIGWINCH; see
+//	                  apache.graceful_shutdown_timeout) or "touch_script" (the WSGI script's mtime
+//	                  changes)
+//	group   string    touch_script only: the daemon process group whose script is touched;
+//	                  "" touches every script
 //
 // # [validate]
 //

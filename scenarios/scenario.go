@@ -76,6 +76,8 @@ type Host struct {
 	ForkTime      Duration `toml:"fork_time"`       // the parent's wall time per fork()
 	ChildInitCPU  Duration `toml:"child_init_cpu"`  // an Apache child's child_init without Python
 	PythonInitCPU Duration `toml:"python_init_cpu"` // Py_Initialize in one process
+	PythonFiniCPU Duration `toml:"python_fini_cpu"` // tearing the interpreter down when a process exits (Py_Finalize)
+	RestartCPU    Duration `toml:"restart_cpu"`     // the parent's CPU to re-read the configuration, reload modules and run post_config on a restart
 	RequestCPU    Duration `toml:"request_cpu"`     // Apache's own CPU per request (read, log, static send, proxy)
 	LingerTime    Duration `toml:"linger_time"`     // lingering close, about one round trip
 	CPUSecond     float64  `toml:"cpu_second"`      // how many host CPU-seconds one scenario CPU-second costs here

@@ -28,6 +28,10 @@ type ApacheProbe struct {
 	// Children is StartServers, with MinSpareServers = Children and
 	// MaxSpareServers = Children + 1 so the parent neither spawns nor kills.
 	Children int
+	// Restart: after sampling, restart Apache with SIGHUP and measure the
+	// parent's CPU time until the new children run (ApacheSample.RestartCPU),
+	// and what the old children had used in all (ReapedCPU).
+	Restart bool
 }
 
 // ApacheSample is what a Prober saw of a calibration Apache once its
@@ -39,6 +43,14 @@ type ApacheSample struct {
 	// ChildCPU each child's (its child_init and, with Python, Py_Initialize).
 	ParentCPU time.Duration
 	ChildCPU  []time.Duration
+	// RestartCPU is the parent's CPU time for a restart (ApacheProbe.Restart):
+	// reading the configuration again, reloading its modules, post_config,
+	// forking the new children.
+	RestartCPU time.Duration
+	// ReapedCPU is the CPU time of the children the restart ended, from
+	// their start to their exit, as the parent's cutime + cstime count it
+	// (10 ms resolution, summed over them).
+	ReapedCPU time.Duration
 }
 
 // A Prober runs calibration probes on this machine. The real one starts a
@@ -98,7 +110,9 @@ type Profile struct {
 	ForkTime            time.Duration
 	ChildInitCPU        time.Duration
 	PythonInitCPU       time.Duration
+	PythonFiniCPU       time.Duration
 	RequestCPU          time.Duration
+	RestartCPU          time.Duration
 	CPUSecond           float64
 	SchedWakeWait       time.Duration
 	SchedWait           time.Duration
@@ -130,6 +144,11 @@ const (
 //     per child (fork() is CPU-bound: copying page tables);
 //   - child_init_cpu: a child's CPU time without Python, median;
 //   - python_init_cpu: how much that grows with Python;
+//   - restart_cpu: the small Apache's parent's CPU time for a restart
+//     (SIGHUP), less its forks of the new children;
+//   - python_fini_cpu: what the children with a bare interpreter used in
+//     all when that Apache's restart ended them, less what they had used
+//     before it, per child: the teardown (Py_Finalize) on their way out;
 //   - cpu_second: the wall time of the app's burn loop per requested
 //     CPU-second, median of three (above 1 when the machine loses time to
 //     a hypervisor or to the loop's own overhead);
@@ -142,7 +161,7 @@ const (
 //     remote clients it overstates by that share.
 func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	var prof Profile
-	few, err := p.Apache(ctx, ApacheProbe{Children: calFew})
+	few, err := p.Apache(ctx, ApacheProbe{Children: calFew, Restart: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children, WSGIRestrictEmbedded On: %w", calFew, err)
 	}
@@ -150,7 +169,7 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children, WSGIRestrictEmbedded On: %w", calMany, err)
 	}
-	py, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true})
+	py, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, Restart: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children, each with a bare interpreter: %w", calMany, err)
 	}
@@ -174,13 +193,19 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.ForkTime = max(0, (many.ParentCPU-few.ParentCPU)/time.Duration(calMany-calFew))
 	prof.ChildInitCPU = time.Duration(cpu(many))
 	prof.PythonInitCPU = time.Duration(max(0, cpu(py)-cpu(many)))
+	prof.RestartCPU = max(0, few.RestartCPU-calFew*prof.ForkTime)
+	var before time.Duration
+	for _, c := range py.ChildCPU {
+		before += c
+	}
+	prof.PythonFiniCPU = max(0, (py.ReapedCPU-before)/time.Duration(len(py.ChildCPU)))
 	prof.Notes = append(prof.Notes,
-		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent RSS %s PSS %s private %s; CPU %v", calFew,
-			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU),
+		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent RSS %s PSS %s private %s; CPU %v; CPU for a restart %v", calFew,
+			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU, few.RestartCPU),
 		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent CPU %v; child median private %s, shared %s, CPU %v", calMany,
 			many.ParentCPU, scenarios.Size(priv(many)), scenarios.Size(shared(many)), time.Duration(cpu(many))),
-		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v", calMany,
-			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py))))
+		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit", calMany,
+			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU))
 
 	var walls []float64
 	for range 3 {
@@ -360,12 +385,14 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"fork_time":             fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
 		"child_init_cpu":        fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
 		"python_init_cpu":       fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
+		"python_fini_cpu":       fmt.Sprintf("%q", p.PythonFiniCPU.Round(time.Microsecond).String()),
 		"cpu_second":            fmt.Sprintf("%.3f", p.CPUSecond),
 		"request_cpu":           fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
 		"sched_wake_wait":       fmt.Sprintf("%q", p.SchedWakeWait.Round(time.Microsecond).String()),
 		"sched_wait":            fmt.Sprintf("%q", p.SchedWait.Round(time.Microsecond).String()),
 		"sched_run":             fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
 		"arrival_jitter":        fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
+		"restart_cpu":           fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
 	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {

@@ -16,8 +16,9 @@ import (
 
 // fakeProber reports fixed figures: children of 200 KiB private and 5 MiB
 // shared, Python adding 3.5 MiB private and 2 MiB shared; the parent spends
-// 1 ms per fork on top of 20 ms; a child 2 ms, 12 ms with Python; the burn
-// takes 1.1 s of wall time per CPU-second.
+// 1 ms per fork on top of 20 ms, and 42 ms for a restart that forks two
+// children; a child 2 ms, 12 ms with Python; the burn takes 1.1 s of wall
+// time per CPU-second.
 type fakeProber struct{ calls []ApacheProbe }
 
 func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, error) {
@@ -36,6 +37,12 @@ func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, err
 		}
 		s.Children = append(s.Children, m)
 		s.ChildCPU = append(s.ChildCPU, cpu)
+	}
+	if p.Restart {
+		s.RestartCPU = 40*time.Millisecond + time.Duration(p.Children)*time.Millisecond
+		for _, c := range s.ChildCPU {
+			s.ReapedCPU += c + 8*time.Millisecond // each child's teardown
+		}
 	}
 	return s, nil
 }
@@ -89,7 +96,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	fp := &fakeProber{}
 	prof, err := Calibrate(context.Background(), fp)
 	require.NoError(t, err)
-	assert.Equal(t, []ApacheProbe{{Children: 2}, {Children: 16}, {Children: 16, Python: true}}, fp.calls)
+	assert.Equal(t, []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true}}, fp.calls)
 	assert.Equal(t, scenarios.Size(2<<20), prof.ApacheParentPrivate)
 	assert.Equal(t, scenarios.Size(200<<10), prof.ApacheChildPrivate)
 	assert.Equal(t, scenarios.Size(5<<20), prof.ApacheSharedText)
@@ -98,6 +105,8 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, time.Millisecond, prof.ForkTime)
 	assert.Equal(t, 2*time.Millisecond, prof.ChildInitCPU)
 	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
+	assert.Equal(t, 40*time.Millisecond, prof.RestartCPU, "the restart less its forks")
+	assert.Equal(t, 8*time.Millisecond, prof.PythonFiniCPU)
 	assert.InDelta(t, 1.1, prof.CPUSecond, 1e-9)
 	assert.Equal(t, 700*time.Microsecond, prof.RequestCPU, "the extra CPU over the extra requests; background excluded")
 	assert.Equal(t, 80*time.Microsecond, prof.ArrivalJitter)
@@ -119,4 +128,5 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 10*time.Millisecond, sc.Host.PythonInitCPU.Duration)
 	assert.Equal(t, prof.SchedWait.Round(time.Microsecond), sc.Host.SchedWait.Duration)
 	assert.Equal(t, 80*time.Microsecond, sc.Host.ArrivalJitter.Duration)
+	assert.Equal(t, 40*time.Millisecond, sc.Host.RestartCPU.Duration)
 }

@@ -270,6 +270,9 @@ func compute(d Def, predicted []results.Run, measured results.Run, a align) (Met
 	}
 	mv, ok := d.value(measured, a)
 	if !ok {
+		if d.NA != "" {
+			return m, false, d.NA
+		}
 		return m, false, "the scenario has no pre-surge period or no surge end inside the run"
 	}
 	vals := make([]float64, len(predicted))

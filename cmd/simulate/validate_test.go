@@ -75,7 +75,8 @@ func TestValidateFromIdenticalRunsPasses(t *testing.T) {
 	assert.Equal(t, 5.0, rep.Surge.StartS)
 	require.NotNil(t, rep.Surge.EndS)
 	assert.Equal(t, 15.0, *rep.Surge.EndS)
-	assert.Len(t, rep.Metrics, len(validate.Defs), "every metric applies to a surge with an end")
+	assert.Len(t, rep.Metrics, len(validate.Defs)-4, "every metric applies to a surge with an end, but the four of restarts")
+	assert.Len(t, rep.NotApplicable, 4)
 	assert.FileExists(t, filepath.Join(out, "band_processes.png"))
 }
 

@@ -27,6 +27,11 @@ type Options struct {
 	// WSGIScript, if set, is the user's own WSGI script to serve instead of
 	// the synthetic app; its costs are then the app's own, not [app]'s.
 	WSGIScript string
+	// AccessLog, if set, is where to save Apache's access log of the run
+	// (without the sampler's server-status requests), in ReplayLogFormat,
+	// e.g. for a replay population. An existing file there is never
+	// replaced.
+	AccessLog string
 	// OnStarted, if set, is called once Apache is up with its layout (tests).
 	OnStarted func(Layout, int)
 }
@@ -71,7 +76,12 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if s.Interval.Duration <= 0 {
 		return nil, errors.New("the scenario's interval must be positive")
 	}
-	layout := Layout{Install: in}
+	layout := Layout{Install: in, ReplayLog: opt.AccessLog != ""}
+	if opt.AccessLog != "" {
+		if _, err := os.Lstat(opt.AccessLog); err == nil {
+			return nil, &results.OutputError{Path: opt.AccessLog, Msg: "exists: choose another file for the access log"}
+		}
+	}
 	if opt.WSGIScript != "" {
 		if layout.UserScript, err = userScript(opt.WSGIScript); err != nil {
 			return nil, err
@@ -220,6 +230,11 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 	sm.readImports()
 	sm.readErrorLog()
+	if opt.AccessLog != "" {
+		if err := saveAccessLog(layout, opt.AccessLog); err != nil {
+			return nil, err
+		}
+	}
 	evMu.Lock()
 	defer evMu.Unlock()
 	res := &Result{
@@ -239,6 +254,29 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 	res.Run = aggregate(s, t0, sched, res, sm.log, notes)
 	return res, nil
+}
+
+// saveAccessLog copies the run's replay log to path, without the
+// sampler's and the start-up's server-status requests; it never replaces
+// a file.
+func saveAccessLog(l Layout, path string) error {
+	b, err := os.ReadFile(l.ReplayLogPath())
+	if err != nil {
+		return fmt.Errorf("the access log: %w", err)
+	}
+	status := `"GET ` + l.StatusPath()
+	never := func([]byte) bool { return false }
+	return results.PublishFile(path, never, func(f *os.File) error {
+		for _, line := range strings.SplitAfter(string(b), "\n") {
+			if line == "" || strings.Contains(line, status) {
+				continue
+			}
+			if _, err := io.WriteString(f, line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // interrupted is the error of a cancelled run.

@@ -627,7 +627,7 @@ func (g *generator) attempt(ctx context.Context, cc **clientConn, closeConn func
 		c := (*cc).c
 		c.SetDeadline(deadline)
 		g.sent.Add(1)
-		err := sendRequest(ctx, c, requestText(path, g.host, client.HeaderBytes), client.HeaderTime.Duration)
+		err := sendRequest(ctx, *cc, requestText(path, g.host, client.HeaderBytes), client.HeaderTime.Duration, deadline)
 		var resp response
 		if err == nil {
 			resp, err = readResponse((*cc).br)
@@ -674,8 +674,12 @@ func requestText(path, host string, headerBytes int) string {
 
 // sendRequest writes a request; over headerTime when that is set, in
 // evenly spaced pieces (a slow client: mod_reqtimeout extends its header
-// timeout by the bytes that arrive).
-func sendRequest(ctx context.Context, c net.Conn, req string, headerTime time.Duration) error {
+// timeout by the bytes that arrive). Between pieces a slow client looks
+// whether the server has answered (mod_reqtimeout's 408) or closed the
+// connection, as an HTTP client reading while it sends does, and stops
+// sending; the caller then reads what came.
+func sendRequest(ctx context.Context, cc *clientConn, req string, headerTime time.Duration, deadline time.Time) error {
+	c := cc.c
 	if headerTime <= 0 {
 		_, err := io.WriteString(c, req)
 		return err
@@ -686,8 +690,17 @@ func sendRequest(ctx context.Context, c net.Conn, req string, headerTime time.Du
 		if _, err := io.WriteString(c, req[from:to]); err != nil {
 			return err
 		}
-		if i < pieces-1 && !sleepCtx(ctx, headerTime/time.Duration(pieces-1)) {
-			return ctx.Err()
+		if i < pieces-1 {
+			if !sleepCtx(ctx, headerTime/time.Duration(pieces-1)) {
+				return ctx.Err()
+			}
+			// (A deadline already past would fail without reading.)
+			c.SetReadDeadline(time.Now().Add(time.Millisecond))
+			_, err := cc.br.Peek(1)
+			c.SetReadDeadline(deadline)
+			if !isTimeout(err) {
+				return nil // an answer, or the server's close: read it
+			}
 		}
 	}
 	return nil

@@ -203,7 +203,9 @@ func TestRuntimeIdleConnectionsAndTheAcceptFilter(t *testing.T) {
 // A slow client's request headers: mod_reqtimeout's header stage allows 2 s
 // plus a second per 500 bytes received (MinRate), up to 4 s. 400 bytes over
 // 3 s (about 130 bytes/s) are below MinRate: Apache answers 408 at ~2.7 s.
-// 4000 bytes over 3 s earn their extensions and are served.
+// 4000 bytes over 3 s earn their extensions and are served. A client so
+// slow that its request line is not in when the time is up gets no answer:
+// Apache closes the connection.
 func TestRuntimeSlowHeadersBelowMinRate(t *testing.T) {
 	res := runScenario(t, `
 name = "slow-headers"
@@ -237,6 +239,15 @@ rate = 2
 [[workload.population.fast.phase]]
 duration = "10s"
 rate = 0
+[workload.population.crawl]
+header_bytes = 400
+header_time = "150s"
+[[workload.population.crawl.phase]]
+duration = "600ms"
+rate = 2
+[[workload.population.crawl.phase]]
+duration = "10s"
+rate = 0
 `, "")
 	n := map[string]int{}
 	for _, r := range res.Requests {
@@ -244,15 +255,17 @@ rate = 0
 		switch r.Population {
 		case "slow":
 			assert.Equal(t, S408, r.Outcome, "below MinRate: 408")
-			assert.InDelta(t, 2.7, r.Latency().Seconds(), 0.4, "when the extended timeout passes")
+			assert.InDelta(t, 2.7, r.Latency().Seconds(), 0.2, "when the extended timeout passes")
 		case "fast":
 			assert.Equal(t, OK, r.Outcome, "above MinRate: served")
 			assert.GreaterOrEqual(t, r.Latency(), 3*time.Second, "after its 3 s of headers")
+		case "crawl":
+			assert.Equal(t, Reset, r.Outcome, "the request line incomplete: closed without an answer")
 		}
 	}
-	assert.Equal(t, map[string]int{"slow": 2, "fast": 2}, n)
+	assert.Equal(t, map[string]int{"slow": 2, "fast": 2, "crawl": 1}, n)
 	assert.Equal(t, int64(2), res.Run.Summary.Requests.Failures.S408)
-	assert.Len(t, logTimes(res, "AH01382"), 2, "AH01382: Request header read timeout")
+	assert.Len(t, logTimes(res, "AH01382"), 3, "AH01382: Request header read timeout")
 }
 
 // Per-URL costs apply by prefix: [app.urls."/report"] makes /report/…

@@ -256,9 +256,11 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	return res, nil
 }
 
-// saveAccessLog copies the run's replay log to path, without the
-// sampler's and the start-up's server-status requests; it never replaces
-// a file.
+// saveAccessLog copies the run's replay log to path, without what was not
+// the clients' traffic: the sampler's and the start-up's server-status
+// requests, and the prefork parent's dummy connections that wake a child
+// to die ("OPTIONS * HTTP/1.0", mpm_unix.c dummy_connection). It never
+// replaces a file.
 func saveAccessLog(l Layout, path string) error {
 	b, err := os.ReadFile(l.ReplayLogPath())
 	if err != nil {
@@ -268,7 +270,7 @@ func saveAccessLog(l Layout, path string) error {
 	never := func([]byte) bool { return false }
 	return results.PublishFile(path, never, func(f *os.File) error {
 		for _, line := range strings.SplitAfter(string(b), "\n") {
-			if line == "" || strings.Contains(line, status) {
+			if line == "" || strings.Contains(line, status) || strings.Contains(line, `"OPTIONS * HTTP/1.0"`) {
 				continue
 			}
 			if _, err := io.WriteString(f, line); err != nil {

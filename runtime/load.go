@@ -685,13 +685,16 @@ func sendRequest(ctx context.Context, cc *clientConn, req string, headerTime tim
 		return err
 	}
 	pieces := min(len(req), 50)
+	start := time.Now()
 	for i := 0; i < pieces; i++ {
 		from, to := len(req)*i/pieces, len(req)*(i+1)/pieces
 		if _, err := io.WriteString(c, req[from:to]); err != nil {
 			return err
 		}
 		if i < pieces-1 {
-			if !sleepCtx(ctx, headerTime/time.Duration(pieces-1)) {
+			// Piece i+1 is due at its own instant, whatever the peeks took.
+			next := start.Add(headerTime * time.Duration(i+1) / time.Duration(pieces-1))
+			if !sleepCtx(ctx, time.Until(next)) {
 				return ctx.Err()
 			}
 			// (A deadline already past would fail without reading.)

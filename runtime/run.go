@@ -14,6 +14,7 @@ import (
 
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/workload"
 )
 
 // Options tune a run. The zero value is usable.
@@ -65,6 +66,17 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 	if err := Check(s); err != nil {
 		return nil, err
+	}
+	// A replay's log is checked before Apache starts, not found bad after
+	// a whole run (workload.Population.OpenReplay reads it through).
+	for _, pop := range workload.Populations(s) {
+		if pop.Kind == "replay" {
+			_, closeLog, err := pop.OpenReplay(s.Source)
+			if err != nil {
+				return nil, err
+			}
+			closeLog()
+		}
 	}
 	in, err := Locate(opt.Binary)
 	if err != nil {

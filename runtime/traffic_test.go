@@ -410,3 +410,25 @@ log_format = '%s'
 	_, err = Run(t.Context(), s, Options{AccessLog: saved})
 	assert.ErrorContains(t, err, "exists", "never replaces a file")
 }
+
+// A replay whose log is bad is refused before Apache starts, as bad input.
+func TestRuntimeRefusesABadLogBeforeStarting(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "access.log"), []byte("not a log line\n"), 0o644))
+	file := filepath.Join(dir, "bad.toml")
+	require.NoError(t, os.WriteFile(file, []byte(`
+duration = "5s"
+[workload.population.log]
+kind = "replay"
+log = "access.log"
+`), 0o644))
+	s, err := scenarios.Load(file, "")
+	require.NoError(t, err)
+	started := false
+	_, err = Run(t.Context(), s, Options{Binary: "/nonexistent/apache2", OnStarted: func(Layout, int) { started = true }})
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrMissing, "the log is checked before Apache is even looked for")
+	assert.NotEmpty(t, scenarios.Errors(err), "bad input, naming the population's key")
+	assert.Contains(t, err.Error(), "access.log:1")
+	assert.False(t, started)
+}

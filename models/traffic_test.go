@@ -115,8 +115,9 @@ rate = 3
 // AcceptFilter none; with Linux's default, data (TCP_DEFER_ACCEPT), the
 // kernel holds them for the 31 s defer period first. Either way
 // mod_reqtimeout closes them 20 s after a child takes them. (Measured on
-// this machine with 20 such connections: none pinned R at once, data
-// pinned them from ~31 s and closed them at 51–56 s.)
+// this machine with these 20 connections: none pinned them at once and
+// closed them 20.0–20.2 s after they connected; data pinned them 31.4–31.6 s
+// after they connected and closed them 20 s later, at 51.5–52.6 s.)
 func TestIdleConnectionsAndTheAcceptFilter(t *testing.T) {
 	doc := `
 duration = "70s"
@@ -144,7 +145,7 @@ rate = 0
 		notPinnedUntil int
 	}{
 		{"none", 1, 22, 0},
-		{"data", 32, 53, 30},
+		{"data", 33, 53, 31},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
 			run, _, _ := simulateTraced(t, parse(t, fmt.Sprintf(doc, tc.filter), ""))
@@ -161,7 +162,8 @@ rate = 0
 
 // A slow client's headers: mod_reqtimeout's header stage allows 20 s, plus
 // a second per 500 bytes received, up to 40 s. 400 bytes over 30 s are too
-// slow (408); 20000 bytes over 30 s earn enough extensions to finish.
+// slow (408); 20000 bytes over 30 s earn enough extensions to finish; a
+// request line still incomplete when the time is up gets no answer at all.
 func TestSlowHeadersAndMinRate(t *testing.T) {
 	doc := `
 duration = "60s"
@@ -189,6 +191,14 @@ rate = 0
 	noTimeout := parse(t, strings.Replace(fmt.Sprintf(doc, 400), "mpm = \"prefork\"", "mpm = \"prefork\"\nrequest_read_timeout = \"\"", 1), "")
 	run, _, _ := simulateTraced(t, noTimeout)
 	assert.Equal(t, int64(1), run.Summary.Requests.Completed, "without mod_reqtimeout a trickle keeps Timeout at bay")
+	// So slow that the 20 s pass before the request line's 16 bytes are
+	// in (4% of 400 bytes over 600 s: 24 s): httpd closes without an
+	// answer, and the client sees its request reset.
+	line := parse(t, strings.Replace(fmt.Sprintf(doc, 400), `header_time = "30s"`, `header_time = "600s"`, 1), "")
+	run, _, _ = simulateTraced(t, line)
+	assert.Zero(t, run.Summary.Requests.Failures.S408, "no 408 before the request line")
+	assert.Equal(t, int64(1), run.Summary.Requests.Failures.Reset)
+	assert.Equal(t, int64(1), run.Summary.LogCounts["AH01382"])
 }
 
 // "My /report endpoint takes 3 s and everything else 30 ms": per-URL costs

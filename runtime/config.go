@@ -26,6 +26,9 @@ type Layout struct {
 	// app's script (GroupScript), so that touching one reloads only that
 	// group; set when a touch_script event names a group (GroupScripts).
 	GroupScripts bool
+	// ReplayLog, if set, makes Apache also write ReplayLogPath in
+	// ReplayLogFormat (Options.AccessLog).
+	ReplayLog bool
 }
 
 // Paths inside the ServerRoot.
@@ -34,8 +37,11 @@ func (l Layout) RunDir() string    { return filepath.Join(l.Root, "run") }
 func (l Layout) PidFile() string   { return filepath.Join(l.Root, "run", "httpd.pid") }
 func (l Layout) ErrorLog() string  { return filepath.Join(l.Root, "logs", "error.log") }
 func (l Layout) AccessLog() string { return filepath.Join(l.Root, "logs", "access.log") }
-func (l Layout) DocRoot() string   { return filepath.Join(l.Root, "htdocs") }
-func (l Layout) AppDir() string    { return filepath.Join(l.Root, "app") }
+func (l Layout) ReplayLogPath() string {
+	return filepath.Join(l.Root, "logs", "replay.log")
+}
+func (l Layout) DocRoot() string { return filepath.Join(l.Root, "htdocs") }
+func (l Layout) AppDir() string  { return filepath.Join(l.Root, "app") }
 func (l Layout) Script() string {
 	if l.UserScript != "" {
 		return l.UserScript
@@ -74,6 +80,13 @@ func (l Layout) StatusPath() string    { return "/server-status" }
 func (l Layout) StaticFile() string    { return filepath.Join(l.DocRoot(), "static", "page.html") }
 func (l Layout) Addr() string          { return fmt.Sprintf("127.0.0.1:%d", l.Port) }
 func (l Layout) statusURLPath() string { return l.StatusPath() + "?auto" }
+
+// ReplayLogFormat is the LogFormat of the access log runtime mode keeps
+// when asked (Options.AccessLog), for a replay population's log_format:
+// the client's address and port and %k, so the replay finds each
+// keep-alive connection again; the request's start in milliseconds; %D;
+// %X, how the connection went on; the status and the request line.
+const ReplayLogFormat = `%h %{remote}p %{begin:msec}t %D %k %X %>s "%r"`
 
 // Mode returns how a scenario runs its application: "embedded", "daemon" or
 // "mixed" (some URLs embedded, some in daemons), from the default process
@@ -242,6 +255,10 @@ func Config(s *scenarios.Scenario, l Layout) (string, error) {
 	// begin time (ms since the epoch), server time in µs, serving pid, status, request line.
 	w(`LogFormat "%%{begin:msec}t %%D %%P %%>s \"%%r\"" forkcast`)
 	w("CustomLog %s forkcast", q(l.AccessLog()))
+	if l.ReplayLog {
+		w(`LogFormat "%s" replay`, strings.ReplaceAll(ReplayLogFormat, `"`, `\"`))
+		w("CustomLog %s replay", q(l.ReplayLogPath()))
+	}
 	w("")
 	w("DocumentRoot %s", q(l.DocRoot()))
 	w("<Directory />")

@@ -16,6 +16,7 @@ import (
 	"github.com/forkcast/forkcast/appprofile"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/workload"
 )
 
 // Options tune a run. The zero value is usable.
@@ -29,6 +30,11 @@ type Options struct {
 	// WSGIScript, if set, is the user's own WSGI script to serve instead of
 	// the synthetic app; its costs are then the app's own, not [app]'s.
 	WSGIScript string
+	// AccessLog, if set, is where to save Apache's access log of the run
+	// (without the sampler's server-status requests), in ReplayLogFormat,
+	// e.g. for a replay population. An existing file there is never
+	// replaced.
+	AccessLog string
 	// OnStarted, if set, is called once Apache is up with its layout (tests).
 	OnStarted func(Layout, int)
 	// AnyModWSGI runs a scenario whose wsgi.version differs from the
@@ -98,6 +104,17 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if err := Check(s); err != nil {
 		return nil, err
 	}
+	// A replay's log is checked before Apache starts, not found bad after
+	// a whole run (workload.Population.OpenReplay reads it through).
+	for _, pop := range workload.Populations(s) {
+		if pop.Kind == "replay" {
+			_, closeLog, err := pop.OpenReplay(s.Source)
+			if err != nil {
+				return nil, err
+			}
+			closeLog()
+		}
+	}
 	in, err := Locate(opt.Binary)
 	if err != nil {
 		return nil, err
@@ -112,7 +129,12 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if modWSGI != "" && minorVersion(modWSGI) != s.WSGI.Version && !opt.AnyModWSGI {
 		return nil, &VersionError{Want: s.WSGI.Version, Have: modWSGI, Module: in.Module("mod_wsgi.so")}
 	}
-	layout := Layout{Install: in, GroupScripts: GroupScripts(s)}
+	layout := Layout{Install: in, GroupScripts: GroupScripts(s), ReplayLog: opt.AccessLog != ""}
+	if opt.AccessLog != "" {
+		if _, err := os.Lstat(opt.AccessLog); err == nil {
+			return nil, &results.OutputError{Path: opt.AccessLog, Msg: "exists: choose another file for the access log"}
+		}
+	}
 	if opt.WSGIScript != "" {
 		if layout.UserScript, err = userScript(opt.WSGIScript); err != nil {
 			return nil, err
@@ -275,6 +297,11 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 	sm.readImports()
 	sm.readErrorLog()
+	if opt.AccessLog != "" {
+		if err := saveAccessLog(layout, opt.AccessLog); err != nil {
+			return nil, err
+		}
+	}
 	evMu.Lock()
 	defer evMu.Unlock()
 	res := &Result{
@@ -299,6 +326,31 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
 	return res, nil
+}
+
+// saveAccessLog copies the run's replay log to path, without what was not
+// the clients' traffic: the sampler's and the start-up's server-status
+// requests, and the prefork parent's dummy connections that wake a child
+// to die ("OPTIONS * HTTP/1.0", mpm_unix.c dummy_connection). It never
+// replaces a file.
+func saveAccessLog(l Layout, path string) error {
+	b, err := os.ReadFile(l.ReplayLogPath())
+	if err != nil {
+		return fmt.Errorf("the access log: %w", err)
+	}
+	status := `"GET ` + l.StatusPath()
+	never := func([]byte) bool { return false }
+	return results.PublishFile(path, never, func(f *os.File) error {
+		for _, line := range strings.SplitAfter(string(b), "\n") {
+			if line == "" || strings.Contains(line, status) || strings.Contains(line, `"OPTIONS * HTTP/1.0"`) {
+				continue
+			}
+			if _, err := io.WriteString(f, line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // interrupted is the error of a cancelled run.

@@ -151,11 +151,11 @@ func printSummary(w io.Writer, run results.Run) {
 		fmt.Fprintf(w, "  %-10s %s\n", "restart", restartLine(rs))
 	}
 	if n := s.LogCounts; len(n) > 0 {
-		fmt.Fprintf(w, "  error log  ")
+		var counts []string
 		for _, k := range sortedKeys(n) {
-			fmt.Fprintf(w, "%s×%d ", k, n[k])
+			counts = append(counts, fmt.Sprintf("%s×%d", k, n[k]))
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  error log  %s\n", strings.Join(counts, " "))
 	}
 }
 

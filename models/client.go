@@ -76,6 +76,7 @@ type client struct {
 	replayConn  uint64
 	replayQueue []workload.ReplayRequest
 	replayLast  bool // the log says the connection ends after the queue
+	replayKeep  bool // … but Apache kept it alive: idle until the server closes it
 }
 
 type timerFired struct{ c *client }
@@ -236,11 +237,11 @@ func (c *client) request(path string, static bool, group string, k cost) *reques
 // logged connection.
 func (c *client) replaySend() {
 	if len(c.replayQueue) == 0 {
-		if c.replayLast {
+		if c.replayLast && !c.replayKeep {
 			c.replayQueue, c.replayConn = nil, 0
 			c.leave()
 		}
-		return
+		return // the next logged request comes, or the server closes (serverClosed)
 	}
 	r := c.replayQueue[0]
 	c.replayQueue = c.replayQueue[1:]
@@ -380,6 +381,12 @@ func (c *client) serverClosed(cn *conn) {
 		c.s.connect(c.conn)
 	}
 	c.s.releaseConn(cn)
+	if c.conn == nil && c.replayKeep && len(c.replayQueue) == 0 && c.req == nil {
+		// The logged connection Apache kept alive after its last request
+		// is closed now (KeepAliveTimeout): the replay's client is done.
+		c.replayQueue, c.replayConn = nil, 0
+		c.leave()
+	}
 }
 
 // reset tells the client cn was torn down without an answer (its process

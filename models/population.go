@@ -141,7 +141,7 @@ func (pop *population) replayNext() {
 	c.replayQueue = append(c.replayQueue, r)
 	if r.LastOnConn {
 		delete(pop.byConn, r.Conn)
-		c.replayLast = true
+		c.replayLast, c.replayKeep = true, r.KeptAlive
 	}
 	if c.req == nil { // not waiting for an answer nor retrying: send it now
 		c.replaySend()

@@ -278,6 +278,59 @@ log = "access.log"
 	assert.NotEmpty(t, scenarios.Errors(err), "a bad log is bad input")
 }
 
+// A logged connection that Apache kept alive after its last request (%X
+// '+') was left open by its browser: the replay keeps it open, so on
+// prefork it holds its child in keep-alive until KeepAliveTimeout closes
+// it, as when the log was written; one the log shows closed ('-') frees
+// its child at once.
+func TestReplayKeepsKeptAliveConnectionsOpen(t *testing.T) {
+	dir := t.TempDir()
+	write := func(x string) string {
+		var b strings.Builder
+		for i := 0; i < 8; i++ { // 8 browsers at once, one request each
+			fmt.Fprintf(&b, "10.0.0.%d 4000%d [02/Dec/2026:10:00:01 +0000] \"GET / HTTP/1.1\" 200 0 %s\n", i+1, i, x)
+		}
+		name := "kept" + x + ".log"
+		if x == "-" {
+			name = "closed.log"
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644))
+		file := filepath.Join(dir, name+".toml")
+		require.NoError(t, os.WriteFile(file, []byte(`
+duration = "12s"
+[apache]
+mpm = "prefork"
+keep_alive_timeout = "5s"
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(5ms)"
+request_wait = "const(0s)"
+[workload.population.log]
+kind = "replay"
+log = "`+name+`"
+log_format = '%h %{remote}p %t "%r" %>s %b %k %X'
+`), 0o644))
+		return file
+	}
+	keepalive := func(file string) []float64 {
+		sc, err := scenarios.Load(file, "")
+		require.NoError(t, err)
+		run, _, _ := simulateTraced(t, sc)
+		assert.Equal(t, int64(8), run.Summary.Requests.Completed)
+		return column(t, run, "keepalive")
+	}
+	kept := keepalive(write("0 +"))
+	closed := keepalive(write("0 -"))
+	// The requests come at t = 0; StartServers' 5 children take five, the
+	// parent forks for the other three, so all 8 hold a child from 2 s to
+	// 5 s, when KeepAliveTimeout closes the first.
+	for sec := 2; sec <= 4; sec++ {
+		assert.InDelta(t, 8, kept[sec], 0.5, "second %d: every child holds its browser's idle connection", sec)
+		assert.Zero(t, closed[sec], "second %d: closed connections hold nothing", sec)
+	}
+	assert.Zero(t, kept[8], "KeepAliveTimeout (5 s) closed them")
+}
+
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)

@@ -388,7 +388,9 @@ func (g *generator) replay(ctx context.Context, pop *workload.Population) {
 			g.open.Add(1)
 			go g.replayConn(ctx, g.connID(at), pop, q)
 		}
-		q.push(PlannedRequest{Path: path, Static: req.Static}, req.LastOnConn)
+		// A connection Apache kept alive after its last logged request
+		// stays open, idle, until the server closes it (KeptAlive).
+		q.push(PlannedRequest{Path: path, Static: req.Static}, req.LastOnConn && !req.KeptAlive)
 		if req.LastOnConn {
 			delete(conns, req.Conn)
 		}

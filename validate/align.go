@@ -3,54 +3,113 @@ package validate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 )
 
-// Surge is where the load rises, from the scenario's phases.
+// Surge is where the load rises, from the scenario's traffic.
 type Surge struct {
-	// StartS is the first phase boundary after t=0 where the arrival rate
-	// rises: a phase starting above the previous phase's final rate, or a
-	// ramp up. Without one the surge is the load's start, 0. Both runs are
-	// aligned on it (t=0 is the load's start in the simulator and in
-	// runtime mode alike, so the same offset applies to both).
+	// StartS is the first instant after t=0 where the load rises: a phase
+	// starting above the previous phase's final rate, or a ramp up; with
+	// populations, also a population starting after t=0. Without one the
+	// surge is the load's start, 0. Both runs are aligned on it (t=0 is the
+	// load's start in the simulator and in runtime mode alike, so the same
+	// offset applies to both).
 	StartS float64 `json:"start_s"`
-	// EndS is the first later boundary where the rate falls (a phase starting
-	// below the previous one's final rate, or a ramp down); absent if none.
+	// EndS is the first later instant where the load falls (a phase starting
+	// below the previous one's final rate, or a ramp down; with
+	// populations, also one stopping before the end); absent if none.
 	EndS *float64 `json:"end_s,omitempty"`
 }
 
-// FindSurge locates the surge of a scenario's workload.
+// FindSurge locates the surge of a scenario's traffic: the first rise of
+// the load after t=0 and the first fall after it. Each population rises
+// and falls on its own — an open one with its phases, played from its
+// start; a closed or replay one when it starts after t=0 and when it stops
+// before the end — and the surge is the earliest rise of any of them and
+// the earliest fall after it.
 func FindSurge(sc *scenarios.Scenario) Surge {
-	ph := sc.Workload.Phases
-	var s Surge
-	var at time.Duration
+	end := sc.Duration.Duration
+	var rises, falls []time.Duration
+	if len(sc.Workload.Populations) == 0 {
+		rises, falls = phaseChanges(sc.Workload.Phases, 0, end)
+	}
+	for _, p := range sc.Workload.Populations {
+		stop := end
+		if p.Stop.Duration > 0 && p.Stop.Duration < end {
+			stop = p.Stop.Duration
+		}
+		if p.Kind == "open" {
+			r, f := phaseChanges(p.Phases, p.Start.Duration, stop)
+			rises, falls = append(rises, r...), append(falls, f...)
+			continue
+		}
+		if p.Kind == "closed" && p.Users == 0 {
+			continue
+		}
+		if p.Start.Duration > 0 {
+			rises = append(rises, p.Start.Duration)
+		}
+		if stop < end {
+			falls = append(falls, stop)
+		}
+	}
+	if len(rises) == 0 {
+		return Surge{} // no rise after t=0: the load's start, and no end
+	}
+	start := slices.Min(rises)
+	s := Surge{StartS: start.Seconds()}
+	first := end
+	for _, f := range falls {
+		if f > start {
+			first = min(first, f)
+		}
+	}
+	if first < end {
+		e := first.Seconds()
+		s.EndS = &e
+	}
+	return s
+}
+
+// phaseChanges returns where a rate profile played from offset until stop
+// rises (a phase starting above the previous one's final rate, a ramp up,
+// or the profile's start after t=0 at a rate above 0) and falls (a phase
+// starting below the previous one's final rate, a ramp down, or stop
+// before the end while the rate is above 0).
+func phaseChanges(ph []scenarios.Phase, offset, stop time.Duration) (rises, falls []time.Duration) {
+	at := offset
 	prev := 0.0
-	start := -1
 	for i, p := range ph {
+		if at >= stop {
+			break
+		}
 		first := p.RateAt(0)
 		rampUp := p.Shape == "ramp" && p.To > p.Rate
 		rampDown := p.Shape == "ramp" && p.To < p.Rate
-		if start < 0 && (i > 0 && first > prev || rampUp) {
-			start = i
-			s.StartS = at.Seconds()
-		} else if start >= 0 && i > start && (first < prev || rampDown) {
-			e := at.Seconds()
-			s.EndS = &e
+		switch {
+		case (i > 0 || offset > 0) && first > prev, rampUp:
+			rises = append(rises, at)
+		case i > 0 && first < prev, rampDown:
+			falls = append(falls, at)
+		}
+		if i == len(ph)-1 || at+p.Duration.Duration >= stop {
+			// The last phase lasts to the end; a stop cuts it.
+			if stop > at {
+				prev = p.RateAt(stop - at)
+			}
 			break
 		}
 		prev = p.RateAt(p.Duration.Duration)
 		at += p.Duration.Duration
 	}
-	if start < 0 {
-		return Surge{} // no rise after t=0: the load's start, and no end
+	if prev > 0 {
+		falls = append(falls, stop)
 	}
-	if s.EndS != nil && *s.EndS >= sc.Duration.Seconds() {
-		s.EndS = nil
-	}
-	return s
+	return rises, falls
 }
 
 // align is where the metrics look in every run's rows: all runs share the

@@ -113,6 +113,79 @@ func TestFindSurge(t *testing.T) {
 	assert.Nil(t, s.EndS, "an end at or after the run's end is no end")
 }
 
+// With several populations, the surge is the first rise of any of them
+// and the first fall after it.
+func TestFindSurgeOfPopulations(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		pops       string
+		start, end float64 // end -1: none
+	}{
+		{"a crawler joins browsers and leaves", `
+[workload.population.browsers]
+[[workload.population.browsers.phase]]
+duration = "40s"
+rate = 5
+[workload.population.crawler]
+start = "10.5s"
+stop = "30.5s"
+[[workload.population.crawler.phase]]
+duration = "40s"
+rate = 1
+`, 10.5, 30.5},
+		{"wrk -c50 from 5.5 s for 20 s", `
+[workload.population.wrk]
+kind = "closed"
+users = 50
+start = "5.5s"
+stop = "25.5s"
+`, 5.5, 25.5},
+		{"an open population's step, played from its start", `
+[workload.population.site]
+start = "2s"
+[[workload.population.site.phase]]
+duration = "10s"
+rate = 2
+[[workload.population.site.phase]]
+duration = "10s"
+rate = 20
+[[workload.population.site.phase]]
+duration = "10s"
+rate = 2
+`, 2, 22},
+		{"everyone from t=0 to the end: no surge", `
+[workload.population.a]
+[[workload.population.a.phase]]
+duration = "40s"
+rate = 5
+[workload.population.b]
+kind = "closed"
+users = 3
+`, 0, -1},
+		{"a fall before the first rise is not the end", `
+[workload.population.early]
+stop = "5s"
+[[workload.population.early.phase]]
+duration = "40s"
+rate = 5
+[workload.population.late]
+kind = "closed"
+users = 10
+start = "20s"
+`, 20, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := FindSurge(scenario(t, "40s", "", tc.pops))
+			assert.Equal(t, tc.start, s.StartS)
+			if tc.end < 0 {
+				assert.Nil(t, s.EndS)
+			} else if assert.NotNil(t, s.EndS) {
+				assert.Equal(t, tc.end, *s.EndS)
+			}
+		})
+	}
+}
+
 func TestSpawnTimelineAlignedOnTheSurge(t *testing.T) {
 	sc := scenario(t, "30s", phase("10s", 2)+phase("10s", 40)+phase("10s", 2), "")
 	// Prefork's doubling from the surge on, predicted a second late in one

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/forkcast/forkcast/advise"
+	"github.com/forkcast/forkcast/pool"
+	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sweep"
+)
+
+func init() {
+	register(command{name: "advise", summary: "search MPM and mod_wsgi settings that meet memory, p99 and error goals; verify them on fresh replications; compare with defaults", run: adviseCmd})
+}
+
+const adviseUsage = `advise FILE|BUILTIN [--memory-budget SIZE] [--p99 DURATION] [--errors PCT] [--replications R]
+                      [--allow-mpm] [--allow-daemon] [--variant V] [--seed N] [--duration D] [--set KEY=VALUE]...
+                      [--out DIR] [--jobs N] [--force]
+
+Searches the settings that matter for the scenario's MPM and mode (and, with --allow-mpm and
+--allow-daemon, the other MPMs and daemon mode) for the cheapest that meets the goals, each candidate
+replicated with common random numbers; verifies the recommendation on fresh replications; prints it
+as Apache directives next to the current settings, Debian's defaults, apache2buddy's formula and
+mod_wsgi-express's defaults. See docs/advise.md.`
+
+// adviseMaxCandidates bounds the work estimate: the most candidates a
+// search of every family evaluates (coarse grids and refinements).
+const adviseMaxCandidates = 30
+
+func adviseCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("advise", adviseUsage, stderr)
+	var sf scenarioFlags
+	sf.register(fs)
+	budgetFlag := fs.String("memory-budget", "", "peak memory (total PSS) `SIZE` the worst replication may use, e.g. 3GiB (default: host.ram minus a tenth, at least 64 MiB, at most half)")
+	p99 := fs.String("p99", "", "latency objective: the p99 response time's upper 95% bound, `DURATION` (default: none; then the fastest setting within the other goals)")
+	errorsFlag := fs.String("errors", "0.1%", "error budget: failed requests (every cause) as a share of offered, `PCT` (0.1% or 0.001)")
+	reps := fs.Int("replications", 0, "replications `R` per candidate, and R fresh ones to verify (default: the scenario's validate.replications)")
+	allowMPM := fs.Bool("allow-mpm", false, "may recommend another MPM")
+	allowDaemon := fs.Bool("allow-daemon", false, "may recommend mod_wsgi daemon mode instead of embedded mode")
+	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>]-advise)")
+	force := fs.Bool("force", false, "run beyond the work limit, and replace an existing --out")
+	jobs := jobsFlag(fs)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkJobs(*jobs); err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("expected one scenario, got %s", strings.Join(pos, " "))
+	}
+	arg := ""
+	if len(pos) == 1 {
+		arg = pos[0]
+	}
+	if *reps < 0 || *reps == 1 {
+		return usagef("--replications %d: want 2 or more (confidence intervals need two)", *reps)
+	}
+	sets, err := sf.overrides()
+	if err != nil {
+		return err
+	}
+	src, err := sweep.OpenSource(arg, sf.variant, sets)
+	if err != nil {
+		return err
+	}
+	base, err := src.Load()
+	if err != nil {
+		return err
+	}
+	var goals advise.Goals
+	if goals.MemoryBudget, err = parseBudget(*budgetFlag, base); err != nil {
+		return err
+	}
+	if *p99 != "" {
+		d, err := time.ParseDuration(*p99)
+		if err != nil || d <= 0 {
+			return usagef("--p99 %q: want a positive duration such as 500ms or 2s", *p99)
+		}
+		goals.P99 = d
+	}
+	if goals.Errors, err = parsePercent(*errorsFlag); err != nil {
+		return err
+	}
+	if err := goals.Check(base, *allowDaemon); err != nil {
+		return usagef("%v", err)
+	}
+	opts := advise.Options{Replications: *reps, AllowMPM: *allowMPM, AllowDaemon: *allowDaemon, Sweep: sweep.Options{Jobs: *jobs}}
+	if opts.Replications == 0 {
+		opts.Replications = max(base.Validate.Replications, 2)
+	}
+
+	families := 1
+	if *allowMPM {
+		families += 2
+	}
+	if *allowDaemon {
+		families += 2
+	}
+	work := time.Duration(families*adviseMaxCandidates+6) * 2 * time.Duration(opts.Replications) * sweep.RunCost(base)
+	workers := pool.Workers(*jobs)
+	if work > sweep.MaxWork && !*force {
+		return usagef("refusing to run: the search is estimated at up to %s of CPU (%s on %d workers), more than the limit of %s: shorten the scenario (--duration), use fewer --replications, or pass --force",
+			roundDuration(work), roundDuration(work/time.Duration(workers)), workers, sweep.MaxWork)
+	}
+	dir := *out
+	if dir == "" {
+		dir = defaultOutDir(base) + "-advise"
+	}
+	if err := results.CheckOutput(dir, *force); err != nil {
+		return err
+	}
+	ctx, cancel, err := budget(*force, stderr, base)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if isTerminal(stderr) {
+		opts.Progress = func(n int, what string) {
+			fmt.Fprintf(stderr, "\r\033[K%d candidates evaluated; %s…", n, what)
+		}
+	}
+	rep, err := advise.Advise(ctx, src, goals, opts)
+	if opts.Progress != nil {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	if err != nil {
+		if strings.Contains(err.Error(), "is impossible") {
+			return usagef("%v", err)
+		}
+		return err
+	}
+	forDrawing()
+	if err := rep.Write(dir, base.Apache.MPM, *force); err != nil {
+		return err
+	}
+	rep.Print(stdout, base.Apache.MPM)
+	fmt.Fprintf(stdout, "\n%d candidates × %d replications, and %d fresh replications, in %s on %d workers; wrote %s\n",
+		len(rep.Evaluated), rep.Replications, rep.Replications, rep.Wall.Round(time.Millisecond), workers, dir)
+	return nil
+}
+
+// parseBudget reads --memory-budget: a size (scenarios.ParseSize), or the
+// default host.ram minus advise.Margin.
+func parseBudget(s string, sc *scenarios.Scenario) (scenarios.Size, error) {
+	if s == "" {
+		return advise.DefaultMemoryBudget(sc.Host), nil
+	}
+	if strings.HasPrefix(strings.TrimSpace(s), "-") {
+		return 0, usagef("--memory-budget %q: want a positive size such as 200MiB or 3GiB", s)
+	}
+	v, err := scenarios.ParseSize(s)
+	if err != nil || v <= 0 {
+		return 0, usagef("--memory-budget %q: want a positive size such as 200MiB or 3GiB", s)
+	}
+	return v, nil
+}
+
+// parsePercent reads --errors: "0.1%" or a share "0.001".
+func parsePercent(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	pct := strings.HasSuffix(t, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(t, "%"), 64)
+	if pct {
+		v /= 100
+	}
+	if err != nil || v < 0 || v > 1 || v != v {
+		return 0, usagef("--errors %q: want a share of requests from 0%% to 100%%, e.g. 0.1%% or 0.001", s)
+	}
+	return v, nil
+}

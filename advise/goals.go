@@ -49,7 +49,7 @@ func (g Goals) Check(sc *scenarios.Scenario, allowDaemon bool) error {
 		return fmt.Errorf("memory budget %s: want a positive size", g.MemoryBudget)
 	}
 	if need, how := MinimumMemory(sc, allowDaemon); g.MemoryBudget < need {
-		return fmt.Errorf("memory budget %s is impossible: even one process needs %s (%s)", g.MemoryBudget, need, how)
+		return fmt.Errorf("memory budget %.1f MB is impossible: even one process needs %.1f MB (%s)", g.MemoryBudget.MiBs(), need.MiBs(), how)
 	}
 	if g.Errors < 0 || g.Errors > 1 || math.IsNaN(g.Errors) {
 		return fmt.Errorf("error budget %g%%: want 0%% to 100%%", 100*g.Errors)

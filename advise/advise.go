@@ -33,10 +33,12 @@ type Report struct {
 	Notes        []string     `json:"notes,omitempty"`
 	// Front is the Pareto front of worst peak memory against the p99 upper
 	// bound among the candidates within the memory budget.
-	Front     []*Candidate  `json:"pareto_front"`
-	Evaluated []*Candidate  `json:"evaluated"` // every candidate, in the order evaluated
-	Families  []string      `json:"families"`
-	Wall      time.Duration `json:"-"`
+	Front     []*Candidate `json:"pareto_front"`
+	Evaluated []*Candidate `json:"evaluated"` // every candidate, in the order evaluated
+	Families  []string     `json:"families"`
+	// Replays are the settings played on a real Apache (--verify).
+	Replays []Replay      `json:"replays,omitempty"`
+	Wall    time.Duration `json:"-"`
 }
 
 // Advise searches the settings of src's scenario for goals (doc.go),

@@ -158,6 +158,7 @@ func (r *Report) Print(w io.Writer, baseMPM string) {
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+	r.printReplays(w, false)
 	if !r.MeetsGoals && len(r.Front) > 0 {
 		fmt.Fprintln(w, "\nbest trade-offs within the memory budget (Pareto front of worst peak memory and p99):")
 		for _, c := range r.Front {
@@ -200,6 +201,7 @@ func (r *Report) Markdown(baseMPM string) string {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "\nNote: %s\n", n)
 	}
+	r.printReplays(&b, true)
 	b.WriteString("\n## Pareto front within the memory budget (worst peak memory against the p99 upper bound)\n\n| worst peak MB | p99 ≤ | errors ≤ | settings |\n|---|---|---|---|\n")
 	for _, c := range r.Front {
 		fmt.Fprintf(&b, "| %.0f | %s | %s | %s |\n", c.Judgement.WorstPeakMB, fmtMS(c.Judgement.P99HiMS), fmtShare(c.Judgement.ErrorsHi), c.Label)

@@ -33,7 +33,10 @@ type Figure struct {
 	Mean float64  `json:"mean"`
 	Lo   *float64 `json:"ci_lo,omitempty"`
 	Hi   *float64 `json:"ci_hi,omitempty"`
-	N    int      `json:"n"`
+	// RunLo … RunHi is the 95% prediction interval for one more run.
+	RunLo *float64 `json:"run_lo,omitempty"`
+	RunHi *float64 `json:"run_hi,omitempty"`
+	N     int      `json:"n"`
 }
 
 // Options say how a search runs.
@@ -120,7 +123,7 @@ func figures(r sweep.Result) map[string]Figure {
 	out := map[string]Figure{}
 	for _, m := range []string{"peak_pss_mb", "peak_processes", "latency_p50_ms", "latency_p99_ms", "failed_share", "throughput_rps", "oom_kills"} {
 		e := r.Estimate(m)
-		out[m] = Figure{Mean: e.Mean, Lo: e.Lo, Hi: e.Hi, N: e.N}
+		out[m] = Figure{Mean: e.Mean, Lo: e.Lo, Hi: e.Hi, RunLo: e.RunLo, RunHi: e.RunHi, N: e.N}
 	}
 	return out
 }

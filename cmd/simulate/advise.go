@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	goruntime "runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/forkcast/forkcast/advise"
@@ -20,7 +25,7 @@ func init() {
 
 const adviseUsage = `advise FILE|BUILTIN [--memory-budget SIZE] [--p99 DURATION] [--errors PCT] [--replications R]
                       [--allow-mpm] [--allow-daemon] [--variant V] [--seed N] [--duration D] [--set KEY=VALUE]...
-                      [--out DIR] [--jobs N] [--force]
+                      [--out DIR] [--jobs N] [--force] [--verify [--max-duration D]]
 
 Searches the settings that matter for the scenario's MPM and mode (and, with --allow-mpm and
 --allow-daemon, the other MPMs and daemon mode) for the cheapest that meets the goals, each candidate
@@ -45,6 +50,8 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>]-advise)")
 	force := fs.Bool("force", false, "run beyond the work limit, and replace an existing --out")
 	jobs := jobsFlag(fs)
+	verify := fs.Bool("verify", false, "replay the recommended and the current settings on this machine's Apache + mod_wsgi (when they fit it) and report predicted against measured")
+	maxDur := fs.Duration("max-duration", 10*time.Minute, "with --verify: refuse to replay scenarios longer than this, unless --force")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -91,6 +98,15 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 	if err := goals.Check(base, *allowDaemon); err != nil {
 		return usagef("%v", err)
 	}
+	if *verify {
+		// A missing Apache is reported before anything runs (exit 3).
+		if measureRuntime == nil {
+			return errNoRuntime
+		}
+		if err := runtimeReady(); err != nil {
+			return err
+		}
+	}
 	opts := advise.Options{Replications: *reps, AllowMPM: *allowMPM, AllowDaemon: *allowDaemon, Sweep: sweep.Options{Jobs: *jobs}}
 	if opts.Replications == 0 {
 		opts.Replications = max(base.Validate.Replications, 2)
@@ -120,13 +136,13 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer cancel()
 	if isTerminal(stderr) {
 		opts.Progress = func(n int, what string) {
 			fmt.Fprintf(stderr, "\r\033[K%d candidates evaluated; %s…", n, what)
 		}
 	}
 	rep, err := advise.Advise(ctx, src, goals, opts)
+	cancel()
 	if opts.Progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
@@ -136,6 +152,11 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	if *verify {
+		if err := adviseReplay(rep, *maxDur, *force, stderr); err != nil {
+			return err
+		}
+	}
 	forDrawing()
 	if err := rep.Write(dir, base.Apache.MPM, *force); err != nil {
 		return err
@@ -143,6 +164,54 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 	rep.Print(stdout, base.Apache.MPM)
 	fmt.Fprintf(stdout, "\n%d candidates × %d replications, and %d fresh replications, in %s on %d workers; wrote %s\n",
 		len(rep.Evaluated), rep.Replications, rep.Replications, rep.Wall.Round(time.Millisecond), workers, dir)
+	return nil
+}
+
+// adviseReplay plays the recommended and the current settings on this
+// machine's Apache + mod_wsgi, one after the other, each only when it fits
+// here: no longer than maxDur, predicted for this machine's cores, and
+// predicted by the simulator, given this machine's RAM, to stay under half
+// of it without an OOM kill (fitsThisMachine).
+func adviseReplay(rep *advise.Report, maxDur time.Duration, force bool, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	todo := []struct {
+		name string
+		c    *advise.Candidate
+	}{{"recommended", rep.Recommended}}
+	for _, a := range rep.Alternatives {
+		if a.Family == "current" {
+			todo = append(todo, struct {
+				name string
+				c    *advise.Candidate
+			}{"current", a})
+		}
+	}
+	for _, x := range todo {
+		sc := x.c.Scenario
+		skip := ""
+		switch {
+		case sc.Duration.Duration > maxDur && !force:
+			skip = fmt.Sprintf("it lasts %v, longer than --max-duration %v", sc.Duration.Duration, maxDur)
+		case sc.Host.CPUs != goruntime.NumCPU():
+			skip = fmt.Sprintf("predicted for host.cpus = %d; this machine has %d, so the figures would not compare (set host.cpus, or a host profile from simulate calibrate)", sc.Host.CPUs, goruntime.NumCPU())
+		default:
+			if err := fitsThisMachine(sc, force, io.Discard); err != nil {
+				skip = err.Error()
+			}
+		}
+		if skip != "" {
+			fmt.Fprintf(stderr, "simulate advise: --verify: not replaying the %s settings: %s\n", x.name, skip)
+			rep.AddReplay(x.name, x.c, skip, nil)
+			continue
+		}
+		fmt.Fprintf(stderr, "simulate advise: --verify: replaying the %s settings for %v on this machine's Apache\n", x.name, sc.Duration)
+		run, err := measureRuntime(ctx, sc)
+		if err != nil {
+			return err
+		}
+		rep.AddReplay(x.name, x.c, "", &run.Summary)
+	}
 	return nil
 }
 

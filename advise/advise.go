@@ -111,6 +111,12 @@ func Advise(ctx context.Context, src sweep.Source, goals Goals, opts Options) (*
 		return nil, err
 	}
 	rep.Alternatives, rep.Notes = alts, notes
+	for _, a := range alts {
+		if a.key != best.key && goals.better(a, best) {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s ranks before the recommendation by the rule (%.0f MB at worst, p99 up to %s): it differs in settings the search keeps as they are (doc.go): consider it",
+				a.Label, a.Judgement.WorstPeakMB, fmtMS(a.Judgement.P99HiMS)))
+		}
+	}
 
 	// Verification on replications the search never saw.
 	res, err := Replicate(ctx, best.Scenario, opts.Replications, 2*opts.Replications, opts.Sweep)

@@ -78,18 +78,17 @@ func Advise(ctx context.Context, src sweep.Source, goals Goals, opts Options) (*
 		bests = append(bests, bs...)
 	}
 	best := goals.best(bests)
-	// Then the spare settings around the winner.
-	if f := best.fam; f != nil && f.spares != nil {
+	// Then the winner's extras: spare servers, a daemon's queue-timeout.
+	if f := best.fam; f != nil && f.extras != nil {
 		var cs []*Candidate
-		for _, s := range f.spares(best.k, best.t) {
-			label, sets := f.makeSpares(best.k, best.t, s)
-			c, err := e.candidate(f.name, label, append(append([]scenarios.Override(nil), f.base...), sets...))
+		for _, v := range f.extras(best.k, best.t) {
+			c, err := e.candidate(f.name, v.label, v.sets)
 			if err != nil {
 				return nil, err
 			}
 			cs = append(cs, c)
 		}
-		done, err := e.run(f.name+": spare servers", cs...)
+		done, err := e.run(f.name+": spares and timeouts", cs...)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/forkcast/forkcast/scenarios"
 )
@@ -89,12 +90,14 @@ func preforkFamily(sc *scenarios.Scenario, g Goals, switched bool) family {
 			maxS := max(min(cur.MaxSpareServers, k), minS+1)
 			return preforkSets(k, start, minS, maxS)
 		},
-		spares: func(k, _ int) [][3]int {
+		extras: func(k, _ int) []variant {
 			q := max(k/4, 1)
-			return [][3]int{{q, q, max(k/2, q+1)}, {k, k, k + 1}}
-		},
-		makeSpares: func(k, _ int, s [3]int) (string, []scenarios.Override) {
-			return preforkSets(k, s[0], s[1], s[2])
+			var vs []variant
+			for _, s := range [][3]int{{q, q, max(k/2, q+1)}, {k, k, k + 1}} {
+				label, sets := preforkSets(k, s[0], s[1], s[2])
+				vs = append(vs, variant{label, append(append([]scenarios.Override(nil), base...), sets...)})
+			}
+			return vs
 		},
 	}
 }
@@ -130,11 +133,9 @@ func threadedFamily(sc *scenarios.Scenario, g Goals, mpm string) family {
 			maxT := max(cur.MaxSpareThreads, minT+t+1)
 			return threadedSets(mpm, k, t, min(cur.StartServers, k), minT, maxT)
 		},
-		spares: func(k, t int) [][3]int {
-			return [][3]int{{k, k * t, k*t + t + 1}}
-		},
-		makeSpares: func(k, t int, s [3]int) (string, []scenarios.Override) {
-			return threadedSets(mpm, k, t, s[0], s[1], s[2])
+		extras: func(k, t int) []variant {
+			label, sets := threadedSets(mpm, k, t, k, k*t, k*t+t+1)
+			return []variant{{label, append(append([]scenarios.Override(nil), base...), sets...)}}
 		},
 	}
 }
@@ -180,15 +181,33 @@ func daemonFamily(sc *scenarios.Scenario, g Goals, mpm, group string, switched b
 		inner = []int{1}
 	}
 	key := "wsgi.daemon_process." + quoteKey(group)
+	size := func(k, p int) (string, []scenarios.Override) {
+		return fmt.Sprintf("%s, daemon mode: WSGIDaemonProcess %s processes=%d threads=%d", mpm, group, p, k),
+			[]scenarios.Override{ov(key+".processes", p), ov(key+".threads", k)}
+	}
 	return family{
 		name: mpm + ", daemon mode", base: base, inner: inner, lo: 1, stopEarly: true,
-		hi: func(int) int { return maxThreads },
-		make: func(k, p int) (string, []scenarios.Override) {
-			return fmt.Sprintf("%s, daemon mode: WSGIDaemonProcess %s processes=%d threads=%d", mpm, group, p, k),
-				[]scenarios.Override{ov(key+".processes", p), ov(key+".threads", k)}
+		hi:   func(int) int { return maxThreads },
+		make: size,
+		// queue-timeout answers 504 to a request that waited longer in
+		// the daemon's backlog (checked when a thread takes it,
+		// wsgi_execute_remote): under overload it sheds the requests whose
+		// clients would give up anyway, so the rest are served sooner.
+		extras: func(k, p int) []variant {
+			var vs []variant
+			for _, qt := range queueTimeouts {
+				label, sets := size(k, p)
+				sets = append(append(append([]scenarios.Override(nil), base...), sets...), ov(key+".queue_timeout", qt))
+				vs = append(vs, variant{label + " queue-timeout=" + strings.TrimSuffix(qt, "s"), sets})
+			}
+			return vs
 		},
 	}
 }
+
+// queueTimeouts are the daemon queue-timeouts tried around the best size:
+// mod_wsgi-express's 45 s and shorter.
+var queueTimeouts = []string{"5s", "15s", "45s"}
 
 // maxThreads is the most daemon threads per process searched.
 const maxThreads = 64

@@ -43,7 +43,9 @@ func Snippet(sc *scenarios.Scenario, switchedMPM string) string {
 	w("    MaxConnectionsPerChild  %d", a.MaxConnectionsPerChild)
 	w("</IfModule>")
 	if g := sc.WSGI.GroupFor("/"); !scenarios.Embedded(g) {
-		d := eff.WSGI.DaemonProcesses[g]
+		// As written (Effective fills socket-timeout from Timeout, which
+		// mod_wsgi does itself when the option is left out).
+		d := sc.WSGI.DaemonProcesses[g]
 		opts := []string{fmt.Sprintf("processes=%d", d.Processes), fmt.Sprintf("threads=%d", d.Threads)}
 		def := scenarios.DefaultDaemonProcess()
 		for _, o := range []struct {

@@ -140,10 +140,10 @@ type family struct {
 	// stopEarly: with a p99 goal, once an inner value gives a candidate that
 	// meets every goal, larger inner values (more memory) are not searched.
 	stopEarly bool
-	// spares lists the spare settings tried around the best k (StartServers,
-	// MinSpare, MaxSpare); nil: none.
-	spares     func(k, t int) [][3]int
-	makeSpares func(k, t int, s [3]int) (string, []scenarios.Override)
+	// extras lists the variants tried around the best k and t once the
+	// search is done (spare servers; a daemon's queue-timeout), each a
+	// label and the overrides of the whole candidate; nil: none.
+	extras func(k, t int) []variant
 }
 
 // search1D finds the best k for one inner value t: a coarse geometric
@@ -204,6 +204,12 @@ func (e *evaluator) search1D(f family, t int) (*Candidate, error) {
 			return nil, err
 		}
 	}
+}
+
+// A variant is a candidate's label and overrides.
+type variant struct {
+	label string
+	sets  []scenarios.Override
 }
 
 // coarsePoints is the size of the coarse grid of each one-dimensional search.

@@ -66,10 +66,13 @@
 // Every evaluated point is cached; the cost is about 8 + 2·log₂(H)
 // candidates per t. Daemon families stop at the first process count whose
 // best meets every goal when a p99 goal is given (more processes cost an
-// app's memory each). Then the winner's spare settings are varied
-// (prefork: StartServers = MinSpareServers = k/4 with MaxSpareServers k/2,
-// and all k children started; worker/event: every process started) and
-// the best of all is the recommendation.
+// app's memory each). Then the winner's extras are tried — prefork:
+// StartServers = MinSpareServers = k/4 with MaxSpareServers k/2, and all k
+// children started; worker/event: every process started; daemon mode:
+// queue-timeout 5, 15 and 45 s — and the best of all is the
+// recommendation. KeepAliveTimeout is not searched: the model gives a new
+// connection no cost (no TLS handshake), so it could not weigh what
+// keep-alive buys against the workers it holds.
 //
 // # Verification and comparisons
 //

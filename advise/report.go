@@ -216,8 +216,9 @@ func (r *Report) Markdown(baseMPM string) string {
 }
 
 // Write publishes the output directory: advise.json, advise.md,
-// advise.conf (the snippet) and recommended.toml (the scenario).
-func (r *Report) Write(dir string, baseMPM string, replace bool) error {
+// advise.conf (the snippet), recommended.toml (the scenario) and the
+// extra files given (figures).
+func (r *Report) Write(dir string, baseMPM string, replace bool, extra map[string][]byte) error {
 	toml, err := scenarios.Format(r.Recommended.Scenario)
 	if err != nil {
 		return err
@@ -233,6 +234,11 @@ func (r *Report) Write(dir string, baseMPM string, replace bool) error {
 			"advise.conf":      []byte(Snippet(r.Recommended.Scenario, r.switchedFrom(baseMPM))),
 			"recommended.toml": toml,
 		} {
+			if err := os.WriteFile(filepath.Join(tmp, name), data, 0o644); err != nil {
+				return err
+			}
+		}
+		for name, data := range extra {
 			if err := os.WriteFile(filepath.Join(tmp, name), data, 0o644); err != nil {
 				return err
 			}
@@ -261,4 +267,27 @@ func (j Judgement) MarshalJSON() ([]byte, error) {
 		v.P99HiMS = &j.P99HiMS
 	}
 	return json.Marshal(v)
+}
+
+// Short names a candidate in a few words, for figures: its MPM and
+// capacity ("prefork 10", "event 3×25", "event daemons 2×15"), or an
+// alternative's name.
+func (c *Candidate) Short() string {
+	if c.fam == nil && c.Family != "" && !strings.Contains(c.Family, ",") {
+		return c.Family
+	}
+	sc := c.Scenario
+	e, _ := sc.Apache.Effective()
+	if g := sc.WSGI.GroupFor("/"); !scenarios.Embedded(g) {
+		d := sc.WSGI.DaemonProcesses[g]
+		s := fmt.Sprintf("%s daemons %d×%d", e.MPM, d.Processes, d.Threads)
+		if d.QueueTimeout.Duration > 0 {
+			s += fmt.Sprintf(" qt %gs", d.QueueTimeout.Seconds())
+		}
+		return s
+	}
+	if e.MPM == "prefork" {
+		return fmt.Sprintf("prefork %d (start %d)", e.MaxRequestWorkers, e.StartServers)
+	}
+	return fmt.Sprintf("%s %d×%d (start %d)", e.MPM, e.MaxRequestWorkers/e.ThreadsPerChild, e.ThreadsPerChild, e.StartServers)
 }

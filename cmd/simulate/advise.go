@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	goruntime "runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/forkcast/forkcast/advise"
+	"github.com/forkcast/forkcast/plots"
 	"github.com/forkcast/forkcast/pool"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
@@ -158,13 +161,59 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	forDrawing()
-	if err := rep.Write(dir, base.Apache.MPM, *force); err != nil {
+	fig, err := adviseFigure(rep)
+	if err != nil {
+		return err
+	}
+	if err := rep.Write(dir, base.Apache.MPM, *force, map[string][]byte{fig.Name + ".png": fig.PNG}); err != nil {
 		return err
 	}
 	rep.Print(stdout, base.Apache.MPM)
 	fmt.Fprintf(stdout, "\n%d candidates × %d replications, and %d fresh replications, in %s on %d workers; wrote %s\n",
 		len(rep.Evaluated), rep.Replications, rep.Replications, rep.Wall.Round(time.Millisecond), workers, dir)
 	return nil
+}
+
+// adviseFigure draws every candidate's mean peak memory against its mean
+// p99, with their 95% intervals, and the Pareto front of those within the
+// memory budget.
+func adviseFigure(rep *advise.Report) (plots.Figure, error) {
+	var pts []plots.ParetoPoint
+	var in []int
+	var xs, ys []float64
+	var lo, hi float64 = math.Inf(1), 0
+	for _, c := range rep.Evaluated {
+		pss, p99 := c.Figures["peak_pss_mb"], c.Figures["latency_p99_ms"]
+		if p99.N == 0 {
+			continue
+		}
+		pt := plots.ParetoPoint{X: pss.Mean, Y: p99.Mean / 1000, XLo: pss.Mean, XHi: pss.Mean, YLo: p99.Mean / 1000, YHi: p99.Mean / 1000, Label: c.Short()}
+		if pss.Lo != nil {
+			pt.XLo, pt.XHi = *pss.Lo, *pss.Hi
+		}
+		if p99.Lo != nil {
+			pt.YLo, pt.YHi = max(*p99.Lo, 0)/1000, *p99.Hi/1000
+		}
+		lo, hi = min(lo, pt.Y), max(hi, pt.Y)
+		if c.Judgement.Memory {
+			in = append(in, len(pts))
+			xs, ys = append(xs, pt.X), append(ys, pt.Y)
+		}
+		pts = append(pts, pt)
+	}
+	for _, i := range sweep.ParetoFront(xs, ys) {
+		pts[in[i]].Front = true
+	}
+	// The front is drawn as a staircase through its points in order.
+	sort.SliceStable(pts, func(i, j int) bool {
+		if pts[i].X != pts[j].X {
+			return pts[i].X < pts[j].X
+		}
+		return pts[i].Y < pts[j].Y
+	})
+	title := fmt.Sprintf("advise %s: every candidate, means of %d replications\nred: the Pareto front within the memory budget (%.0f MB)",
+		rep.Scenario, rep.Replications, rep.Goals.MemoryBudget.MiBs())
+	return plots.Pareto("advise_pareto", title, "peak PSS (MB)", "latency p99 (s)", lo > 0 && hi/lo >= 20, pts)
 }
 
 // adviseReplay plays the recommended and the current settings on this

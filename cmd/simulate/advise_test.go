@@ -51,7 +51,7 @@ func TestAdviseSmallVPS(t *testing.T) {
 	assert.Contains(t, s, "<IfModule mpm_prefork_module>")
 	assert.Contains(t, s, "verified on 3 fresh replications: meets the goals")
 	assert.Regexp(t, `Debian .*fails: OOM kills`, s, "Debian's 150 children do not fit 256 MB")
-	for _, f := range []string{"advise.json", "advise.md", "advise.conf", "recommended.toml", ".forkcast.json"} {
+	for _, f := range []string{"advise.json", "advise.md", "advise.conf", "recommended.toml", "advise_pareto.png", ".forkcast.json"} {
 		assert.FileExists(t, filepath.Join(out, f))
 	}
 	var js struct {

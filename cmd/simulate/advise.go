@@ -37,8 +37,9 @@ as Apache directives next to the current settings, Debian's defaults, apache2bud
 mod_wsgi-express's defaults. See docs/advise.md.`
 
 // adviseMaxCandidates bounds the work estimate: the most candidates a
-// search of every family evaluates (coarse grids and refinements).
-const adviseMaxCandidates = 30
+// family's search evaluates, coarse grids and refinements of each inner
+// value (about 8 + 2·log₂ H each; docs/advise.md), rounded up.
+const adviseMaxCandidates = 50
 
 func adviseCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("advise", adviseUsage, stderr)

@@ -95,8 +95,8 @@ func Advise(ctx context.Context, src sweep.Source, goals Goals, opts Options) (*
 		best = goals.best(append(done, best))
 	}
 	if best.Judgement.Tier() == 2 {
-		return nil, fmt.Errorf("memory budget %s is impossible for this traffic: the least memory any searched setting used was %.0f MB at worst (%s)",
-			goals.MemoryBudget, best.Judgement.WorstPeakMB, best.Label)
+		return nil, fmt.Errorf("memory budget %.0f MB is impossible for this traffic: the least memory any searched setting used was %.0f MB at worst (%s)%w",
+			goals.MemoryBudget.MiBs(), best.Judgement.WorstPeakMB, best.Label, quiet(ErrImpossible))
 	}
 	rep.Recommended = best
 	rep.MeetsGoals = best.Judgement.Meets()

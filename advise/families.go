@@ -22,11 +22,11 @@ func families(sc *scenarios.Scenario, g Goals, allowMPM, allowDaemon bool) ([]fa
 		}
 	}
 	var fs []family
+	if len(sc.WSGI.Routes) > 0 || isDaemon(sc) && len(sc.WSGI.DaemonProcesses) != 1 {
+		return nil, fmt.Errorf("advise sizes one process group serving every URL; this scenario has %d daemon groups and %d routes (wsgi.routes)%w",
+			len(sc.WSGI.DaemonProcesses), len(sc.WSGI.Routes), quiet(ErrUnsupported))
+	}
 	if isDaemon(sc) {
-		if len(sc.WSGI.DaemonProcesses) != 1 || len(sc.WSGI.Routes) > 0 {
-			return nil, fmt.Errorf("advise sizes one daemon process group serving every URL; this scenario has %d groups and %d routes",
-				len(sc.WSGI.DaemonProcesses), len(sc.WSGI.Routes))
-		}
 		for _, m := range mpms {
 			fs = append(fs, daemonFamily(sc, g, m, sc.WSGI.GroupFor("/"), false))
 		}
@@ -49,6 +49,13 @@ func families(sc *scenarios.Scenario, g Goals, allowMPM, allowDaemon bool) ([]fa
 		}
 	}
 	return fs, nil
+}
+
+// Supports returns an error when the search cannot size sc's server
+// (ErrUnsupported): URL routes to several process groups.
+func Supports(sc *scenarios.Scenario) error {
+	_, err := families(sc, Goals{MemoryBudget: sc.Host.RAM}, false, false)
+	return err
 }
 
 // apacheFor is the scenario's Apache settings when it runs mpm, else

@@ -1,6 +1,7 @@
 package advise
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -26,6 +27,13 @@ type Goals struct {
 	Errors float64 `json:"errors_share"`
 }
 
+// ErrImpossible marks goals no setting can meet, and ErrUnsupported a
+// scenario the search cannot size: bad input, not a failed run.
+var (
+	ErrImpossible  = errors.New("impossible goals")
+	ErrUnsupported = errors.New("not supported by advise")
+)
+
 // DefaultErrors is the default error budget: 0.1% of requests.
 const DefaultErrors = 0.001
 
@@ -49,7 +57,7 @@ func (g Goals) Check(sc *scenarios.Scenario, allowDaemon bool) error {
 		return fmt.Errorf("memory budget %s: want a positive size", g.MemoryBudget)
 	}
 	if need, how := MinimumMemory(sc, allowDaemon); g.MemoryBudget < need {
-		return fmt.Errorf("memory budget %.1f MB is impossible: even one process needs %.1f MB (%s)", g.MemoryBudget.MiBs(), need.MiBs(), how)
+		return fmt.Errorf("memory budget %.1f MB is impossible: even one process needs %.1f MB (%s)%w", g.MemoryBudget.MiBs(), need.MiBs(), how, quiet(ErrImpossible))
 	}
 	if g.Errors < 0 || g.Errors > 1 || math.IsNaN(g.Errors) {
 		return fmt.Errorf("error budget %g%%: want 0%% to 100%%", 100*g.Errors)
@@ -200,3 +208,11 @@ func fmtShare(s float64) string {
 	}
 	return fmt.Sprintf("%.1f%%", 100*s)
 }
+
+// quiet wraps a sentinel error without adding to the message.
+func quiet(err error) error { return quietError{err} }
+
+type quietError struct{ err error }
+
+func (e quietError) Error() string { return "" }
+func (e quietError) Unwrap() error { return e.err }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -102,6 +103,9 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 	if err := goals.Check(base, *allowDaemon); err != nil {
 		return usagef("%v", err)
 	}
+	if err := advise.Supports(base); err != nil {
+		return usagef("%v", err)
+	}
 	if *verify {
 		// A missing Apache is reported before anything runs (exit 3).
 		if measureRuntime == nil {
@@ -151,7 +155,7 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
 	if err != nil {
-		if strings.Contains(err.Error(), "is impossible") {
+		if errors.Is(err, advise.ErrImpossible) || errors.Is(err, advise.ErrUnsupported) {
 			return usagef("%v", err)
 		}
 		return err

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/scenarios"
 )
 
 // Bad goals are refused before anything runs: exit 2, a message naming the
@@ -66,6 +68,17 @@ func TestAdviseSmallVPS(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &js))
 	assert.True(t, js.MeetsGoals)
 	assert.True(t, strings.HasPrefix(js.Snippet, "# Recommended"))
+	// Without a p99 goal the fastest setting within the budget wins: in the
+	// spike, the most children that fit 256 MB − 64 MiB, computed from the
+	// memory model (docs/model.md §8.2).
+	sc, err := scenarios.LoadBuiltin("small-vps", "")
+	require.NoError(t, err)
+	h := sc.Host
+	child := (h.ApacheChildPrivate + h.PythonInterpreter + h.SubInterpreterMemory + sc.App.ImportMemory).MiBs()
+	shared := (h.ApacheSharedText + h.PythonSharedText + h.ApacheParentPrivate).MiBs()
+	rec, err := scenarios.Load(filepath.Join(out, "recommended.toml"), "")
+	require.NoError(t, err)
+	assert.Equal(t, int((192-shared)/child), rec.Apache.MaxRequestWorkers)
 	// The recommended scenario runs as it is.
 	var runOut, runErr bytes.Buffer
 	require.Equal(t, 0, runMain([]string{"run", filepath.Join(out, "recommended.toml"), "--no-plots", "--out", filepath.Join(t.TempDir(), "run")}, &runOut, &runErr), runErr.String())

@@ -122,7 +122,7 @@ func verdict(j Judgement) string {
 	return "fails: " + j.Why
 }
 
-// GoalsText describes the goals in one line.
+// String describes the goals in one line.
 func (g Goals) String() string {
 	p99 := "none"
 	if g.P99 > 0 {

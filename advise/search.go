@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -187,7 +188,7 @@ func (e *evaluator) search1D(f family, t int) (*Candidate, error) {
 			cs[i] = eval[k]
 		}
 		b := e.goals.best(cs)
-		i := sort.SearchInts(ks, keyOf(eval, b))
+		i := slices.Index(cs, b)
 		var next []int
 		if i > 0 && ks[i]-ks[i-1] > 1 {
 			next = append(next, (ks[i-1]+ks[i])/2)
@@ -214,15 +215,6 @@ type variant struct {
 
 // coarsePoints is the size of the coarse grid of each one-dimensional search.
 const coarsePoints = 8
-
-func keyOf(eval map[int]*Candidate, c *Candidate) int {
-	for k, x := range eval {
-		if x == c {
-			return k
-		}
-	}
-	panic("advise: candidate not in its search")
-}
 
 func sortedKeys(m map[int]*Candidate) []int {
 	ks := make([]int, 0, len(m))

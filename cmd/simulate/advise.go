@@ -56,7 +56,7 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "run beyond the work limit, and replace an existing --out")
 	jobs := jobsFlag(fs)
 	verify := fs.Bool("verify", false, "replay the recommended and the current settings on this machine's Apache + mod_wsgi (when they fit it) and report predicted against measured")
-	maxDur := fs.Duration("max-duration", 10*time.Minute, "with --verify: refuse to replay scenarios longer than this, unless --force")
+	maxDur := fs.Duration("max-duration", 10*time.Minute, "with --verify: do not replay scenarios longer than `D`, unless --force")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

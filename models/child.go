@@ -37,6 +37,7 @@ type child struct {
 
 	py      *python
 	initJob *host.Job
+	finJob  *host.Job // tearing Python down on the way out
 }
 
 // A worker is a prefork process's one request slot or a worker/event thread.
@@ -121,7 +122,7 @@ func (c *child) ready() {
 		w.set(Ready)
 		c.idle = append(c.idle, w)
 	}
-	if c.dying { // a graceful restart came during child_init
+	if c.dying { // a restart came during child_init
 		c.stopIdle()
 		return
 	}
@@ -494,6 +495,12 @@ func (c *child) exit() {
 		c.hang()
 		return
 	}
+	if !c.killed && c.py != nil && c.finJob == nil {
+		// wsgi_python_child_cleanup: Py_Finalize, on the way out.
+		c.py.stop()
+		c.finJob = c.s.cpu.Start(finalizeCPU(c.s), c.py.gil, c.exit)
+		return
+	}
 	for _, w := range c.workers {
 		c.s.stats.status(w.status, -1)
 		w.exec.setImporting(false)
@@ -521,8 +528,8 @@ func (c *child) hang() {
 	c.s.stats.hung++ // Apache logs nothing: the process just stays
 }
 
-// kill ends the process at once (OOM killer, SIGTERM on a hard restart):
-// connections in progress are reset, parked ones closed.
+// kill ends the process at once (the OOM killer, SIGKILL, a prefork
+// child's just_die): connections in progress are reset, parked ones closed.
 func (c *child) kill() {
 	if c.exited {
 		return
@@ -531,9 +538,16 @@ func (c *child) kill() {
 	if c.hung {
 		c.hung = false
 		c.s.stats.hung--
-		c.exit()
-		return
 	}
+	if c.finJob != nil {
+		c.s.cpu.Cancel(c.finJob)
+	}
+	c.abort()
+	c.exit()
+}
+
+// abort stops everything the child is doing and resets its connections.
+func (c *child) abort() {
 	if c.initJob != nil {
 		c.s.cpu.Cancel(c.initJob)
 	}
@@ -569,5 +583,4 @@ func (c *child) kill() {
 	}
 	c.s.stats.parked.Add(c.s.sim.Now(), -float64(len(c.parked)))
 	c.parked = nil
-	c.exit()
 }

@@ -76,6 +76,7 @@ type client struct {
 	replayConn  uint64
 	replayQueue []workload.ReplayRequest
 	replayLast  bool // the log says the connection ends after the queue
+	replayKeep  bool // … but Apache kept it alive: idle until the server closes it
 }
 
 type timerFired struct{ c *client }
@@ -236,11 +237,11 @@ func (c *client) request(path string, static bool, group string, k cost) *reques
 // logged connection.
 func (c *client) replaySend() {
 	if len(c.replayQueue) == 0 {
-		if c.replayLast {
+		if c.replayLast && !c.replayKeep {
 			c.replayQueue, c.replayConn = nil, 0
 			c.leave()
 		}
-		return
+		return // the next logged request comes, or the server closes (serverClosed)
 	}
 	r := c.replayQueue[0]
 	c.replayQueue = c.replayQueue[1:]
@@ -259,7 +260,7 @@ func (c *client) send(r *request) {
 	now := c.s.sim.Now()
 	if r.attempt == 0 {
 		r.first = now
-		c.s.stats.offered++
+		c.s.stats.send(now)
 	}
 	r.attempt++
 	r.sent = now
@@ -295,7 +296,7 @@ func (c *client) response(r *request, status int) {
 		c.fail(r, status)
 		return
 	}
-	c.s.stats.complete(c.s.sim.Now() - r.first)
+	c.s.stats.complete(r.first)
 	c.s.releaseRequest(r)
 	c.next()
 }
@@ -334,9 +335,9 @@ func (c *client) fail(r *request, cause int) {
 		c.wait(sim.Time(w.RetryDelay.Duration), retrying)
 		return
 	}
+	c.s.stats.fail(cause, r.first) // before r may be freed
 	c.s.releaseRequest(r)
 	c.req = nil
-	c.s.stats.fail(cause)
 	c.left = 0
 	c.leave()
 }
@@ -380,6 +381,12 @@ func (c *client) serverClosed(cn *conn) {
 		c.s.connect(c.conn)
 	}
 	c.s.releaseConn(cn)
+	if c.conn == nil && c.replayKeep && len(c.replayQueue) == 0 && c.req == nil {
+		// The logged connection Apache kept alive after its last request
+		// is closed now (KeepAliveTimeout): the replay's client is done.
+		c.replayQueue, c.replayConn = nil, 0
+		c.leave()
+	}
 }
 
 // reset tells the client cn was torn down without an answer (its process

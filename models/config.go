@@ -70,10 +70,22 @@ func newMPMConfig(a scenarios.Apache) mpmConfig {
 // (docs/model.md §2.5).
 type mpmMessages struct {
 	module, busy, reached, within, full, start string
+	// the whole lines <mpm>_run logs on a graceful restart, a hard
+	// restart and a graceful stop
+	graceful, hup, stop string
 }
 
 var messages = map[string]mpmMessages{
-	"prefork": {"mpm_prefork", "AH00162", "AH00161", "", "", "AH00163"},
-	"worker":  {"mpm_worker", "AH00289", "AH00286", "AH00287", "AH00288", "AH00292"},
-	"event":   {"mpm_event", "AH00486", "AH00484", "AH10159", "AH03490", "AH00489"},
+	"prefork": {"mpm_prefork", "AH00162", "AH00161", "", "", "AH00163",
+		"AH00171: Graceful restart requested, doing restart",
+		"AH00173: SIGHUP received.  Attempting to restart",
+		"AH00170: caught SIGWINCH, shutting down gracefully"},
+	"worker": {"mpm_worker", "AH00289", "AH00286", "AH00287", "AH00288", "AH00292",
+		"AH00297: SIGUSR1 received.  Doing graceful restart",
+		"AH00298: SIGHUP received.  Attempting to restart",
+		"AH00296: caught SIGWINCH, shutting down gracefully"},
+	"event": {"mpm_event", "AH00486", "AH00484", "AH10159", "AH03490", "AH00489",
+		"AH00493: SIGUSR1 received.  Doing graceful restart",
+		"AH00494: SIGHUP received.  Attempting to restart",
+		"AH00492: caught SIGWINCH, shutting down gracefully"},
 }

@@ -8,13 +8,6 @@ import (
 	"github.com/forkcast/forkcast/sim"
 )
 
-// daemonRestartDelay is how long after an Apache restart the new
-// generation's daemons start. Measured on Debian 12 with mod_wsgi 4.9.4
-// (old daemons gone in ~10 ms, new ones ~3 s later; docs/model.md §6.7);
-// the cause is unconfirmed, most likely APR's 3 s kill-after-timeout wait
-// in the parent's pool cleanup.
-const daemonRestartDelay = 3 * sim.Second
-
 // daemonGroup is one WSGIDaemonProcess group: a fixed number of processes
 // sharing one UNIX listener socket, created by the parent, whose backlog
 // (listen-backlog) queues requests while every thread is busy.
@@ -24,9 +17,13 @@ type daemonGroup struct {
 	cfg       scenarios.DaemonProcess
 	gen       int
 	procs     []*daemonProc // current generation, by slot
+	all       []*daemonProc // every live process, old generations' included
 	queue     fifo[*proxied]
 	limit     int           // requests the socket queue admits
 	acceptors []*daemonProc // processes with an idle thread, waiting for the accept mutex
+	sockGen   int           // the Apache generation whose socket exists; -1 between cleanup and start
+	orphans   []*proxied    // requests left in a closed generation's socket
+	mtime     int           // the group's WSGI script's mtime, bumped by touch_script
 }
 
 // proxied is a request an Apache worker is proxying to a daemon group
@@ -58,6 +55,10 @@ type daemonProc struct {
 	exited   bool
 	waiting  bool
 	graceful bool // restart-interval or SIGUSR1: restart when idle
+	// stopAtStart: SIGTERM came while the process was still initialising;
+	// mod_wsgi's signal handler only notes it, and wsgi_daemon_main acts on
+	// it once Python and any preload are done.
+	stopAtStart bool
 
 	monitor    bool // the monitor thread exists only if deadlock-timeout or inactivity-timeout is set
 	restartT   *sim.Timer
@@ -68,6 +69,7 @@ type daemonProc struct {
 	reaper     *sim.Timer
 	lastActive sim.Time
 	initJob    *host.Job
+	finJob     *host.Job // tearing Python down on the way out
 }
 
 type daemonThread struct {
@@ -112,6 +114,7 @@ func (g *daemonGroup) spawn(i int) {
 	h := s.sc.Host
 	d := &daemonProc{g: g, slot: i, gen: g.gen, monitor: g.cfg.DeadlockTimeout.Duration > 0 || g.cfg.InactivityTimeout.Duration > 0}
 	g.procs[i] = d
+	g.all = append(g.all, d)
 	// Worker threads plus the main, monitor and deadlock threads.
 	d.proc = s.mem.start(kindDaemon, float64(h.ApacheChildPrivate)+float64(g.cfg.Threads+3)*float64(h.ApacheThreadPrivate))
 	d.proc.owner = d
@@ -123,11 +126,13 @@ func (g *daemonGroup) spawn(i int) {
 		d.threads = append(d.threads, t)
 	}
 	at := s.parent.forkSlot()
+	s.stats.forked(kindDaemon, at)
 	s.sim.At(at, func() {
 		if d.exited {
 			return
 		}
 		d.py = newPython(s, d.proc)
+		d.py.script = &g.mtime
 		d.py.init(func() {
 			if s.sc.WSGI.Preload {
 				d.py.load(d.start)
@@ -145,6 +150,10 @@ func (d *daemonProc) start() {
 	}
 	s := d.g.s
 	d.ready = true
+	if d.stopAtStart {
+		d.stop()
+		return
+	}
 	d.idle = append(d.idle[:0], d.threads...)
 	if d.monitor {
 		if ri := d.g.cfg.RestartInterval.Duration; ri > 0 {
@@ -206,6 +215,12 @@ func (g *daemonGroup) proxy(w *worker, r *request) {
 	holdRequest(r)
 	p.timer = g.s.sim.NewTimer(p.connect)
 	w.proxy = p
+	if w.c.gen != g.sockGen {
+		// The child's configuration names a socket a restart has unlinked
+		// (WSGISocketRotation On): connect fails with ENOENT, 503 at once.
+		p.answer(503)
+		return
+	}
 	p.connect()
 }
 
@@ -294,7 +309,7 @@ func (d *daemonProc) accept(p *proxied) {
 	}
 	// A stale script: "200 Rejected", the Apache worker reconnects, and this
 	// process shuts itself down (SIGINT); its siblings follow as they are hit.
-	if s.sc.WSGI.ScriptReloading && d.py.loaded && d.py.mtime != s.scriptMtime {
+	if s.sc.WSGI.ScriptReloading && d.py.loaded && d.py.mtime != d.g.mtime {
 		t.p = nil
 		d.active--
 		s.stats.daemonBusy.Add(s.sim.Now(), -1)
@@ -487,6 +502,10 @@ func (d *daemonProc) stop() {
 	if d.shutdown || d.exited {
 		return
 	}
+	if !d.ready {
+		d.stopAtStart = true
+		return
+	}
 	s := d.g.s
 	d.shutdown = true
 	s.stats.daemonRestarts++
@@ -494,7 +513,7 @@ func (d *daemonProc) stop() {
 	if st := sim.Time(d.g.cfg.ShutdownTimeout.Duration); st > 0 {
 		d.reaper = s.sim.After(st, d.exit)
 	}
-	if d.active == 0 || !d.ready {
+	if d.active == 0 {
 		d.teardown()
 	}
 }
@@ -509,8 +528,18 @@ func (d *daemonProc) teardown() {
 	if d.py != nil && d.py.subInterpreter {
 		return // the reaper ends it, if there is one
 	}
-	d.exit()
+	if d.py == nil || d.finJob != nil {
+		d.exit()
+		return
+	}
+	d.py.stop()
+	d.finJob = d.g.s.cpu.Start(finalizeCPU(d.g.s), d.py.gil, d.exit)
 }
+
+// finalizeCPU is what tearing a process's interpreter down costs
+// (wsgi_python_child_cleanup: the interpreters destroyed, Py_Finalize),
+// host.python_fini_cpu (docs/model.md §4.8).
+func finalizeCPU(s *server) sim.Time { return sim.Time(s.sc.Host.PythonFiniCPU.Duration) }
 
 // exit ends the process; the parent respawns it at its next loop.
 func (d *daemonProc) exit() {
@@ -528,6 +557,9 @@ func (d *daemonProc) exit() {
 	if d.initJob != nil {
 		s.cpu.Cancel(d.initJob)
 	}
+	if d.finJob != nil && d.finJob.Running() {
+		s.cpu.Cancel(d.finJob)
+	}
 	for _, t := range d.threads {
 		t.exec.abandon()
 		if t.p != nil {
@@ -542,6 +574,13 @@ func (d *daemonProc) exit() {
 	}
 	s.mem.stop(d.proc)
 	s.stats.addProcesses(s.stats.daemons, -1)
+	for i, o := range d.g.all {
+		if o == d {
+			d.g.all = append(d.g.all[:i], d.g.all[i+1:]...)
+			break
+		}
+	}
+	d.g.flushOrphans()
 	s.parent.daemonExited(d)
 }
 

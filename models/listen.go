@@ -13,6 +13,12 @@ type acceptQueue struct {
 // connection waits in the accept queue, which holds ListenBacklog+1; beyond
 // that the kernel drops the SYN and the client retransmits.
 func (s *server) connect(cn *conn) {
+	if s.listenClosed {
+		if cn.client != nil {
+			cn.client.refused(cn)
+		}
+		return
+	}
 	if s.cfg.acceptDefer && cn.deferUntil == 0 && !cn.dummy && !cn.clientClosed && (cn.pending == nil || cn.pending.sent > s.sim.Now()) {
 		s.deferConn(cn) // AcceptFilter data: nothing to read yet
 		return

@@ -101,6 +101,9 @@ func (m *memory) stop(p *process) {
 	if p.python {
 		m.nPython--
 	}
+	if p.kind != kindParent {
+		m.s.stats.restarts.gone(p.born)
+	}
 	m.changed()
 }
 

@@ -1,6 +1,8 @@
 package models
 
 import (
+	"math"
+
 	"github.com/forkcast/forkcast/sim"
 )
 
@@ -15,10 +17,15 @@ type parent struct {
 	rate      int // retained->idle_spawn_rate
 	holdOff   int // hold_off_on_exponential_spawning
 	remaining int // remaining_children_to_start after a graceful restart
+	state     parentState
+	graceful  bool   // the restart in progress is graceful
+	pending   string // a signal that came while the parent was not in its loop
 	reported  bool
 	within    bool
 	tick      *sim.Timer
 	forkAt    sim.Time // the parent is busy forking until then
+	burst     int      // children forked since the parent last had nothing to fork
+	woken     bool     // the sleep is over and the parent waits for a core (wake)
 	dead      []*child
 	deadDae   []*daemonProc
 	// onTick, when set, sees every maintenance pass (at the simulation
@@ -29,7 +36,7 @@ type parent struct {
 
 func newParent(s *server) *parent {
 	p := &parent{s: s, rate: 1}
-	p.tick = s.sim.NewTimer(p.maintenanceTick)
+	p.tick = s.sim.NewTimer(p.wake)
 	return p
 }
 
@@ -54,14 +61,31 @@ func (p *parent) start() {
 }
 
 // forkSlot returns when the next fork() returns: forks are back to back and
-// each takes fork_time of the parent's time.
+// each takes fork_time of the parent's CPU. While every core is taken —
+// by the CPU's jobs and the children this burst has forked, each runnable
+// at once — the parent is preempted after a run of host.sched_run CPU on
+// average (exponential, so a fork ends a run with probability
+// 1 − exp(−fork_time/sched_run)) and waits for a core before its next fork
+// (docs/model.md §8.4).
 func (p *parent) forkSlot() sim.Time {
-	now := p.s.sim.Now()
+	s := p.s
+	now := s.sim.Now()
 	if p.forkAt < now {
 		p.forkAt = now
+		p.burst = 0
 	}
-	p.forkAt += sim.Time(p.s.sc.Host.ForkTime.Duration)
-	return p.forkAt
+	h := s.sc.Host
+	p.forkAt += sim.Time(h.ForkTime.Duration)
+	p.burst++
+	at := p.forkAt
+	if h.SchedRun.Duration > 0 {
+		r := s.cpu.Runnable() + p.burst
+		preempt := -math.Expm1(-h.ForkTime.Seconds() / h.SchedRun.Seconds())
+		if r >= s.cpu.Cores() && s.schedRand.Float64() < preempt {
+			p.forkAt += s.schedWait(r, h.SchedWait.Duration)
+		}
+	}
+	return at
 }
 
 // makeChild forks a child into a DEAD slot. The parent marks the slot
@@ -73,7 +97,9 @@ func (p *parent) makeChild(slot int) {
 	s.slots[slot] = c
 	s.stats.spawns++
 	s.stats.addProcesses(s.stats.children, 1)
-	s.sim.At(p.forkSlot(), c.init)
+	at := p.forkSlot()
+	s.stats.forked(kindChild, at)
+	s.sim.At(at, c.init)
 }
 
 // startupChildren forks n children into the lowest DEAD slots.
@@ -92,7 +118,25 @@ func (p *parent) sleep() {
 	if p.forkAt > at {
 		at = p.forkAt
 	}
+	p.woken = false
 	p.tick.ResetAt(at + sim.Second)
+}
+
+// wake is the end of the 1 s sleep: the parent is runnable again, and while
+// every core is taken it waits for one among the runnable tasks before it
+// runs maintenance (host.sched_wake_wait; docs/model.md §8.4). The wait
+// reuses the tick's timer, so whatever stops the tick stops it too.
+func (p *parent) wake() {
+	s := p.s
+	if !p.woken {
+		if w := s.schedWait(s.cpu.Runnable(), s.sc.Host.SchedWakeWait.Duration); w > 0 {
+			p.woken = true
+			p.tick.Reset(w)
+			return
+		}
+	}
+	p.woken = false
+	p.maintenanceTick()
 }
 
 // maintenanceTick is one pass of the main loop after its sleep: start the
@@ -100,6 +144,14 @@ func (p *parent) sleep() {
 // perform_idle_server_maintenance; then the next loop's non-blocking reaps;
 // then sleep again.
 func (p *parent) maintenanceTick() {
+	p.pass()
+	p.reap()
+	p.sleep()
+}
+
+// pass is what the main loop does when ap_wait_or_timeout returns no child:
+// start the children left after a graceful restart, or maintenance.
+func (p *parent) pass() {
 	if p.remaining > 0 {
 		n := p.remaining
 		p.remaining = 0
@@ -112,8 +164,6 @@ func (p *parent) maintenanceTick() {
 			p.threadedMaintenance()
 		}
 	}
-	p.reap()
-	p.sleep()
 }
 
 // childExited notes a child that exited; the parent reaps it at its next
@@ -126,14 +176,18 @@ func (p *parent) childExited(c *child) {
 func (p *parent) daemonExited(d *daemonProc) { p.deadDae = append(p.deadDae, d) }
 
 // reap is ap_wait_or_timeout's waitpid(WNOHANG) at the top of each loop:
-// every exited child's slot becomes DEAD (and is refilled one-for-one after
-// a graceful restart), and mod_wsgi's other-child callback forks a
-// replacement for every dead daemon of the current generation.
+// every exited child's slot becomes DEAD (and is refilled one-for-one while
+// a graceful restart's StartServers are still due), and mod_wsgi's
+// other-child callback forks a replacement for every dead daemon of the
+// current generation.
 func (p *parent) reap() {
 	s := p.s
 	for _, c := range p.dead {
+		if s.slots[c.slot] != c {
+			continue // reaped already (reclaim), or worker forked over the slot
+		}
 		s.slots[c.slot] = nil
-		if p.remaining > 0 && c.gen != p.gen {
+		if p.remaining > 0 {
 			p.makeChild(c.slot)
 			p.remaining--
 		}
@@ -355,80 +409,4 @@ func (p *parent) podxSignal() {
 		s.stats.kills++
 		victim.graceful()
 	}
-}
-
-// restart handles SIGUSR1 (graceful) or SIGHUP. The signal interrupts the
-// parent's sleep; it moves to a new generation and re-runs post_config
-// (with WSGILazyInitialization Off, Python is torn down and initialised
-// again in the parent, leaking memory each time); every mod_wsgi daemon is
-// SIGTERMed and the new generation's daemons start; then:
-//   - graceful: old children finish their connection and exit, each
-//     replaced one-for-one as it is reaped, the rest of StartServers on the
-//     first quiet tick, and the spawn rate does not double for 10 ticks;
-//   - hard: children are killed at once and StartServers forked anew.
-func (p *parent) restart(graceful bool) {
-	s := p.s
-	p.tick.Stop()
-	p.gen++
-	if graceful {
-		s.logf(s.msg.module, "notice", p.proc.pid, "AH00171: Graceful restart requested, doing restart")
-	} else {
-		s.logf(s.msg.module, "notice", p.proc.pid, "AH00170: caught SIGHUP, doing restart")
-	}
-	if !s.sc.WSGI.LazyInitialization {
-		s.mem.leakParentHeap(float64(s.sc.Host.PythonRestartLeak))
-	}
-	for _, c := range s.slots {
-		if c == nil || c.exited {
-			continue
-		}
-		if graceful {
-			if s.cfg.mpm == "prefork" && c.initDone && c.workers[0].status == Ready {
-				c.workers[0].set(Graceful)
-			}
-			c.graceful()
-		} else {
-			c.kill()
-		}
-	}
-	for _, g := range s.groups {
-		g.restart()
-	}
-	starts := s.cfg.startServers
-	if graceful {
-		p.remaining = starts
-		p.holdOff = 10
-		p.reap()
-	} else {
-		p.reap()
-		p.startupChildren(starts)
-	}
-	s.logf(s.msg.module, "notice", p.proc.pid, "%s: Apache/2.4 (Debian) mod_wsgi/4.9.4 Python/3.11 configured -- resuming normal operations", s.msg.start)
-	p.sleep()
-}
-
-// restart SIGTERMs the group's daemons and starts the new generation's.
-// Requests still queued in the old socket are lost with it: Apache reads a
-// truncated response (500). (Not measured; the socket is renamed per
-// generation by WSGISocketRotation.)
-func (g *daemonGroup) restart() {
-	s := g.s
-	g.gen++
-	for _, d := range g.procs {
-		if d != nil {
-			d.stop()
-		}
-	}
-	for _, p := range g.queue.drain() {
-		s.stats.daemonQueue.Add(s.sim.Now(), -1)
-		p.answer(500)
-		p.leaveDaemon()
-	}
-	g.acceptors = g.acceptors[:0]
-	for _, d := range g.procs {
-		if d != nil {
-			d.waiting = false
-		}
-	}
-	s.sim.After(daemonRestartDelay, g.startAll)
 }

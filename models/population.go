@@ -104,7 +104,7 @@ func (pop *population) stopped() bool { return pop.s.sim.Now() >= pop.stop }
 func (pop *population) arrive() {
 	s := pop.s
 	pop.arrived++
-	pop.newClient(pop.arrived).start()
+	s.startLate(pop.newClient(pop.arrived).start)
 	if t, ok := pop.pacer.Next(s.at(s.sim.Now())); ok {
 		pop.arrival.ResetAt(s.loadStart + t)
 	}
@@ -141,7 +141,7 @@ func (pop *population) replayNext() {
 	c.replayQueue = append(c.replayQueue, r)
 	if r.LastOnConn {
 		delete(pop.byConn, r.Conn)
-		c.replayLast = true
+		c.replayLast, c.replayKeep = true, r.KeptAlive
 	}
 	if c.req == nil { // not waiting for an answer nor retrying: send it now
 		c.replaySend()

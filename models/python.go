@@ -15,7 +15,8 @@ type python struct {
 	loading bool
 	waiters []func() // threads blocked on wsgi_module_lock while the app loads
 	job     *host.Job
-	mtime   int // the script's mtime when it was loaded
+	mtime   int  // the script's mtime when it was loaded
+	script  *int // the script's current mtime: embedded mode's, or the daemon group's
 	stopped bool
 	// subInterpreter: the app was loaded into a sub-interpreter (an
 	// application group other than %{GLOBAL}).
@@ -40,7 +41,7 @@ type python struct {
 const importSteps = 10
 
 func newPython(s *server, p *process) *python {
-	return &python{s: s, proc: p, gil: host.NewGIL()}
+	return &python{s: s, proc: p, gil: host.NewGIL(), script: &s.scriptMtime}
 }
 
 // init starts the interpreter: with WSGILazyInitialization On (the default)
@@ -76,7 +77,11 @@ func (py *python) load(done func()) {
 	s := py.s
 	py.loading = true
 	s.stats.imports++
-	if s.sc.WSGI.ApplicationGroup != "%{GLOBAL}" {
+	// Preloading (WSGIImportScript, or WSGIScriptAlias with both
+	// process-group= and application-group=) needs a literal application
+	// group, so a preloaded app runs in %{GLOBAL} (as runtime mode
+	// configures it); otherwise %{RESOURCE} is a sub-interpreter.
+	if s.sc.WSGI.ApplicationGroup != "%{GLOBAL}" && !s.sc.WSGI.Preload {
 		// Py_NewInterpreter for the application group comes first.
 		py.subInterpreter = true
 		s.mem.grow(py.proc, float64(s.sc.Host.SubInterpreterMemory))
@@ -122,7 +127,7 @@ func (py *python) waited() {
 		return
 	}
 	py.loaded, py.loading = true, false
-	py.mtime = s.scriptMtime
+	py.mtime = *py.script
 	ws := py.waiters
 	py.waiters = nil
 	for _, w := range ws {
@@ -165,8 +170,8 @@ func (e *execution) start(py *python, r *request, extra sim.Time) {
 	e.interrupted = false
 	// Embedded mode reloads only the script module in place when its mtime
 	// changed (wsgi_reload_required); that costs little next to the import.
-	if py.loaded && py.mtime != e.s.scriptMtime && e.s.sc.WSGI.ScriptReloading {
-		py.mtime = e.s.scriptMtime
+	if py.loaded && py.mtime != *py.script && e.s.sc.WSGI.ScriptReloading {
+		py.mtime = *py.script
 	}
 	if py.loaded {
 		e.run()

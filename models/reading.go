@@ -23,17 +23,26 @@ import (
 // nothing). Without mod_reqtimeout only Timeout bounds a read that receives
 // nothing; a trickle of bytes resets it.
 //
-// AcceptFilter http data (Linux: TCP_DEFER_ACCEPT, 30 s, which the kernel
-// rounds up to 5 SYN-ACK retransmissions: 1+2+4+8+16 = 31 s) keeps a new
-// connection in the kernel, out of accept() and off every worker, until its
-// first data — or its FIN — arrives, or the defer period ends; then it
-// joins the accept queue like any other (measured on this machine: idle
-// connections reached prefork children 31–35 s after they connected, and
-// were answered at 51–56 s with mod_reqtimeout's 20 s).
+// AcceptFilter http data (Linux: TCP_DEFER_ACCEPT) keeps a new connection
+// in the kernel, out of accept() and off every worker, until its first
+// data — or its FIN — arrives, or the defer period ends (deferAccept);
+// then it joins the accept queue like any other.
 
-// deferAccept is Linux's TCP_DEFER_ACCEPT period for httpd's 30 s
-// (listen.c ap_apply_accept_filter; the kernel's secs_to_retrans).
-const deferAccept = 31 * sim.Second
+// deferAccept is how long Linux keeps a silent connection for httpd's
+// TCP_DEFER_ACCEPT of 30 s (listen.c: ap_apply_accept_filter). The kernel
+// turns 30 s into SYN-ACK retransmissions (tcp.c do_tcp_setsockopt:
+// secs_to_retrans, 5: 1+2+4+8+16 = 31 s); the client's bare ACKs are
+// dropped until the fifth retransmission's (tcp_minisocks.c tcp_check_req,
+// inet_connection_sock.c syn_ack_recalc), whose ACK makes the connection
+// acceptable. Each of the five timers is a timer_list, which the timer
+// wheel fires at the end of its bucket (kernel/time/timer.c calc_index
+// rounds the expiry up to its level's granularity: with Debian's HZ=250,
+// 32 ms for the 1 s and 2 s timers, 256 ms for 4, 8 and 16 s), on average
+// half a bucket late: 16+16+128+128+128 ms. Measured on this machine: 20
+// silent connections reached prefork children 31.38–31.64 s after they
+// connected, in batches 256 ms apart, and mod_reqtimeout closed them 20 s
+// later.
+const deferAccept = 31*sim.Second + 416*sim.Millisecond
 
 // reqTimeout is mod_reqtimeout's header stage as the model uses it.
 type reqTimeout struct {
@@ -139,21 +148,45 @@ func (w *worker) readComplete() {
 }
 
 // readTimedOut: mod_reqtimeout (or Timeout) gave up on the request.
-// httpd answers 408 to a request it has begun to receive and closes a
-// connection that sent nothing (it logs a 408 either way).
+// httpd answers 408 only once the request line has arrived: a timeout in
+// the header lines fails ap_get_mime_headers_core and ap_read_request
+// answers with ap_die(408); a timeout before the request line's end fails
+// read_request_line, and ap_read_request "just logs" a 408 in the access
+// log and closes the connection without an answer (protocol.c) — the
+// client, which sent part of a request, sees it reset. (It logs AH01382
+// either way.)
 func (w *worker) readTimedOut() {
 	s := w.c.s
 	if s.cfg.reqTimeout.on {
 		s.logf("reqtimeout", "info", w.c.proc.pid, "AH01382: Request header read timeout")
 	}
-	r := w.conn.pending
-	if r == nil || r.sent > s.sim.Now() {
+	cn := w.conn
+	r := cn.pending
+	if r == nil {
+		w.close() // nothing arrived
+		return
+	}
+	if s.sim.Now() < r.lineDone() {
+		if cl := cn.client; cl != nil && !cn.clientClosed {
+			cl.reset(cn)
+		}
 		w.close()
 		return
 	}
-	w.conn.pending = nil
+	cn.pending = nil
 	w.req = r
 	w.respond(408)
+}
+
+// lineDone is when the last byte of the request line ("GET path
+// HTTP/1.1\r\n") arrives, its bytes coming evenly over the request's
+// header time with the rest.
+func (r *request) lineDone() sim.Time {
+	if r.header <= 0 || r.bytes <= 0 {
+		return r.sent
+	}
+	line := len("GET ") + len(r.path) + len(" HTTP/1.1\r\n")
+	return r.sent + sim.Time(float64(r.header)*math.Min(1, float64(line)/float64(r.bytes)))
 }
 
 // deferConn puts a new connection that has sent nothing in the kernel's

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/forkcast/forkcast/models/host"
 	"github.com/forkcast/forkcast/results"
@@ -32,12 +33,17 @@ type server struct {
 	deferT    sim.Timer
 	acceptors fifo[*child] // children blocked in accept()
 	podBytes  int          // prefork: '!' bytes in the pipe of death
+	// listenClosed: a graceful stop closed the Listen socket; connections
+	// are refused.
+	listenClosed bool
 
 	pythonInChildren bool // mod_wsgi initialises Python in Apache children
-	scriptMtime      int  // bumped by touch_script events
+	scriptMtime      int  // embedded mode's WSGI script's mtime, bumped by touch_script events
 
 	importRand *rand.Rand    // import CPU times, drawn as processes import
 	acceptRand *rand.Rand    // which daemon process wins the accept mutex
+	schedRand  *rand.Rand    // the kernel scheduler's waits (docs/model.md §8.4)
+	jitterRand *rand.Rand    // the load generator's timer lateness (docs/model.md §9.1)
 	pops       []*population // the traffic, by population name
 	// loadStart is the scenario's t=0 on the simulation clock: Apache starts
 	// at simulation time 0, the load once Apache is ready (ready).
@@ -90,6 +96,11 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	s.importRand = s.streams.Stream(fmt.Sprintf("imports/%d", sc.Replication))
 
 	s.acceptRand = s.streams.Stream(fmt.Sprintf("accept/%d", sc.Replication))
+	// The scheduler's waits and the load generator's timer lateness vary
+	// from run to run of the real server whatever the traffic: streams of
+	// their own per replication, which variants share.
+	s.schedRand = s.streams.Stream(fmt.Sprintf("sched/%d", sc.Replication))
+	s.jitterRand = s.streams.Stream(fmt.Sprintf("jitter/%d", sc.Replication))
 	// The time from the load's start to the parent's first maintenance
 	// tick: the scenario's, or drawn per replication from a stream of its
 	// own (so variants, which share the seed, share it too).
@@ -114,6 +125,19 @@ func (s *server) pid() int {
 // at returns the scenario time of simulation instant t (negative before the
 // load starts).
 func (s *server) at(t sim.Time) sim.Time { return t - s.loadStart }
+
+// schedWait draws how long a task that becomes runnable waits for a core
+// while r other tasks are runnable: nothing while a core is free, else
+// uniform over (0, 2×mean×q), q = (r − cores + 1)/cores, the tasks queued
+// ahead of it per core (docs/model.md §8.4).
+func (s *server) schedWait(r int, mean time.Duration) sim.Time {
+	c := s.cpu.Cores()
+	if mean <= 0 || r < c {
+		return 0
+	}
+	q := float64(r-c+1) / float64(c)
+	return sim.Time(2 * s.schedRand.Float64() * float64(mean) * q)
+}
 
 // logf records an Apache error-log line at the simulation clock's instant.
 func (s *server) logf(module, level string, pid int, format string, a ...any) {
@@ -202,7 +226,7 @@ func (s *server) startLoad() {
 	}
 	for _, ev := range s.sc.Events {
 		ev := ev
-		s.sim.At(s.loadStart+sim.Time(ev.At.Duration), func() { s.event(ev.Action) })
+		s.sim.At(s.loadStart+sim.Time(ev.At.Duration), func() { s.event(ev) })
 	}
 	s.stats.start(s.loadStart, end)
 	s.sim.At(end, s.sim.Halt)
@@ -235,18 +259,17 @@ func (s *server) ready() bool {
 	return true
 }
 
-// event applies a scenario event.
-func (s *server) event(action string) {
-	switch action {
-	case "graceful_restart":
-		s.parent.restart(true)
-	case "restart":
-		s.parent.restart(false)
-	case "touch_script":
-		// The next request each process serves sees the new mtime
-		// (wsgi_reload_required compares the module's __mtime__).
-		s.scriptMtime++
+// event applies a scenario event: apachectl graceful, restart or
+// graceful-stop signals the parent; touch_script changes a script's mtime,
+// which the next request each process serves sees (wsgi_reload_required
+// compares the module's __mtime__).
+func (s *server) event(ev scenarios.Event) {
+	s.stats.restartEvent(ev)
+	if ev.Action == "touch_script" {
+		s.touch(ev)
+		return
 	}
+	s.parent.signal(ev.Action)
 }
 
 // newConn returns a new connection of client c carrying request r.
@@ -257,4 +280,15 @@ func (s *server) newConn(c *client, r *request) *conn {
 		holdRequest(r)
 	}
 	return cn
+}
+
+// startLate calls start a little after now, as a real load generator's
+// timer wakes a little after each arrival's instant (host.arrival_jitter;
+// docs/model.md §9.1); at once when the jitter is 0.
+func (s *server) startLate(start func()) {
+	if j := s.sc.Host.ArrivalJitter.Duration; j > 0 {
+		s.sim.At(s.sim.Now()+sim.Time(s.jitterRand.ExpFloat64()*float64(j)), start)
+		return
+	}
+	start()
 }

@@ -132,6 +132,13 @@ think_time = "const(100ms)"
 			"workload.phase[2].rate=0", "duration=\"200s\"")},
 		{"graceful restarts", builtin(t, "lazy-init-restarts", "lazy-on", "workload.client_timeout=\"3s\"",
 			"workload.phase[0].duration=\"300s\"", "workload.phase[1].rate=0", "workload.phase[1].duration=\"30s\"")},
+		{"deploy: daemon graceful restart", builtin(t, "deploy", "daemon-graceful", "workload.client_timeout=\"3s\"")},
+		{"deploy: embedded hard restart", builtin(t, "deploy", "embedded-restart", "workload.client_timeout=\"3s\"")},
+		{"deploy: rolling touches", builtin(t, "deploy", "daemon-rolling")},
+		{"prefork graceful-stop under load", builtin(t, "prefork-spike", "", "duration=\"60s\"",
+			"event=[{ at = \"30s\", action = \"graceful_stop\" }]")},
+		{"event graceful-stop with keep-alive", builtin(t, "worker-event-defaults", "event", "duration=\"60s\"",
+			"event=[{ at = \"30s\", action = \"graceful_stop\" }]")},
 		{"daemon queue-timeout and socket-timeout", daemon(`queue_timeout = "1s"
 socket_timeout = "2s"
 `)},

@@ -30,6 +30,7 @@ type stats struct {
 	end             sim.Time
 	last            sim.Time
 	peakProcesses   float64
+	restarts        restartStats
 }
 
 func newStats(s *server) *stats {
@@ -69,6 +70,7 @@ func (st *stats) arrive() {
 func (st *stats) memory(m snapshot) {
 	now := st.s.sim.Now()
 	st.pss.Set(now, m.pss/mib)
+	st.restarts.pss(now, m.pss/mib)
 	st.rss.Set(now, m.rss/mib)
 	st.parentPSS.Set(now, m.parentPSS/mib)
 	st.childPSS.Set(now, m.childPSS/mib)
@@ -76,13 +78,18 @@ func (st *stats) memory(m snapshot) {
 	st.swap.Set(now, m.swap/mib)
 }
 
-func (st *stats) complete(latency sim.Time) {
+// complete records a request first sent at start that completed now.
+func (st *stats) complete(start sim.Time) {
+	latency := st.s.sim.Now() - start
 	st.completed++
 	st.latency.Record(latency)
 	st.window.Record(latency)
+	st.attempt(start, true)
 }
 
-func (st *stats) fail(cause int) {
+// fail records a request first sent at start that failed now.
+func (st *stats) fail(cause int, start sim.Time) {
+	st.attempt(start, false)
 	f := &st.failures
 	switch cause {
 	case 408:
@@ -110,6 +117,7 @@ func (st *stats) fail(cause int) {
 func (st *stats) start(at, end sim.Time) {
 	st.end = end
 	st.last = at
+	st.restarts.init(st.s, at, end)
 	for _, g := range st.gauges() {
 		g.Window(at)
 	}
@@ -244,6 +252,7 @@ func (st *stats) summary() results.Summary {
 	for k, n := range st.logCounts {
 		sum.LogCounts[k] = n
 	}
+	sum.Restarts = st.restarts.summary(s)
 	return sum
 }
 

@@ -115,8 +115,9 @@ rate = 3
 // AcceptFilter none; with Linux's default, data (TCP_DEFER_ACCEPT), the
 // kernel holds them for the 31 s defer period first. Either way
 // mod_reqtimeout closes them 20 s after a child takes them. (Measured on
-// this machine with 20 such connections: none pinned R at once, data
-// pinned them from ~31 s and closed them at 51–56 s.)
+// this machine with these 20 connections: none pinned them at once and
+// closed them 20.0–20.2 s after they connected; data pinned them 31.4–31.6 s
+// after they connected and closed them 20 s later, at 51.5–52.6 s.)
 func TestIdleConnectionsAndTheAcceptFilter(t *testing.T) {
 	doc := `
 duration = "70s"
@@ -144,7 +145,7 @@ rate = 0
 		notPinnedUntil int
 	}{
 		{"none", 1, 22, 0},
-		{"data", 32, 53, 30},
+		{"data", 33, 53, 31},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
 			run, _, _ := simulateTraced(t, parse(t, fmt.Sprintf(doc, tc.filter), ""))
@@ -161,7 +162,8 @@ rate = 0
 
 // A slow client's headers: mod_reqtimeout's header stage allows 20 s, plus
 // a second per 500 bytes received, up to 40 s. 400 bytes over 30 s are too
-// slow (408); 20000 bytes over 30 s earn enough extensions to finish.
+// slow (408); 20000 bytes over 30 s earn enough extensions to finish; a
+// request line still incomplete when the time is up gets no answer at all.
 func TestSlowHeadersAndMinRate(t *testing.T) {
 	doc := `
 duration = "60s"
@@ -189,6 +191,14 @@ rate = 0
 	noTimeout := parse(t, strings.Replace(fmt.Sprintf(doc, 400), "mpm = \"prefork\"", "mpm = \"prefork\"\nrequest_read_timeout = \"\"", 1), "")
 	run, _, _ := simulateTraced(t, noTimeout)
 	assert.Equal(t, int64(1), run.Summary.Requests.Completed, "without mod_reqtimeout a trickle keeps Timeout at bay")
+	// So slow that the 20 s pass before the request line's 16 bytes are
+	// in (4% of 400 bytes over 600 s: 24 s): httpd closes without an
+	// answer, and the client sees its request reset.
+	line := parse(t, strings.Replace(fmt.Sprintf(doc, 400), `header_time = "30s"`, `header_time = "600s"`, 1), "")
+	run, _, _ = simulateTraced(t, line)
+	assert.Zero(t, run.Summary.Requests.Failures.S408, "no 408 before the request line")
+	assert.Equal(t, int64(1), run.Summary.Requests.Failures.Reset)
+	assert.Equal(t, int64(1), run.Summary.LogCounts["AH01382"])
 }
 
 // "My /report endpoint takes 3 s and everything else 30 ms": per-URL costs
@@ -266,6 +276,59 @@ log = "access.log"
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "bad.log:1")
 	assert.NotEmpty(t, scenarios.Errors(err), "a bad log is bad input")
+}
+
+// A logged connection that Apache kept alive after its last request (%X
+// '+') was left open by its browser: the replay keeps it open, so on
+// prefork it holds its child in keep-alive until KeepAliveTimeout closes
+// it, as when the log was written; one the log shows closed ('-') frees
+// its child at once.
+func TestReplayKeepsKeptAliveConnectionsOpen(t *testing.T) {
+	dir := t.TempDir()
+	write := func(x string) string {
+		var b strings.Builder
+		for i := 0; i < 8; i++ { // 8 browsers at once, one request each
+			fmt.Fprintf(&b, "10.0.0.%d 4000%d [02/Dec/2026:10:00:01 +0000] \"GET / HTTP/1.1\" 200 0 %s\n", i+1, i, x)
+		}
+		name := "kept" + x + ".log"
+		if x == "-" {
+			name = "closed.log"
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644))
+		file := filepath.Join(dir, name+".toml")
+		require.NoError(t, os.WriteFile(file, []byte(`
+duration = "12s"
+[apache]
+mpm = "prefork"
+keep_alive_timeout = "5s"
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(5ms)"
+request_wait = "const(0s)"
+[workload.population.log]
+kind = "replay"
+log = "`+name+`"
+log_format = '%h %{remote}p %t "%r" %>s %b %k %X'
+`), 0o644))
+		return file
+	}
+	keepalive := func(file string) []float64 {
+		sc, err := scenarios.Load(file, "")
+		require.NoError(t, err)
+		run, _, _ := simulateTraced(t, sc)
+		assert.Equal(t, int64(8), run.Summary.Requests.Completed)
+		return column(t, run, "keepalive")
+	}
+	kept := keepalive(write("0 +"))
+	closed := keepalive(write("0 -"))
+	// The requests come at t = 0; StartServers' 5 children take five, the
+	// parent forks for the other three, so all 8 hold a child from 2 s to
+	// 5 s, when KeepAliveTimeout closes the first.
+	for sec := 2; sec <= 4; sec++ {
+		assert.InDelta(t, 8, kept[sec], 0.5, "second %d: every child holds its browser's idle connection", sec)
+		assert.Zero(t, closed[sec], "second %d: closed connections hold nothing", sec)
+	}
+	assert.Zero(t, kept[8], "KeepAliveTimeout (5 s) closed them")
 }
 
 func must[T any](v T, err error) T {

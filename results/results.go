@@ -48,9 +48,57 @@ type Summary struct {
 	DaemonStarts   int64            `json:"daemon_starts"`  // mod_wsgi daemon processes started (including at start)
 	DaemonRestarts int64            `json:"daemon_restarts"`
 	OOMKills       int64            `json:"oom_kills"`
-	Imports        int64            `json:"imports"`        // times a process imported the app
-	Hung           int64            `json:"hung_processes"` // processes stuck in Python teardown instead of exiting (threaded children with a sub-interpreter)
-	LogCounts      map[string]int64 `json:"log_counts"`     // events.log lines by AH number
+	Imports        int64            `json:"imports"`            // times a process imported the app
+	Hung           int64            `json:"hung_processes"`     // processes stuck in Python teardown instead of exiting (threaded children with a sub-interpreter)
+	LogCounts      map[string]int64 `json:"log_counts"`         // events.log lines by AH number
+	Restarts       []Restart        `json:"restarts,omitempty"` // what each [[event]] cost, in event order
+	// Measurement is how a runtime run was measured; nil for the simulator.
+	Measurement *Measurement `json:"measurement,omitempty"`
+}
+
+// Measurement is what runtime mode knows of the conditions of its run.
+type Measurement struct {
+	ModWSGI string `json:"mod_wsgi_version"` // the version string of the mod_wsgi.so that ran
+	// TimerLateness is how late the load generator's timer woke for each
+	// arrival, past the arrival's instant: mean and 99th percentile, ms.
+	TimerLateMeanMS float64 `json:"timer_late_mean_ms"`
+	TimerLateP99MS  float64 `json:"timer_late_p99_ms"`
+	// ForeignCPU is the CPU that processes outside Apache, the load
+	// generator and the sampler used during the run.
+	ForeignCPU ForeignCPU `json:"foreign_cpu"`
+}
+
+// ForeignCPU is CPU used by processes that were not part of the run.
+type ForeignCPU struct {
+	Seconds float64      `json:"cpu_s"`
+	Share   float64      `json:"share"` // of all cores' time over the run
+	Top     []ProcessCPU `json:"top,omitempty"`
+}
+
+// ProcessCPU is one process's CPU over a run.
+type ProcessCPU struct {
+	PID     int     `json:"pid,omitempty"`
+	Command string  `json:"command"`
+	Seconds float64 `json:"cpu_s"`
+}
+
+// String names the load: "23% of the cores; top: go (4.1 s), …".
+func (f ForeignCPU) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%.0f%% of the cores' time (%.1f CPU-s)", 100*f.Share, f.Seconds)
+	for i, p := range f.Top {
+		if i == 0 {
+			b.WriteString("; top: ")
+		} else {
+			b.WriteString(", ")
+		}
+		if p.PID > 0 {
+			fmt.Fprintf(&b, "%s[%d] %.1f s", p.Command, p.PID, p.Seconds)
+		} else {
+			fmt.Fprintf(&b, "%s %.1f s", p.Command, p.Seconds)
+		}
+	}
+	return b.String()
 }
 
 // Peak holds the largest values seen during the run.

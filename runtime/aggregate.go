@@ -17,7 +17,7 @@ const mb = 1 << 20
 // Row per scenario interval (gauges are the mean of the interval's samples,
 // counters are totals, latencies are quantiles of requests that completed in
 // the interval) and the Summary.
-func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result, raw []rawLogLine, notes []results.LogLine) results.Run {
+func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result, raw []rawLogLine, notes []results.LogLine, fired []time.Duration) results.Run {
 	iv := s.Interval.Duration
 	n := int((s.Duration.Duration + iv - 1) / iv)
 	rows := make([]results.Row, n)
@@ -266,6 +266,7 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 			sum.LogCounts[m]++
 		}
 	}
+	sum.Restarts = restarts(s, res, fired)
 	return results.Run{Summary: sum, Rows: rows, Log: log, Latencies: hist}
 }
 

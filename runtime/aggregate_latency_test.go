@@ -25,7 +25,7 @@ func TestAggregateKeepsTheLatencyHistogram(t *testing.T) {
 	reqs = append(reqs,
 		RequestRecord{Start: time.Second, End: 9 * time.Second, Outcome: ClientTimeout},
 		RequestRecord{Start: 2 * time.Second, Outcome: Unfinished})
-	run := aggregate(sc, time.Unix(0, 0), nil, &Result{Requests: reqs}, nil, nil)
+	run := aggregate(sc, time.Unix(0, 0), nil, &Result{Requests: reqs}, nil, nil, nil)
 	require.NotNil(t, run.Latencies)
 	assert.Equal(t, run.Summary.Requests.Completed, run.Latencies.Count())
 	assert.Equal(t, int64(200), run.Latencies.Count())

@@ -187,14 +187,18 @@ func waitGone(s *server, timeout time.Duration) bool {
 	}
 }
 
-// ownsPid reports whether pid runs with arg on its command line.
-func ownsPid(pid int, arg string) bool {
+// ownsPid reports whether pid is an Apache of this config: "-f conf" on
+// its command line, as startServer runs it. (The watchdog has the config's
+// path among its arguments too, but not after -f: it must not count, or
+// stop would wait out its grace for it and then kill it.)
+func ownsPid(pid int, conf string) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 	if err != nil {
 		return false
 	}
-	for _, a := range bytes.Split(b, []byte{0}) {
-		if string(a) == arg {
+	args := bytes.Split(b, []byte{0})
+	for i := 1; i < len(args); i++ {
+		if string(args[i]) == conf && string(args[i-1]) == "-f" {
 			return true
 		}
 	}
@@ -256,7 +260,7 @@ func groupMembers(pgid int) []int {
 	return out
 }
 
-// processesWithArg lists live processes with arg on their command line.
+// processesWithArg lists the live Apache processes of config arg (ownsPid).
 func processesWithArg(arg string) []int {
 	var out []int
 	self := os.Getpid()

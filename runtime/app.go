@@ -91,6 +91,13 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 	if err := os.WriteFile(l.Script(), []byte(script), 0o644); err != nil {
 		return err
 	}
+	for name := range s.WSGI.DaemonProcesses {
+		if p := l.GroupScript(name); p != l.Script() {
+			if err := os.WriteFile(p, []byte(script), 0o644); err != nil {
+				return err
+			}
+		}
+	}
 	return writeStatic(l)
 }
 

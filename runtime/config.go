@@ -22,6 +22,13 @@ type Layout struct {
 	// UserScript, if set, is the user's own WSGI script (absolute), served
 	// instead of the synthetic app (`simulate runtime --wsgi-script`).
 	UserScript string
+	// GroupScripts gives each daemon group its own copy of the synthetic
+	// app's script (GroupScript), so that touching one reloads only that
+	// group; set when a touch_script event names a group (GroupScripts).
+	GroupScripts bool
+	// ReplayLog, if set, makes Apache also write ReplayLogPath in
+	// ReplayLogFormat (Options.AccessLog).
+	ReplayLog bool
 }
 
 // Paths inside the ServerRoot.
@@ -30,15 +37,39 @@ func (l Layout) RunDir() string    { return filepath.Join(l.Root, "run") }
 func (l Layout) PidFile() string   { return filepath.Join(l.Root, "run", "httpd.pid") }
 func (l Layout) ErrorLog() string  { return filepath.Join(l.Root, "logs", "error.log") }
 func (l Layout) AccessLog() string { return filepath.Join(l.Root, "logs", "access.log") }
-func (l Layout) DocRoot() string   { return filepath.Join(l.Root, "htdocs") }
-func (l Layout) AppDir() string    { return filepath.Join(l.Root, "app") }
+func (l Layout) ReplayLogPath() string {
+	return filepath.Join(l.Root, "logs", "replay.log")
+}
+func (l Layout) DocRoot() string { return filepath.Join(l.Root, "htdocs") }
+func (l Layout) AppDir() string  { return filepath.Join(l.Root, "app") }
 func (l Layout) Script() string {
 	if l.UserScript != "" {
 		return l.UserScript
 	}
 	return filepath.Join(l.Root, "app", "app.wsgi")
 }
-func (l Layout) ScriptDir() string     { return filepath.Dir(l.Script()) }
+func (l Layout) ScriptDir() string { return filepath.Dir(l.Script()) }
+
+// GroupScript is the script process group g runs: its own copy with
+// GroupScripts for a daemon group, else Script.
+func (l Layout) GroupScript(g string) string {
+	if !l.GroupScripts || l.UserScript != "" || scenarios.Embedded(g) {
+		return l.Script()
+	}
+	return filepath.Join(l.Root, "app", "group-"+g+".wsgi")
+}
+
+// GroupScripts reports whether a scenario touches the script of one daemon
+// group (a touch_script event with a group): runtime mode then gives each
+// group its own copy.
+func GroupScripts(s *scenarios.Scenario) bool {
+	for _, ev := range s.Events {
+		if ev.Action == "touch_script" && ev.Group != "" {
+			return true
+		}
+	}
+	return false
+}
 func (l Layout) AppParams() string     { return filepath.Join(l.Root, "app", "app.json") }
 func (l Layout) VarDir() string        { return filepath.Join(l.Root, "var") } // written by the app (any user)
 func (l Layout) ImportLog() string     { return filepath.Join(l.Root, "var", "import.log") }
@@ -49,6 +80,13 @@ func (l Layout) StatusPath() string    { return "/server-status" }
 func (l Layout) StaticFile() string    { return filepath.Join(l.DocRoot(), "static", "page.html") }
 func (l Layout) Addr() string          { return fmt.Sprintf("127.0.0.1:%d", l.Port) }
 func (l Layout) statusURLPath() string { return l.StatusPath() + "?auto" }
+
+// ReplayLogFormat is the LogFormat of the access log runtime mode keeps
+// when asked (Options.AccessLog), for a replay population's log_format:
+// the client's address and port and %k, so the replay finds each
+// keep-alive connection again; the request's start in milliseconds; %D;
+// %X, how the connection went on; the status and the request line.
+const ReplayLogFormat = `%h %{remote}p %{begin:msec}t %D %k %X %>s "%r"`
 
 // Mode returns how a scenario runs its application: "embedded", "daemon" or
 // "mixed" (some URLs embedded, some in daemons), from the default process
@@ -217,6 +255,10 @@ func Config(s *scenarios.Scenario, l Layout) (string, error) {
 	// begin time (ms since the epoch), server time in µs, serving pid, status, request line.
 	w(`LogFormat "%%{begin:msec}t %%D %%P %%>s \"%%r\"" forkcast`)
 	w("CustomLog %s forkcast", q(l.AccessLog()))
+	if l.ReplayLog {
+		w(`LogFormat "%s" replay`, strings.ReplaceAll(ReplayLogFormat, `"`, `\"`))
+		w("CustomLog %s replay", q(l.ReplayLogPath()))
+	}
 	w("")
 	w("DocumentRoot %s", q(l.DocRoot()))
 	w("<Directory />")
@@ -284,10 +326,23 @@ func writeWSGI(s *scenarios.Scenario, l Layout, w func(string, ...any), q func(s
 	if appGroup == "" {
 		appGroup = "%{RESOURCE}"
 	}
+	// With a script per group, each route's prefix gets an alias to its
+	// group's script, longest first: mod_wsgi takes the first alias that
+	// matches, so they come before "/".
+	routeAliases := func() {
+		if !l.GroupScripts {
+			return
+		}
+		prefixes := ws.RoutePrefixes()
+		sort.SliceStable(prefixes, func(i, j int) bool { return len(prefixes[i]) > len(prefixes[j]) })
+		for _, p := range prefixes {
+			w("WSGIScriptAlias %s %s", p, q(l.GroupScript(ws.Routes[p])))
+		}
+	}
 	switch {
 	case ws.Preload && len(ws.Routes) == 0:
 		// The canonical preload: both options given literally on the alias.
-		w("WSGIScriptAlias / %s process-group=%s application-group=%s", q(l.Script()), def, preloadAppGroup(s))
+		w("WSGIScriptAlias / %s process-group=%s application-group=%s", q(l.GroupScript(def)), def, preloadAppGroup(s))
 	case ws.Preload:
 		// Several groups: preload each with WSGIImportScript (after its
 		// WSGIDaemonProcess), and run requests in the same application group.
@@ -295,13 +350,15 @@ func writeWSGI(s *scenarios.Scenario, l Layout, w func(string, ...any), q func(s
 			if scenarios.Embedded(g) {
 				g = "%{GLOBAL}"
 			}
-			w("WSGIImportScript %s process-group=%s application-group=%s", q(l.Script()), g, preloadAppGroup(s))
+			w("WSGIImportScript %s process-group=%s application-group=%s", q(l.GroupScript(g)), g, preloadAppGroup(s))
 		}
-		w("WSGIScriptAlias / %s", q(l.Script()))
+		routeAliases()
+		w("WSGIScriptAlias / %s", q(l.GroupScript(def)))
 		w("WSGIProcessGroup %s", def)
 		w("WSGIApplicationGroup %s", preloadAppGroup(s))
 	default:
-		w("WSGIScriptAlias / %s", q(l.Script()))
+		routeAliases()
+		w("WSGIScriptAlias / %s", q(l.GroupScript(def)))
 		w("WSGIProcessGroup %s", def)
 		w("WSGIApplicationGroup %s", appGroup)
 	}

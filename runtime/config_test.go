@@ -235,3 +235,58 @@ func TestLocateMissing(t *testing.T) {
 	_, err = Locate("")
 	require.ErrorIs(t, err, ErrMissing)
 }
+
+// A touch_script event with a group gives each daemon group its own copy of
+// the script, with an alias per route before "/", so that touching one copy
+// reloads only that group; the copies pass `apache2 -t`.
+func TestConfigGroupScripts(t *testing.T) {
+	s := mustParse(t, `
+[wsgi]
+process_group = "web"
+restrict_embedded = true
+preload = true
+[wsgi.routes]
+"/api" = "api"
+"/api/v2" = "web"
+[wsgi.daemon_process.web]
+processes = 1
+threads = 2
+[wsgi.daemon_process.api]
+processes = 1
+threads = 2
+[[workload.phase]]
+duration = "10s"
+rate = 1
+[[event]]
+at = "5s"
+action = "touch_script"
+group = "api"
+`, "")
+	require.True(t, GroupScripts(s))
+	in := requireApache(t)
+	l := testLayout(t, in)
+	l.GroupScripts = true
+	require.NoError(t, writeApp(s, l))
+	for _, g := range []string{"web", "api"} {
+		assert.FileExists(t, l.GroupScript(g))
+		assert.NotEqual(t, l.Script(), l.GroupScript(g))
+	}
+	assert.Equal(t, l.Script(), l.GroupScript(""), "embedded mode keeps the one script")
+	conf, err := Config(s, l)
+	require.NoError(t, err)
+	v2 := strings.Index(conf, fmt.Sprintf("WSGIScriptAlias /api/v2 %q", l.GroupScript("web")))
+	api := strings.Index(conf, fmt.Sprintf("WSGIScriptAlias /api %q", l.GroupScript("api")))
+	root := strings.Index(conf, fmt.Sprintf("WSGIScriptAlias / %q", l.GroupScript("web")))
+	require.True(t, v2 >= 0 && api >= 0 && root >= 0, conf)
+	assert.True(t, v2 < api && api < root, "mod_wsgi takes the first alias that matches: longest prefix first")
+	assert.Contains(t, conf, fmt.Sprintf("WSGIImportScript %q process-group=api application-group=%%{GLOBAL}", l.GroupScript("api")))
+
+	require.NoError(t, os.WriteFile(l.ConfPath(), []byte(conf), 0o644))
+	cmd := exec.Command(in.Binary, "-t", "-f", l.ConfPath())
+	cmd.Env = apacheEnv
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "apache2 -t: %s\n%s", out, conf)
+
+	s.Events[0].Group = ""
+	assert.False(t, GroupScripts(s), "touching every script needs no copies")
+}

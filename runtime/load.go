@@ -166,7 +166,23 @@ type generator struct {
 	dropped atomic.Int64 // connections not opened because of maxOpen
 	wg      sync.WaitGroup
 	panicV  atomic.Value
-	errV    atomic.Value // a replay that failed
+	errV    atomic.Value    // a replay that failed
+	late    []time.Duration // how late the timer woke for each arrival (run's goroutine only)
+}
+
+// lateness returns the mean and 99th percentile of how late the timer woke
+// for the arrivals, in ms: the clock's resolution as a load generator has it.
+func (g *generator) lateness() (mean, p99 float64) {
+	if len(g.late) == 0 {
+		return 0, 0
+	}
+	v := make([]float64, len(g.late))
+	for i, d := range g.late {
+		v[i] = float64(d) / float64(time.Millisecond)
+		mean += v[i]
+	}
+	sort.Float64s(v)
+	return mean / float64(len(v)), quantile(v, 0.99)
 }
 
 func newGenerator(addr string, s *scenarios.Scenario, t0 time.Time, staticPath string) *generator {
@@ -205,6 +221,7 @@ func (g *generator) run(ctx context.Context, s *scenarios.Scenario, sched []Arri
 		if !g.sleepUntil(ctx, timer, a.At) {
 			break
 		}
+		g.late = append(g.late, time.Since(g.t0.Add(a.At)))
 		if g.open.Load() >= g.maxOpen {
 			g.dropped.Add(1)
 			continue
@@ -241,13 +258,13 @@ func (g *generator) recoverPanic() {
 }
 
 // connID numbers a client of a closed or replay population (after the
-// schedule's) and records when it connects: the simulator counts each
-// such visit as an arrival, as it counts each open client.
-func (g *generator) connID() int {
+// schedule's) and records when it connected, at since t=0: the simulator
+// counts each such visit as an arrival, as it counts each open client.
+func (g *generator) connID(at time.Duration) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.nextID++
-	g.visits = append(g.visits, g.since())
+	g.visits = append(g.visits, at)
 	return g.nextID
 }
 
@@ -273,78 +290,174 @@ func (g *generator) user(ctx context.Context, pop *workload.Population, id uint6
 		}
 		reqs := planVisit(pop, rng, g.staticPath)
 		g.open.Add(1)
-		g.visit(ctx, g.connID(), pop.Name, pop.Client, reqs, pop.Stop)
+		g.visit(ctx, g.connID(g.since()), pop.Name, pop.Client, reqs, pop.Stop)
 		g.open.Add(-1)
 	}
 }
 
-// replay sends a replay population's requests at their logged instants
-// (from the population's start), each connection of the log in a
-// goroutine of its own; a request waits for the previous one on its
-// connection (HTTP/1.1 without pipelining).
-func (g *generator) replay(ctx context.Context, pop *workload.Population) {
-	defer g.wg.Done()
-	defer g.recoverPanic()
-	rp, closeLog, err := pop.OpenReplay(g.source)
+// replayRequests reads a replay population's log and calls send with each
+// request, in order, at the instant it is due since t=0 (the population's
+// start plus the request's offset in the replay), until the log ends, the
+// population stops, or send returns false. It is the one definition of
+// when a replay sends what: the live replay and Arrivals both use it.
+func replayRequests(pop *workload.Population, source string, send func(at time.Duration, req workload.ReplayRequest) bool) error {
+	rp, closeLog, err := pop.OpenReplay(source)
 	if err != nil {
-		g.errV.CompareAndSwap(nil, err)
-		return
+		return err
 	}
 	defer closeLog()
-	conns := map[uint64]chan PlannedRequest{}
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	defer func() {
-		for _, ch := range conns {
-			close(ch)
-		}
-	}()
 	for {
 		req, ok := rp.Next()
 		if !ok {
 			break
 		}
 		at := pop.Start + req.At
-		if at >= pop.Stop || !g.sleepUntil(ctx, timer, at) {
-			break
+		if at >= pop.Stop || !send(at, req) {
+			return nil
+		}
+	}
+	return rp.Err()
+}
+
+// Arrivals returns the instants since t=0 at which clients connect, in
+// time order, for every population whose arrivals do not depend on the
+// server's answers: each open population's clients (Schedule) and each
+// replay population's logged connections, a connection at its first
+// request. Runtime mode counts these instants as the arrivals of its
+// rows, as the simulator counts them. A closed population's users
+// reconnect when their previous visit ends, so their arrivals are
+// measured during the run instead.
+func Arrivals(s *scenarios.Scenario) ([]time.Duration, error) {
+	sched, err := Schedule(s, "/static")
+	if err != nil {
+		return nil, err
+	}
+	var out []time.Duration
+	for _, a := range sched {
+		out = append(out, a.At)
+	}
+	for _, pop := range workload.Populations(s) {
+		if pop.Kind != "replay" {
+			continue
+		}
+		seen := map[uint64]bool{}
+		err := replayRequests(pop, s.Source, func(at time.Duration, req workload.ReplayRequest) bool {
+			if !seen[req.Conn] {
+				seen[req.Conn] = true
+				out = append(out, at)
+			}
+			return at < s.Duration.Duration
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	for len(out) > 0 && out[len(out)-1] >= s.Duration.Duration {
+		out = out[:len(out)-1]
+	}
+	return out, nil
+}
+
+// replay sends a replay population's requests at their logged instants
+// (from the population's start), each connection of the log in a
+// goroutine of its own; a request waits for the previous one on its
+// connection (HTTP/1.1 without pipelining), but never holds up another
+// connection's. A connection the log does not end (LastOnConn false when
+// the replay ends) stays open, idle, as a browser keeps it, until the
+// server closes it or the run ends — as the simulator keeps it.
+func (g *generator) replay(ctx context.Context, pop *workload.Population) {
+	defer g.wg.Done()
+	defer g.recoverPanic()
+	conns := map[uint64]*connQueue{}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	err := replayRequests(pop, g.source, func(at time.Duration, req workload.ReplayRequest) bool {
+		if !g.sleepUntil(ctx, timer, at) {
+			return false
 		}
 		path := req.Path
 		if req.Static {
 			path = g.staticPath
 		}
-		pr := PlannedRequest{Path: path, Static: req.Static}
-		ch, open := conns[req.Conn]
-		if !open {
-			ch = make(chan PlannedRequest, 64)
-			conns[req.Conn] = ch
+		q := conns[req.Conn]
+		if q == nil {
+			q = &connQueue{wake: make(chan struct{}, 1)}
+			conns[req.Conn] = q
 			g.wg.Add(1)
 			g.open.Add(1)
-			go g.replayConn(ctx, g.connID(), pop, ch)
+			go g.replayConn(ctx, g.connID(at), pop, q)
 		}
-		ch <- pr
+		// A connection Apache kept alive after its last logged request
+		// stays open, idle, until the server closes it (KeptAlive).
+		q.push(PlannedRequest{Path: path, Static: req.Static}, req.LastOnConn && !req.KeptAlive)
 		if req.LastOnConn {
-			close(ch)
 			delete(conns, req.Conn)
 		}
-	}
-	if err := rp.Err(); err != nil {
+		return true
+	})
+	if err != nil {
 		g.errV.CompareAndSwap(nil, err)
 	}
 }
 
+// connQueue is a logged connection's requests waiting to be sent: the
+// replay pushes them at their instants, never blocking, however far the
+// connection is behind.
+type connQueue struct {
+	mu   sync.Mutex
+	reqs []PlannedRequest
+	last bool          // the log ends the connection after these
+	wake chan struct{} // capacity 1: something was pushed
+}
+
+func (q *connQueue) push(pr PlannedRequest, last bool) {
+	q.mu.Lock()
+	q.reqs = append(q.reqs, pr)
+	q.last = last
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pop returns the next request to send; false when the log ended the
+// connection and nothing is left, or the run ended.
+func (q *connQueue) pop(ctx context.Context) (PlannedRequest, bool) {
+	for {
+		q.mu.Lock()
+		if len(q.reqs) > 0 {
+			pr := q.reqs[0]
+			q.reqs = q.reqs[1:]
+			q.mu.Unlock()
+			return pr, true
+		}
+		last := q.last
+		q.mu.Unlock()
+		if last {
+			return PlannedRequest{}, false
+		}
+		select {
+		case <-ctx.Done():
+			return PlannedRequest{}, false
+		case <-q.wake:
+		}
+	}
+}
+
 // replayConn sends one logged connection's requests as they come.
-func (g *generator) replayConn(ctx context.Context, id int, pop *workload.Population, reqs <-chan PlannedRequest) {
+func (g *generator) replayConn(ctx context.Context, id int, pop *workload.Population, q *connQueue) {
 	defer g.wg.Done()
 	defer g.open.Add(-1)
 	defer g.recoverPanic()
 	c := &visitor{g: g, ctx: ctx, id: id, pop: pop.Name, client: pop.Client, stop: pop.Stop}
 	defer c.closeConn()
-	seq := 0
-	for pr := range reqs {
-		if !c.request(seq, pr) {
+	for seq := 0; ; seq++ {
+		pr, ok := q.pop(ctx)
+		if !ok || !c.request(seq, pr) {
 			return
 		}
-		seq++
 	}
 }
 
@@ -533,7 +646,7 @@ func (g *generator) attempt(ctx context.Context, cc **clientConn, closeConn func
 		c := (*cc).c
 		c.SetDeadline(deadline)
 		g.sent.Add(1)
-		err := sendRequest(ctx, c, requestText(path, g.host, client.HeaderBytes), client.HeaderTime.Duration)
+		err := sendRequest(ctx, *cc, requestText(path, g.host, client.HeaderBytes), client.HeaderTime.Duration, deadline)
 		var resp response
 		if err == nil {
 			resp, err = readResponse((*cc).br)
@@ -580,20 +693,36 @@ func requestText(path, host string, headerBytes int) string {
 
 // sendRequest writes a request; over headerTime when that is set, in
 // evenly spaced pieces (a slow client: mod_reqtimeout extends its header
-// timeout by the bytes that arrive).
-func sendRequest(ctx context.Context, c net.Conn, req string, headerTime time.Duration) error {
+// timeout by the bytes that arrive). Between pieces a slow client looks
+// whether the server has answered (mod_reqtimeout's 408) or closed the
+// connection, as an HTTP client reading while it sends does, and stops
+// sending; the caller then reads what came.
+func sendRequest(ctx context.Context, cc *clientConn, req string, headerTime time.Duration, deadline time.Time) error {
+	c := cc.c
 	if headerTime <= 0 {
 		_, err := io.WriteString(c, req)
 		return err
 	}
 	pieces := min(len(req), 50)
+	start := time.Now()
 	for i := 0; i < pieces; i++ {
 		from, to := len(req)*i/pieces, len(req)*(i+1)/pieces
 		if _, err := io.WriteString(c, req[from:to]); err != nil {
 			return err
 		}
-		if i < pieces-1 && !sleepCtx(ctx, headerTime/time.Duration(pieces-1)) {
-			return ctx.Err()
+		if i < pieces-1 {
+			// Piece i+1 is due at its own instant, whatever the peeks took.
+			next := start.Add(headerTime * time.Duration(i+1) / time.Duration(pieces-1))
+			if !sleepCtx(ctx, time.Until(next)) {
+				return ctx.Err()
+			}
+			// (A deadline already past would fail without reading.)
+			c.SetReadDeadline(time.Now().Add(time.Millisecond))
+			_, err := cc.br.Peek(1)
+			c.SetReadDeadline(deadline)
+			if !isTimeout(err) {
+				return nil // an answer, or the server's close: read it
+			}
 		}
 	}
 	return nil

@@ -7,13 +7,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/forkcast/forkcast/appprofile"
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/workload"
 )
 
 // Options tune a run. The zero value is usable.
@@ -27,8 +30,48 @@ type Options struct {
 	// WSGIScript, if set, is the user's own WSGI script to serve instead of
 	// the synthetic app; its costs are then the app's own, not [app]'s.
 	WSGIScript string
+	// AccessLog, if set, is where to save Apache's access log of the run
+	// (without the sampler's server-status requests), in ReplayLogFormat,
+	// e.g. for a replay population. An existing file there is never
+	// replaced.
+	AccessLog string
 	// OnStarted, if set, is called once Apache is up with its layout (tests).
 	OnStarted func(Layout, int)
+	// AnyModWSGI runs a scenario whose wsgi.version differs from the
+	// mod_wsgi this machine loads (the CLI's --force); otherwise Run refuses
+	// with a *VersionError.
+	AnyModWSGI bool
+}
+
+// VersionError is a scenario that asks for another mod_wsgi than the one
+// this machine's Apache loads.
+type VersionError struct {
+	Want, Have, Module string
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("the scenario's wsgi.version is %q but this machine's Apache loads mod_wsgi %s (%s): "+
+		"set wsgi.version = %q to measure this server, or pass --force to measure it anyway", e.Want, e.Have, e.Module, minorVersion(e.Have))
+}
+
+// minorVersion is "4.9" of "4.9.4".
+func minorVersion(v string) string {
+	if i := strings.IndexByte(v, '.'); i >= 0 {
+		if j := strings.IndexByte(v[i+1:], '.'); j >= 0 {
+			return v[:i+1+j]
+		}
+	}
+	return v
+}
+
+// ModWSGIVersion returns the version string compiled into the mod_wsgi
+// module a run loads ("4.9.4"), "" if it cannot be read.
+func ModWSGIVersion(in Install) string {
+	m, err := appprofile.ReadModWSGI(in.Module("mod_wsgi.so"))
+	if err != nil {
+		return ""
+	}
+	return m.Version
 }
 
 // Result is a run's results in the shared format, and the raw observations
@@ -61,6 +104,17 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if err := Check(s); err != nil {
 		return nil, err
 	}
+	// A replay's log is checked before Apache starts, not found bad after
+	// a whole run (workload.Population.OpenReplay reads it through).
+	for _, pop := range workload.Populations(s) {
+		if pop.Kind == "replay" {
+			_, closeLog, err := pop.OpenReplay(s.Source)
+			if err != nil {
+				return nil, err
+			}
+			closeLog()
+		}
+	}
 	in, err := Locate(opt.Binary)
 	if err != nil {
 		return nil, err
@@ -71,7 +125,16 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if s.Interval.Duration <= 0 {
 		return nil, errors.New("the scenario's interval must be positive")
 	}
-	layout := Layout{Install: in}
+	modWSGI := ModWSGIVersion(in)
+	if modWSGI != "" && minorVersion(modWSGI) != s.WSGI.Version && !opt.AnyModWSGI {
+		return nil, &VersionError{Want: s.WSGI.Version, Have: modWSGI, Module: in.Module("mod_wsgi.so")}
+	}
+	layout := Layout{Install: in, GroupScripts: GroupScripts(s), ReplayLog: opt.AccessLog != ""}
+	if opt.AccessLog != "" {
+		if _, err := os.Lstat(opt.AccessLog); err == nil {
+			return nil, &results.OutputError{Path: opt.AccessLog, Msg: "exists: choose another file for the access log"}
+		}
+	}
 	if opt.WSGIScript != "" {
 		if layout.UserScript, err = userScript(opt.WSGIScript); err != nil {
 			return nil, err
@@ -152,6 +215,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 
 	// t=0: the load starts.
+	before := takeCPUSnapshot()
 	t0 := time.Now()
 	runCtx, cancel := context.WithDeadline(ctx, t0.Add(s.Duration.Duration))
 	defer cancel()
@@ -181,21 +245,31 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	goSafe("sampler", func() { sm.run(runCtx) })
 	goSafe("load generator", func() { gen.run(runCtx, s, sched) })
 	var evMu sync.Mutex
-	for _, ev := range s.Events {
-		ev := ev
+	fired := make([]time.Duration, len(s.Events)) // when each event was applied; -1 never
+	stopped := false                              // a graceful_stop was sent: the parent's exit is expected
+	for i, ev := range s.Events {
+		i, ev := i, ev
+		fired[i] = -1
 		t := time.AfterFunc(ev.At.Duration, func() {
 			if runCtx.Err() != nil {
 				return
 			}
-			msg := applyEvent(ev.Action, srv, layout)
+			at := time.Since(t0)
+			msg := applyEvent(ev, srv, layout)
 			evMu.Lock()
-			notes = append(notes, results.LogLine{At: time.Since(t0), Module: "forkcast", Level: "notice", PID: os.Getpid(), Msg: msg})
+			fired[i] = at
+			if ev.Action == "graceful_stop" {
+				stopped = true
+			}
+			notes = append(notes, results.LogLine{At: at, Module: "forkcast", Level: "notice", PID: os.Getpid(), Msg: msg})
 			evMu.Unlock()
 		})
 		defer t.Stop()
 	}
 	<-runCtx.Done()
 	wg.Wait()
+	after := takeCPUSnapshot()
+	ran := time.Since(t0)
 	if opt.Progress != nil {
 		fmt.Fprintln(opt.Progress)
 	}
@@ -211,7 +285,10 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if v := gen.errV.Load(); v != nil {
 		return nil, v.(error) // a replay whose log failed
 	}
-	if srv.exited() {
+	evMu.Lock()
+	expected := stopped
+	evMu.Unlock()
+	if srv.exited() && !expected {
 		return nil, fmt.Errorf("apache2 exited during the run: %s", srv.output.String())
 	}
 	// Stop before reading the logs, so they are complete.
@@ -220,6 +297,11 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 	sm.readImports()
 	sm.readErrorLog()
+	if opt.AccessLog != "" {
+		if err := saveAccessLog(layout, opt.AccessLog); err != nil {
+			return nil, err
+		}
+	}
 	evMu.Lock()
 	defer evMu.Unlock()
 	res := &Result{
@@ -237,8 +319,38 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		notes = append(notes, results.LogLine{At: s.Duration.Duration, Module: "forkcast", Level: "warn", PID: os.Getpid(),
 			Msg: fmt.Sprintf("%d connections were not opened: the load generator's cap of %d open connections was reached", res.Dropped, gen.maxOpen)})
 	}
-	res.Run = aggregate(s, t0, sched, res, sm.log, notes)
+	res.Run = aggregate(s, t0, sched, res, sm.log, notes, fired)
+	res.Run.Summary.Measurement = &results.Measurement{
+		ModWSGI:    modWSGI,
+		ForeignCPU: foreignCPU(before, after, goruntime.NumCPU(), ran),
+	}
+	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
 	return res, nil
+}
+
+// saveAccessLog copies the run's replay log to path, without what was not
+// the clients' traffic: the sampler's and the start-up's server-status
+// requests, and the prefork parent's dummy connections that wake a child
+// to die ("OPTIONS * HTTP/1.0", mpm_unix.c dummy_connection). It never
+// replaces a file.
+func saveAccessLog(l Layout, path string) error {
+	b, err := os.ReadFile(l.ReplayLogPath())
+	if err != nil {
+		return fmt.Errorf("the access log: %w", err)
+	}
+	status := `"GET ` + l.StatusPath()
+	never := func([]byte) bool { return false }
+	return results.PublishFile(path, never, func(f *os.File) error {
+		for _, line := range strings.SplitAfter(string(b), "\n") {
+			if line == "" || strings.Contains(line, status) || strings.Contains(line, `"OPTIONS * HTTP/1.0"`) {
+				continue
+			}
+			if _, err := io.WriteString(f, line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // interrupted is the error of a cancelled run.
@@ -246,24 +358,50 @@ func interrupted(ctx context.Context) error {
 	return fmt.Errorf("interrupted (%w); Apache was stopped and its files removed", context.Cause(ctx))
 }
 
-// applyEvent performs a scenario event on the running server.
-func applyEvent(action string, srv *server, l Layout) string {
-	switch action {
+// applyEvent performs a scenario event on the running server: apachectl
+// graceful (SIGUSR1), restart (SIGHUP) or graceful-stop (SIGWINCH) to the
+// parent, or a new mtime on the WSGI script — one daemon group's copy when
+// the event names a group, every copy otherwise.
+func applyEvent(ev scenarios.Event, srv *server, l Layout) string {
+	signal := func(sig syscall.Signal, name string) string {
+		if srv.exited() {
+			return "event " + ev.Action + ": not applied, Apache has exited"
+		}
+		syscall.Kill(srv.pid, sig)
+		return "event " + ev.Action + ": sent " + name + " to the parent"
+	}
+	switch ev.Action {
 	case "graceful_restart":
-		syscall.Kill(srv.pid, syscall.SIGUSR1)
-		return "event graceful_restart: sent SIGUSR1 to the parent"
+		return signal(syscall.SIGUSR1, "SIGUSR1")
 	case "restart":
-		syscall.Kill(srv.pid, syscall.SIGHUP)
-		return "event restart: sent SIGHUP to the parent"
+		return signal(syscall.SIGHUP, "SIGHUP")
+	case "graceful_stop":
+		return signal(syscall.SIGWINCH, "SIGWINCH")
 	case "touch_script":
 		if l.UserScript != "" {
 			return "event touch_script: not applied, forkcast does not touch the user's own script"
 		}
 		now := time.Now()
-		os.Chtimes(l.Script(), now, now)
+		if ev.Group != "" {
+			os.Chtimes(l.GroupScript(ev.Group), now, now)
+			return "event touch_script: touched the WSGI script of group " + ev.Group
+		}
+		paths := map[string]bool{l.Script(): true}
+		for _, p := range scriptsOf(l) {
+			paths[p] = true
+		}
+		for p := range paths {
+			os.Chtimes(p, now, now)
+		}
 		return "event touch_script: touched the WSGI script"
 	}
-	return "event " + action + ": not supported by runtime mode, ignored"
+	return "event " + ev.Action + ": not supported by runtime mode, ignored"
+}
+
+// scriptsOf lists the per-group copies of the script in the app directory.
+func scriptsOf(l Layout) []string {
+	m, _ := filepath.Glob(filepath.Join(l.AppDir(), "group-*.wsgi"))
+	return m
 }
 
 // warmUp waits until Apache is ready the way the scenario says: daemon

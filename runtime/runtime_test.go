@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/workload"
 )
 
 // These tests run a real Apache + mod_wsgi. They are skipped only when Apache
@@ -37,6 +38,20 @@ func runScenario(t *testing.T, src, variant string) *Result {
 	back, err := results.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Equal(t, results.SourceRuntime, back.Summary.Source)
+	// It says how it was measured: the mod_wsgi that ran, the timer's
+	// lateness, the CPU other processes used.
+	m := back.Summary.Measurement
+	require.NotNil(t, m)
+	assert.Regexp(t, `^4\.9\.\d+$`, m.ModWSGI, "Debian 12's mod_wsgi")
+	assert.GreaterOrEqual(t, m.TimerLateP99MS, m.TimerLateMeanMS)
+	open := false
+	for _, p := range workload.Populations(s) {
+		open = open || p.Kind == "open"
+	}
+	if open { // the lateness is measured on open arrivals, the timer-driven ones
+		assert.Greater(t, m.TimerLateMeanMS, 0.0)
+	}
+	assert.True(t, m.ForeignCPU.Share >= 0 && m.ForeignCPU.Share <= 1, "%+v", m.ForeignCPU)
 	assert.Len(t, back.Rows, int(s.Duration.Duration/s.Interval.Duration))
 	return res
 }
@@ -287,4 +302,92 @@ func TestRuntimeMissingApache(t *testing.T) {
 	_, err := Run(t.Context(), s, Options{Binary: "/nonexistent/apache2"})
 	require.ErrorIs(t, err, ErrMissing)
 	assert.Contains(t, err.Error(), InstallLine)
+}
+
+// A scenario for another mod_wsgi than the one installed is refused before
+// Apache starts, naming both versions, unless AnyModWSGI.
+func TestRuntimeRefusesAnotherModWSGI(t *testing.T) {
+	requireApache(t)
+	s := mustParse(t, "duration = \"1s\"\n[wsgi]\nversion = \"6.0\"\n[[workload.phase]]\nduration = \"1s\"\nrate = 1\n", "")
+	_, err := Run(t.Context(), s, Options{})
+	var ve *VersionError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "6.0", ve.Want)
+	assert.Regexp(t, `^4\.9\.`, ve.Have)
+	assert.Contains(t, err.Error(), "--force")
+}
+
+// Restarts as runtime mode applies them: touching one daemon group's own
+// copy of the script restarts only that group; a graceful restart with the
+// app in %{GLOBAL} has new daemons within a second and fails nothing;
+// graceful-stop ends Apache (the run still succeeds) and later connections
+// are refused. summary.restarts has one entry per event.
+func TestRuntimeRestarts(t *testing.T) {
+	res := runScenario(t, `
+name = "restarts"
+duration = "15s"
+[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "web"
+restrict_embedded = true
+preload = true
+[wsgi.routes]
+"/api" = "api"
+[wsgi.daemon_process.web]
+processes = 1
+threads = 5
+[wsgi.daemon_process.api]
+processes = 1
+threads = 5
+[app]
+import_cpu = "const(100ms)"
+import_memory = "2MiB"
+request_cpu = "const(5ms)"
+[workload]
+urls = { "/" = 0.5, "/api/x" = 0.5 }
+[[workload.phase]]
+duration = "15s"
+rate = 10
+[[event]]
+at = "3s"
+action = "touch_script"
+group = "api"
+[[event]]
+at = "7s"
+action = "graceful_restart"
+[[event]]
+at = "11s"
+action = "graceful_stop"
+`, "")
+	pids := func(at time.Duration) map[string]int {
+		out := map[string]int{}
+		for _, s := range res.Samples {
+			if s.At <= at {
+				for _, d := range s.Daemons {
+					out[d.Daemon] = d.Pid
+				}
+			}
+		}
+		return out
+	}
+	before, between := pids(2900*time.Millisecond), pids(6900*time.Millisecond)
+	assert.Equal(t, before["web"], between["web"], "web's script was not touched")
+	assert.NotEqual(t, before["api"], between["api"], "api restarted on its next request")
+
+	rs := res.Run.Summary.Restarts
+	require.Len(t, rs, 3)
+	assert.Equal(t, "api", rs[0].Group)
+	require.NotNil(t, rs[1].FirstDaemonS)
+	assert.Less(t, *rs[1].FirstDaemonS, 1.0, "new daemons once APR has seen the old ones go")
+	assert.Zero(t, rs[0].Failed+rs[1].Failed)
+	assert.Positive(t, rs[2].Failed, "refused after the graceful stop")
+	sum := res.Run.Summary
+	assert.Equal(t, rs[2].Failed, sum.Requests.Failures.Refused)
+	assert.Equal(t, int64(1), sum.LogCounts["AH00492"])
+	assert.Equal(t, int64(1), sum.LogCounts["AH00493"])
+	last := res.Samples[len(res.Samples)-1]
+	assert.Empty(t, last.Children, "nothing left after the graceful stop")
+	assert.Empty(t, last.Daemons)
 }

@@ -133,3 +133,28 @@ func TestReadImportsBeforeAndAfterT0(t *testing.T) {
 		"a preload before t=0 is finished, not in progress")
 	assert.Equal(t, Import{Pid: 8, Argv0: "/usr/sbin/apache2", Start: time.Second}, *sm.importList[1])
 }
+
+func TestMinorVersion(t *testing.T) {
+	for in, want := range map[string]string{"4.9.4": "4.9", "5.0.2": "5.0", "6.0": "6.0", "": ""} {
+		assert.Equal(t, want, minorVersion(in), in)
+	}
+}
+
+// Throughput is completions over the time the load ran — the scenario's
+// duration, counted from the load's start, not from Apache's — whatever
+// else the run recorded (failures, unfinished requests, log lines before
+// t=0).
+func TestThroughputIsCompletionsOverTheLoadsDuration(t *testing.T) {
+	s := mustParse(t, "duration = \"20s\"\ninterval = \"1s\"\n[[workload.phase]]\nduration = \"5s\"\nrate = 2\n", "")
+	res := &Result{}
+	for i := range 50 {
+		res.Requests = append(res.Requests, RequestRecord{Conn: i, Start: time.Duration(i) * 300 * time.Millisecond,
+			End: time.Duration(i)*300*time.Millisecond + 50*time.Millisecond, Outcome: OK, Status: 200})
+	}
+	res.Requests = append(res.Requests, RequestRecord{Conn: 51, Start: 19 * time.Second, Outcome: Unfinished},
+		RequestRecord{Conn: 52, Start: 2 * time.Second, End: 3 * time.Second, Outcome: S503, Status: 503})
+	run := aggregate(s, time.Now(), nil, res, nil, nil, nil)
+	assert.Equal(t, int64(50), run.Summary.Requests.Completed)
+	assert.InDelta(t, 50.0/20, run.Summary.Throughput, 1e-12)
+	assert.Equal(t, 20.0, run.Summary.DurationS)
+}

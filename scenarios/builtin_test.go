@@ -11,7 +11,7 @@ import (
 
 func TestBuiltinsList(t *testing.T) {
 	assert.Equal(t, []string{
-		"embedded-vs-daemon", "idle-connections", "keepalive-idle-browsers", "lazy-init-restarts",
+		"deploy", "embedded-vs-daemon", "idle-connections", "keepalive-idle-browsers", "lazy-init-restarts",
 		"mixed-site", "prefork-spike", "small-vps", "worker-event-defaults", "wrk-benchmark",
 	}, Builtins())
 	assert.Contains(t, Builtins(), DefaultBuiltin)

@@ -26,6 +26,7 @@ var (
 		"latency_p50", "latency_p90", "latency_p99", "throughput",
 		"failures_408", "failures_500", "failures_503", "failures_504", "failures_refused", "failures_reset", "failures_client_timeout",
 		"recover_time",
+		"restart_child_birth", "restart_daemon_birth", "restart_failures", "restart_window_p99",
 	}
 )
 

@@ -87,6 +87,8 @@ func DefaultHost() Host {
 		ForkTime:      D(time.Millisecond),
 		ChildInitCPU:  D(2 * time.Millisecond),
 		PythonInitCPU: D(10 * time.Millisecond),
+		PythonFiniCPU: D(10 * time.Millisecond),
+		RestartCPU:    D(15 * time.Millisecond),
 		RequestCPU:    D(100 * time.Microsecond),
 		LingerTime:    D(200 * time.Microsecond),
 		CPUSecond:     1,

@@ -58,7 +58,7 @@
 //
 //	name         string    the file name without .toml   the scenario's name in output
 //	description  string    ""
-//	duration     duration  "60s"   simulated time from Apache's start; > 0
+//	duration     duration  "60s"   how long the load runs, from when Apache is ready and the load starts; > 0
 //	seed         integer   1       seeds every random stream; >= 0
 //	interval     duration  "1s"    one timeseries.csv row per interval; > 0, <= duration
 //	tick_phase   string    "random"  from the load's start to the Apache parent's first maintenance
@@ -90,9 +90,21 @@
 //	fork_time               duration  "1ms"     the parent's wall time per fork()
 //	child_init_cpu          duration  "2ms"     an Apache child's child_init without Python
 //	python_init_cpu         duration  "10ms"    Py_Initialize in one process
+//	python_fini_cpu         duration  "10ms"    Py_Finalize when a process with Python exits
+//	restart_cpu             duration  "15ms"    the parent's re-read of the configuration on a restart
 //	request_cpu             duration  "100us"   Apache's own CPU per request
 //	linger_time             duration  "200us"   lingering close, about one round trip
 //	cpu_second              number    1         host CPU-seconds per scenario CPU-second; > 0
+//	sched_wake_wait         duration  "0s"      a task woken while all cores are taken waits for one: uniform, mean this × q
+//	sched_wait              duration  "0s"      the same for a task preempted mid-run (the parent in a fork burst)
+//	sched_run               duration  "0s"      mean CPU a task runs before it is preempted while all cores are taken; 0: never
+//	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)
+//
+// q = (runnable tasks − cores + 1)/cores counts the tasks queued ahead per
+// core; with fewer runnable tasks than cores nothing waits. A Python
+// process's threads count once (they take turns holding the GIL). The sched_
+// keys and arrival_jitter are drawn per replication from streams of their
+// own (docs/model.md §8.4, §9.1); 0 keeps the model free of them.
 //
 // host.profile names a host profile written by `simulate calibrate`: a TOML
 // file holding only a [host] table with these keys (not profile). Its keys go
@@ -227,11 +239,16 @@
 //
 // # [[event]]
 //
-// Something that happens to the server at an instant.
+// Something that happens to the server at an instant (docs/model.md §2.3–2.7,
+// §6.7); summary.json's restarts says what each cost.
 //
 //	at      duration  within duration
-//	action  string    "graceful_restart" (apachectl graceful, SIGUSR1), "restart" (SIGHUP)
-//	                  or "touch_script" (the WSGI script's mtime changes)
+//	action  string    "graceful_restart" (apachectl graceful, SIGUSR1), "restart" (apachectl
+//	                  restart, SIGHUP), "graceful_stop" (apachectl graceful-stop, SIGWINCH; see
+//	                  apache.graceful_shutdown_timeout) or "touch_script" (the WSGI script's mtime
+//	                  changes)
+//	group   string    touch_script only: the daemon process group whose script is touched;
+//	                  "" touches every script
 //
 // # [validate]
 //

@@ -14,7 +14,7 @@ import (
 type Scenario struct {
 	Name        string   `toml:"name"`
 	Description string   `toml:"description"`
-	Duration    Duration `toml:"duration"` // simulated time from Apache's start
+	Duration    Duration `toml:"duration"` // how long the load runs, from when Apache is ready and the load starts (t = 0)
 	Seed        uint64   `toml:"seed"`
 	Interval    Duration `toml:"interval"` // time-series row length
 	// TickPhase is the time from the load's start to the Apache parent's
@@ -76,9 +76,18 @@ type Host struct {
 	ForkTime      Duration `toml:"fork_time"`       // the parent's wall time per fork()
 	ChildInitCPU  Duration `toml:"child_init_cpu"`  // an Apache child's child_init without Python
 	PythonInitCPU Duration `toml:"python_init_cpu"` // Py_Initialize in one process
+	PythonFiniCPU Duration `toml:"python_fini_cpu"` // tearing the interpreter down when a process exits (Py_Finalize)
+	RestartCPU    Duration `toml:"restart_cpu"`     // the parent's CPU to re-read the configuration, reload modules and run post_config on a restart
 	RequestCPU    Duration `toml:"request_cpu"`     // Apache's own CPU per request (read, log, static send, proxy)
 	LingerTime    Duration `toml:"linger_time"`     // lingering close, about one round trip
 	CPUSecond     float64  `toml:"cpu_second"`      // how many host CPU-seconds one scenario CPU-second costs here
+
+	// The kernel's scheduler among CPU-bound tasks (docs/model.md §8.4),
+	// measured by `simulate calibrate`; all 0 (the default) is no wait.
+	SchedWakeWait Duration `toml:"sched_wake_wait"` // a task woken while every core is taken waits U(0, 2×this×q), q = (runnable − cores + 1)/cores
+	SchedWait     Duration `toml:"sched_wait"`      // a task preempted while every core is taken waits U(0, 2×this×q)
+	SchedRun      Duration `toml:"sched_run"`       // the mean CPU a task runs before it is preempted while every core is taken (exponential); 0: never
+	ArrivalJitter Duration `toml:"arrival_jitter"`  // mean lateness of a load generator's timer wake-up (exponential)
 }
 
 // Apache holds the MPM and core directives.

@@ -25,7 +25,7 @@ var figureGroups = []figureGroup{
 	{"sweep_throughput", "Throughput", "completed requests /s", []string{"throughput_rps"}, []string{"throughput"}, false},
 	{"sweep_failures", "Failed requests by cause", "share of offered requests",
 		[]string{"failed_share", "failed_share_client_timeout", "failed_share_refused", "failed_share_reset",
-			"failed_share_500", "failed_share_503", "failed_share_504"},
+			"failed_share_408", "failed_share_500", "failed_share_503", "failed_share_504"},
 		[]string{"all causes", "client timeout", "refused", "reset", "500", "503", "504"}, false},
 	{"sweep_children", "Children forked, app imports, OOM kills", "count",
 		[]string{"spawns", "imports", "oom_kills"}, []string{"children forked", "app imports", "OOM kills"}, false},

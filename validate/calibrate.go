@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
 )
 
@@ -26,6 +28,10 @@ type ApacheProbe struct {
 	// Children is StartServers, with MinSpareServers = Children and
 	// MaxSpareServers = Children + 1 so the parent neither spawns nor kills.
 	Children int
+	// Restart: after sampling, restart Apache with SIGHUP and measure the
+	// parent's CPU time until the new children run (ApacheSample.RestartCPU),
+	// and what the old children had used in all (ReapedCPU).
+	Restart bool
 }
 
 // ApacheSample is what a Prober saw of a calibration Apache once its
@@ -37,6 +43,14 @@ type ApacheSample struct {
 	// ChildCPU each child's (its child_init and, with Python, Py_Initialize).
 	ParentCPU time.Duration
 	ChildCPU  []time.Duration
+	// RestartCPU is the parent's CPU time for a restart (ApacheProbe.Restart):
+	// reading the configuration again, reloading its modules, post_config,
+	// forking the new children.
+	RestartCPU time.Duration
+	// ReapedCPU is the CPU time of the children the restart ended, from
+	// their start to their exit, as the parent's cutime + cstime count it
+	// (10 ms resolution, summed over them).
+	ReapedCPU time.Duration
 }
 
 // A Prober runs calibration probes on this machine. The real one starts a
@@ -50,10 +64,40 @@ type Prober interface {
 	// took, on an otherwise idle core.
 	Burn(ctx context.Context, seconds float64) (time.Duration, error)
 	// Requests serves rate requests/s of runtime mode's app doing no work
-	// for d, and returns the CPU time the whole machine spent (all cores)
-	// and the requests completed.
-	Requests(ctx context.Context, rate float64, d time.Duration) (cpu time.Duration, completed int64, err error)
+	// for d: the CPU time the machine spent on it (all cores, other
+	// processes' left out), the requests completed, and how late the load
+	// generator's timer woke for them.
+	Requests(ctx context.Context, rate float64, d time.Duration) (RequestsSample, error)
+	// Sched runs burners CPU-bound processes and, among them, a process
+	// that sleeps and measures how late it wakes, then forks bursts of
+	// children that burn CPU, timing each fork (docs/model.md §8.4).
+	Sched(ctx context.Context, burners int) (SchedSample, error)
 }
+
+// RequestsSample is what the request probe measured.
+type RequestsSample struct {
+	CPU       time.Duration // the machine's, all cores, less other processes'
+	Completed int64
+	Lateness  time.Duration // the load generator's mean timer lateness per arrival
+	// Foreign is what other processes used meanwhile (runtime mode's
+	// measurement.foreign_cpu); nil if unknown.
+	Foreign *results.ForeignCPU
+}
+
+// SchedSample is what the scheduler probe saw with Burners CPU-bound
+// processes running on Cores cores.
+type SchedSample struct {
+	Cores, Burners int
+	// Wakes are how late each of a series of short sleeps ended.
+	Wakes []time.Duration
+	// Bursts are bursts of forks, each fork as the forking process saw it
+	// return: wall time and its own CPU time since the burst began. Each
+	// child burns CPU at once, so it is runnable from its fork on.
+	Bursts [][]ForkStep
+}
+
+// ForkStep is one fork of a burst, timed when fork() returned in the parent.
+type ForkStep struct{ Wall, CPU time.Duration }
 
 // Profile is a measured host profile: the constants of scenarios.Host that
 // Calibrate measures, and how.
@@ -66,8 +110,14 @@ type Profile struct {
 	ForkTime            time.Duration
 	ChildInitCPU        time.Duration
 	PythonInitCPU       time.Duration
+	PythonFiniCPU       time.Duration
 	RequestCPU          time.Duration
+	RestartCPU          time.Duration
 	CPUSecond           float64
+	SchedWakeWait       time.Duration
+	SchedWait           time.Duration
+	SchedRun            time.Duration
+	ArrivalJitter       time.Duration
 	Notes               []string // how each was measured, with the raw figures
 }
 
@@ -94,6 +144,11 @@ const (
 //     per child (fork() is CPU-bound: copying page tables);
 //   - child_init_cpu: a child's CPU time without Python, median;
 //   - python_init_cpu: how much that grows with Python;
+//   - restart_cpu: the small Apache's parent's CPU time for a restart
+//     (SIGHUP), less its forks of the new children;
+//   - python_fini_cpu: what the children with a bare interpreter used in
+//     all when that Apache's restart ended them, less what they had used
+//     before it, per child: the teardown (Py_Finalize) on their way out;
 //   - cpu_second: the wall time of the app's burn loop per requested
 //     CPU-second, median of three (above 1 when the machine loses time to
 //     a hypervisor or to the loop's own overhead);
@@ -106,7 +161,7 @@ const (
 //     remote clients it overstates by that share.
 func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	var prof Profile
-	few, err := p.Apache(ctx, ApacheProbe{Children: calFew})
+	few, err := p.Apache(ctx, ApacheProbe{Children: calFew, Restart: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children, WSGIRestrictEmbedded On: %w", calFew, err)
 	}
@@ -114,7 +169,7 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children, WSGIRestrictEmbedded On: %w", calMany, err)
 	}
-	py, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true})
+	py, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, Restart: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children, each with a bare interpreter: %w", calMany, err)
 	}
@@ -138,13 +193,19 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.ForkTime = max(0, (many.ParentCPU-few.ParentCPU)/time.Duration(calMany-calFew))
 	prof.ChildInitCPU = time.Duration(cpu(many))
 	prof.PythonInitCPU = time.Duration(max(0, cpu(py)-cpu(many)))
+	prof.RestartCPU = max(0, few.RestartCPU-calFew*prof.ForkTime)
+	var before time.Duration
+	for _, c := range py.ChildCPU {
+		before += c
+	}
+	prof.PythonFiniCPU = max(0, (py.ReapedCPU-before)/time.Duration(len(py.ChildCPU)))
 	prof.Notes = append(prof.Notes,
-		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent RSS %s PSS %s private %s; CPU %v", calFew,
-			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU),
+		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent RSS %s PSS %s private %s; CPU %v; CPU for a restart %v", calFew,
+			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU, few.RestartCPU),
 		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent CPU %v; child median private %s, shared %s, CPU %v", calMany,
 			many.ParentCPU, scenarios.Size(priv(many)), scenarios.Size(shared(many)), time.Duration(cpu(many))),
-		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v", calMany,
-			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py))))
+		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit", calMany,
+			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU))
 
 	var walls []float64
 	for range 3 {
@@ -157,21 +218,143 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.CPUSecond = median(walls)
 	prof.Notes = append(prof.Notes, fmt.Sprintf("burn of %gs CPU took %v s of wall time (3 runs)", calBurn, walls))
 
-	idleCPU, _, err := p.Requests(ctx, 0, calRequestTime)
+	idle, err := p.Requests(ctx, 0, calRequestTime)
 	if err != nil {
 		return prof, fmt.Errorf("probe: an idle runtime run: %w", err)
 	}
-	busyCPU, n, err := p.Requests(ctx, calRequestRate, calRequestTime)
+	busy, err := p.Requests(ctx, calRequestRate, calRequestTime)
 	if err != nil {
 		return prof, fmt.Errorf("probe: %g requests/s of an app doing nothing: %w", calRequestRate, err)
 	}
+	n := busy.Completed
 	if n == 0 {
 		return prof, fmt.Errorf("probe: no request completed at %g requests/s", calRequestRate)
 	}
-	prof.RequestCPU = max(0, (busyCPU-idleCPU)/time.Duration(n))
-	prof.Notes = append(prof.Notes, fmt.Sprintf("runtime mode, app doing nothing, %v: %v CPU idle, %v CPU for %d requests at %g/s",
-		calRequestTime, idleCPU.Round(time.Millisecond), busyCPU.Round(time.Millisecond), n, calRequestRate))
+	prof.RequestCPU = max(0, (busy.CPU-idle.CPU)/time.Duration(n))
+	prof.ArrivalJitter = busy.Lateness
+	for _, r := range []RequestsSample{idle, busy} {
+		if r.Foreign != nil && r.Foreign.Share > MaxForeignCPU {
+			prof.Notes = append(prof.Notes, fmt.Sprintf("WARNING: disturbed: other processes used %s during a request probe: calibrate again on a quieter machine", r.Foreign))
+		}
+	}
+	prof.Notes = append(prof.Notes, fmt.Sprintf("runtime mode, app doing nothing, %v: %v CPU idle, %v CPU for %d requests at %g/s; the load generator's timer woke %v late on average",
+		calRequestTime, idle.CPU.Round(time.Millisecond), busy.CPU.Round(time.Millisecond), n, calRequestRate, busy.Lateness.Round(time.Microsecond)))
+
+	var sched []SchedSample
+	for _, k := range schedBurners(goruntime.NumCPU()) {
+		smp, err := p.Sched(ctx, k)
+		if err != nil {
+			return prof, fmt.Errorf("probe: scheduler with %d CPU-bound processes: %w", k, err)
+		}
+		sched = append(sched, smp)
+	}
+	prof.SchedWakeWait, prof.SchedWait, prof.SchedRun, prof.Notes = deriveSched(sched, prof.Notes)
 	return prof, nil
+}
+
+// schedBurners are the scheduler probe's loads: 0 to 8× the cores.
+func schedBurners(cores int) []int {
+	out := []int{0}
+	for _, f := range []float64{0.5, 1, 2, 4, 8} {
+		if k := int(f * float64(cores)); k > out[len(out)-1] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// forkWaited is how much longer than its own CPU time a fork must take, on
+// the wall clock, to count as a wait for a core: well above a fork's
+// jitter on an idle machine, well below a scheduler round.
+const forkWaited = 250 * time.Microsecond
+
+// deriveSched derives the scheduler's constants from the probe (docs/model.md
+// §8.4), the model's own terms: a task that becomes runnable while r other
+// tasks are runnable on c cores (r ≥ c) waits U(0, 2·mean·q), q = (r − c +
+// 1)/c, and a running task is preempted after an exponential run of mean
+// sched_run CPU.
+//
+//   - sched_wake_wait: the least-squares slope through the origin of each
+//     load's mean wake-up lateness, less the lateness without burners (the
+//     timer's own), on q with r = the burners;
+//   - sched_wait: the same slope for the forks that waited (their wall time
+//     less their CPU time, past forkWaited), r = the burners and the
+//     children forked so far;
+//   - sched_run: the forking process's CPU in forks made while every core
+//     was taken, divided by the number of those that waited.
+func deriveSched(samples []SchedSample, notes []string) (wake, wait, run time.Duration, _ []string) {
+	var base float64
+	for _, s := range samples {
+		if s.Burners == 0 && len(s.Wakes) > 0 {
+			base = meanDur(s.Wakes)
+		}
+	}
+	var wq, wqq, fq, fqq, cpu float64
+	preempted := 0
+	for _, s := range samples {
+		c := s.Cores
+		late := meanDur(s.Wakes)
+		if s.Burners >= c && len(s.Wakes) > 0 {
+			q := float64(s.Burners-c+1) / float64(c)
+			wq += q * (late - base)
+			wqq += q * q
+		}
+		steps, waited, gaps, forkCPU := 0, 0, 0.0, 0.0
+		for _, b := range s.Bursts {
+			for i := 1; i < len(b); i++ {
+				r := s.Burners + i
+				if r < c {
+					continue
+				}
+				dc := b[i].CPU - b[i-1].CPU
+				gap := (b[i].Wall - b[i-1].Wall) - dc
+				steps++
+				cpu += float64(dc)
+				forkCPU += float64(dc)
+				if gap > forkWaited {
+					q := float64(r-c+1) / float64(c)
+					waited++
+					gaps += float64(gap)
+					fq += q * float64(gap)
+					fqq += q * q
+				}
+			}
+		}
+		preempted += waited
+		mg := 0.0
+		if waited > 0 {
+			mg = gaps / float64(waited)
+		}
+		mc := 0.0
+		if steps > 0 {
+			mc = forkCPU / float64(steps)
+		}
+		notes = append(notes, fmt.Sprintf("scheduler, %d CPU-bound processes on %d cores: %d sleeps woke %v late on average; %d of %d forks among busy cores (%v of CPU each) waited for a core, %v on average",
+			s.Burners, c, len(s.Wakes), time.Duration(late).Round(time.Microsecond), waited, steps, time.Duration(mc).Round(time.Microsecond), time.Duration(mg).Round(time.Microsecond)))
+	}
+	if wqq > 0 {
+		wake = time.Duration(max(0, wq/wqq))
+	}
+	if fqq > 0 {
+		wait = time.Duration(max(0, fq/fqq))
+	}
+	if preempted > 0 {
+		run = time.Duration(cpu / float64(preempted))
+	}
+	notes = append(notes, fmt.Sprintf("scheduler: sched_wake_wait %v and sched_wait %v per queued task per core (means; waits are uniform up to twice that), sched_run %v of CPU between preemptions",
+		wake.Round(time.Microsecond), wait.Round(time.Microsecond), run.Round(time.Microsecond)))
+	return wake, wait, run, notes
+}
+
+func meanDur(v []time.Duration) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	var s float64
+	for _, d := range v {
+		s += float64(d)
+	}
+	return s / float64(len(v))
 }
 
 func medianOf[T any](xs []T, f func(T) float64) float64 {
@@ -202,8 +385,14 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"fork_time":             fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
 		"child_init_cpu":        fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
 		"python_init_cpu":       fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
+		"python_fini_cpu":       fmt.Sprintf("%q", p.PythonFiniCPU.Round(time.Microsecond).String()),
 		"cpu_second":            fmt.Sprintf("%.3f", p.CPUSecond),
 		"request_cpu":           fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
+		"sched_wake_wait":       fmt.Sprintf("%q", p.SchedWakeWait.Round(time.Microsecond).String()),
+		"sched_wait":            fmt.Sprintf("%q", p.SchedWait.Round(time.Microsecond).String()),
+		"sched_run":             fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
+		"arrival_jitter":        fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
+		"restart_cpu":           fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
 	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {

@@ -16,8 +16,9 @@ import (
 
 // fakeProber reports fixed figures: children of 200 KiB private and 5 MiB
 // shared, Python adding 3.5 MiB private and 2 MiB shared; the parent spends
-// 1 ms per fork on top of 20 ms; a child 2 ms, 12 ms with Python; the burn
-// takes 1.1 s of wall time per CPU-second.
+// 1 ms per fork on top of 20 ms, and 42 ms for a restart that forks two
+// children; a child 2 ms, 12 ms with Python; the burn takes 1.1 s of wall
+// time per CPU-second.
 type fakeProber struct{ calls []ApacheProbe }
 
 func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, error) {
@@ -37,6 +38,12 @@ func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, err
 		s.Children = append(s.Children, m)
 		s.ChildCPU = append(s.ChildCPU, cpu)
 	}
+	if p.Restart {
+		s.RestartCPU = 40*time.Millisecond + time.Duration(p.Children)*time.Millisecond
+		for _, c := range s.ChildCPU {
+			s.ReapedCPU += c + 8*time.Millisecond // each child's teardown
+		}
+	}
 	return s, nil
 }
 
@@ -44,17 +51,52 @@ func (f *fakeProber) Burn(_ context.Context, seconds float64) (time.Duration, er
 	return time.Duration(1.1 * seconds * float64(time.Second)), nil
 }
 
-// Requests: 30 ms of background CPU a second, plus 700 µs per request.
-func (f *fakeProber) Requests(_ context.Context, rate float64, d time.Duration) (time.Duration, int64, error) {
+// Requests: 30 ms of background CPU a second, plus 700 µs per request; the
+// timer wakes 80 µs late.
+func (f *fakeProber) Requests(_ context.Context, rate float64, d time.Duration) (RequestsSample, error) {
 	n := int64(rate * d.Seconds())
-	return time.Duration(d.Seconds()*30)*time.Millisecond + time.Duration(n)*700*time.Microsecond, n, nil
+	return RequestsSample{CPU: time.Duration(d.Seconds()*30)*time.Millisecond + time.Duration(n)*700*time.Microsecond, Completed: n, Lateness: 80 * time.Microsecond}, nil
+}
+
+// Sched follows the model on 2 cores: a sleep ends 100 µs late, plus 2 ms
+// per queued task per core; a fork costs 100 µs of CPU, and every 5th fork
+// among busy cores waits 3 ms per queued task per core.
+func (f *fakeProber) Sched(_ context.Context, k int) (SchedSample, error) {
+	const c = 2
+	s := SchedSample{Cores: c, Burners: k}
+	q := func(r int) float64 { return float64(r-c+1) / c }
+	for range 10 {
+		late := 100 * time.Microsecond
+		if k >= c {
+			late += time.Duration(q(k) * float64(2*time.Millisecond))
+		}
+		s.Wakes = append(s.Wakes, late)
+	}
+	for range 3 {
+		var b []ForkStep
+		var wall, cpu time.Duration
+		busy := 0
+		for i := range 16 {
+			if r := k + i; i > 0 && r >= c {
+				busy++
+				if busy%5 == 0 {
+					wall += time.Duration(q(r) * float64(3*time.Millisecond))
+				}
+			}
+			wall += 100 * time.Microsecond
+			cpu += 100 * time.Microsecond
+			b = append(b, ForkStep{Wall: wall, CPU: cpu})
+		}
+		s.Bursts = append(s.Bursts, b)
+	}
+	return s, nil
 }
 
 func TestCalibrateAndProfileLoads(t *testing.T) {
 	fp := &fakeProber{}
 	prof, err := Calibrate(context.Background(), fp)
 	require.NoError(t, err)
-	assert.Equal(t, []ApacheProbe{{Children: 2}, {Children: 16}, {Children: 16, Python: true}}, fp.calls)
+	assert.Equal(t, []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true}}, fp.calls)
 	assert.Equal(t, scenarios.Size(2<<20), prof.ApacheParentPrivate)
 	assert.Equal(t, scenarios.Size(200<<10), prof.ApacheChildPrivate)
 	assert.Equal(t, scenarios.Size(5<<20), prof.ApacheSharedText)
@@ -63,8 +105,14 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, time.Millisecond, prof.ForkTime)
 	assert.Equal(t, 2*time.Millisecond, prof.ChildInitCPU)
 	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
+	assert.Equal(t, 40*time.Millisecond, prof.RestartCPU, "the restart less its forks")
+	assert.Equal(t, 8*time.Millisecond, prof.PythonFiniCPU)
 	assert.InDelta(t, 1.1, prof.CPUSecond, 1e-9)
 	assert.Equal(t, 700*time.Microsecond, prof.RequestCPU, "the extra CPU over the extra requests; background excluded")
+	assert.Equal(t, 80*time.Microsecond, prof.ArrivalJitter)
+	assert.InDelta(t, float64(2*time.Millisecond), float64(prof.SchedWakeWait), 1e3, "the wake-up lateness over the timer's own, per queued task per core")
+	assert.InDelta(t, float64(3*time.Millisecond), float64(prof.SchedWait), 1e3)
+	assert.InDelta(t, float64(500*time.Microsecond), float64(prof.SchedRun), float64(60*time.Microsecond), "five forks of 100 µs between waits")
 
 	dir := t.TempDir()
 	var b strings.Builder
@@ -78,4 +126,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(3584<<10), sc.Host.PythonInterpreter)
 	assert.Equal(t, time.Millisecond, sc.Host.ForkTime.Duration)
 	assert.Equal(t, 10*time.Millisecond, sc.Host.PythonInitCPU.Duration)
+	assert.Equal(t, prof.SchedWait.Round(time.Microsecond), sc.Host.SchedWait.Duration)
+	assert.Equal(t, 80*time.Microsecond, sc.Host.ArrivalJitter.Duration)
+	assert.Equal(t, 40*time.Millisecond, sc.Host.RestartCPU.Duration)
 }

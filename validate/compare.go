@@ -97,10 +97,66 @@ type Report struct {
 	NotApplicable []string `json:"not_applicable,omitempty"` // metrics left out, and why
 	// MAPE is the median over the reported metrics of their relative error,
 	// in percent: the one figure users quote.
-	MAPE          float64  `json:"median_abs_pct_error"`
-	Pass          bool     `json:"pass"`
-	Failed        []string `json:"failed,omitempty"`
+	MAPE   float64  `json:"median_abs_pct_error"`
+	Pass   bool     `json:"pass"`
+	Failed []string `json:"failed,omitempty"`
+	// Coverage is how many measured values fell inside their one-run
+	// prediction interval: whether the replications' spread covers what
+	// varies in reality.
+	Coverage      Coverage `json:"coverage"`
 	SpawnTimeline Timeline `json:"spawn_timeline"`
+}
+
+// Coverage counts the value metrics (not curves) that have a one-run 95%
+// prediction interval, and how many measured values fell inside it. A
+// model whose replications vary what really varies covers about 95%; one
+// whose bands are too narrow covers less. MeanWidth is the intervals'
+// mean width relative to the predicted mean (each metric's floor below),
+// so that bands wide enough to cover anything show too.
+type Coverage struct {
+	Inside    int      `json:"inside"`
+	Total     int      `json:"total"`
+	Share     float64  `json:"share"`
+	MeanWidth float64  `json:"mean_relative_width"`
+	Outside   []string `json:"outside,omitempty"`
+}
+
+// Add counts r's metrics into c; a suite adds several reports, naming the
+// metrics outside with prefix (e.g. "keepalive-idle[on].").
+func (c *Coverage) Add(r *Report, prefix string) {
+	var width float64
+	if c.Total > 0 {
+		width = c.MeanWidth * float64(c.Total)
+	}
+	for _, m := range r.Metrics {
+		if m.InRunInterval == nil {
+			continue
+		}
+		c.Total++
+		if *m.InRunInterval {
+			c.Inside++
+		} else {
+			c.Outside = append(c.Outside, prefix+m.Name)
+		}
+		floor := 0.0
+		if d, ok := defByName(m.Name); ok {
+			floor = d.Floor
+		}
+		width += (*m.Predicted.RunHi - *m.Predicted.RunLo) / math.Max(math.Abs(m.Predicted.Mean), floor)
+	}
+	if c.Total > 0 {
+		c.Share = float64(c.Inside) / float64(c.Total)
+		c.MeanWidth = width / float64(c.Total)
+	}
+}
+
+func defByName(name string) (Def, bool) {
+	for _, d := range Defs {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Def{}, false
 }
 
 // Tolerances returns the defaults with the scenario's [validate] tolerance
@@ -164,6 +220,7 @@ func Compare(sc *scenarios.Scenario, predicted []results.Run, measured results.R
 		rep.Metrics = append(rep.Metrics, m)
 	}
 	rep.MAPE = median(pctErrs)
+	rep.Coverage.Add(rep, "")
 	rep.SpawnTimeline = timeline(predicted, measured, a)
 	return rep, nil
 }
@@ -213,6 +270,9 @@ func compute(d Def, predicted []results.Run, measured results.Run, a align) (Met
 	}
 	mv, ok := d.value(measured, a)
 	if !ok {
+		if d.NA != "" {
+			return m, false, d.NA
+		}
 		return m, false, "the scenario has no pre-surge period or no surge end inside the run"
 	}
 	vals := make([]float64, len(predicted))

@@ -40,6 +40,9 @@ type Def struct {
 	Tolerance   float64 // the default
 	Floor       float64
 	Curve       bool // the error is a curve's mean absolute error, not a difference of values
+	// NA says why the metric does not apply when value reports false; ""
+	// for the surge metrics' reason.
+	NA string
 
 	value func(r results.Run, a align) (float64, bool) // scalar metrics: the value of one run, false if not applicable
 	curve func(r results.Run, a align) []float64       // curve metrics: the aligned curve
@@ -79,6 +82,54 @@ var Defs = []Def{
 	failureDef("client_timeout", func(f results.Failures) int64 { return f.ClientTimeout }),
 	{Name: "recover_time", Description: "seconds from the surge's end until the Apache children are back within 10% of the pre-surge level", Unit: "s",
 		Kind: Absolute, Tolerance: 5, Floor: 1, value: recoverTime},
+	// Restarts (summary.json's restarts; docs/model.md §2.6). The birth
+	// times are held to one sampling interval of runtime mode (100 ms).
+	{Name: "restart_child_birth", Description: "seconds from each restart command to the first Apache child forked after it (mean over the events)", Unit: "s",
+		Kind: Absolute, Tolerance: 0.1, Floor: 0.1, NA: "no event was followed by a new Apache child",
+		value: restartMean(func(r results.Restart) *float64 { return r.FirstChildS })},
+	{Name: "restart_daemon_birth", Description: "seconds from each restart command to the first mod_wsgi daemon forked after it (mean over the events)", Unit: "s",
+		Kind: Absolute, Tolerance: 0.1, Floor: 0.1, NA: "no event was followed by a new daemon process",
+		value: restartMean(func(r results.Restart) *float64 { return r.FirstDaemonS })},
+	{Name: "restart_failures", Description: "whether any request failed in a restart's window: 1 some, 0 none (the predicted mean is the share of replications with some)", Unit: "",
+		Kind: Absolute, Tolerance: 0.5, Floor: 1, NA: "the scenario has no [[event]]", value: restartFailures},
+	{Name: "restart_window_p99", Description: "p99 response time of the requests in flight during each restart's window (mean over the events)", Unit: "ms",
+		Kind: Relative, Tolerance: 0.3, Floor: 1, NA: "the scenario has no [[event]]",
+		value: restartMean(func(r results.Restart) *float64 { return &r.WindowP99MS })},
+}
+
+// restartMean is the mean over a run's restarts of f, skipping those where
+// f is nil; not applicable when none has it.
+func restartMean(f func(results.Restart) *float64) func(results.Run, align) (float64, bool) {
+	return func(r results.Run, _ align) (float64, bool) {
+		var sum float64
+		n := 0
+		for _, rs := range r.Summary.Restarts {
+			if v := f(rs); v != nil {
+				sum += *v
+				n++
+			}
+		}
+		if n == 0 {
+			return 0, false
+		}
+		return sum / float64(n), true
+	}
+}
+
+// restartFailures is 1 when a request failed in some restart's window, 0
+// when none did: the failure class, none or some. With an absolute
+// tolerance of 0.5, the measured class must be the majority of the
+// replications'.
+func restartFailures(r results.Run, _ align) (float64, bool) {
+	if len(r.Summary.Restarts) == 0 {
+		return 0, false
+	}
+	for _, rs := range r.Summary.Restarts {
+		if rs.Failed > 0 {
+			return 1, true
+		}
+	}
+	return 0, true
 }
 
 // latencyQuantile is a latency metric: the quantile of the run's exact

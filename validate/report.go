@@ -96,6 +96,10 @@ func (r *Report) WriteTable(w io.Writer) {
 		verdict = fmt.Sprintf("%d of %d metrics outside tolerance: %s", len(r.Failed), len(r.Metrics), strings.Join(r.Failed, ", "))
 	}
 	fmt.Fprintf(w, "median absolute percentage error %.1f%%; %s\n", r.MAPE, verdict)
+	if c := r.Coverage; c.Total > 0 {
+		fmt.Fprintf(w, "coverage: %d of %d measured values inside their one-run 95%% interval (%.0f%%); mean interval width %.0f%% of the predicted mean\n",
+			c.Inside, c.Total, 100*c.Share, 100*c.MeanWidth)
+	}
 }
 
 // num writes a value with 3 significant digits, without exponent for

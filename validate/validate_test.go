@@ -307,7 +307,8 @@ func TestMedianAbsolutePercentageError(t *testing.T) {
 	assert.Equal(t, 0.0, median(nil))
 
 	// Every metric exact but throughput 50% off and p50 20% off: of the 17
-	// metrics reported (recover_time does not apply), the median is 0.
+	// metrics reported (recover_time and the restart metrics do not apply),
+	// the median is 0.
 	sc := scenario(t, "10s", phase("10s", 5), "")
 	mk := func(tp, p50 float64) results.Run {
 		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
@@ -316,10 +317,11 @@ func TestMedianAbsolutePercentageError(t *testing.T) {
 	}
 	rep, err := Compare(sc, []results.Run{mk(150, 120)}, mk(100, 100))
 	require.NoError(t, err)
-	assert.Len(t, rep.Metrics, len(Defs)-1)
+	assert.Len(t, rep.Metrics, len(Defs)-5)
 	assert.Equal(t, 0.0, rep.MAPE)
-	require.Len(t, rep.NotApplicable, 1)
+	require.Len(t, rep.NotApplicable, 5)
 	assert.True(t, strings.HasPrefix(rep.NotApplicable[0], "recover_time: "))
+	assert.Equal(t, "restart_window_p99: the scenario has no [[event]]", rep.NotApplicable[4])
 }
 
 func TestRecoverTime(t *testing.T) {

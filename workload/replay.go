@@ -114,6 +114,15 @@ type ReplayRequest struct {
 	// a client then keeps the connection open until the server's
 	// KeepAliveTimeout closes it, as a browser does.
 	LastOnConn bool
+	// KeptAlive is true when the log says Apache kept the connection
+	// alive after this request (%X '+'). On a LastOnConn request it means
+	// the client did not close: it left the connection open and idle, as
+	// a browser does, and Apache closed it after KeepAliveTimeout (or
+	// event parked it). Replays keep such a connection open until the
+	// server closes it, so that it holds a prefork child or worker thread
+	// in keep-alive as it did when the log was written. Without %X in the
+	// format it is false and the client closes after its last request.
+	KeptAlive bool
 
 	Line   int           // the entry's line in the log
 	Status int           // the status the log recorded (reported, not replayed)
@@ -180,6 +189,7 @@ type pending struct {
 	path   string
 	status int
 	served time.Duration
+	x      byte // %X
 	c      *conn
 }
 
@@ -368,7 +378,7 @@ func (r *Replay) advance() bool {
 			seq++
 			r.out = append(r.out, ReplayRequest{
 				At: r.scale(at - r.ws), Method: p.method, Path: p.path, Static: static,
-				Conn: id<<copyBits | uint64(j), Copy: j, LastOnConn: last,
+				Conn: id<<copyBits | uint64(j), Copy: j, LastOnConn: last, KeptAlive: p.x == '+',
 				Line: p.line, Status: p.status, Served: p.served,
 			})
 		}
@@ -436,7 +446,7 @@ func (r *Replay) read() {
 		return
 	}
 	r.push(pending{key: key, at: at, line: e.Line, method: e.Method, path: e.Path,
-		status: e.Status, served: e.Served, c: r.assign(&e)})
+		status: e.Status, served: e.Served, x: e.ConnStatus, c: r.assign(&e)})
 	if key > r.maxKey {
 		r.maxKey = key
 	}

@@ -389,6 +389,10 @@ func TestReplayKeepAliveBeyondLookAhead(t *testing.T) {
 	assert.False(t, reqs[1].LastOnConn)
 	assert.True(t, reqs[3].LastOnConn)
 	assert.Zero(t, rp.Stats().Orphans)
+	// /3 ends the log with %X '+': Apache kept the connection alive, so
+	// the client leaves it open; "other" was closed ('-').
+	assert.True(t, reqs[3].KeptAlive)
+	assert.False(t, reqs[2].KeptAlive)
 }
 
 func TestReplayKeepAliveWithClientPort(t *testing.T) {

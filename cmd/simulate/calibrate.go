@@ -52,7 +52,7 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintln(stderr, "simulate calibrate: probing (three short Apaches without requests, three CPU burns; about 20 s)")
+	fmt.Fprintln(stderr, "simulate calibrate: probing (three short Apaches without requests, three CPU burns, two runtime runs, the scheduler under 0 to 8× the cores of CPU-bound load; about two minutes)")
 	prof, err := validate.Calibrate(ctx, p)
 	if err != nil {
 		return err
@@ -68,6 +68,11 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 	ours := func(b []byte) bool { return strings.HasPrefix(string(b), "# "+header[0]) }
 	if err := results.PublishFile(*out, ours, func(f *os.File) error { return validate.WriteProfile(f, prof, header) }); err != nil {
 		return err
+	}
+	for _, n := range prof.Notes {
+		if strings.HasPrefix(n, "WARNING") {
+			fmt.Fprintln(stderr, "simulate calibrate: "+n)
+		}
 	}
 	validate.WriteProfile(stdout, prof, nil)
 	fmt.Fprintf(stdout, "\nwrote %s\n", *out)

@@ -131,11 +131,73 @@ WSGISocketPrefix %q
 	}
 	s.Parent = readMemory(pid)
 	s.ParentCPU = cpuTime(pid)
+	old := map[int]bool{}
 	for _, c := range childrenOf(pid) {
+		old[c] = true
 		s.Children = append(s.Children, readMemory(c))
 		s.ChildCPU = append(s.ChildCPU, cpuTime(c))
 	}
+	if !probe.Restart {
+		return s, nil
+	}
+	// SIGHUP: the children go at once, the parent reads its configuration
+	// again and forks n new ones. Its CPU time from the signal until they
+	// run is the restart's (its 1 s sleeps cost nothing).
+	before := cpuTime(pid)
+	reaped := childrenCPU(pid)
+	syscall.Kill(pid, syscall.SIGHUP)
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		fresh := 0
+		for _, c := range childrenOf(pid) {
+			if !old[c] {
+				fresh++
+			}
+		}
+		if fresh >= n {
+			break
+		}
+		select {
+		case <-done:
+			return s, fmt.Errorf("apache2 exited on SIGHUP: %s", strings.TrimSpace(output.String()))
+		case <-ctx.Done():
+			return s, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return s, fmt.Errorf("apache2 had not restarted its children 30 s after SIGHUP")
+		}
+	}
+	select {
+	case <-time.After(300 * time.Millisecond):
+	case <-ctx.Done():
+		return s, ctx.Err()
+	}
+	s.RestartCPU = cpuTime(pid) - before
+	s.ReapedCPU = childrenCPU(pid) - reaped
 	return s, nil
+}
+
+// childrenCPU is the CPU time of pid's reaped children, cutime + cstime in
+// /proc/PID/stat (in clock ticks, 10 ms).
+func childrenCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 15 {
+		return 0
+	}
+	// After the comm field: state is field 3, so cutime (16) and cstime
+	// (17) are f[13] and f[14].
+	cu, _ := strconv.ParseInt(f[13], 10, 64)
+	cs, _ := strconv.ParseInt(f[14], 10, 64)
+	return time.Duration(cu+cs) * 10 * time.Millisecond
 }
 
 // burnScript is runtime mode's app.py burn loop (runtime/app.py: burn),

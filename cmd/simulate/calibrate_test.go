@@ -35,9 +35,19 @@ func (stubProber) Burn(context.Context, float64) (time.Duration, error) {
 }
 
 // Requests: 50 ms of background a second, 0.8 ms per request.
-func (stubProber) Requests(_ context.Context, rate float64, d time.Duration) (time.Duration, int64, error) {
+func (stubProber) Requests(_ context.Context, rate float64, d time.Duration) (validate.RequestsSample, error) {
 	n := int64(rate * d.Seconds())
-	return time.Duration(d.Seconds()*50)*time.Millisecond + time.Duration(n)*800*time.Microsecond, n, nil
+	return validate.RequestsSample{CPU: time.Duration(d.Seconds()*50)*time.Millisecond + time.Duration(n)*800*time.Microsecond, Completed: n, Lateness: 60 * time.Microsecond}, nil
+}
+
+// Sched: sleeps end 3 ms late per burner beyond the first on 2 cores;
+// forks never wait.
+func (stubProber) Sched(_ context.Context, k int) (validate.SchedSample, error) {
+	s := validate.SchedSample{Cores: 2, Burners: k}
+	for range 5 {
+		s.Wakes = append(s.Wakes, time.Duration(max(0, k-1))*3*time.Millisecond/2)
+	}
+	return s, nil
 }
 
 func TestCalibrateWritesALoadableProfile(t *testing.T) {
@@ -55,6 +65,9 @@ func TestCalibrateWritesALoadableProfile(t *testing.T) {
 	assert.Equal(t, 1.2, sc.Host.CPUSecond)
 	assert.Equal(t, 4*scenarios.MiB, sc.Host.PythonInterpreter)
 	assert.Equal(t, time.Millisecond, sc.Host.ForkTime.Duration)
+	assert.Equal(t, 3*time.Millisecond, sc.Host.SchedWakeWait.Duration, "the wake-up lateness per queued task per core")
+	assert.Zero(t, sc.Host.SchedRun.Duration, "forks never waited: the parent is never preempted")
+	assert.Equal(t, 60*time.Microsecond, sc.Host.ArrivalJitter.Duration)
 }
 
 func TestCalibrateWithoutApacheExits3(t *testing.T) {

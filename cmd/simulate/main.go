@@ -6,8 +6,10 @@
 // too): 0 success; 1 a run failed or a validation is out of tolerance; 2
 // bad input or a refused run (usage, scenario errors, an output path that
 // is not forkcast's, a run past its budget; nothing is written); 3 a
-// missing dependency (Apache for runtime mode); 70 an internal error, a bug
-// in forkcast.
+// missing dependency (Apache for runtime mode); 4 a validation not judged
+// because the measurement was disturbed (other processes used more than
+// validate.MaxForeignCPU of the cores); 70 an internal error, a bug in
+// forkcast.
 package main
 
 import (
@@ -133,6 +135,10 @@ func printUsage(w io.Writer) {
 	}
 }
 
+// ExitDisturbed is validate's exit code for a measurement it refuses to
+// judge (validate.Disturbed).
+const ExitDisturbed = 4
+
 // exitCodes are simulate's exit codes.
 var exitCodes = []struct {
 	code    int
@@ -142,6 +148,7 @@ var exitCodes = []struct {
 	{1, "a run failed, or a validation is out of tolerance"},
 	{2, "bad input or a refused run: usage, scenario errors, an output path that is not forkcast's, a run past its budget (nothing is written)"},
 	{3, "a missing dependency: Apache and mod_wsgi for runtime mode"},
+	{ExitDisturbed, "a validation not judged: other processes used more than 10% of the cores during the measurement (the message names them)"},
 	{ExitInternal, "an internal error: a bug in forkcast, please report it"},
 }
 

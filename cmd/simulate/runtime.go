@@ -25,7 +25,7 @@ func init() {
 }
 
 func runRuntime(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("runtime", "runtime FILE|BUILTIN [--variant V] [--seed N] [--duration D] [--set KEY=VALUE]... [--wsgi-script FILE] [--out DIR] [--max-duration 10m] [--force]\n\n"+
+	fs := newFlagSet("runtime", "runtime FILE|BUILTIN [--variant V] [--seed N] [--duration D] [--set KEY=VALUE]... [--wsgi-script FILE] [--access-log FILE] [--out DIR] [--max-duration 10m] [--force]\n\n"+
 		"Plays the scenario against a real Apache httpd + mod_wsgi on 127.0.0.1 and writes\n"+
 		"summary.json, timeseries.csv and events.log like 'simulate run'. Needs:\n    "+rt.InstallLine, stderr)
 	var sf scenarioFlags
@@ -35,6 +35,7 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this, unless --force")
 	apache := fs.String("apache", "", "the apache2 binary (default $"+rt.EnvApache+", else "+rt.DefaultBinary+")")
 	script := fs.String("wsgi-script", "", "serve your own WSGI `FILE` instead of the synthetic app (its costs are its own; [app] only sizes the memory check)")
+	accessLog := fs.String("access-log", "", "also save Apache's access log of the run to `FILE` (a new file), in the format a replay population reads: log_format = '"+rt.ReplayLogFormat+"'")
 	file, err := scenarioArg(fs, args)
 	if err != nil {
 		return err
@@ -79,6 +80,11 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	if err := results.CheckOutput(dir, false); err != nil {
 		return err // a measurement is not repeatable: never replaced
 	}
+	if *accessLog != "" {
+		if _, err := os.Lstat(*accessLog); err == nil {
+			return &results.OutputError{Path: *accessLog, Msg: "exists: choose another file for --access-log"}
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -86,12 +92,9 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	if isTerminal(stdout) {
 		progress = stdout
 	}
-	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr, WSGIScript: *script})
+	res, err := rt.Run(ctx, s, rt.Options{Binary: *apache, Progress: progress, Info: stderr, WSGIScript: *script, AnyModWSGI: sf.force, AccessLog: *accessLog})
 	if err != nil {
-		if errors.Is(err, rt.ErrMissing) {
-			return exitError{code: 3, err: err}
-		}
-		return err
+		return runtimeError(s, err)
 	}
 	run := res.Run
 	if run.Scenario, err = scenarios.Format(s); err != nil {
@@ -104,6 +107,9 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d requests, %d completed, %d failed, %d unfinished; p50 %.0f ms, p99 %.0f ms; peak %d processes, %.0f MB PSS; %d spawns, %d imports\n",
 		dir, sum.Requests.Offered, sum.Requests.Completed, sum.Requests.Failed, sum.Requests.Unfinished,
 		sum.Latency.P50, sum.Latency.P99, sum.Peak.Processes, sum.Peak.PSSMB, sum.Spawns, sum.Imports)
+	if m := sum.Measurement; m != nil {
+		fmt.Fprintf(stdout, "measured with mod_wsgi %s; other processes used %s\n", m.ModWSGI, m.ForeignCPU)
+	}
 	return nil
 }
 
@@ -115,4 +121,17 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// runtimeError maps runtime mode's errors to exit codes: 3 for a missing
+// Apache, 2 for a scenario asking for another mod_wsgi.
+func runtimeError(s *scenarios.Scenario, err error) error {
+	var ve *rt.VersionError
+	switch {
+	case errors.Is(err, rt.ErrMissing):
+		return exitError{code: 3, err: err}
+	case errors.As(err, &ve):
+		return usagef("%s: %v", s.Source, err)
+	}
+	return err
 }

@@ -254,3 +254,18 @@ func apacheProcesses(conf string) []int {
 	}
 	return out
 }
+
+// A scenario for another mod_wsgi than this machine's is refused before
+// Apache starts: exit 2, naming both versions and the way past it, and
+// nothing is written.
+func TestRuntimeCommandRefusesAnotherModWSGI(t *testing.T) {
+	needApache(t)
+	file := writeScenario(t, "duration = \"2s\"\n[wsgi]\nversion = \"6.0\"\n[[workload.phase]]\nduration = \"2s\"\nrate = 1\n")
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 2, runMain([]string{"runtime", file, "--out", out}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), `wsgi.version is "6.0"`)
+	assert.Contains(t, stderr.String(), "mod_wsgi 4.9.")
+	assert.Contains(t, stderr.String(), "--force")
+	assert.NoDirExists(t, out)
+}

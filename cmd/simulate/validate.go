@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/forkcast/forkcast/plots"
@@ -33,6 +34,10 @@ func init() {
 // validate_runtime.go sets it.
 var measureRuntime validate.Measure
 
+// forceKey marks a context whose measurement runs with --force: whatever
+// mod_wsgi version this machine loads.
+type forceKey struct{}
+
 // runtimeReady reports, before anything is simulated, whether runtime mode
 // can run here; its error should be an exitError with code 3 for a missing
 // Apache. validate_runtime.go sets it.
@@ -51,7 +56,7 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func validateCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("validate", "validate FILE|BUILTIN [--variant V] [--replications N] [--seed N] [--set KEY=VALUE]... [--out DIR] [--force] [--max-duration D] [--no-plots] [--jobs N]\n"+
+	fs := newFlagSet("validate", "validate FILE|BUILTIN... [--variant V] [--replications N] [--seed N] [--set KEY=VALUE]... [--out DIR] [--force] [--max-duration D] [--no-plots] [--jobs N]\n"+
 		"       simulate validate --from PRED_DIR... --measured DIR [FILE] [--out DIR] [--no-plots]\n"+
 		"       simulate validate FILE --measured DIR [--out DIR] [--no-plots]   (predict now, compare with an earlier measurement)", stderr)
 	var sf scenarioFlags
@@ -78,15 +83,8 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if len(from) > 0 || *measuredDir != "" {
 		return validateFrom(from, *measuredDir, pos, sf, *out, !*noPlots, *jobs, stdout)
 	}
-	if len(pos) != 1 {
-		return usagef("expected one scenario (a file or a built-in name), got %d; or compare result directories with --from PRED_DIR... --measured DIR", len(pos))
-	}
-	sc, err := sf.open(pos[0])
-	if err != nil {
-		return err
-	}
-	if *reps > 0 {
-		sc.Validate.Replications = *reps
+	if len(pos) == 0 {
+		return usagef("expected a scenario (a file or a built-in name), or several for a suite; or compare result directories with --from PRED_DIR... --measured DIR")
 	}
 	if measureRuntime == nil {
 		return errNoRuntime
@@ -94,51 +92,178 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	if err := runtimeReady(); err != nil {
 		return err
 	}
-	if sc.Duration.Duration > *maxDur && !sf.force {
-		return usagef("refusing to run: %s lasts %v, longer than --max-duration %v (raise it, or pass --force)", sc.Source, sc.Duration.Duration, *maxDur)
+	opt := caseOptions{reps: *reps, jobs: *jobs, maxDur: *maxDur, plot: !*noPlots, force: sf.force, stderr: stderr}
+	if len(pos) > 1 {
+		return validateSuite(pos, sf, *out, opt, stdout)
+	}
+	sc, err := sf.open(pos[0])
+	if err != nil {
+		return err
 	}
 	dir := *out
 	if dir == "" {
 		dir = defaultOutDir(sc) + "-validate"
 	}
-	if err := results.CheckOutput(dir, sf.force); err != nil {
+	rep, err := validateCase(sc, dir, opt)
+	if err != nil {
 		return err
 	}
+	return finishValidation(rep, dir, stdout)
+}
 
-	if err := fitsThisMachine(sc, sf.force, stderr); err != nil {
-		return err
+// caseOptions are validate's flags that apply to every case.
+type caseOptions struct {
+	reps   int
+	jobs   int // replications predicted at once (0: one per core)
+	maxDur time.Duration
+	plot   bool
+	force  bool
+	stderr io.Writer
+}
+
+// validateCase predicts sc, measures it on the real Apache and compares,
+// writing everything to dir. A measurement disturbed by other processes
+// is written but not judged: the error is then a *validate.DisturbedError
+// wrapped in an exitError with code ExitDisturbed.
+func validateCase(sc *scenarios.Scenario, dir string, opt caseOptions) (*validate.Report, error) {
+	if opt.reps > 0 {
+		sc.Validate.Replications = opt.reps
+	}
+	if sc.Duration.Duration > opt.maxDur && !opt.force {
+		return nil, usagef("refusing to run: %s lasts %v, longer than --max-duration %v (raise it, or pass --force)", sc.Source, sc.Duration.Duration, opt.maxDur)
+	}
+	if err := results.CheckOutput(dir, opt.force); err != nil {
+		return nil, err
+	}
+	if err := fitsThisMachine(sc, opt.force, opt.stderr); err != nil {
+		return nil, err
 	}
 	same := make([]*scenarios.Scenario, sc.Validate.Replications)
 	for i := range same {
 		same[i] = sc
 	}
-	_, done, err := budget(sf.force, stderr, same...)
+	_, done, err := budget(opt.force, opt.stderr, same...)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	predicted, err := validate.Replicate(sc, sc.Validate.Replications, *jobs, predictSimulator)
+	predicted, err := validate.Replicate(sc, sc.Validate.Replications, opt.jobs, predictSimulator)
 	done()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(stderr, "simulate validate: %d replications predicted; measuring %s for %v on the real Apache\n", len(predicted), sc.Name, sc.Duration)
-	measured, err := measureRuntime(ctx, sc)
+	fmt.Fprintf(opt.stderr, "simulate validate: %d replications predicted; measuring %s for %v on the real Apache\n", len(predicted), sc.Name, sc.Duration)
+	measured, err := measureRuntime(context.WithValue(ctx, forceKey{}, opt.force), sc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if measured.Scenario == nil {
 		measured.Scenario, _ = scenarios.Format(sc)
 	}
+	if err := validate.Disturbed(measured); err != nil && !opt.force {
+		// Keep what was predicted and measured, but judge nothing.
+		if werr := writeValidation(dir, opt.force, predicted, measured, nil, false); werr != nil {
+			return nil, werr
+		}
+		return nil, exitError{code: ExitDisturbed, err: fmt.Errorf("%s: %w (wrote %s without validation.json)", caseName(sc), err, dir)}
+	}
 	rep, err := validate.Compare(sc, predicted, measured)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := writeValidation(dir, sf.force, predicted, measured, rep, !*noPlots); err != nil {
-		return err
+	if err := writeValidation(dir, opt.force, predicted, measured, rep, opt.plot); err != nil {
+		return nil, err
 	}
-	return finishValidation(rep, dir, stdout)
+	return rep, nil
+}
+
+func caseName(sc *scenarios.Scenario) string {
+	if sc.Variant != "" {
+		return sc.Name + "[" + sc.Variant + "]"
+	}
+	return sc.Name
+}
+
+// validateSuite validates several scenarios one after another (every
+// variant of a file that has variants, unless --variant picks one), each
+// into OUT/<name>[-<variant>], and prints each case's table and then the
+// suite's: metrics passing, coverage of the one-run 95% intervals and
+// their mean width, case by case and over the suite. It exits 1 if a case
+// missed, ExitDisturbed if a case could not be judged, 2 on bad input.
+func validateSuite(files []string, sf scenarioFlags, out string, opt caseOptions, stdout io.Writer) error {
+	if out == "" {
+		out = filepath.Join("out", "validation-suite")
+	}
+	var cases []*scenarios.Scenario
+	for _, f := range files {
+		sc, err := sf.open(f)
+		if err != nil {
+			return err
+		}
+		if sf.variant != "" || len(sc.Variants) == 0 {
+			cases = append(cases, sc)
+			continue
+		}
+		for _, v := range sc.Variants {
+			one := sf
+			one.variant = v
+			vs, err := one.open(f)
+			if err != nil {
+				return err
+			}
+			cases = append(cases, vs)
+		}
+	}
+	type row struct {
+		name string
+		rep  *validate.Report
+		err  error
+	}
+	var rows []row
+	for _, sc := range cases {
+		dir := filepath.Join(out, filepath.Base(defaultOutDir(sc)))
+		rep, err := validateCase(sc, dir, opt)
+		var ee exitError
+		if err != nil && !(errors.As(err, &ee) && ee.code == ExitDisturbed) {
+			return fmt.Errorf("%s: %w", caseName(sc), err)
+		}
+		if rep != nil {
+			rep.WriteTable(stdout)
+			fmt.Fprintln(stdout)
+		} else {
+			fmt.Fprintf(stdout, "%s: %v\n\n", caseName(sc), err)
+		}
+		rows = append(rows, row{caseName(sc), rep, err})
+	}
+	var total validate.Coverage
+	failed, disturbed := 0, 0
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "case	metrics passing	median abs % error	coverage	mean 95% width	misses / outside the interval	")
+	for _, r := range rows {
+		if r.rep == nil {
+			disturbed++
+			fmt.Fprintf(tw, "%s	not judged: disturbed					\n", r.name)
+			continue
+		}
+		c := r.rep.Coverage
+		total.Add(r.rep, r.name+".")
+		if !r.rep.Pass {
+			failed++
+		}
+		fmt.Fprintf(tw, "%s	%d/%d	%.1f%%	%d/%d	%.0f%%	%s / %s\n", r.name, len(r.rep.Metrics)-len(r.rep.Failed), len(r.rep.Metrics), r.rep.MAPE,
+			c.Inside, c.Total, 100*c.MeanWidth, strings.Join(r.rep.Failed, ", "), strings.Join(c.Outside, ", "))
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "\nsuite: %d cases, %d outside tolerance, %d not judged; coverage %d of %d measured values inside their one-run 95%% interval (%.0f%%), mean interval width %.0f%% of the predicted mean\nwrote %s\n",
+		len(rows), failed, disturbed, total.Inside, total.Total, 100*total.Share, 100*total.MeanWidth, out)
+	switch {
+	case disturbed > 0:
+		return exitError{code: ExitDisturbed, err: fmt.Errorf("%d of %d cases not judged: the measurement was disturbed (see above)", disturbed, len(rows))}
+	case failed > 0:
+		return exitError{code: 1, err: fmt.Errorf("%d of %d cases outside tolerance", failed, len(rows))}
+	}
+	return nil
 }
 
 // writeValidation writes predicted/replication-N/ and measured/ result
@@ -153,6 +278,9 @@ func writeValidation(dir string, replace bool, predicted []results.Run, measured
 		}
 		if err := results.WriteFiles(filepath.Join(tmp, "measured"), measured); err != nil {
 			return err
+		}
+		if rep == nil {
+			return nil // not judged
 		}
 		return fillValidation(tmp, predicted, measured, rep, plot)
 	})
@@ -229,6 +357,9 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 		return err
 	}
 	measured := ms[0]
+	if err := validate.Disturbed(measured); err != nil && !sf.force {
+		return exitError{code: ExitDisturbed, err: fmt.Errorf("%s: %w (--force judges it anyway)", measuredDir, err)}
+	}
 	var sc *scenarios.Scenario
 	switch {
 	case file != "":
@@ -270,6 +401,9 @@ func validateAgainst(file, measuredDir string, sf scenarioFlags, out string, plo
 	ms, err := readResultDirs([]string{measuredDir})
 	if err != nil {
 		return err
+	}
+	if err := validate.Disturbed(ms[0]); err != nil && !sf.force {
+		return exitError{code: ExitDisturbed, err: fmt.Errorf("%s: %w (--force judges it anyway)", measuredDir, err)}
 	}
 	predicted, err := validate.Replicate(sc, sc.Validate.Replications, jobs, predictSimulator)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,7 +24,10 @@ var ciSubset = []string{"event-embedded", "event-daemon-saturated", "daemon-recy
 // validate` against the real Apache + mod_wsgi and asserts every metric is
 // within tolerance. Without Apache, or in a build without runtime mode, it
 // fails when CI=true (so CI cannot silently stop validating) and skips
-// otherwise. -short skips it.
+// otherwise. -short skips it. A calibration or measurement during which
+// other processes took the cores (exit 4, or calibrate's "disturbed"
+// warning) is done again once, and then fails saying "disturbed", not with
+// a metric that would blame the model.
 func TestValidationSubsetAgainstApache(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the validation subset runs real Apaches for about 2 minutes")
@@ -45,14 +49,36 @@ func TestValidationSubsetAgainstApache(t *testing.T) {
 		unavailable("python3 is not installed")
 	}
 	profile := filepath.Join(t.TempDir(), "calibrated.toml")
-	if code, _, stderr := runCLI("calibrate", "--out", profile); code != 0 {
-		t.Fatalf("calibrate failed (exit %d): %s", code, stderr)
+	for try := 1; ; try++ {
+		code, _, stderr := runCLI("calibrate", "--out", profile)
+		if code != 0 {
+			t.Fatalf("calibrate failed (exit %d): %s", code, stderr)
+		}
+		if !strings.Contains(stderr, "disturbed") {
+			break
+		}
+		// Constants measured while other processes took the cores would
+		// make the cases below miss for a reason that is not the model's.
+		if try == 2 {
+			t.Fatalf("disturbed, not judged: calibrate twice: %s", stderr)
+		}
+		t.Logf("calibrate disturbed, calibrating again: %s", stderr)
 	}
 	for _, name := range ciSubset {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), name)
 			file := filepath.Join("..", "..", "scenarios", "validation", name+".toml")
 			code, stdout, stderr := runCLI("validate", file, "--set", "host.profile="+profile, "--out", out, "--no-plots")
+			if code == ExitDisturbed {
+				// Other processes took the cores: a passing disturbance
+				// gets one more try; then say so instead of judging.
+				t.Logf("disturbed, measuring again: %s", stderr)
+				out += "-again"
+				code, stdout, stderr = runCLI("validate", file, "--set", "host.profile="+profile, "--out", out, "--no-plots")
+				if code == ExitDisturbed {
+					t.Fatalf("disturbed, not judged: %s", stderr)
+				}
+			}
 			t.Log(stdout)
 			rep, err := validate.ReadFile(filepath.Join(out, "validation.json"))
 			require.NoError(t, err, "validate wrote no validation.json (exit %d): %s", code, stderr)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 
 	"github.com/forkcast/forkcast/results"
@@ -18,26 +17,30 @@ func init() {
 		return nil
 	}
 	measureRuntime = func(ctx context.Context, sc *scenarios.Scenario) (results.Run, error) {
-		if err := rt.Check(sc); err != nil {
-			return results.Run{}, usagef("%s: %v", sc.Source, err)
-		}
-		var progress *os.File
-		if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			progress = os.Stderr
-		}
-		opt := rt.Options{Info: os.Stderr}
-		if progress != nil {
-			opt.Progress = progress
-		}
-		res, err := rt.Run(ctx, sc, opt)
-		if err != nil {
-			if errors.Is(err, rt.ErrMissing) {
-				return results.Run{}, exitError{code: 3, err: err}
-			}
-			return results.Run{}, err
-		}
-		run := res.Run
-		run.Scenario, err = scenarios.Format(sc)
-		return run, err
+		force, _ := ctx.Value(forceKey{}).(bool)
+		return measureWith(ctx, sc, force)
 	}
+}
+
+// measureWith is runtime mode for validate; force measures whatever
+// mod_wsgi this machine has.
+func measureWith(ctx context.Context, sc *scenarios.Scenario, force bool) (results.Run, error) {
+	if err := rt.Check(sc); err != nil {
+		return results.Run{}, usagef("%s: %v", sc.Source, err)
+	}
+	var progress *os.File
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		progress = os.Stderr
+	}
+	opt := rt.Options{Info: os.Stderr, AnyModWSGI: force}
+	if progress != nil {
+		opt.Progress = progress
+	}
+	res, err := rt.Run(ctx, sc, opt)
+	if err != nil {
+		return results.Run{}, runtimeError(sc, err)
+	}
+	run := res.Run
+	run.Scenario, err = scenarios.Format(sc)
+	return run, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,7 +75,8 @@ func TestValidateFromIdenticalRunsPasses(t *testing.T) {
 	assert.Equal(t, 5.0, rep.Surge.StartS)
 	require.NotNil(t, rep.Surge.EndS)
 	assert.Equal(t, 15.0, *rep.Surge.EndS)
-	assert.Len(t, rep.Metrics, len(validate.Defs), "every metric applies to a surge with an end")
+	assert.Len(t, rep.Metrics, len(validate.Defs)-4, "every metric applies to a surge with an end, but the four of restarts")
+	assert.Len(t, rep.NotApplicable, 4)
 	assert.FileExists(t, filepath.Join(out, "band_processes.png"))
 }
 
@@ -171,4 +173,52 @@ func TestValidateWithoutRuntimeModeExits3(t *testing.T) {
 	code, _, stderr := runCLI("validate", spikeFile(t), "--out", filepath.Join(t.TempDir(), "v"))
 	assert.Equal(t, 3, code)
 	assert.Contains(t, stderr, "runtime mode")
+}
+
+// A measurement during which other processes took the cores is written but
+// not judged: exit 4, naming the load, and no validation.json; --force
+// judges it anyway.
+func TestValidateRefusesADisturbedMeasurement(t *testing.T) {
+	fakeRuntime(t, func(r *results.Run) {
+		r.Summary.Measurement = &results.Measurement{ForeignCPU: results.ForeignCPU{Seconds: 21, Share: 0.35,
+			Top: []results.ProcessCPU{{PID: 4242, Command: "go", Seconds: 15}}}}
+	})
+	out := filepath.Join(t.TempDir(), "v")
+	code, _, stderr := runCLI("validate", spikeFile(t), "--out", out, "--no-plots")
+	assert.Equal(t, ExitDisturbed, code, stderr)
+	assert.Contains(t, stderr, "disturbed")
+	assert.Contains(t, stderr, "go[4242]")
+	assert.FileExists(t, filepath.Join(out, "measured", "summary.json"))
+	assert.NoFileExists(t, filepath.Join(out, "validation.json"))
+
+	code, _, stderr = runCLI("validate", "--from", filepath.Join(out, "predicted"), "--measured", filepath.Join(out, "measured"), "--out", filepath.Join(t.TempDir(), "w"))
+	assert.Equal(t, ExitDisturbed, code, stderr)
+
+	code, _, stderr = runCLI("validate", spikeFile(t), "--out", out, "--no-plots", "--force")
+	assert.Contains(t, []int{0, 1}, code, stderr)
+	assert.FileExists(t, filepath.Join(out, "validation.json"))
+}
+
+// Several files are a suite: each case in its own directory, then a table
+// of the cases with the coverage of the one-run intervals.
+func TestValidateSuiteReportsCoverage(t *testing.T) {
+	fakeRuntime(t, nil)
+	a := spikeFile(t)
+	b := filepath.Join(t.TempDir(), "other.toml")
+	src, err := os.ReadFile(a)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(b, []byte(strings.Replace(string(src), "replications = 1", "replications = 3", 1)), 0o644))
+	out := filepath.Join(t.TempDir(), "suite")
+	code, stdout, stderr := runCLI("validate", a, b, "--out", out, "--no-plots")
+	assert.Contains(t, []int{0, 1}, code, stderr)
+	assert.FileExists(t, filepath.Join(out, "spike", "validation.json"))
+	rep, err := validate.ReadFile(filepath.Join(out, "other", "validation.json"))
+	require.NoError(t, err)
+	assert.Greater(t, rep.Coverage.Total, 5, "3 replications give value metrics an interval")
+	assert.Zero(t, func() int {
+		r, _ := validate.ReadFile(filepath.Join(out, "spike", "validation.json"))
+		return r.Coverage.Total
+	}(), "one replication gives none")
+	assert.Contains(t, stdout, "suite: 2 cases")
+	assert.Regexp(t, `coverage \d+ of \d+ measured values`, stdout)
 }

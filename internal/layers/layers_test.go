@@ -27,7 +27,7 @@ var allowed = map[string][]string{
 	"workload":     {"scenarios", "sim"},
 	"models/host":  {"sim"},
 	"models":       {"models/host", "results", "scenarios", "sim", "workload"},
-	"runtime":      {"results", "scenarios", "sim", "workload"},
+	"runtime":      {"appprofile", "results", "scenarios", "sim", "workload"},
 	"plots":        {"results"},
 	"validate":     {"pool", "results", "scenarios"},
 	"apacheconf":   {"scenarios"},

@@ -53,6 +53,7 @@ type CPU struct {
 	timer    *sim.Timer
 	busy     *sim.Gauge // cores in use
 	work     float64    // CPU-ns delivered in total
+	groups   int        // groups with a job in progress
 	seq      uint64
 	finished []finishedJob // scratch for complete
 }
@@ -111,6 +112,23 @@ func (c *CPU) Delivered() sim.Time { return sim.Time(c.work) }
 // Running returns the number of jobs in progress.
 func (c *CPU) Running() int { return len(c.jobs) }
 
+// Runnable returns the number of tasks the kernel's run queues hold: every
+// job in no group, and each group with a job in progress once (a Python
+// process's threads that wait for the GIL sleep on it, not in the run
+// queue).
+func (c *CPU) Runnable() int {
+	lone := len(c.jobs)
+	for _, j := range c.jobs {
+		if j.group != nil {
+			lone--
+		}
+	}
+	return lone + c.groups
+}
+
+// Cores returns the number of cores.
+func (c *CPU) Cores() int { return int(c.cores) }
+
 // Start begins work CPU-nanoseconds of work in group g (nil for a lone
 // thread) and calls done when it is finished. Zero work completes at once,
 // from a timer, so callers never re-enter themselves.
@@ -130,6 +148,9 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 	*j = Job{group: g, index: len(c.jobs), seq: c.seq, done: done}
 	var k int32
 	if g != nil {
+		if len(g.jobs) == 0 {
+			c.groups++
+		}
 		j.in = len(g.jobs)
 		g.jobs = append(g.jobs, j)
 		k = c.regroup(g)
@@ -250,6 +271,9 @@ func (c *CPU) remove(j *Job) {
 		g.jobs[j.in].in = j.in
 		g.jobs[l] = nil
 		g.jobs = g.jobs[:l]
+		if l == 0 {
+			c.groups--
+		}
 		c.regroup(g)
 	}
 }

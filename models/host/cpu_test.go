@@ -215,3 +215,22 @@ func TestSameAsChargingEachJob(t *testing.T) {
 		})
 	}
 }
+
+// TestRunnableCountsAProcessOnce checks the run-queue length the scheduler
+// model reads: lone jobs count one each, a Python process's threads once,
+// and finished or cancelled jobs leave it.
+func TestRunnableCountsAProcessOnce(t *testing.T) {
+	s := sim.New()
+	c := NewCPU(s, 2)
+	py := NewGIL()
+	c.Start(sim.Second, nil, func() {})
+	c.Start(sim.Second, nil, func() {})
+	threads := []*Job{c.Start(sim.Second, py, func() {}), c.Start(2*sim.Second, py, func() {}), c.Start(3*sim.Second, py, func() {})}
+	assert.Equal(t, 5, c.Running())
+	assert.Equal(t, 3, c.Runnable(), "two lone jobs and one Python process")
+	c.Cancel(threads[2])
+	assert.Equal(t, 3, c.Runnable(), "the process still has threads running")
+	s.Run(sim.Never)
+	assert.Equal(t, 0, c.Runnable())
+	assert.Equal(t, 0, c.Running())
+}

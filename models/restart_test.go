@@ -1,0 +1,355 @@
+package models
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forkcast/forkcast/results"
+)
+
+// daemonRestart is event in front of a 2 × 10 daemon group, light load, and
+// one event at 10 s.
+func daemonRestart(app, event string) string {
+	return `
+duration = "20s"
+seed = 1
+[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+` + app + `
+[wsgi.daemon_process.app]
+processes = 2
+threads = 10
+[app]
+import_cpu = "const(200ms)"
+request_cpu = "const(5ms)"
+[[workload.phase]]
+duration = "20s"
+rate = 2
+` + event
+}
+
+func event(at, action string) string {
+	return "[[event]]\nat = \"" + at + "\"\naction = \"" + action + "\"\n"
+}
+
+func onlyRestart(t *testing.T, run results.Run) results.Restart {
+	t.Helper()
+	require.Len(t, run.Summary.Restarts, 1)
+	return run.Summary.Restarts[0]
+}
+
+// After apachectl graceful or restart, the new daemons start once APR's
+// free_proc_chain has seen the old ones go: at its first check, 46.875 ms
+// after SIGTERM, or the next (93.75 ms) when they take longer, with the app
+// in %{GLOBAL}; with it in a sub-interpreter they hang in Python's teardown
+// and the parent waits the whole 3 s, then SIGKILLs them (measured: new
+// daemons 0.11–0.25 s after the command with a preloaded app, ~3.05 s with
+// %{RESOURCE}; docs/model.md §6.7).
+func TestNewDaemonsComeAfterAPRsWait(t *testing.T) {
+	for _, c := range []struct {
+		name, app, action string
+		lo, hi            float64
+	}{
+		{"graceful, preloaded (%{GLOBAL})", "preload = true", "graceful_restart", 0.04, 0.2},
+		{"restart, preloaded (%{GLOBAL})", "preload = true", "restart", 0.04, 0.25},
+		{"graceful, lazy (%{RESOURCE})", "", "graceful_restart", 3.0, 3.1},
+		{"restart, lazy (%{RESOURCE})", "", "restart", 3.0, 3.15},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			run, _, _ := simulateTraced(t, parse(t, daemonRestart(c.app, event("10s", c.action)), ""))
+			r := onlyRestart(t, run)
+			require.NotNil(t, r.FirstDaemonS)
+			assert.GreaterOrEqual(t, *r.FirstDaemonS, c.lo)
+			assert.LessOrEqual(t, *r.FirstDaemonS, c.hi)
+			require.NotNil(t, r.FirstChildS)
+			assert.GreaterOrEqual(t, *r.FirstChildS, *r.FirstDaemonS, "post_config forks the daemons before the MPM its children")
+			assert.Zero(t, r.Failed)
+			assert.Equal(t, int64(4), run.Summary.DaemonStarts)
+		})
+	}
+}
+
+// A prefork child that gets SIGHUP while running Python in a sub-interpreter
+// never gets through the teardown just_die starts; ap_reclaim_child_processes
+// sends SIGTERM at 3, 5 and 7 s (ignored), SIGKILL at 9 s, sees it gone a
+// second later, and only then does the new generation start (measured:
+// AH00045 at 3.36, 5.37, 7.37 s, AH00046 at 9.38 s, new children at 10.4 s).
+// With the app in %{GLOBAL} the children exit at once.
+func TestHardRestartWaitsForAChildStuckInTeardown(t *testing.T) {
+	// A 3 s request every 2 s: at 10 s the one sent at 8 s is running.
+	sc := func(app string) string {
+		return `
+duration = "40s"
+seed = 1
+[apache]
+mpm = "prefork"
+keep_alive = false
+[wsgi]
+process_group = ""
+` + app + `
+[app]
+import_cpu = "const(10ms)"
+request_cpu = "const(3s)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "40s"
+rate = 0.5
+` + event("10s", "restart")
+	}
+	run, _, _ := simulateTraced(t, parse(t, sc(""), ""))
+	r := onlyRestart(t, run)
+	require.NotNil(t, r.FirstChildS)
+	assert.InDelta(t, 10.35, *r.FirstChildS, 0.1, "SIGKILL at 9.34 s, seen gone at 10.34 s, the configuration read again")
+	assert.Equal(t, int64(3), run.Summary.LogCounts["AH00045"], "SIGTERM at 3, 5 and 7 s to the one stuck child")
+	assert.Equal(t, int64(1), run.Summary.LogCounts["AH00046"])
+	assert.Greater(t, r.WindowS, 10.35, "the requests sent meanwhile wait for the new children")
+	assert.Positive(t, r.Failed, "the request it was serving is reset")
+
+	run, _, _ = simulateTraced(t, parse(t, sc("preload = true"), ""))
+	r = onlyRestart(t, run)
+	require.NotNil(t, r.FirstChildS)
+	assert.Less(t, *r.FirstChildS, 0.2)
+	assert.Zero(t, run.Summary.LogCounts["AH00045"])
+	assert.Positive(t, r.Failed, "the request in flight is reset")
+}
+
+// A graceful restart of an idle prefork server replaces every child one for
+// one as soon as the parent's main loop runs again, without waiting for a
+// tick (measured: new children 50 ms after the command).
+func TestGracefulRestartReplacesIdleChildrenAtOnce(t *testing.T) {
+	run, _, _ := simulateTraced(t, parse(t, `
+duration = "15s"
+seed = 1
+[apache]
+mpm = "prefork"
+[wsgi]
+process_group = ""
+[[workload.phase]]
+duration = "15s"
+rate = 0.2
+`+event("10s", "graceful_restart"), ""))
+	r := onlyRestart(t, run)
+	require.NotNil(t, r.FirstChildS)
+	assert.Less(t, *r.FirstChildS, 0.1)
+	assert.Zero(t, r.ExtraForks)
+	var lines []string
+	for _, l := range run.Log {
+		if l.At >= 10*time.Second {
+			lines = append(lines, l.Msg[:7])
+		}
+	}
+	assert.Equal(t, []string{"AH00171", "AH00163"}, lines)
+}
+
+// event keeps the slot of a process that is shutting down gracefully; one
+// with the app in a sub-interpreter never finishes (§4.8), so after a
+// graceful restart with no spare ServerLimit the new generation finds no
+// free slot: "scoreboard is full, not at MaxRequestWorkers".
+func TestEventGracefulRestartCanFillTheScoreboard(t *testing.T) {
+	sc := func(serverLimit, group string) string {
+		return `
+duration = "20s"
+seed = 1
+[apache]
+mpm = "event"
+keep_alive = false
+start_servers = 2
+max_request_workers = 50
+server_limit = ` + serverLimit + `
+[wsgi]
+process_group = ""
+application_group = "` + group + `"
+[app]
+import_cpu = "const(100ms)"
+request_cpu = "const(5ms)"
+[[workload.phase]]
+duration = "20s"
+rate = 5
+` + event("10s", "graceful_restart")
+	}
+	run, _, _ := simulateTraced(t, parse(t, sc("2", "%{RESOURCE}"), ""))
+	assert.Positive(t, run.Summary.LogCounts["AH03490"])
+	assert.Positive(t, run.Summary.Requests.Unfinished+run.Summary.Requests.Failed, "nobody accepts any more")
+
+	run, _, _ = simulateTraced(t, parse(t, sc("16", "%{RESOURCE}"), ""))
+	assert.Zero(t, run.Summary.LogCounts["AH03490"], "room for the new generation beside the old")
+	run, _, _ = simulateTraced(t, parse(t, sc("2", "%{GLOBAL}"), ""))
+	assert.Zero(t, run.Summary.LogCounts["AH03490"], "the old children exit and free their slots")
+	assert.Zero(t, run.Summary.Requests.Failed)
+}
+
+// apachectl graceful-stop: the listener closes, the requests in flight
+// finish, later connections are refused, and the parent is gone.
+func TestGracefulStop(t *testing.T) {
+	run, _, s := simulateTraced(t, parse(t, `
+duration = "12s"
+seed = 1
+[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+preload = true
+[wsgi.daemon_process.app]
+processes = 1
+threads = 10
+[app]
+import_cpu = "const(100ms)"
+request_cpu = "const(5ms)"
+request_wait = "const(1500ms)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "12s"
+rate = 2
+`+event("5.1s", "graceful_stop"), ""))
+	q := run.Summary.Requests
+	assert.Equal(t, int64(10), q.Completed, "sent every 0.5 s from 0.5 s: the 7 done by 5.1 s, and the 3 in flight")
+	assert.Equal(t, q.Offered-q.Completed, q.Failures.Refused)
+	assert.Equal(t, int64(1), run.Summary.LogCounts["AH00492"])
+	assert.Equal(t, exited, s.parent.state)
+	pss := column(t, run, "pss_mb")
+	assert.Zero(t, pss[len(pss)-1], "nothing left: no parent, no children, no daemons")
+	assert.Equal(t, int64(1), run.Summary.DaemonRestarts, "the daemon stopped when the parent went")
+	r := onlyRestart(t, run)
+	assert.Equal(t, q.Failures.Refused, r.Failed)
+}
+
+// Touching one daemon group's script restarts only that group's processes,
+// each on its next request; an untouched group keeps its processes.
+func TestTouchScriptOfOneGroup(t *testing.T) {
+	sc := func(group string) string {
+		return `
+duration = "20s"
+seed = 1
+[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "b"
+restrict_embedded = true
+[wsgi.routes]
+"/a" = "a"
+[wsgi.daemon_process.a]
+processes = 2
+threads = 5
+[wsgi.daemon_process.b]
+processes = 3
+threads = 5
+[app]
+import_cpu = "const(100ms)"
+request_cpu = "const(5ms)"
+[workload]
+urls = { "/a" = 0.5, "/" = 0.5 }
+[[workload.phase]]
+duration = "20s"
+rate = 10
+[[event]]
+at = "10s"
+action = "touch_script"
+group = "` + group + `"
+`
+	}
+	run, _, _ := simulateTraced(t, parse(t, sc("a"), ""))
+	assert.Equal(t, int64(2), run.Summary.DaemonRestarts, "a's two processes, not b's three")
+	r := onlyRestart(t, run)
+	assert.Equal(t, "a", r.Group)
+	require.NotNil(t, r.FirstDaemonS)
+	run, _, _ = simulateTraced(t, parse(t, sc(""), ""))
+	assert.Equal(t, int64(5), run.Summary.DaemonRestarts, "every script")
+}
+
+// Requests queued in a daemon socket when its generation ends wait until
+// the last old daemon has gone, then read a truncated response: 500.
+func TestRequestsLeftInTheOldSocketGet500(t *testing.T) {
+	run, _, _ := simulateTraced(t, parse(t, `
+duration = "20s"
+seed = 1
+[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+preload = true
+[wsgi.daemon_process.app]
+processes = 1
+threads = 1
+[app]
+import_cpu = "const(100ms)"
+request_cpu = "const(5ms)"
+request_wait = "const(500ms)"
+[[workload.phase]]
+duration = "20s"
+rate = 4
+`+event("10s", "graceful_restart"), ""))
+	assert.Positive(t, run.Summary.Requests.Failures.S500)
+	r := onlyRestart(t, run)
+	assert.Equal(t, run.Summary.Requests.Failures.S500, r.Failed)
+}
+
+// A signal that arrives while the parent is restarting waits for the new
+// generation's main loop, which then ends before its first pass.
+func TestSignalDuringARestartWaits(t *testing.T) {
+	run, _, _ := simulateTraced(t, parse(t, daemonRestart("", event("10s", "graceful_restart")+event("11s", "restart")), ""))
+	var at []string
+	for _, l := range run.Log {
+		if l.At >= 10*time.Second && strings.HasPrefix(l.Msg, "AH") {
+			at = append(at, l.Msg[:7]+"@"+l.At.Truncate(100*time.Millisecond).String())
+		}
+	}
+	// SIGTERM to the hung daemons at 10 s, SIGKILL at 13 s, the
+	// configuration read; the SIGHUP from 11 s is then acted on at once.
+	assert.Equal(t, []string{"AH00493@10s", "AH00489@13s", "AH00494@13s", "AH00489@13s"}, at)
+}
+
+// The built-in deploy scenario's story (simulate compare deploy): in daemon
+// mode a restart costs one import of the app, a few seconds; touching the
+// script costs up to a tick more, since each replacement waits for the
+// parent's next loop; touching one group at a time stalls only that
+// group's half of the traffic; in embedded mode a graceful restart costs
+// about as much, while a full restart, which does not hold off the spawn
+// rate's doubling, sets off the lazy-import snowball again.
+func TestDeployScenario(t *testing.T) {
+	run := func(variant string) results.Run {
+		r, _, _ := simulateTraced(t, builtin(t, "deploy", variant))
+		return r
+	}
+	dg, dr, dt, roll := run("daemon-graceful"), run("daemon-restart"), run("daemon-touch"), run("daemon-rolling")
+	eg, er := run("embedded-graceful"), run("embedded-restart")
+	for _, r := range []results.Run{dg, dr, dt, roll, eg} {
+		assert.Zero(t, r.Summary.Requests.Failed, r.Summary.Variant)
+	}
+
+	g := onlyRestart(t, dg)
+	require.NotNil(t, g.FirstDaemonS)
+	assert.Less(t, *g.FirstDaemonS, 0.2, "new daemons once APR has seen the old ones go")
+	assert.InDelta(t, 2.5, g.WindowS, 1, "about one import of the app, with the load")
+	assert.Less(t, onlyRestart(t, dr).ExtraForks, 3)
+
+	touch := onlyRestart(t, dt)
+	require.NotNil(t, touch.FirstDaemonS)
+	assert.Greater(t, *touch.FirstDaemonS, 0.5, "replacements wait for the parent's next tick")
+	assert.Greater(t, touch.WindowS, g.WindowS)
+
+	require.Len(t, roll.Summary.Restarts, 2)
+	for _, r := range roll.Summary.Restarts {
+		assert.Less(t, float64(r.Delayed), 0.6*float64(touch.Delayed), "%s: only its group's half of the traffic", r.Group)
+	}
+
+	e := onlyRestart(t, eg)
+	assert.Less(t, e.ExtraForks, 3, "the hold-off keeps the spawn rate at 1")
+	hard := onlyRestart(t, er)
+	assert.Greater(t, hard.ExtraForks, 20, "no hold-off after a full restart: the snowball")
+	assert.Greater(t, hard.WindowS, 3*e.WindowS)
+}

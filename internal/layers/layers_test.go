@@ -34,7 +34,8 @@ var allowed = map[string][]string{
 	"appprofile":   {"scenarios"},
 	"inspect":      {"apacheconf", "appprofile", "scenarios"},
 	"sweep":        {"models", "plots", "pool", "results", "scenarios", "validate"},
-	"cmd/simulate": {"apacheconf", "appprofile", "inspect", "models", "plots", "pool", "results", "runtime", "scenarios", "sweep", "validate", "workload", "sim"},
+	"advise":       {"results", "scenarios", "sweep", "validate"},
+	"cmd/simulate": {"advise", "apacheconf", "appprofile", "inspect", "models", "plots", "pool", "results", "runtime", "scenarios", "sweep", "validate", "workload", "sim"},
 }
 
 func TestPackageGraphIsOneWay(t *testing.T) {

@@ -175,6 +175,10 @@ const readyPollPeriod = 20 * sim.Millisecond
 // run starts Apache, starts the load once Apache is ready, and plays the
 // scenario to its end.
 func (s *server) run() {
+	if c := s.sc.Host.BackgroundCPU; c > 0 {
+		b := &background{s: s, g: host.Group{Cap: c}}
+		b.start()
+	}
 	s.parent.start()
 	s.readyPoll = s.sim.NewTimer(s.pollReady)
 	s.readyPoll.Reset(readyPollPeriod)

@@ -66,6 +66,11 @@ type Measurement struct {
 	// ForeignCPU is the CPU that processes outside Apache, the load
 	// generator and the sampler used during the run.
 	ForeignCPU ForeignCPU `json:"foreign_cpu"`
+	// ObserverCores is the CPU runtime mode itself used while the load
+	// ran — its load generator and its sampler — in cores (CPU-seconds per
+	// second), competing with Apache on the same machine. `simulate
+	// validate` predicts the measured run with it (host.background_cpu).
+	ObserverCores float64 `json:"observer_cores"`
 }
 
 // ForeignCPU is CPU used by processes that were not part of the run.

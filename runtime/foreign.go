@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/forkcast/forkcast/results"
@@ -169,3 +170,14 @@ func foreignCPU(a, b cpuSnapshot, cores int, d time.Duration) results.ForeignCPU
 }
 
 func ticks(n uint64) time.Duration { return time.Duration(n) * clockTick }
+
+// selfCPU is the CPU this process — runtime mode's load generator and
+// sampler, all its threads — has used so far (RUSAGE_SELF: Apache, a
+// child process, is not in it).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

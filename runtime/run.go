@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -216,6 +217,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 
 	// t=0: the load starts.
 	before := takeCPUSnapshot()
+	selfBefore := selfCPU()
 	t0 := time.Now()
 	runCtx, cancel := context.WithDeadline(ctx, t0.Add(s.Duration.Duration))
 	defer cancel()
@@ -269,6 +271,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	<-runCtx.Done()
 	wg.Wait()
 	after := takeCPUSnapshot()
+	selfAfter := selfCPU()
 	ran := time.Since(t0)
 	if opt.Progress != nil {
 		fmt.Fprintln(opt.Progress)
@@ -325,6 +328,9 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		ForeignCPU: foreignCPU(before, after, goruntime.NumCPU(), ran),
 	}
 	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
+	if ran > 0 {
+		res.Run.Summary.Measurement.ObserverCores = math.Round((selfAfter-selfBefore).Seconds()/ran.Seconds()*1000) / 1000
+	}
 	return res, nil
 }
 

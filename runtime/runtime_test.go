@@ -52,6 +52,8 @@ func runScenario(t *testing.T, src, variant string) *Result {
 		assert.Greater(t, m.TimerLateMeanMS, 0.0)
 	}
 	assert.True(t, m.ForeignCPU.Share >= 0 && m.ForeignCPU.Share <= 1, "%+v", m.ForeignCPU)
+	assert.Greater(t, m.ObserverCores, 0.0, "the load generator and sampler use some CPU")
+	assert.Less(t, m.ObserverCores, 1.0, "but not a core")
 	assert.Len(t, back.Rows, int(s.Duration.Duration/s.Interval.Duration))
 	return res
 }

@@ -139,6 +139,9 @@ func (h Host) check(ps *problems) {
 	if h.CPUs > MaxCPUs {
 		ps.add("host.cpus", h.CPUs, "must be at most %d", MaxCPUs)
 	}
+	if !(h.BackgroundCPU >= 0 && h.BackgroundCPU <= float64(h.CPUs)) {
+		ps.add("host.background_cpu", h.BackgroundCPU, "must be from 0 to host.cpus (%d): the cores other processes want", h.CPUs)
+	}
 }
 
 func (a Apache) check(ps *problems) {

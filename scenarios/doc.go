@@ -99,6 +99,7 @@
 //	sched_wait              duration  "0s"      the same for a task preempted mid-run (the parent in a fork burst)
 //	sched_run               duration  "0s"      mean CPU a task runs before it is preempted while all cores are taken; 0: never
 //	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)
+//	background_cpu          number    0         cores that processes outside the server want all through the run; 0 to cpus
 //
 // q = (runnable tasks − cores + 1)/cores counts the tasks queued ahead per
 // core; with fewer runnable tasks than cores nothing waits. A Python

@@ -88,6 +88,13 @@ type Host struct {
 	SchedWait     Duration `toml:"sched_wait"`      // a task preempted while every core is taken waits U(0, 2×this×q)
 	SchedRun      Duration `toml:"sched_run"`       // the mean CPU a task runs before it is preempted while every core is taken (exponential); 0: never
 	ArrivalJitter Duration `toml:"arrival_jitter"`  // mean lateness of a load generator's timer wake-up (exponential)
+
+	// BackgroundCPU is CPU, in cores, that processes outside the server
+	// want all through the run and that competes with it for the cores:
+	// runtime mode's own load generator and sampler when the prediction
+	// is of a runtime-mode measurement (`simulate validate` sets it from
+	// the measurement), or other work on a shared machine. 0: none.
+	BackgroundCPU float64 `toml:"background_cpu"`
 }
 
 // Apache holds the MPM and core directives.

@@ -41,9 +41,9 @@ func Replicate(sc *scenarios.Scenario, n, jobs int, predict Predict) ([]results.
 	})
 }
 
-// Validate predicts (replications from the scenario's [validate], or n if
-// n > 0; on every core), measures once with the scenario's own seed, and
-// compares.
+// Validate measures once with the scenario's own seed, predicts the run as
+// it was measured (AsMeasured; replications from the scenario's
+// [validate], or n if n > 0; on every core), and compares.
 func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predict, measure Measure) (*Report, []results.Run, results.Run, error) {
 	if n <= 0 {
 		n = sc.Validate.Replications
@@ -51,14 +51,31 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predic
 	if _, err := Tolerances(sc); err != nil {
 		return nil, nil, results.Run{}, err
 	}
-	predicted, err := Replicate(sc, n, 0, predict)
+	measured, err := measure(ctx, sc)
 	if err != nil {
 		return nil, nil, results.Run{}, err
 	}
-	measured, err := measure(ctx, sc)
+	predicted, err := Replicate(AsMeasured(sc, measured), n, 0, predict)
 	if err != nil {
-		return nil, predicted, results.Run{}, err
+		return nil, nil, measured, err
 	}
 	rep, err := Compare(sc, predicted, measured)
 	return rep, predicted, measured, err
+}
+
+// AsMeasured returns sc as the measured run had it: runtime mode's own
+// load generator and sampler took summary.measurement.observer_cores of
+// the machine's cores all through the run, competing with Apache, so the
+// prediction gets them as host.background_cpu (added to any the scenario
+// sets, at most host.cpus). A measurement is a condition of the run, as
+// its seed is, not a constant fitted to it. sc is not changed; without a
+// runtime measurement it is returned as it is.
+func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenario {
+	m := measured.Summary.Measurement
+	if m == nil || m.ObserverCores <= 0 {
+		return sc
+	}
+	c := *sc
+	c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+m.ObserverCores)
+	return &c
 }

@@ -495,3 +495,19 @@ func TestLatencyMetricsUseTheHistograms(t *testing.T) {
 	assert.Equal(t, 1.0, m.Predicted.Mean, "one definition for both sides: the summaries'")
 	assert.Equal(t, "from summary.json: not every run has latency.hdr", m.Note)
 }
+
+// A measurement's own CPU — runtime mode's load generator and sampler —
+// is a condition of the measured run: the prediction gets it as
+// host.background_cpu, on top of the scenario's, at most every core.
+func TestAsMeasuredGivesThePredictionTheObserversCPU(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "[host]\ncpus = 2\nbackground_cpu = 0.1\n")
+	assert.Same(t, sc, AsMeasured(sc, results.Run{}), "the simulator's runs have no measurement")
+
+	measured := results.Run{Summary: results.Summary{Measurement: &results.Measurement{ObserverCores: 0.25}}}
+	as := AsMeasured(sc, measured)
+	assert.InDelta(t, 0.35, as.Host.BackgroundCPU, 1e-12)
+	assert.Equal(t, 0.1, sc.Host.BackgroundCPU, "the scenario itself is not changed")
+
+	measured.Summary.Measurement.ObserverCores = 5
+	assert.Equal(t, 2.0, AsMeasured(sc, measured).Host.BackgroundCPU, "at most every core")
+}

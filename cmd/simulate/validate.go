@@ -121,8 +121,8 @@ type caseOptions struct {
 	stderr io.Writer
 }
 
-// validateCase predicts sc, measures it on the real Apache and compares,
-// writing everything to dir. A measurement disturbed by other processes
+// validateCase measures sc on the real Apache, predicts the run as it was
+// measured (validate.AsMeasured) and compares, writing everything to dir. A measurement disturbed by other processes
 // is written but not judged: the error is then a *validate.DisturbedError
 // wrapped in an exitError with code ExitDisturbed.
 func validateCase(sc *scenarios.Scenario, dir string, opt caseOptions) (*validate.Report, error) {
@@ -142,24 +142,26 @@ func validateCase(sc *scenarios.Scenario, dir string, opt caseOptions) (*validat
 	for i := range same {
 		same[i] = sc
 	}
+	// The budget is checked before anything runs; the predictions come
+	// after the measurement, which they are of.
 	_, done, err := budget(opt.force, opt.stderr, same...)
 	if err != nil {
 		return nil, err
 	}
-	predicted, err := validate.Replicate(sc, sc.Validate.Replications, opt.jobs, predictSimulator)
 	done()
-	if err != nil {
-		return nil, err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(opt.stderr, "simulate validate: %d replications predicted; measuring %s for %v on the real Apache\n", len(predicted), sc.Name, sc.Duration)
+	fmt.Fprintf(opt.stderr, "simulate validate: measuring %s for %v on the real Apache\n", sc.Name, sc.Duration)
 	measured, err := measureRuntime(context.WithValue(ctx, forceKey{}, opt.force), sc)
 	if err != nil {
 		return nil, err
 	}
 	if measured.Scenario == nil {
 		measured.Scenario, _ = scenarios.Format(sc)
+	}
+	predicted, err := predictAsMeasured(sc, measured, opt.jobs, opt.force, opt.stderr)
+	if err != nil {
+		return nil, err
 	}
 	if err := validate.Disturbed(measured); err != nil && !opt.force {
 		// Keep what was predicted and measured, but judge nothing.
@@ -176,6 +178,27 @@ func validateCase(sc *scenarios.Scenario, dir string, opt caseOptions) (*validat
 		return nil, err
 	}
 	return rep, nil
+}
+
+// predictAsMeasured runs sc's replications as the measured run had it
+// (validate.AsMeasured: runtime mode's own CPU as host.background_cpu),
+// within the run budget.
+func predictAsMeasured(sc *scenarios.Scenario, measured results.Run, jobs int, force bool, stderr io.Writer) ([]results.Run, error) {
+	as := validate.AsMeasured(sc, measured)
+	same := make([]*scenarios.Scenario, as.Validate.Replications)
+	for i := range same {
+		same[i] = as
+	}
+	_, done, err := budget(force, stderr, same...)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if as != sc {
+		fmt.Fprintf(stderr, "simulate validate: predicting %d replications with runtime mode's own %.2f cores of CPU (host.background_cpu)\n",
+			as.Validate.Replications, as.Host.BackgroundCPU-sc.Host.BackgroundCPU)
+	}
+	return validate.Replicate(as, as.Validate.Replications, jobs, predictSimulator)
 }
 
 func caseName(sc *scenarios.Scenario) string {
@@ -405,7 +428,7 @@ func validateAgainst(file, measuredDir string, sf scenarioFlags, out string, plo
 	if err := validate.Disturbed(ms[0]); err != nil && !sf.force {
 		return exitError{code: ExitDisturbed, err: fmt.Errorf("%s: %w (--force judges it anyway)", measuredDir, err)}
 	}
-	predicted, err := validate.Replicate(sc, sc.Validate.Replications, jobs, predictSimulator)
+	predicted, err := predictAsMeasured(sc, ms[0], jobs, sf.force, io.Discard)
 	if err != nil {
 		return err
 	}

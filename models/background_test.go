@@ -1,0 +1,68 @@
+package models
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// Other processes' CPU (host.background_cpu) takes its cores from the
+// server's: idle, the machine is busy by exactly that much; with CPU-bound
+// children on every core, the children get that much less, so their
+// requests take longer.
+func TestBackgroundCPUCompetesForTheCores(t *testing.T) {
+	scenario := func(background string) string {
+		return `
+duration = "60s"
+[host]
+cpus = 2
+background_cpu = ` + background + `
+[apache]
+mpm = "prefork"
+start_servers = 4
+min_spare_servers = 1
+max_spare_servers = 4
+max_request_workers = 4
+keep_alive = false
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(100ms)"
+request_wait = "const(0s)"
+[wsgi]
+preload = true
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "60s"
+rate = 15
+`
+	}
+	mean := func(v []float64) float64 {
+		s := 0.0
+		for _, x := range v[5:] {
+			s += x
+		}
+		return s / float64(len(v)-5)
+	}
+	idle := func(bg string) float64 {
+		run, _, _ := simulateTraced(t, parse(t, `
+duration = "20s"
+[host]
+cpus = 2
+background_cpu = `+bg+`
+[[workload.phase]]
+duration = "20s"
+rate = 0
+`, ""))
+		return mean(column(t, run, "cpu_util"))
+	}
+	assert.InDelta(t, 0.5/2, idle("0.5")-idle("0"), 0.01, "half a core of 2, busy all the time")
+
+	// 15 requests/s of 100 ms CPU want 1.5 of the 2 cores: with 1 core
+	// taken by others they get 1, so the children's queue grows.
+	alone, _, _ := simulateTraced(t, parse(t, scenario("0"), ""))
+	shared, _, _ := simulateTraced(t, parse(t, scenario("1"), ""))
+	assert.Less(t, alone.Summary.Latency.P50, 200.0, "1.5 of 2 cores: requests take about their CPU")
+	assert.Greater(t, shared.Summary.Latency.P50, 2*alone.Summary.Latency.P50, "1.5 cores of work on 1 free core")
+	assert.InDelta(t, 1.0, mean(column(t, shared, "cpu_util")), 0.02, "the machine is saturated")
+}

@@ -270,7 +270,8 @@ func duration(secs float64) string {
 	return strconv.Quote(fmt.Sprintf("%dms", int64(math.Round(secs*1000))))
 }
 
-// compiled-in defaults (research/apache-mpm.md §1.1, §2.1, §3; httpd.h).
+// compiledDefaults are httpd's compiled-in values where a configuration says nothing
+// (httpd.h, mpm_default.h and each MPM's DEFAULT_* macros; docs/model.md §1.3).
 func compiledDefaults(mpm string) map[string]string {
 	common := map[string]string{
 		"max_connections_per_child": "0",

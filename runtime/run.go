@@ -221,7 +221,8 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	t0 := time.Now()
 	runCtx, cancel := context.WithDeadline(ctx, t0.Add(s.Duration.Duration))
 	defer cancel()
-	sm := newSampler(layout, srv.pid, t0, opt.SamplePeriod, len(s.WSGI.DaemonProcesses) > 0)
+	clock := newRunClock(t0)
+	sm := newSampler(layout, srv.pid, clock, opt.SamplePeriod, len(s.WSGI.DaemonProcesses) > 0)
 	gen := newGenerator(layout.Addr(), s, t0, layout.StaticPath())
 	if opt.Progress != nil {
 		sm.progress = progressPrinter(opt.Progress, s.Duration.Duration, gen)
@@ -244,6 +245,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 			f()
 		}()
 	}
+	goSafe("clock", func() { clock.watch(runCtx) })
 	goSafe("sampler", func() { sm.run(runCtx) })
 	goSafe("load generator", func() { gen.run(runCtx, s, sched) })
 	var evMu sync.Mutex
@@ -298,6 +300,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if err := srv.stop(opt.StopGrace); err != nil {
 		return nil, err
 	}
+	clock.check()
 	sm.readImports()
 	sm.readErrorLog()
 	if opt.AccessLog != "" {
@@ -309,7 +312,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	defer evMu.Unlock()
 	res := &Result{
 		Requests: gen.records,
-		Access:   readAccessLog(layout.AccessLog(), t0),
+		Access:   readAccessLog(layout.AccessLog(), clock),
 		Samples:  sm.samples,
 		Config:   conf,
 		Dropped:  gen.dropped.Load(),
@@ -321,6 +324,10 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	if res.Dropped > 0 {
 		notes = append(notes, results.LogLine{At: s.Duration.Duration, Module: "forkcast", Level: "warn", PID: os.Getpid(),
 			Msg: fmt.Sprintf("%d connections were not opened: the load generator's cap of %d open connections was reached", res.Dropped, gen.maxOpen)})
+	}
+	for _, st := range clock.steps() {
+		notes = append(notes, results.LogLine{At: st.At, Module: "forkcast", Level: "warn", PID: os.Getpid(),
+			Msg: fmt.Sprintf("the machine's wall clock was set during the run (by %+.3f s); the times in Apache's logs were placed on the run's own monotonic clock", st.By.Seconds())})
 	}
 	res.Run = aggregate(s, t0, sched, res, sm.log, notes, fired)
 	res.Run.Summary.Measurement = &results.Measurement{

@@ -75,6 +75,7 @@ type sampler struct {
 	layout   Layout
 	srvPid   int
 	t0       time.Time
+	clock    *runClock // places the logs' wall-clock stamps on the run's timeline
 	period   time.Duration
 	daemon   bool // daemon groups exist: read socket queues
 	progress func(Sample)
@@ -92,15 +93,16 @@ type sampler struct {
 	importList    []*Import
 	errOff        int64
 	errPartial    string
+	errPrev       time.Duration // where the error log's latest line was placed
 	log           []rawLogLine
 	hasSS         bool
 	boot          time.Time // the instant the kernel's clock ticks count from
 }
 
-func newSampler(l Layout, srvPid int, t0 time.Time, period time.Duration, daemon bool) *sampler {
+func newSampler(l Layout, srvPid int, clock *runClock, period time.Duration, daemon bool) *sampler {
 	_, err := exec.LookPath("ss")
-	return &sampler{layout: l, srvPid: srvPid, t0: t0, period: period, daemon: daemon,
-		imports: map[int]*Import{}, hasSS: err == nil, boot: bootTime()}
+	return &sampler{layout: l, srvPid: srvPid, t0: clock.t0, clock: clock, period: period, daemon: daemon,
+		imports: map[int]*Import{}, hasSS: err == nil, boot: bootTime(), errPrev: noPrev}
 }
 
 // bootTime returns when the machine booted, to 10 ms: now less /proc/uptime.
@@ -456,7 +458,7 @@ func (sm *sampler) readImports() {
 			continue
 		}
 		pid, _ := strconv.Atoi(f[1])
-		t0 := unixToSince(f[2], sm.t0)
+		t0 := sm.unixToSince(f[2])
 		switch f[0] {
 		case "begin":
 			im := &Import{Pid: pid, Argv0: f[3], Start: t0}
@@ -472,17 +474,18 @@ func (sm *sampler) readImports() {
 				sm.imports[pid] = im
 				sm.importList = append(sm.importList, im)
 			}
-			im.End, im.Done = unixToSince(f[3], sm.t0), true
+			im.End, im.Done = sm.unixToSince(f[3]), true
 		}
 	}
 }
 
-func unixToSince(s string, t0 time.Time) time.Duration {
+// unixToSince places the app's time.time() stamp on the run's timeline.
+func (sm *sampler) unixToSince(s string) time.Duration {
 	x, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return 0
 	}
-	return time.Unix(0, int64(x*1e9)).Sub(t0)
+	return sm.clock.since(time.Unix(0, int64(x*1e9)))
 }
 
 // rawLogLine is one error-log line.
@@ -497,9 +500,13 @@ type rawLogLine struct {
 // readErrorLog follows Apache's error log.
 func (sm *sampler) readErrorLog() {
 	for _, line := range tailLines(sm.layout.ErrorLog(), &sm.errOff, &sm.errPartial) {
-		if l, ok := parseErrorLine(line, sm.t0); ok {
-			sm.log = append(sm.log, l)
+		l, wall, ok := parseErrorLine(line)
+		if !ok {
+			continue
 		}
+		l.At = sm.clock.at(wall, sm.errPrev)
+		sm.errPrev = l.At
+		sm.log = append(sm.log, l)
 	}
 }
 
@@ -507,8 +514,9 @@ func (sm *sampler) readErrorLog() {
 //
 //	[Sun Nov 22 00:05:48.806099 2026] [mpm_prefork:notice] [pid 12302:tid 12302] AH00163: ...
 //
-// (Apache runs with TZ=UTC, so timestamps are UTC).
-func parseErrorLine(line string, t0 time.Time) (rawLogLine, bool) {
+// (Apache runs with TZ=UTC, so timestamps are UTC) into the line, less its
+// time, and the wall-clock instant it was written.
+func parseErrorLine(line string) (rawLogLine, time.Time, bool) {
 	var l rawLogLine
 	rest := line
 	field := func() (string, bool) {
@@ -526,16 +534,15 @@ func parseErrorLine(line string, t0 time.Time) (rawLogLine, bool) {
 	}
 	ts, ok := field()
 	if !ok {
-		return l, false
+		return l, time.Time{}, false
 	}
 	t, err := time.ParseInLocation("Mon Jan 02 15:04:05.000000 2006", ts, time.UTC)
 	if err != nil {
-		return l, false
+		return l, time.Time{}, false
 	}
-	l.At = t.Sub(t0)
 	ml, ok := field()
 	if !ok {
-		return l, false
+		return l, time.Time{}, false
 	}
 	l.Module, l.Level, _ = strings.Cut(ml, ":")
 	if strings.HasPrefix(strings.TrimLeft(rest, " "), "[pid ") {
@@ -548,7 +555,7 @@ func parseErrorLine(line string, t0 time.Time) (rawLogLine, bool) {
 		field()
 	}
 	l.Msg = strings.TrimSpace(rest)
-	return l, true
+	return l, t, true
 }
 
 // AccessEntry is one access-log line: "%{begin:msec}t %D %P %>s \"%r\"".
@@ -560,13 +567,18 @@ type AccessEntry struct {
 	Request string
 }
 
-func readAccessLog(path string, t0 time.Time) []AccessEntry {
+// readAccessLog reads the run's access log. Apache writes a line when the
+// request ends (ap_log_transaction), so the file is in the order of the
+// requests' ends: each end is placed on the run's timeline in that order,
+// and the begin is the end less %D.
+func readAccessLog(path string, clock *runClock) []AccessEntry {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
 	var out []AccessEntry
+	prev := noPrev
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
@@ -581,8 +593,11 @@ func readAccessLog(path string, t0 time.Time) []AccessEntry {
 		if err1 != nil || err2 != nil || err3 != nil {
 			continue
 		}
+		service := time.Duration(us) * time.Microsecond
+		end := clock.at(time.UnixMilli(ms).Add(service), prev)
+		prev = end
 		out = append(out, AccessEntry{
-			Begin: time.UnixMilli(ms).Sub(t0), Service: time.Duration(us) * time.Microsecond,
+			Begin: end - service, Service: service,
 			Pid: pid, Status: st, Request: strings.Trim(fs[4], `"`),
 		})
 	}

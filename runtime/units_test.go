@@ -97,11 +97,11 @@ func TestParseStatus(t *testing.T) {
 }
 
 func TestParseErrorLine(t *testing.T) {
-	t0 := time.Date(2026, 11, 22, 0, 5, 48, 0, time.UTC)
-	l, ok := parseErrorLine("[Sun Nov 22 00:05:49.500000 2026] [wsgi:error] [pid 17393:tid 1] [remote 127.0.0.1:34460] mod_wsgi (pid=17393): Queue timeout expired.", t0)
+	l, at, ok := parseErrorLine("[Sun Nov 22 00:05:49.500000 2026] [wsgi:error] [pid 17393:tid 1] [remote 127.0.0.1:34460] mod_wsgi (pid=17393): Queue timeout expired.")
 	require.True(t, ok)
-	assert.Equal(t, rawLogLine{At: 1500 * time.Millisecond, Module: "wsgi", Level: "error", PID: 17393, Msg: "mod_wsgi (pid=17393): Queue timeout expired."}, l)
-	_, ok = parseErrorLine("garbage", t0)
+	assert.Equal(t, rawLogLine{Module: "wsgi", Level: "error", PID: 17393, Msg: "mod_wsgi (pid=17393): Queue timeout expired."}, l)
+	assert.Equal(t, time.Date(2026, 11, 22, 0, 5, 49, 500e6, time.UTC), at)
+	_, _, ok = parseErrorLine("garbage")
 	assert.False(t, ok)
 }
 
@@ -126,7 +126,7 @@ func TestReadImportsBeforeAndAfterT0(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	require.NoError(t, os.WriteFile(l.ImportLog(), []byte(
 		"begin 7 999.5 (wsgi:app)\nimport 7 999.5 999.9 (wsgi:app)\nbegin 8 1001.0 /usr/sbin/apache2\n"), 0o644))
-	sm := newSampler(l, 1, t0, time.Second, false)
+	sm := newSampler(l, 1, newRunClock(t0), time.Second, false)
 	sm.readImports()
 	require.Len(t, sm.importList, 2)
 	assert.Equal(t, Import{Pid: 7, Argv0: "(wsgi:app)", Start: -500 * time.Millisecond, End: -100 * time.Millisecond, Done: true}, *sm.importList[0],

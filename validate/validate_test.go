@@ -47,6 +47,13 @@ func mkRun(seed uint64, iv float64, n int, children, pss, spawns func(i int) flo
 	return r
 }
 
+// withThroughput gives r tp completed requests a second over its duration.
+func withThroughput(r results.Run, tp float64) results.Run {
+	r.Summary.Requests.Completed = int64(math.Round(tp * r.Summary.DurationS))
+	r.Summary.Throughput = math.Round(tp*100) / 100
+	return r
+}
+
 func constant(v float64) func(int) float64 { return func(int) float64 { return v } }
 
 func metric(t *testing.T, r *Report, name string) Metric {
@@ -292,14 +299,12 @@ func TestFailuresAreSharesWithAbsoluteTolerance(t *testing.T) {
 func TestPassAtTheToleranceBoundary(t *testing.T) {
 	sc := scenario(t, "10s", phase("10s", 5), "")
 	mk := func(tp float64) results.Run {
-		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
-		r.Summary.Throughput = tp
-		return r
+		return withThroughput(mkRun(1, 1, 10, constant(5), constant(100), nil), tp)
 	}
 	for _, c := range []struct {
 		predicted float64
 		pass      bool
-	}{{110, true}, {90, true}, {110.001, false}, {89.999, false}} {
+	}{{110, true}, {90, true}, {110.1, false}, {89.9, false}} { // one request in 10 s is 0.1/s
 		rep, err := Compare(sc, []results.Run{mk(c.predicted)}, mk(100))
 		require.NoError(t, err)
 		m := metric(t, rep, "throughput")
@@ -320,9 +325,7 @@ func TestPassAtTheToleranceBoundary(t *testing.T) {
 func TestPassInsideThePredictedInterval(t *testing.T) {
 	sc := scenario(t, "10s", phase("10s", 5), "")
 	mk := func(tp float64) results.Run {
-		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
-		r.Summary.Throughput = tp
-		return r
+		return withThroughput(mkRun(1, 1, 10, constant(5), constant(100), nil), tp)
 	}
 	spread := []results.Run{mk(70), mk(100), mk(130)} // mean 100, wide interval
 	for _, c := range []struct {
@@ -355,9 +358,7 @@ func TestToleranceOverrides(t *testing.T) {
 	assert.Equal(t, 0.5, tol["latency_p99"], "the others keep their defaults")
 
 	mk := func(tp float64) results.Run {
-		r := mkRun(1, 1, 10, constant(5), constant(100), nil)
-		r.Summary.Throughput = tp
-		return r
+		return withThroughput(mkRun(1, 1, 10, constant(5), constant(100), nil), tp)
 	}
 	rep, err := Compare(sc, []results.Run{mk(115)}, mk(100))
 	require.NoError(t, err)
@@ -510,4 +511,21 @@ func TestAsMeasuredGivesThePredictionTheObserversCPU(t *testing.T) {
 
 	measured.Summary.Measurement.ObserverCores = 5
 	assert.Equal(t, 2.0, AsMeasured(sc, measured).Host.BackgroundCPU, "at most every core")
+}
+
+// The simulator's summary rounds throughput_rps to 0.01/s; the same 57
+// requests in 16 s must compare as equal, inside a band of identical
+// replications, not as 3.56 against 3.5625.
+func TestThroughputComparesCountsNotRoundedRates(t *testing.T) {
+	sc := scenario(t, "16s", phase("16s", 4), "")
+	pred := mkRun(1, 1, 16, constant(5), constant(100), nil)
+	pred.Summary.Requests.Completed, pred.Summary.Throughput = 57, 3.56
+	meas := mkRun(1, 1, 16, constant(5), constant(100), nil)
+	meas.Summary.Requests.Completed, meas.Summary.Throughput = 57, 57.0/16
+	rep, err := Compare(sc, []results.Run{pred, pred, pred}, meas)
+	require.NoError(t, err)
+	m := metric(t, rep, "throughput")
+	assert.Equal(t, 0.0, m.AbsError)
+	require.NotNil(t, m.InRunInterval)
+	assert.True(t, *m.InRunInterval)
 }

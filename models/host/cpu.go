@@ -53,9 +53,9 @@ type CPU struct {
 	cores    float64
 	slowdown float64
 	classes  []class
-	active   []int32 // classes with running jobs
+	active   []int32 // classes in use: with running jobs, or emptied since the last new class
 	free     []int32 // unused classes
-	capped   int     // active classes of groups running more jobs than their cap
+	capped   int     // active classes of groups over their cap (m < n)
 	running  int     // jobs in progress
 	lone     int     // of which in no group
 	groups   int     // groups with a job in progress
@@ -208,12 +208,22 @@ func (c *CPU) SetSlowdown(f float64) {
 	c.reschedule()
 }
 
-// class returns the class (m, n), made active if it was not.
+// class returns the class (m, n), made active if it was not. A class
+// that empties stays active, with its clock, until a new class is needed:
+// then every empty one is freed. On a lightly loaded host, where a job
+// usually runs alone, this spares freeing and making its class each time.
 func (c *CPU) class(m, n float64) int32 {
 	for _, k := range c.active {
 		if cl := &c.classes[k]; cl.m == m && cl.n == n {
 			return k
 		}
+	}
+	for i := 0; i < len(c.active); {
+		if k := c.active[i]; len(c.classes[k].tags) == 0 {
+			c.release(k) // the last active class takes its place
+			continue
+		}
+		i++
 	}
 	var k int32
 	if f := len(c.free); f > 0 {
@@ -293,8 +303,7 @@ func (c *CPU) push(k int32, j *Job, at float64) {
 	cl.up(i, tag{at, j})
 }
 
-// pull takes j out of its class's heap, releasing the class with its last
-// job, and returns j's finish tag.
+// pull takes j out of its class's heap and returns j's finish tag.
 func (c *CPU) pull(j *Job) float64 {
 	k := j.cls
 	cl := &c.classes[k]
@@ -311,9 +320,6 @@ func (c *CPU) pull(j *Job) float64 {
 		} else {
 			cl.down(i, moved)
 		}
-	}
-	if last == 0 {
-		c.release(k)
 	}
 	return at
 }
@@ -402,6 +408,9 @@ func (c *CPU) reschedule() {
 	for _, k := range c.active {
 		cl := &c.classes[k]
 		cl.rate = share * cl.m / cl.n // share itself for lone threads
+		if len(cl.tags) == 0 {
+			continue
+		}
 		if t := (cl.tags[0].at - cl.clock) / cl.rate; t < next {
 			next = t
 		}
@@ -432,17 +441,13 @@ func (c *CPU) reschedule() {
 func (c *CPU) complete() {
 	c.settle()
 	finished := c.finished[:0]
-	for i := 0; i < len(c.active); {
-		k := c.active[i]
+	for _, k := range c.active {
 		cl := &c.classes[k]
 		for len(cl.tags) > 0 && cl.tags[0].at-cl.clock <= 0.5 {
 			j := cl.tags[0].job
 			finished = append(finished, finishedJob{j, j.seq})
-			c.pull(j) // releases the class with its last job
+			c.pull(j)
 		}
-		if i < len(c.active) && c.active[i] == k {
-			i++
-		} // else the class was released and another took its place
 	}
 	// Every finished job leaves before the groups' others change class,
 	// so each group moves once, to the class of its remaining jobs.

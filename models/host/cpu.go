@@ -53,7 +53,7 @@ type CPU struct {
 	cores    float64
 	slowdown float64
 	classes  []class
-	active   []int32 // classes in use: with running jobs, or emptied since the last new class
+	active   []int32 // classes with running jobs, and at most one without (see class)
 	free     []int32 // unused classes
 	capped   int     // active classes of groups over their cap (m < n)
 	running  int     // jobs in progress
@@ -209,21 +209,19 @@ func (c *CPU) SetSlowdown(f float64) {
 }
 
 // class returns the class (m, n), made active if it was not. A class
-// that empties stays active, with its clock, until a new class is needed:
-// then every empty one is freed. On a lightly loaded host, where a job
-// usually runs alone, this spares freeing and making its class each time.
+// that empties is freed at once, unless it is the only active class: that
+// one stays, with its clock, until another class is needed. On a lightly
+// loaded host, where a job usually runs alone, this spares freeing and
+// making its class each time, and every other pass over the classes meets
+// at most one without jobs.
 func (c *CPU) class(m, n float64) int32 {
 	for _, k := range c.active {
 		if cl := &c.classes[k]; cl.m == m && cl.n == n {
 			return k
 		}
 	}
-	for i := 0; i < len(c.active); {
-		if k := c.active[i]; len(c.classes[k].tags) == 0 {
-			c.release(k) // the last active class takes its place
-			continue
-		}
-		i++
+	if len(c.active) == 1 && len(c.classes[c.active[0]].tags) == 0 {
+		c.release(c.active[0])
 	}
 	var k int32
 	if f := len(c.free); f > 0 {
@@ -303,7 +301,8 @@ func (c *CPU) push(k int32, j *Job, at float64) {
 	cl.up(i, tag{at, j})
 }
 
-// pull takes j out of its class's heap and returns j's finish tag.
+// pull takes j out of its class's heap, freeing the class with its last
+// job unless it is the only active class, and returns j's finish tag.
 func (c *CPU) pull(j *Job) float64 {
 	k := j.cls
 	cl := &c.classes[k]
@@ -320,6 +319,9 @@ func (c *CPU) pull(j *Job) float64 {
 		} else {
 			cl.down(i, moved)
 		}
+	}
+	if last == 0 && len(c.active) > 1 {
+		c.release(k)
 	}
 	return at
 }
@@ -441,13 +443,17 @@ func (c *CPU) reschedule() {
 func (c *CPU) complete() {
 	c.settle()
 	finished := c.finished[:0]
-	for _, k := range c.active {
+	for i := 0; i < len(c.active); {
+		k := c.active[i]
 		cl := &c.classes[k]
 		for len(cl.tags) > 0 && cl.tags[0].at-cl.clock <= 0.5 {
 			j := cl.tags[0].job
 			finished = append(finished, finishedJob{j, j.seq})
-			c.pull(j)
+			c.pull(j) // may free the class
 		}
+		if i < len(c.active) && c.active[i] == k {
+			i++
+		} // else the class was freed and the last active one took its place
 	}
 	// Every finished job leaves before the groups' others change class,
 	// so each group moves once, to the class of its remaining jobs.

@@ -98,6 +98,7 @@ const (
 	resending                    // then retransmit the SYN of c.conn
 	first                        // idle_before_first is over: send the first request
 	revisit                      // a user's think time is over: connect again
+	arriving                     // the load generator's timer is late: start the visit
 )
 
 // newClient returns the population's client number id, reusing one whose
@@ -169,6 +170,8 @@ func (c *client) fire() {
 		if !c.pop.stopped() {
 			c.start()
 		}
+	case arriving:
+		c.start()
 	case idling:
 		c.leave()
 	case retrying:

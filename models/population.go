@@ -104,7 +104,7 @@ func (pop *population) stopped() bool { return pop.s.sim.Now() >= pop.stop }
 func (pop *population) arrive() {
 	s := pop.s
 	pop.arrived++
-	s.startLate(pop.newClient(pop.arrived).start)
+	s.startLate(pop.newClient(pop.arrived))
 	if t, ok := pop.pacer.Next(s.at(s.sim.Now())); ok {
 		pop.arrival.ResetAt(s.loadStart + t)
 	}

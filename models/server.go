@@ -286,13 +286,14 @@ func (s *server) newConn(c *client, r *request) *conn {
 	return cn
 }
 
-// startLate calls start a little after now, as a real load generator's
-// timer wakes a little after each arrival's instant (host.arrival_jitter;
-// docs/model.md §9.1); at once when the jitter is 0.
-func (s *server) startLate(start func()) {
+// startLate starts c's visit a little after now, as a real load
+// generator's timer wakes a little after each arrival's instant
+// (host.arrival_jitter; docs/model.md §9.1); at once when the jitter is 0.
+// The wait is on the client's own timer: no allocation per arrival.
+func (s *server) startLate(c *client) {
 	if j := s.sc.Host.ArrivalJitter.Duration; j > 0 {
-		s.sim.At(s.sim.Now()+sim.Time(s.jitterRand.ExpFloat64()*float64(j)), start)
+		c.wait(sim.Time(s.jitterRand.ExpFloat64()*float64(j)), arriving)
 		return
 	}
-	start()
+	c.start()
 }

@@ -3,10 +3,14 @@ package plots
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"image/color"
+	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 
+	"git.sr.ht/~sbinet/gg"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -153,7 +157,7 @@ func (f *figure) render() (Figure, error) {
 	if len(f.panels) > 0 {
 		out.Title = firstLine(f.panels[0].plot.Title.Text)
 	}
-	png := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(Width, Height), vgimg.UseDPI(DPI))}
+	png := fastPNG{newImageCanvas()}
 	svg := vgsvg.New(Width, Height)
 	var err error
 	if out.PNG, err = f.renderTo(png); err != nil {
@@ -163,6 +167,44 @@ func (f *figure) render() (Figure, error) {
 		return out, fmt.Errorf("plots: %s.svg: %w", f.name, err)
 	}
 	return out, nil
+}
+
+// newImageCanvas returns a Width×Height canvas at DPI that draws straight
+// into its image: vgimg.NewWith(vgimg.UseWH(…)) allocates the image and
+// gg copies it into another of 3.2 MB, a fifth of drawing a figure, mostly
+// the kernel handing out fresh pages. Its context is set up as NewWith
+// sets up the one it makes.
+func newImageCanvas() *vgimg.Canvas {
+	w, h := int(Width/vg.Inch*DPI), int(Height/vg.Inch*DPI) // 1200×675
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	ctx := gg.NewContextForRGBA(img)
+	ctx.SetLineCapButt()
+	ctx.InvertY()
+	return vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(DPI))
+}
+
+// fastPNG is a PNG canvas whose file is compressed at zlib's fastest
+// level: a run's six figures encode in about half the time of
+// vgimg.PngCanvas's default level, for files 3–4% larger.
+type fastPNG struct{ *vgimg.Canvas }
+
+func (c fastPNG) WriteTo(w io.Writer) (int64, error) {
+	cw := &countWriter{w: w}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	err := enc.Encode(cw, c.Image())
+	return cw.n, err
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (cw *countWriter) Write(p []byte) (int, error) {
+	n, err := cw.w.Write(p)
+	cw.n += int64(n)
+	return n, err
 }
 
 func (f *figure) renderTo(c vg.CanvasWriterTo) ([]byte, error) {

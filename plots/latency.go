@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -133,7 +134,43 @@ func cdfPoints(h *results.Histogram) plotter.XYs {
 	for _, c := range cdf {
 		pts = append(pts, plotter.XY{X: c.MS, Y: c.Fraction})
 	}
-	return pts
+	return thinCDF(pts)
+}
+
+// cdfColumns is how many equal columns of log10 latency the CDF's points
+// span is cut into for drawing: the figure's data area is under 1000
+// pixels wide and its axis spans at least the points, so a column is at
+// most half a pixel wide.
+const cdfColumns = 2000
+
+// thinCDF keeps, of each column's run of consecutive points, the first and
+// the last: the CDF rises monotonically, so the straight line between them
+// strays from the points left out by less than the column's width, and the
+// lines between columns join real consecutive points. An hour at 500
+// requests/s has 12 700 buckets (3 significant digits over 5 decades),
+// which took longer to rasterise than any other figure.
+func thinCDF(pts plotter.XYs) plotter.XYs {
+	if len(pts) < 3 {
+		return pts
+	}
+	step := (math.Log10(pts[len(pts)-1].X) - math.Log10(pts[0].X)) / cdfColumns
+	out := make(plotter.XYs, 0, min(len(pts), 2*cdfColumns+2))
+	start, startX := 0, math.Log10(pts[0].X)
+	for i := 1; i <= len(pts); i++ {
+		var x float64
+		if i < len(pts) {
+			x = math.Log10(pts[i].X)
+			if x-startX < step {
+				continue
+			}
+		}
+		out = append(out, pts[start])
+		if i-1 > start {
+			out = append(out, pts[i-1])
+		}
+		start, startX = i, x
+	}
+	return out
 }
 
 // quantileMarks are p50, p90, p99 and the maximum: from the histogram when

@@ -2,7 +2,10 @@ package plots
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/forkcast/forkcast/results"
 )
@@ -21,13 +24,29 @@ func Figures(run results.Run) ([]Figure, error) {
 		queuesFigure,
 		failuresFigure,
 	}
-	figs := make([]Figure, 0, len(builders))
-	for _, build := range builders {
-		f, err := build(v).render()
+	return renderAll(v, builders)
+}
+
+// renderAll builds and renders the figures on up to GOMAXPROCS goroutines
+// (a figure is drawn by one goroutine, alone), and returns them in the
+// builders' order, or the first builder's error in that order.
+func renderAll(v view, builders []func(view) *figure) ([]Figure, error) {
+	figs := make([]Figure, len(builders))
+	errs := make([]error, len(builders))
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(builders)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(builders); i = int(next.Add(1)) - 1 {
+				figs[i], errs[i] = builders[i](v).render()
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		figs = append(figs, f)
 	}
 	return figs, nil
 }

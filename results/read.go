@@ -192,10 +192,9 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 
 // CheckRow reports the first value of row that a reader would reject.
 func CheckRow(row Row) error {
-	cols := Columns()
-	for i, v := range row.Values() {
-		if msg := checkValue(v); msg != "" {
-			return fmt.Errorf("column %s: %v: %s", cols[i], v, msg)
+	for i, p := range row.fields() {
+		if msg := checkValue(*p); msg != "" {
+			return fmt.Errorf("column %s: %v: %s", Columns()[i], *p, msg)
 		}
 	}
 	return nil

@@ -344,11 +344,11 @@ func (w *Writer) Row(r Row) error {
 		return fmt.Errorf("results: row %d (t=%v s): %w", w.rows, r.TimeS, err)
 	}
 	w.rows++
-	for i, v := range r.Values() {
+	for i, p := range r.fields() {
 		if i > 0 {
 			w.cw.WriteByte(',')
 		}
-		w.buf = appendFloat(w.buf[:0], v)
+		w.buf = appendFloat(w.buf[:0], *p)
 		w.cw.Write(w.buf)
 	}
 	return w.cw.WriteByte('\n')

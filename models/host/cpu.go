@@ -17,58 +17,76 @@ import (
 //	rate(job in g) = min(n_g, Cap_g)/n_g × min(1, C/D) / slowdown
 //
 // in CPU-seconds per second; slowdown is 1 unless memory is swapping.
-// Rates change whenever a job starts, ends or the slowdown changes, so each
-// change settles the work done since the previous one and reschedules the
-// single timer for the next completion.
+// Rates change whenever a job starts, ends or the slowdown changes.
 //
 // Jobs that run at the same rate form a rate class: the lone threads and
 // every group running one job under a cap of at least 1 (all at
 // C/D/slowdown), the groups running two jobs under a cap of 1 (at half
-// that), and so on — a class for each (min(n, Cap), n) in use, a handful.
-// Work is kept by class in dense arrays: a change computes each class's
-// rate once, and a job costs a subtraction and a comparison, with no
-// pointer to follow and no division. The arithmetic is the same, operation
-// for operation, as charging each job its own rate: D is summed job by job
-// in the jobs' order (when some group runs more jobs than its cap, D is a
-// sum of fractions whose rounding depends on that order), each job's
-// remaining work is decreased by rate × elapsed at every change, and the
-// next completion is the least remaining/rate, found as each class's least
-// remaining work divided by its rate. That is why a change costs O(n) and
-// not O(log n): a virtual clock per class (remaining = tag − clock) rounds
-// differently — tried, it moved completions by a nanosecond here and there,
-// which changed 3 of 59 scenario outputs — and results must not depend on
-// how the sharing is computed.
+// that), and so on — a class for each (m, n) = (min(n_g, Cap_g), n_g) in
+// use, a handful. Each class keeps a virtual clock V, the CPU time each of
+// its jobs has received since the class began: between two changes it
+// advances by rate × elapsed. A job that joins class k with work w left is
+// given the finish tag V_k + w, so that at any instant
+//
+//	remaining work = tag − V_k
+//
+// whatever the rates were meanwhile. A rate change therefore touches no
+// job: it advances each class's clock and recomputes each class's rate, and
+// the next completion is the least over classes of (least tag − V_k)/rate_k,
+// the least tag being the top of the class's heap of tags. D is Σ over
+// classes of (jobs/n) × m — the number of groups in the class times m —
+// or just the number of jobs when no group runs more jobs than its cap. A
+// start, finish or cancellation costs O(classes + log n) for n running jobs,
+// plus moving the other jobs of its group to the class of the group's new
+// size (a Python process's few threads); a slowdown costs O(classes).
+//
+// The arithmetic is that of charging each job rate × elapsed at every
+// change, rounded differently: tag − V has the rounding error of V's
+// magnitude, so a class's clock is taken back to 0 (every tag decreased by
+// V, which keeps their order) once it passes 2^32 ns, which keeps the error
+// of remaining work under 10^-6 ns per change. A job finishes at the first
+// nanosecond at which its remaining work is at most half a nanosecond, as
+// charging each job its own rate gives to within a nanosecond
+// (TestSameAsChargingEachJob).
 type CPU struct {
 	sim      *sim.Sim
 	cores    float64
 	slowdown float64
-	jobs     []*Job    // running jobs, in the order D is summed
-	rem      []float64 // rem[i]: CPU-ns jobs[i] still needs
-	cls      []int32   // cls[i]: jobs[i]'s rate class
 	classes  []class
-	active   []int32 // classes with running jobs
+	active   []int32 // classes with running jobs, and at most one without (see class)
 	free     []int32 // unused classes
-	capped   int     // active classes of groups running more jobs than their cap
+	capped   int     // active classes of groups over their cap (m < n)
+	running  int     // jobs in progress
+	lone     int     // of which in no group
+	groups   int     // groups with a job in progress
 	last     sim.Time
 	timer    *sim.Timer
 	busy     *sim.Gauge // cores in use
 	work     float64    // CPU-ns delivered in total
-	groups   int        // groups with a job in progress
 	seq      uint64
 	finished []finishedJob // scratch for complete
 }
+
+// rebaseAt is the virtual clock at which a class takes its clock and its
+// jobs' tags back by as much: 2^32 ns, where a float64's spacing is 2^-20 ns.
+const rebaseAt = 1 << 32
 
 // class is the jobs running at one rate: those of groups running n jobs
 // under a cap that lets m of them run (m = min(n, Cap)), at share × m / n.
 // Lone threads are m = n = 1.
 type class struct {
-	m, n    float64
-	jobs    int     // running jobs in the class
-	at      int     // index in CPU.active while it has jobs
-	contrib float64 // each job's term of D: m/n
-	rate    float64 // CPU-ns per ns, since the last change
-	w       float64 // scratch: the work each job got since the last change
-	least   float64 // scratch: the least remaining work
+	m, n  float64
+	at    int     // index in CPU.active while it has jobs
+	rate  float64 // CPU-ns per ns, since the last change
+	clock float64 // CPU-ns each of its jobs received since the class began
+	tags  []tag   // its jobs, a binary heap by finish tag, least first
+}
+
+// tag is a job's place in its class's heap: its work is done when the
+// class's clock reaches at.
+type tag struct {
+	at  float64
+	job *Job
 }
 
 // Group is a set of jobs sharing a cap, such as one Python process's GIL.
@@ -90,8 +108,9 @@ type finishedJob struct {
 // it again and again with Run, which costs no allocation; Start allocates one.
 type Job struct {
 	group *Group
-	index int // in CPU.jobs; -1 once finished or cancelled
-	in    int // in group.jobs
+	cls   int32 // its class; -1 once finished or cancelled
+	pos   int32 // in the class's heap
+	in    int   // in group.jobs
 	seq   uint64
 	done  func()
 }
@@ -110,21 +129,13 @@ func (c *CPU) Busy() *sim.Gauge { return c.busy }
 func (c *CPU) Delivered() sim.Time { return sim.Time(c.work) }
 
 // Running returns the number of jobs in progress.
-func (c *CPU) Running() int { return len(c.jobs) }
+func (c *CPU) Running() int { return c.running }
 
 // Runnable returns the number of tasks the kernel's run queues hold: every
 // job in no group, and each group with a job in progress once (a Python
 // process's threads that wait for the GIL sleep on it, not in the run
 // queue).
-func (c *CPU) Runnable() int {
-	lone := len(c.jobs)
-	for _, j := range c.jobs {
-		if j.group != nil {
-			lone--
-		}
-	}
-	return lone + c.groups
-}
+func (c *CPU) Runnable() int { return c.lone + c.groups }
 
 // Cores returns the number of cores.
 func (c *CPU) Cores() int { return int(c.cores) }
@@ -145,7 +156,8 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 	}
 	c.settle()
 	c.seq++
-	*j = Job{group: g, index: len(c.jobs), seq: c.seq, done: done}
+	*j = Job{group: g, cls: -1, seq: c.seq, done: done}
+	c.running++
 	var k int32
 	if g != nil {
 		if len(g.jobs) == 0 {
@@ -153,14 +165,12 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 		}
 		j.in = len(g.jobs)
 		g.jobs = append(g.jobs, j)
-		k = c.regroup(g)
+		k = c.regroup(g) // moves the others; j is in no class yet
 	} else {
+		c.lone++
 		k = c.class(1, 1)
 	}
-	c.classes[k].jobs++
-	c.jobs = append(c.jobs, j)
-	c.rem = append(c.rem, float64(work))
-	c.cls = append(c.cls, k)
+	c.push(k, j, c.classes[k].clock+float64(work))
 	c.reschedule()
 }
 
@@ -176,9 +186,13 @@ func (c *CPU) Cancel(j *Job) bool {
 		return false
 	}
 	j.done = nil
-	if j.index >= 0 {
+	if j.cls >= 0 {
 		c.settle()
-		c.remove(j)
+		c.pull(j)
+		c.leave(j)
+		if j.group != nil {
+			c.regroup(j.group)
+		}
 		c.reschedule()
 	}
 	return true
@@ -194,12 +208,20 @@ func (c *CPU) SetSlowdown(f float64) {
 	c.reschedule()
 }
 
-// class returns the class (m, n), made active if it was not.
+// class returns the class (m, n), made active if it was not. A class
+// that empties is freed at once, unless it is the only active class: that
+// one stays, with its clock, until another class is needed. On a lightly
+// loaded host, where a job usually runs alone, this spares freeing and
+// making its class each time, and every other pass over the classes meets
+// at most one without jobs.
 func (c *CPU) class(m, n float64) int32 {
 	for _, k := range c.active {
 		if cl := &c.classes[k]; cl.m == m && cl.n == n {
 			return k
 		}
+	}
+	if len(c.active) == 1 && len(c.classes[c.active[0]].tags) == 0 {
+		c.release(c.active[0])
 	}
 	var k int32
 	if f := len(c.free); f > 0 {
@@ -209,7 +231,7 @@ func (c *CPU) class(m, n float64) int32 {
 		c.classes = append(c.classes, class{})
 		k = int32(len(c.classes) - 1)
 	}
-	c.classes[k] = class{m: m, n: n, at: len(c.active), contrib: m / n}
+	c.classes[k] = class{m: m, n: n, at: len(c.active), tags: c.classes[k].tags[:0]}
 	c.active = append(c.active, k)
 	if m != n {
 		c.capped++
@@ -217,12 +239,9 @@ func (c *CPU) class(m, n float64) int32 {
 	return k
 }
 
-// leave takes a job out of class k, which is freed with its last job.
-func (c *CPU) leave(k int32) {
+// release frees class k, which has no job left.
+func (c *CPU) release(k int32) {
 	cl := &c.classes[k]
-	if cl.jobs--; cl.jobs > 0 {
-		return
-	}
 	if cl.m != cl.n {
 		c.capped--
 	}
@@ -233,107 +252,153 @@ func (c *CPU) leave(k int32) {
 	c.free = append(c.free, k)
 }
 
-// regroup moves g's running jobs, now one more or one fewer, from the
-// class of their previous number to that of the new, and returns the
-// latter (-1 when none run). It computes m and n as min(n, Cap) and n.
+// regroup moves g's jobs that are in a class to the class of the group's
+// number of jobs, n, and returns the latter (-1 when none run). It
+// computes m and n as min(n, Cap) and n.
 func (c *CPU) regroup(g *Group) int32 {
 	n := len(g.jobs)
-	k := int32(-1)
-	if n > 0 {
-		nf, m := float64(n), float64(n)
-		if g.Cap < m {
-			m = g.Cap
-		}
-		k = c.class(m, nf)
+	if n == 0 {
+		return -1
 	}
+	nf, m := float64(n), float64(n)
+	if g.Cap < m {
+		m = g.Cap
+	}
+	k := c.class(m, nf)
 	for _, j := range g.jobs {
-		if j.index < len(c.jobs) && c.jobs[j.index] == j { // the jobs already counted
-			c.leave(c.cls[j.index])
-			c.cls[j.index] = k
-			c.classes[k].jobs++
+		if old := j.cls; old >= 0 && old != k {
+			left := c.pull(j) - c.classes[old].clock
+			c.push(k, j, c.classes[k].clock+left)
 		}
 	}
 	return k
 }
 
-// remove takes j out of the running jobs: the last job takes its place.
-func (c *CPU) remove(j *Job) {
-	i, last := j.index, len(c.jobs)-1
-	c.leave(c.cls[i])
-	c.jobs[i], c.rem[i], c.cls[i] = c.jobs[last], c.rem[last], c.cls[last]
-	c.jobs[i].index = i
-	c.jobs[last] = nil
-	c.jobs, c.rem, c.cls = c.jobs[:last], c.rem[:last], c.cls[:last]
-	j.index = -1
-	if g := j.group; g != nil {
-		l := len(g.jobs) - 1
-		g.jobs[j.in] = g.jobs[l]
-		g.jobs[j.in].in = j.in
-		g.jobs[l] = nil
-		g.jobs = g.jobs[:l]
-		if l == 0 {
-			c.groups--
-		}
-		c.regroup(g)
+// leave counts j, out of its class, out of the running jobs and its group.
+func (c *CPU) leave(j *Job) {
+	c.running--
+	g := j.group
+	if g == nil {
+		c.lone--
+		return
+	}
+	l := len(g.jobs) - 1
+	g.jobs[j.in] = g.jobs[l]
+	g.jobs[j.in].in = j.in
+	g.jobs[l] = nil
+	g.jobs = g.jobs[:l]
+	if l == 0 {
+		c.groups--
 	}
 }
 
-// settle charges every job with the work done since the last change.
+// push puts j into class k's heap with the finish tag at.
+func (c *CPU) push(k int32, j *Job, at float64) {
+	cl := &c.classes[k]
+	j.cls = k
+	i := len(cl.tags)
+	cl.tags = append(cl.tags, tag{})
+	cl.up(i, tag{at, j})
+}
+
+// pull takes j out of its class's heap, freeing the class with its last
+// job unless it is the only active class, and returns j's finish tag.
+func (c *CPU) pull(j *Job) float64 {
+	k := j.cls
+	cl := &c.classes[k]
+	i := int(j.pos)
+	at := cl.tags[i].at
+	last := len(cl.tags) - 1
+	moved := cl.tags[last]
+	cl.tags[last] = tag{}
+	cl.tags = cl.tags[:last]
+	j.cls = -1
+	if i < last {
+		if i > 0 && moved.at < cl.tags[(i-1)/2].at {
+			cl.up(i, moved)
+		} else {
+			cl.down(i, moved)
+		}
+	}
+	if last == 0 && len(c.active) > 1 {
+		c.release(k)
+	}
+	return at
+}
+
+// up places t at heap index i or above it.
+func (cl *class) up(i int, t tag) {
+	h := cl.tags
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].at <= t.at {
+			break
+		}
+		h[i] = h[p]
+		h[i].job.pos = int32(i)
+		i = p
+	}
+	h[i] = t
+	t.job.pos = int32(i)
+}
+
+// down places t at heap index i or below it.
+func (cl *class) down(i int, t tag) {
+	h := cl.tags
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		if r := l + 1; r < n && h[r].at < h[l].at {
+			l = r
+		}
+		if t.at <= h[l].at {
+			break
+		}
+		h[i] = h[l]
+		h[i].job.pos = int32(i)
+		i = l
+	}
+	h[i] = t
+	t.job.pos = int32(i)
+}
+
+// settle advances each class's clock by the work each of its jobs got
+// since the last change.
 func (c *CPU) settle() {
 	now := c.sim.Now()
 	dt := float64(now - c.last)
 	c.last = now
-	if dt <= 0 || len(c.jobs) == 0 {
-		return
-	}
-	if len(c.active) == 1 {
-		cl := &c.classes[c.active[0]]
-		w := cl.rate * dt
-		for i := range c.rem {
-			c.rem[i] -= w
-		}
-		c.work += w * float64(len(c.jobs))
+	if dt <= 0 {
 		return
 	}
 	for _, k := range c.active {
 		cl := &c.classes[k]
-		cl.w = cl.rate * dt
-		c.work += cl.w * float64(cl.jobs)
-	}
-	cls := c.cls[:len(c.rem)]
-	for i := range c.rem {
-		c.rem[i] -= c.classes[cls[i]].w
+		w := cl.rate * dt
+		cl.clock += w
+		c.work += w * float64(len(cl.tags))
+		if cl.clock >= rebaseAt {
+			for i := range cl.tags {
+				cl.tags[i].at -= cl.clock
+			}
+			cl.clock = 0
+		}
 	}
 }
 
 // reschedule recomputes rates and the instant of the next completion.
 func (c *CPU) reschedule() {
-	// D, summed job by job in their order as min(n_g, Cap_g)/n_g for
-	// each job of group g: each group counted once in all. Without a group
-	// over its cap, every term is 1 and the sum is exact in any order.
-	// The same pass finds each class's least remaining work: the next
-	// completion is the least remaining/rate, which is each class's least
-	// remaining work over its rate (division by a positive rate keeps the
-	// order).
-	for _, k := range c.active {
-		c.classes[k].least = math.Inf(1)
-	}
-	demand := float64(len(c.jobs))
-	cls := c.cls[:len(c.rem)]
+	// D: without a group over its cap, every job counts 1 and D is the
+	// number of jobs; otherwise each class counts m per group, and a class
+	// of n-job groups holds jobs/n of them (an exact division).
+	demand := float64(c.running)
 	if c.capped > 0 {
 		demand = 0
-		for i, r := range c.rem {
-			cl := &c.classes[cls[i]]
-			demand += cl.contrib
-			if r < cl.least {
-				cl.least = r
-			}
-		}
-	} else {
-		for i, r := range c.rem {
-			if cl := &c.classes[cls[i]]; r < cl.least {
-				cl.least = r
-			}
+		for _, k := range c.active {
+			cl := &c.classes[k]
+			demand += float64(len(cl.tags)) / cl.n * cl.m
 		}
 	}
 	share := 1.0
@@ -345,7 +410,10 @@ func (c *CPU) reschedule() {
 	for _, k := range c.active {
 		cl := &c.classes[k]
 		cl.rate = share * cl.m / cl.n // share itself for lone threads
-		if t := cl.least / cl.rate; t < next {
+		if len(cl.tags) == 0 {
+			continue
+		}
+		if t := (cl.tags[0].at - cl.clock) / cl.rate; t < next {
 			next = t
 		}
 	}
@@ -354,7 +422,7 @@ func (c *CPU) reschedule() {
 		busy = c.cores
 	}
 	c.busy.Set(c.sim.Now(), busy)
-	if len(c.jobs) == 0 {
+	if c.running == 0 {
 		c.timer.Stop()
 		return
 	}
@@ -375,14 +443,27 @@ func (c *CPU) reschedule() {
 func (c *CPU) complete() {
 	c.settle()
 	finished := c.finished[:0]
-	for i := 0; i < len(c.jobs); {
-		if c.rem[i] <= 0.5 {
-			j := c.jobs[i]
+	for i := 0; i < len(c.active); {
+		k := c.active[i]
+		cl := &c.classes[k]
+		for len(cl.tags) > 0 && cl.tags[0].at-cl.clock <= 0.5 {
+			j := cl.tags[0].job
 			finished = append(finished, finishedJob{j, j.seq})
-			c.remove(j)
-			continue // the slot now holds another job
+			c.pull(j) // may free the class
 		}
-		i++
+		if i < len(c.active) && c.active[i] == k {
+			i++
+		} // else the class was freed and the last active one took its place
+	}
+	// Every finished job leaves before the groups' others change class,
+	// so each group moves once, to the class of its remaining jobs.
+	for _, f := range finished {
+		c.leave(f.job)
+	}
+	for _, f := range finished {
+		if g := f.job.group; g != nil {
+			c.regroup(g)
+		}
 	}
 	c.reschedule()
 	// Run callbacks in start order; usually one job finishes at a time. A
@@ -397,7 +478,7 @@ func (c *CPU) complete() {
 	for i, f := range finished {
 		finished[i] = finishedJob{}
 		j := f.job
-		if done := j.done; done != nil && j.seq == f.seq && j.index < 0 {
+		if done := j.done; done != nil && j.seq == f.seq && j.cls < 0 {
 			j.done = nil
 			done()
 		}

@@ -6,9 +6,10 @@ import (
 	"github.com/forkcast/forkcast/sim"
 )
 
-// The processor sharing CPU had before its rate classes: every job charged
-// and compared one by one, kept here as the reference CPU must match to the
-// nanosecond (TestSameAsChargingEachJob).
+// The processor sharing CPU had before its rate classes and virtual clocks:
+// every job charged and compared one by one at every change, O(n), kept
+// here as the reference CPU must match to within a nanosecond per
+// completion (TestSameAsChargingEachJob).
 
 type refCPU struct {
 	sim      *sim.Sim

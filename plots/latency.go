@@ -113,7 +113,9 @@ func latencyCDFFigure(v view) *figure {
 // requests only, not the failed or unfinished ones.
 func cdfTitle(s results.Summary) string {
 	q := s.Requests
-	t := fmt.Sprintf("Latency distribution over the run: %d completed requests", q.Completed)
+	// Two lines: the legend sits right of the plot, and the title is
+	// centred over the plot alone, so one long line ran off the left edge.
+	t := fmt.Sprintf("Latency distribution over the run\n%d completed requests", q.Completed)
 	switch {
 	case q.Failed > 0 && q.Unfinished > 0:
 		t += fmt.Sprintf(", not the %d failed and %d unfinished", q.Failed, q.Unfinished)

@@ -37,7 +37,7 @@ func TestReportIsSelfContainedWithFiguresSummariesScenarioAndLog(t *testing.T) {
 	assert.Equal(t, 2*6+6, strings.Count(raw, `src="data:image/png;base64,`))
 	for _, title := range []string{
 		"Apache workers by state", "Memory in use (PSS) by process kind", "Response time of completed requests",
-		"Latency distribution over the run: ", "Requests waiting in queues", "Failed requests by cause",
+		"Latency distribution over the run", "Requests waiting in queues", "Failed requests by cause",
 		"Processes: Apache children + mod_wsgi daemons", "Memory in use (total PSS)",
 	} {
 		has(title)

@@ -156,7 +156,11 @@ func TestValidateRunsPredictionsAndMeasurement(t *testing.T) {
 }
 
 func TestValidateExitCodes(t *testing.T) {
-	fakeRuntime(t, func(r *results.Run) { r.Summary.Throughput *= 2 })
+	fakeRuntime(t, func(r *results.Run) {
+		q := &r.Summary.Requests
+		q.Offered, q.Completed = q.Offered+q.Completed, 2*q.Completed // twice the throughput, still a consistent summary
+		r.Summary.Throughput *= 2
+	})
 	code, _, stderr := runCLI("validate", spikeFile(t), "--out", filepath.Join(t.TempDir(), "v"), "--no-plots")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "throughput")

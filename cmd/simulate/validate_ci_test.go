@@ -13,19 +13,22 @@ import (
 	"github.com/forkcast/forkcast/validate"
 )
 
-// ciSubset are the suite's cases CI validates for real: three short ones (30 s
-// each) covering threaded embedded mode's spike (worker MPM, whole children
-// added on MinSpareThreads), daemon queueing with queue-timeout 504s behind
-// the event MPM, and daemon recycling with its teardown stall. They run
-// with a host profile calibrated first on the same machine, as a user
-// would. (The README's table has every case, misses included.)
+// ciSubset are the suite's cases CI validates for real, as FILE or
+// FILE:VARIANT: three short ones (30 s each) covering prefork in embedded
+// mode with keep-alive off (a child per connection, spares and kills),
+// daemon queueing with queue-timeout 504s behind the event MPM, and daemon
+// recycling with its teardown stall. They run with a host profile
+// calibrated first on the same machine, as a user would. (The README's
+// table has every case, misses included.)
 //
-// event-embedded was in the subset until 2026-12-03: its latency p50 is a
-// known near-miss, 18–35% low against a 25% tolerance depending on the
-// run (the real server spends ~0.3 cores more than the model during the
-// surge; scenarios/validation/README.md), so it failed CI on the machine's
-// mood rather than on a change to the model.
-var ciSubset = []string{"worker-embedded", "event-daemon-saturated", "daemon-recycling"}
+// Cases that sit on a threshold of the real server are left out, because
+// they fail CI on the machine's state rather than on a change to the model:
+// event-embedded (in the subset until 2026-12-03) has a latency p50 18–35%
+// low against 25% depending on the run (the real server spends ~9% more
+// CPU than the model where Python threads burn while others wait for the
+// GIL); worker-embedded forks a fourth child in some real runs and not in
+// others, which its curve metrics (processes_mae, pss_mae) cannot forgive.
+var ciSubset = []string{"keepalive-idle:off", "event-daemon-saturated", "daemon-recycling"}
 
 // TestValidationSubsetAgainstApache runs the CI subset through `simulate
 // validate` against the real Apache + mod_wsgi and asserts every metric is
@@ -71,17 +74,25 @@ func TestValidationSubsetAgainstApache(t *testing.T) {
 		}
 		t.Logf("calibrate disturbed, calibrating again: %s", stderr)
 	}
-	for _, name := range ciSubset {
-		t.Run(name, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), name)
+	for _, c := range ciSubset {
+		name, variant, _ := strings.Cut(c, ":")
+		t.Run(c, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), name+"-"+variant)
 			file := filepath.Join("..", "..", "scenarios", "validation", name+".toml")
-			code, stdout, stderr := runCLI("validate", file, "--set", "host.profile="+profile, "--out", out, "--no-plots")
+			args := func(out string) []string {
+				a := []string{"validate", file, "--set", "host.profile=" + profile, "--out", out, "--no-plots"}
+				if variant != "" {
+					a = append(a, "--variant", variant)
+				}
+				return a
+			}
+			code, stdout, stderr := runCLI(args(out)...)
 			if code == ExitDisturbed {
 				// Other processes took the cores: a passing disturbance
 				// gets one more try; then say so instead of judging.
 				t.Logf("disturbed, measuring again: %s", stderr)
 				out += "-again"
-				code, stdout, stderr = runCLI("validate", file, "--set", "host.profile="+profile, "--out", out, "--no-plots")
+				code, stdout, stderr = runCLI(args(out)...)
 				if code == ExitDisturbed {
 					t.Fatalf("disturbed, not judged: %s", stderr)
 				}

@@ -17,8 +17,8 @@ import (
 // written after the step is off by the step, a request at 3 s reads as
 // 5.8 s. So the clock watches itself: every clockWatchPeriod it compares
 // the wall clock's elapsed time with the monotonic clock's, and keeps the
-// run as segments during which their difference (the offset) stayed
-// within clockTolerance. A stamp w written during segment k is at w − t0 −
+// run as segments during which their difference (the offset) never moved
+// by more than clockTolerance from one check to the next. A stamp w written during segment k is at w − t0 −
 // offset(k) on the run's timeline.
 //
 // Which segment a stamp belongs to is known to clockWatchPeriod: a stamp
@@ -42,8 +42,8 @@ type clockSegment struct {
 
 const (
 	clockWatchPeriod = 10 * time.Millisecond
-	// clockTolerance is the offset change taken as a step. NTP's slew
-	// (at most 500 ppm) moves it by 5 µs per watch period.
+	// clockTolerance is the offset change between two checks taken as a
+	// step. NTP's slew (at most 500 ppm) moves it by 5 µs per watch period.
 	clockTolerance = time.Millisecond
 )
 
@@ -68,7 +68,10 @@ func (c *runClock) record(at, wallElapsed time.Duration) {
 		c.segs = append(c.segs, clockSegment{from: at, to: at, offset: offset})
 		return
 	}
-	last.to = at
+	// The offset is compared check to check, and the segment follows it:
+	// NTP's slew drifts it slowly (milliseconds over minutes), which is
+	// no step and must not be reported as one.
+	last.to, last.offset = at, offset
 }
 
 // watch checks the clocks every clockWatchPeriod until ctx ends.

@@ -93,3 +93,18 @@ func TestClockWithoutStep(t *testing.T) {
 	assert.Equal(t, -1500*time.Millisecond, c.since(t0.Add(-1500*time.Millisecond)))
 	assert.Equal(t, 90*time.Second, c.since(t0.Add(90*time.Second)))
 }
+
+// NTP slewing the clock at its fastest (500 ppm) for a minute moves the
+// offset by 30 ms, slowly: no step to report, and stamps stay within the
+// slew of where they were written.
+func TestClockSlewIsNoStep(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)
+	c := newRunClock(t0)
+	wallAt := func(at time.Duration) time.Duration { return at + at/2000 }
+	for at := time.Duration(0); at <= time.Minute; at += clockWatchPeriod {
+		c.record(at, wallAt(at))
+	}
+	assert.Empty(t, c.steps())
+	at := 59 * time.Second
+	assert.InDelta(t, at.Seconds(), c.since(t0.Add(wallAt(at))).Seconds(), 0.001)
+}

@@ -72,6 +72,8 @@ func (r *Report) WriteTable(w io.Writer) {
 		switch {
 		case !m.Pass:
 			verdict = "FAIL"
+		case !within(m, m.Kind, m.Tolerance) && m.RunsLikeMeasured != nil:
+			verdict = fmt.Sprintf("ok (like %d of %d runs)", *m.RunsLikeMeasured, m.Predicted.N)
 		case !within(m, m.Kind, m.Tolerance):
 			verdict = "ok (in run interval)"
 		}

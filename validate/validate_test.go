@@ -230,7 +230,59 @@ func TestSpawnTimelineAlignedOnTheSurge(t *testing.T) {
 	assert.InDelta(t, 1.6, sp.AbsError, 1e-12)
 	assert.InDelta(t, 3.1, sp.Measured, 1e-12)
 	assert.InDelta(t, 1.6/3.1, sp.RelError, 1e-12)
-	assert.False(t, sp.Pass, "a relative MAE of 0.52 exceeds the default 0.5")
+	assert.False(t, within(sp, sp.Kind, sp.Tolerance), "a relative MAE of 0.52 exceeds the default 0.5")
+	require.NotNil(t, sp.RunsLikeMeasured)
+	assert.Equal(t, 1, *sp.RunsLikeMeasured, "replication 1 took the measured path")
+	assert.True(t, sp.Pass, "a path the model gives")
+}
+
+// A bistable outcome: a tick that sees idle below the minimum continues
+// the doubling (1, 2, 4) or not (1, 2, then 1, 2). The measured path
+// passes when some replication took it, whatever the mean curve, and
+// says how often; a path no replication took fails.
+func TestCurveLikeOneReplication(t *testing.T) {
+	sc := scenario(t, "30s", phase("10s", 2)+phase("10s", 40)+phase("10s", 2), "")
+	path := func(p ...float64) func(int) float64 {
+		return func(i int) float64 {
+			if k := i - 10; k >= 0 && k < len(p) {
+				return p[k]
+			}
+			return 0
+		}
+	}
+	doubling := path(1, 2, 4)
+	split := path(1, 2, 0, 1, 2)
+	var reps []results.Run
+	for i := range 5 {
+		f := split
+		if i == 3 {
+			f = doubling
+		}
+		reps = append(reps, mkRun(uint64(i+1), 1, 30, constant(5), constant(100), f))
+	}
+	for _, c := range []struct {
+		name     string
+		measured func(int) float64
+		like     int
+		pass     bool
+	}{
+		{"the minority's path", doubling, 1, true},
+		{"the majority's path", split, 4, true},
+		{"a path no replication took", path(8, 8, 8), 0, false},
+	} {
+		rep, err := Compare(sc, reps, mkRun(1, 1, 30, constant(5), constant(100), c.measured))
+		require.NoError(t, err)
+		sp := metric(t, rep, "spawn_timeline")
+		require.NotNil(t, sp.RunsLikeMeasured, c.name)
+		assert.Equal(t, c.like, *sp.RunsLikeMeasured, c.name)
+		assert.Equal(t, c.pass, sp.Pass, c.name)
+		if c.like == 1 {
+			var b strings.Builder
+			rep.WriteTable(&b)
+			assert.Contains(t, b.String(), "ok (like 1 of 5 runs)", c.name)
+			assert.Contains(t, sp.Note, "like 1 of 5 replications", c.name)
+		}
+	}
 }
 
 func TestCurveMAEAndSteadyAndPeak(t *testing.T) {

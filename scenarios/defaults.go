@@ -92,6 +92,11 @@ func DefaultHost() Host {
 		RequestCPU:    D(100 * time.Microsecond),
 		LingerTime:    D(200 * time.Microsecond),
 		CPUSecond:     1,
+
+		// `simulate calibrate` on the project's machine (2026-12-03):
+		// runtime mode's synthetic app over a minimal script.
+		RuntimeAppMemory: 640 * KiB,
+		RuntimeAppText:   600 * KiB,
 	}
 }
 

@@ -99,6 +99,8 @@
 //	sched_wait              duration  "0s"      the same for a task preempted mid-run (the parent in a fork burst)
 //	sched_run               duration  "0s"      mean CPU a task runs before it is preempted while all cores are taken; 0: never
 //	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)
+//	runtime_app_memory      size      "640KiB"  validate only: private memory runtime mode's synthetic app adds to each process that loads it
+//	runtime_app_text        size      "600KiB"  validate only: the same app's file-backed pages, shared by the processes that load it
 //	background_cpu          number    0         cores that processes outside the server want all through the run; 0 to cpus
 //
 // q = (runnable tasks − cores + 1)/cores counts the tasks queued ahead per

@@ -89,6 +89,17 @@ type Host struct {
 	SchedRun      Duration `toml:"sched_run"`       // the mean CPU a task runs before it is preempted while every core is taken (exponential); 0: never
 	ArrivalJitter Duration `toml:"arrival_jitter"`  // mean lateness of a load generator's timer wake-up (exponential)
 
+	// RuntimeAppMemory and RuntimeAppText are what runtime mode's
+	// synthetic app itself adds to each process that loads it, beyond a
+	// minimal WSGI script's: private memory (its modules' objects and code:
+	// json, random, threading) and file-backed pages the processes that
+	// load it share (its modules' extensions). `simulate validate` adds
+	// them to its prediction of a runtime-mode measurement
+	// (app.import_memory, python_shared_text); `simulate run` never uses
+	// them. Measured by `simulate calibrate`.
+	RuntimeAppMemory Size `toml:"runtime_app_memory"`
+	RuntimeAppText   Size `toml:"runtime_app_text"`
+
 	// BackgroundCPU is CPU, in cores, that processes outside the server
 	// want all through the run and that competes with it for the cores:
 	// runtime mode's own load generator and sampler when the prediction

@@ -16,6 +16,7 @@ import (
 // Memory is one process's memory from /proc/PID/smaps_rollup, in bytes.
 type Memory struct {
 	RSS, PSS, Private int64
+	Anonymous         int64 // anonymous pages (heap, stacks): never file-backed
 }
 
 // ApacheProbe configures a calibration Apache: prefork, mod_wsgi loaded,
@@ -32,7 +33,18 @@ type ApacheProbe struct {
 	// parent's CPU time until the new children run (ApacheSample.RestartCPU),
 	// and what the old children had used in all (ReapedCPU).
 	Restart bool
+	// App, with Python, has every child load a WSGI script at its start
+	// (WSGIImportScript, application group %{GLOBAL}): AppMinimal, a
+	// script that imports nothing, or AppRuntime, runtime mode's synthetic
+	// app with no costs. "" loads none.
+	App string
 }
+
+// The scripts an ApacheProbe can preload.
+const (
+	AppMinimal = "minimal"
+	AppRuntime = "runtime"
+)
 
 // ApacheSample is what a Prober saw of a calibration Apache once its
 // children had settled.
@@ -118,6 +130,8 @@ type Profile struct {
 	SchedWait           time.Duration
 	SchedRun            time.Duration
 	ArrivalJitter       time.Duration
+	RuntimeAppMemory    scenarios.Size
+	RuntimeAppText      scenarios.Size
 	Notes               []string // how each was measured, with the raw figures
 }
 
@@ -149,6 +163,12 @@ const (
 //   - python_fini_cpu: what the children with a bare interpreter used in
 //     all when that Apache's restart ended them, less what they had used
 //     before it, per child: the teardown (Py_Finalize) on their way out;
+//   - runtime_app_memory, runtime_app_text: what runtime mode's synthetic
+//     app (no costs) adds to a child that preloads it, over a minimal
+//     script that imports nothing (calMany children each): the median
+//     child's extra anonymous memory (its modules' objects and code,
+//     private to each process) and the rest of its extra RSS (the modules'
+//     file-backed pages, shared among the children);
 //   - cpu_second: the wall time of the app's burn loop per requested
 //     CPU-second, median of three (above 1 when the machine loses time to
 //     a hypervisor or to the loop's own overhead);
@@ -199,6 +219,29 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 		before += c
 	}
 	prof.PythonFiniCPU = max(0, (py.ReapedCPU-before)/time.Duration(len(py.ChildCPU)))
+	minimal, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppMinimal})
+	if err != nil {
+		return prof, fmt.Errorf("probe: prefork with %d children preloading a minimal WSGI script: %w", calMany, err)
+	}
+	synth, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppRuntime})
+	if err != nil {
+		return prof, fmt.Errorf("probe: prefork with %d children preloading runtime mode's app: %w", calMany, err)
+	}
+	if len(minimal.Children) == 0 || len(synth.Children) == 0 {
+		return prof, fmt.Errorf("probe: Apache started no children")
+	}
+	anon := func(s ApacheSample) float64 {
+		return medianOf(s.Children, func(m Memory) float64 { return float64(m.Anonymous) })
+	}
+	rss := func(s ApacheSample) float64 {
+		return medianOf(s.Children, func(m Memory) float64 { return float64(m.RSS) })
+	}
+	appAnon := max(0, anon(synth)-anon(minimal))
+	prof.RuntimeAppMemory = scenarios.Size(appAnon)
+	prof.RuntimeAppText = scenarios.Size(max(0, rss(synth)-rss(minimal)-appAnon))
+	prof.Notes = append(prof.Notes,
+		fmt.Sprintf("prefork, %d children preloading a minimal script: child median RSS %s, anonymous %s; preloading runtime mode's app: RSS %s, anonymous %s", calMany,
+			scenarios.Size(rss(minimal)), scenarios.Size(anon(minimal)), scenarios.Size(rss(synth)), scenarios.Size(anon(synth))))
 	prof.Notes = append(prof.Notes,
 		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent RSS %s PSS %s private %s; CPU %v; CPU for a restart %v", calFew,
 			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU, few.RestartCPU),
@@ -393,6 +436,8 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"sched_run":             fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
 		"arrival_jitter":        fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
 		"restart_cpu":           fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
+		"runtime_app_memory":    kib(p.RuntimeAppMemory),
+		"runtime_app_text":      kib(p.RuntimeAppText),
 	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {

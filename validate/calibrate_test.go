@@ -15,7 +15,8 @@ import (
 )
 
 // fakeProber reports fixed figures: children of 200 KiB private and 5 MiB
-// shared, Python adding 3.5 MiB private and 2 MiB shared; the parent spends
+// shared, Python adding 3.5 MiB private and 2 MiB shared, a minimal script
+// 80 KiB and runtime mode's app 1.2 MiB more, 700 KiB of it anonymous; the parent spends
 // 1 ms per fork on top of 20 ms, and 42 ms for a restart that forks two
 // children; a child 2 ms, 12 ms with Python; the burn takes 1.1 s of wall
 // time per CPU-second.
@@ -28,12 +29,21 @@ func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, err
 		ParentCPU: 20*time.Millisecond + time.Duration(p.Children)*time.Millisecond,
 	}
 	for range p.Children {
-		m := Memory{RSS: 5<<20 + 200<<10, Private: 200 << 10}
+		m := Memory{RSS: 5<<20 + 200<<10, Private: 200 << 10, Anonymous: 150 << 10}
 		cpu := 2 * time.Millisecond
 		if p.Python {
 			m.RSS += 3584<<10 + 2<<20
 			m.Private += 3584 << 10
+			m.Anonymous += 3 << 20
 			cpu += 10 * time.Millisecond
+		}
+		switch p.App {
+		case AppMinimal:
+			m.RSS += 80 << 10
+			m.Anonymous += 40 << 10
+		case AppRuntime: // 700 KiB of objects, 500 KiB of extension pages
+			m.RSS += 80<<10 + 1200<<10
+			m.Anonymous += 40<<10 + 700<<10
 		}
 		s.Children = append(s.Children, m)
 		s.ChildCPU = append(s.ChildCPU, cpu)
@@ -96,7 +106,10 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	fp := &fakeProber{}
 	prof, err := Calibrate(context.Background(), fp)
 	require.NoError(t, err)
-	assert.Equal(t, []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true}}, fp.calls)
+	assert.Equal(t, []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true},
+		{Children: 16, Python: true, App: AppMinimal}, {Children: 16, Python: true, App: AppRuntime}}, fp.calls)
+	assert.Equal(t, scenarios.Size(700<<10), prof.RuntimeAppMemory, "the runtime app's anonymous memory over a minimal script's")
+	assert.Equal(t, scenarios.Size(500<<10), prof.RuntimeAppText, "the rest of its RSS: file pages")
 	assert.Equal(t, scenarios.Size(2<<20), prof.ApacheParentPrivate)
 	assert.Equal(t, scenarios.Size(200<<10), prof.ApacheChildPrivate)
 	assert.Equal(t, scenarios.Size(5<<20), prof.ApacheSharedText)
@@ -129,4 +142,6 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, prof.SchedWait.Round(time.Microsecond), sc.Host.SchedWait.Duration)
 	assert.Equal(t, 80*time.Microsecond, sc.Host.ArrivalJitter.Duration)
 	assert.Equal(t, 40*time.Millisecond, sc.Host.RestartCPU.Duration)
+	assert.Equal(t, scenarios.Size(700<<10), sc.Host.RuntimeAppMemory)
+	assert.Equal(t, scenarios.Size(500<<10), sc.Host.RuntimeAppText)
 }

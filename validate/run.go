@@ -70,12 +70,26 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predic
 // sets, at most host.cpus). A measurement is a condition of the run, as
 // its seed is, not a constant fitted to it. sc is not changed; without a
 // runtime measurement it is returned as it is.
+//
+// When the run served runtime mode's synthetic app (not the user's own
+// WSGI script), the app's own modules are part of what was measured:
+// host.runtime_app_memory joins app.import_memory (private, per load of
+// the app) and host.runtime_app_text joins python_shared_text (file pages
+// the processes share), as `simulate calibrate` measured them.
 func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenario {
 	m := measured.Summary.Measurement
-	if m == nil || m.ObserverCores <= 0 {
+	if m == nil {
+		return sc
+	}
+	synthetic := m.WSGIScript == "" && (sc.Host.RuntimeAppMemory > 0 || sc.Host.RuntimeAppText > 0)
+	if m.ObserverCores <= 0 && !synthetic {
 		return sc
 	}
 	c := *sc
-	c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+m.ObserverCores)
+	c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+max(0, m.ObserverCores))
+	if synthetic {
+		c.App.ImportMemory += c.Host.RuntimeAppMemory
+		c.Host.PythonSharedText += c.Host.RuntimeAppText
+	}
 	return &c
 }

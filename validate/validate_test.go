@@ -565,6 +565,24 @@ func TestAsMeasuredGivesThePredictionTheObserversCPU(t *testing.T) {
 	assert.Equal(t, 2.0, AsMeasured(sc, measured).Host.BackgroundCPU, "at most every core")
 }
 
+// A run that served runtime mode's synthetic app measured the app's own
+// modules too: the prediction gets them; a run of the user's own script
+// did not, and a profile without them changes nothing.
+func TestAsMeasuredAddsTheSyntheticAppsOwnMemory(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "[host]\nruntime_app_memory = \"700KiB\"\nruntime_app_text = \"500KiB\"\npython_shared_text = \"2MiB\"\n[app]\nimport_memory = \"20MiB\"\n")
+	synthetic := results.Run{Summary: results.Summary{Measurement: &results.Measurement{}}}
+	as := AsMeasured(sc, synthetic)
+	assert.Equal(t, scenarios.Size(20<<20+700<<10), as.App.ImportMemory)
+	assert.Equal(t, scenarios.Size(2<<20+500<<10), as.Host.PythonSharedText)
+	assert.Equal(t, scenarios.Size(20<<20), sc.App.ImportMemory, "the scenario itself is not changed")
+
+	user := results.Run{Summary: results.Summary{Measurement: &results.Measurement{WSGIScript: "/srv/app.wsgi"}}}
+	assert.Same(t, sc, AsMeasured(sc, user), "the user's own script: its memory is its own")
+
+	bare := scenario(t, "10s", phase("10s", 5), "[host]\nruntime_app_memory = \"0B\"\nruntime_app_text = \"0B\"\n")
+	assert.Same(t, bare, AsMeasured(bare, synthetic), "no app memory in the profile: nothing to add")
+}
+
 // The simulator's summary rounds throughput_rps to 0.01/s; the same 57
 // requests in 16 s must compare as equal, inside a band of identical
 // replications, not as 3.56 against 3.5625.

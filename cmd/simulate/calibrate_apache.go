@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	rt "github.com/forkcast/forkcast/runtime"
 	"github.com/forkcast/forkcast/validate"
 )
 
@@ -72,6 +73,24 @@ func (p *apacheProber) Apache(ctx context.Context, probe validate.ApacheProbe) (
 	if os.Geteuid() == 0 {
 		user = "User nobody\nGroup nogroup\n"
 	}
+	var app string
+	switch probe.App {
+	case validate.AppMinimal:
+		script := filepath.Join(root, "minimal.wsgi")
+		src := "def application(environ, start_response):\n    start_response('200 OK', [])\n    return [b'']\n"
+		if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+			return s, err
+		}
+		app = script
+	case validate.AppRuntime:
+		if app, err = rt.WriteIdleApp(root); err != nil {
+			return s, err
+		}
+	}
+	if app != "" {
+		// Every child loads it at its start, so no request is needed.
+		app = fmt.Sprintf("WSGIScriptAlias / %q\nWSGIImportScript %q process-group=%%{GLOBAL} application-group=%%{GLOBAL}\n", app, app)
+	}
 	n := probe.Children
 	conf := fmt.Sprintf(`ServerRoot %q
 ServerName 127.0.0.1
@@ -90,8 +109,8 @@ MaxRequestWorkers %d
 WSGIRestrictEmbedded %s
 WSGILazyInitialization On
 WSGISocketPrefix %q
-`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
-		p.modules, p.modules, p.modules, n, n, n+1, n+1, n+1, restrict, filepath.Join(root, "wsgi"))
+%s`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
+		p.modules, p.modules, p.modules, n, n, n+1, n+1, n+1, restrict, filepath.Join(root, "wsgi"), app)
 	confPath := filepath.Join(root, "httpd.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return s, err
@@ -289,6 +308,8 @@ func readMemory(pid int) validate.Memory {
 			m.PSS = n
 		case "Private_Clean", "Private_Dirty":
 			m.Private += n
+		case "Anonymous":
+			m.Anonymous = n
 		}
 	}
 	return m

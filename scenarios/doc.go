@@ -205,10 +205,10 @@
 //
 // The Python web application.
 //
-//	import_cpu             distribution of times  "const(1s)"   CPU to import the app once per process (and application group)
+//	import_cpu             distribution of times  "const(1s)"   CPU to import the app once per process (and application group) (page faults of its memory included)
 //	import_wait            distribution of times  "const(0s)"   wall time the import spends waiting, off the CPU
 //	import_memory          size                   "30MiB"       private memory the import allocates and touches
-//	request_cpu            distribution of times  "exp(20ms)"   Python CPU per request; holds the GIL
+//	request_cpu            distribution of times  "exp(20ms)"   Python CPU per request; holds the GIL (faults of its memory growth included)
 //	request_wait           distribution of times  "exp(30ms)"   I/O and database waits per request; GIL released
 //	request_memory_growth  size                   "0B"          private memory each request leaves behind
 //

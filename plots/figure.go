@@ -152,12 +152,21 @@ func (f *figure) add(p *plot.Plot, weight float64) {
 }
 
 // render draws the figure in both formats.
-func (f *figure) render() (Figure, error) {
+func (f *figure) render() (Figure, error) { return f.renderOn(nil) }
+
+// renderOn is render drawing the PNG on img, a Width×Height image at DPI
+// (see newImage) whose pixels it replaces, or on a new image if img is
+// nil: a goroutine drawing several figures reuses one image, and the
+// kernel need not hand out 3.2 MB of fresh pages for each.
+func (f *figure) renderOn(img *image.RGBA) (Figure, error) {
 	out := Figure{Name: f.name}
 	if len(f.panels) > 0 {
 		out.Title = firstLine(f.panels[0].plot.Title.Text)
 	}
-	png := fastPNG{newImageCanvas()}
+	if img == nil {
+		img = newImage()
+	}
+	png := fastPNG{newImageCanvas(img)}
 	svg := vgsvg.New(Width, Height)
 	var err error
 	if out.PNG, err = f.renderTo(png); err != nil {
@@ -169,14 +178,18 @@ func (f *figure) render() (Figure, error) {
 	return out, nil
 }
 
-// newImageCanvas returns a Width×Height canvas at DPI that draws straight
-// into its image: vgimg.NewWith(vgimg.UseWH(…)) allocates the image and
-// gg copies it into another of 3.2 MB, a fifth of drawing a figure, mostly
-// the kernel handing out fresh pages. Its context is set up as NewWith
-// sets up the one it makes.
-func newImageCanvas() *vgimg.Canvas {
-	w, h := int(Width/vg.Inch*DPI), int(Height/vg.Inch*DPI) // 1200×675
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+// newImage returns an image for a PNG figure: Width×Height at DPI,
+// 1200×675 pixels.
+func newImage() *image.RGBA {
+	return image.NewRGBA(image.Rect(0, 0, int(Width/vg.Inch*DPI), int(Height/vg.Inch*DPI)))
+}
+
+// newImageCanvas returns a canvas at DPI that draws straight into img,
+// which it first fills with white: vgimg.NewWith(vgimg.UseWH(…)) allocates
+// the image and gg copies it into another of 3.2 MB, a fifth of drawing a
+// figure, mostly the kernel handing out fresh pages. Its context is set up
+// as NewWith sets up the one it makes.
+func newImageCanvas(img *image.RGBA) *vgimg.Canvas {
 	ctx := gg.NewContextForRGBA(img)
 	ctx.SetLineCapButt()
 	ctx.InvertY()
@@ -209,7 +222,9 @@ func (cw *countWriter) Write(p []byte) (int, error) {
 
 func (f *figure) renderTo(c vg.CanvasWriterTo) ([]byte, error) {
 	dc := draw.New(c)
-	fillBackground(dc)
+	if _, ok := c.(fastPNG); !ok {
+		fillBackground(dc) // a PNG canvas starts white (vgimg.NewWith)
+	}
 	legendWidth := f.legendWidth(dc)
 	f.drawPanels(draw.Crop(dc, 0, -legendWidth, 0, 0))
 	legendArea := draw.Crop(dc, dc.Max.X-dc.Min.X-legendWidth+legendGap, 0, 0, -0.45*vg.Inch)

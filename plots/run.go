@@ -28,8 +28,9 @@ func Figures(run results.Run) ([]Figure, error) {
 }
 
 // renderAll builds and renders the figures on up to GOMAXPROCS goroutines
-// (a figure is drawn by one goroutine, alone), and returns them in the
-// builders' order, or the first builder's error in that order.
+// (a figure is drawn by one goroutine, alone, each on its own image), and
+// returns them in the builders' order, or the first builder's error in
+// that order.
 func renderAll(v view, builders []func(view) *figure) ([]Figure, error) {
 	figs := make([]Figure, len(builders))
 	errs := make([]error, len(builders))
@@ -37,8 +38,9 @@ func renderAll(v view, builders []func(view) *figure) ([]Figure, error) {
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(builders)) {
 		wg.Go(func() {
+			img := newImage()
 			for i := int(next.Add(1)) - 1; i < len(builders); i = int(next.Add(1)) - 1 {
-				figs[i], errs[i] = builders[i](v).render()
+				figs[i], errs[i] = builders[i](v).renderOn(img)
 			}
 		})
 	}

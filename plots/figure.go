@@ -265,14 +265,17 @@ func (f *figure) drawPanels(c draw.Canvas) {
 		canvases[i] = draw.Crop(c, 0, 0, height-top-h, -top)
 		top += h
 	}
+	// DataCanvas measures every point of every line: once per panel.
+	data := make([]draw.Canvas, len(f.panels))
 	var maxLeft, maxRight vg.Length
 	for i, p := range f.panels {
 		d := p.plot.DataCanvas(canvases[i])
+		data[i] = d
 		maxLeft = max(maxLeft, d.Min.X-canvases[i].Min.X)
 		maxRight = max(maxRight, canvases[i].Max.X-d.Max.X)
 	}
 	for i, p := range f.panels {
-		d := p.plot.DataCanvas(canvases[i])
+		d := data[i]
 		left := d.Min.X - canvases[i].Min.X
 		right := canvases[i].Max.X - d.Max.X
 		p.plot.Draw(draw.Crop(canvases[i], maxLeft-left, right-maxRight, 0, 0))

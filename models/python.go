@@ -81,10 +81,14 @@ func (py *python) load(done func()) {
 	// process-group= and application-group=) needs a literal application
 	// group, so a preloaded app runs in %{GLOBAL} (as runtime mode
 	// configures it); otherwise %{RESOURCE} is a sub-interpreter.
+	var first sim.Time // CPU before the import's first step
 	if s.sc.WSGI.ApplicationGroup != "%{GLOBAL}" && !s.sc.WSGI.Preload {
-		// Py_NewInterpreter for the application group comes first.
+		// Py_NewInterpreter for the application group comes first: its
+		// memory, and its CPU (mod_wsgi's wsgi_acquire_interpreter →
+		// newInterpreterObject; host.sub_interpreter_cpu, docs/model.md §7.1).
 		py.subInterpreter = true
 		s.mem.grow(py.proc, float64(s.sc.Host.SubInterpreterMemory))
+		first = seconds(s.sc.Host.SubInterpreterCPU.Seconds() * s.sc.Host.CPUSecond)
 	}
 	work := seconds(s.sc.App.ImportCPU.Sample(s.importRand) * s.sc.Host.CPUSecond)
 	py.step = 0
@@ -98,7 +102,7 @@ func (py *python) load(done func()) {
 	if py.importStepped == nil {
 		py.importStepped, py.importWaited = py.stepped, py.waited
 	}
-	py.job = s.cpu.Start(py.stepCPU, py.gil, py.importStepped)
+	py.job = s.cpu.Start(first+py.stepCPU, py.gil, py.importStepped)
 }
 
 // stepped: one step of the import has burnt its CPU; it waits, if the

@@ -91,6 +91,7 @@
 //	child_init_cpu          duration  "2ms"     an Apache child's child_init without Python
 //	python_init_cpu         duration  "10ms"    Py_Initialize in one process
 //	python_fini_cpu         duration  "10ms"    Py_Finalize when a process with Python exits
+//	sub_interpreter_cpu     duration  "17ms"    Py_NewInterpreter for an application group other than %{GLOBAL}
 //	restart_cpu             duration  "15ms"    the parent's re-read of the configuration on a restart
 //	request_cpu             duration  "100us"   Apache's own CPU per request
 //	linger_time             duration  "200us"   lingering close, about one round trip

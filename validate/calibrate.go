@@ -38,6 +38,9 @@ type ApacheProbe struct {
 	// script that imports nothing, or AppRuntime, runtime mode's synthetic
 	// app with no costs. "" loads none.
 	App string
+	// SubInterpreter loads App in a named application group, so each
+	// child creates a sub-interpreter for it; otherwise in %{GLOBAL}.
+	SubInterpreter bool
 }
 
 // The scripts an ApacheProbe can preload.
@@ -114,25 +117,27 @@ type ForkStep struct{ Wall, CPU time.Duration }
 // Profile is a measured host profile: the constants of scenarios.Host that
 // Calibrate measures, and how.
 type Profile struct {
-	ApacheSharedText    scenarios.Size
-	ApacheParentPrivate scenarios.Size
-	ApacheChildPrivate  scenarios.Size
-	PythonSharedText    scenarios.Size
-	PythonInterpreter   scenarios.Size
-	ForkTime            time.Duration
-	ChildInitCPU        time.Duration
-	PythonInitCPU       time.Duration
-	PythonFiniCPU       time.Duration
-	RequestCPU          time.Duration
-	RestartCPU          time.Duration
-	CPUSecond           float64
-	SchedWakeWait       time.Duration
-	SchedWait           time.Duration
-	SchedRun            time.Duration
-	ArrivalJitter       time.Duration
-	RuntimeAppMemory    scenarios.Size
-	RuntimeAppText      scenarios.Size
-	Notes               []string // how each was measured, with the raw figures
+	ApacheSharedText     scenarios.Size
+	ApacheParentPrivate  scenarios.Size
+	ApacheChildPrivate   scenarios.Size
+	PythonSharedText     scenarios.Size
+	PythonInterpreter    scenarios.Size
+	ForkTime             time.Duration
+	ChildInitCPU         time.Duration
+	PythonInitCPU        time.Duration
+	PythonFiniCPU        time.Duration
+	RequestCPU           time.Duration
+	RestartCPU           time.Duration
+	CPUSecond            float64
+	SchedWakeWait        time.Duration
+	SchedWait            time.Duration
+	SchedRun             time.Duration
+	ArrivalJitter        time.Duration
+	RuntimeAppMemory     scenarios.Size
+	RuntimeAppText       scenarios.Size
+	SubInterpreterCPU    time.Duration
+	SubInterpreterMemory scenarios.Size
+	Notes                []string // how each was measured, with the raw figures
 }
 
 // Calibration probe sizes.
@@ -169,6 +174,10 @@ const (
 //     child's extra anonymous memory (its modules' objects and code,
 //     private to each process) and the rest of its extra RSS (the modules'
 //     file-backed pages, shared among the children);
+//   - sub_interpreter_cpu, sub_interpreter_memory: what a child that
+//     preloads the minimal script in a named application group (a
+//     sub-interpreter) spends over one that preloads it in %{GLOBAL}:
+//     median CPU time and median anonymous memory (calMany children each);
 //   - cpu_second: the wall time of the app's burn loop per requested
 //     CPU-second, median of three (above 1 when the machine loses time to
 //     a hypervisor or to the loop's own overhead);
@@ -230,6 +239,13 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	if len(minimal.Children) == 0 || len(synth.Children) == 0 {
 		return prof, fmt.Errorf("probe: Apache started no children")
 	}
+	sub, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppMinimal, SubInterpreter: true})
+	if err != nil {
+		return prof, fmt.Errorf("probe: prefork with %d children preloading a minimal WSGI script in a sub-interpreter: %w", calMany, err)
+	}
+	if len(sub.Children) == 0 {
+		return prof, fmt.Errorf("probe: Apache started no children")
+	}
 	anon := func(s ApacheSample) float64 {
 		return medianOf(s.Children, func(m Memory) float64 { return float64(m.Anonymous) })
 	}
@@ -239,9 +255,12 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	appAnon := max(0, anon(synth)-anon(minimal))
 	prof.RuntimeAppMemory = scenarios.Size(appAnon)
 	prof.RuntimeAppText = scenarios.Size(max(0, rss(synth)-rss(minimal)-appAnon))
+	prof.SubInterpreterCPU = time.Duration(max(0, cpu(sub)-cpu(minimal)))
+	prof.SubInterpreterMemory = scenarios.Size(max(0, anon(sub)-anon(minimal)))
 	prof.Notes = append(prof.Notes,
-		fmt.Sprintf("prefork, %d children preloading a minimal script: child median RSS %s, anonymous %s; preloading runtime mode's app: RSS %s, anonymous %s", calMany,
-			scenarios.Size(rss(minimal)), scenarios.Size(anon(minimal)), scenarios.Size(rss(synth)), scenarios.Size(anon(synth))))
+		fmt.Sprintf("prefork, %d children preloading a minimal script: child median RSS %s, anonymous %s, CPU %v; in a sub-interpreter: anonymous %s, CPU %v; preloading runtime mode's app: RSS %s, anonymous %s, CPU %v", calMany,
+			scenarios.Size(rss(minimal)), scenarios.Size(anon(minimal)), time.Duration(cpu(minimal)), scenarios.Size(anon(sub)), time.Duration(cpu(sub)),
+			scenarios.Size(rss(synth)), scenarios.Size(anon(synth)), time.Duration(cpu(synth))))
 	prof.Notes = append(prof.Notes,
 		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent RSS %s PSS %s private %s; CPU %v; CPU for a restart %v", calFew,
 			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU, few.RestartCPU),
@@ -420,24 +439,26 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 	}
 	b.WriteString("\n[host]\n")
 	kv := map[string]string{
-		"apache_shared_text":    kib(p.ApacheSharedText),
-		"apache_parent_private": kib(p.ApacheParentPrivate),
-		"apache_child_private":  kib(p.ApacheChildPrivate),
-		"python_shared_text":    kib(p.PythonSharedText),
-		"python_interpreter":    kib(p.PythonInterpreter),
-		"fork_time":             fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
-		"child_init_cpu":        fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
-		"python_init_cpu":       fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
-		"python_fini_cpu":       fmt.Sprintf("%q", p.PythonFiniCPU.Round(time.Microsecond).String()),
-		"cpu_second":            fmt.Sprintf("%.3f", p.CPUSecond),
-		"request_cpu":           fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
-		"sched_wake_wait":       fmt.Sprintf("%q", p.SchedWakeWait.Round(time.Microsecond).String()),
-		"sched_wait":            fmt.Sprintf("%q", p.SchedWait.Round(time.Microsecond).String()),
-		"sched_run":             fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
-		"arrival_jitter":        fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
-		"restart_cpu":           fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
-		"runtime_app_memory":    kib(p.RuntimeAppMemory),
-		"runtime_app_text":      kib(p.RuntimeAppText),
+		"apache_shared_text":     kib(p.ApacheSharedText),
+		"apache_parent_private":  kib(p.ApacheParentPrivate),
+		"apache_child_private":   kib(p.ApacheChildPrivate),
+		"python_shared_text":     kib(p.PythonSharedText),
+		"python_interpreter":     kib(p.PythonInterpreter),
+		"fork_time":              fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
+		"child_init_cpu":         fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
+		"python_init_cpu":        fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
+		"python_fini_cpu":        fmt.Sprintf("%q", p.PythonFiniCPU.Round(time.Microsecond).String()),
+		"cpu_second":             fmt.Sprintf("%.3f", p.CPUSecond),
+		"request_cpu":            fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
+		"sched_wake_wait":        fmt.Sprintf("%q", p.SchedWakeWait.Round(time.Microsecond).String()),
+		"sched_wait":             fmt.Sprintf("%q", p.SchedWait.Round(time.Microsecond).String()),
+		"sched_run":              fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
+		"arrival_jitter":         fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
+		"restart_cpu":            fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
+		"runtime_app_memory":     kib(p.RuntimeAppMemory),
+		"runtime_app_text":       kib(p.RuntimeAppText),
+		"sub_interpreter_cpu":    fmt.Sprintf("%q", p.SubInterpreterCPU.Round(time.Microsecond).String()),
+		"sub_interpreter_memory": kib(p.SubInterpreterMemory),
 	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {

@@ -41,6 +41,11 @@ func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, err
 		case AppMinimal:
 			m.RSS += 80 << 10
 			m.Anonymous += 40 << 10
+			if p.SubInterpreter { // Py_NewInterpreter: 2 MiB, 30 ms
+				m.RSS += 2 << 20
+				m.Anonymous += 2 << 20
+				cpu += 30 * time.Millisecond
+			}
 		case AppRuntime: // 700 KiB of objects, 500 KiB of extension pages
 			m.RSS += 80<<10 + 1200<<10
 			m.Anonymous += 40<<10 + 700<<10
@@ -107,7 +112,10 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	prof, err := Calibrate(context.Background(), fp)
 	require.NoError(t, err)
 	assert.Equal(t, []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true},
-		{Children: 16, Python: true, App: AppMinimal}, {Children: 16, Python: true, App: AppRuntime}}, fp.calls)
+		{Children: 16, Python: true, App: AppMinimal}, {Children: 16, Python: true, App: AppRuntime},
+		{Children: 16, Python: true, App: AppMinimal, SubInterpreter: true}}, fp.calls)
+	assert.Equal(t, 30*time.Millisecond, prof.SubInterpreterCPU, "a sub-interpreter's CPU over %{GLOBAL}'s")
+	assert.Equal(t, scenarios.Size(2<<20), prof.SubInterpreterMemory)
 	assert.Equal(t, scenarios.Size(700<<10), prof.RuntimeAppMemory, "the runtime app's anonymous memory over a minimal script's")
 	assert.Equal(t, scenarios.Size(500<<10), prof.RuntimeAppText, "the rest of its RSS: file pages")
 	assert.Equal(t, scenarios.Size(2<<20), prof.ApacheParentPrivate)
@@ -144,4 +152,6 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 40*time.Millisecond, sc.Host.RestartCPU.Duration)
 	assert.Equal(t, scenarios.Size(700<<10), sc.Host.RuntimeAppMemory)
 	assert.Equal(t, scenarios.Size(500<<10), sc.Host.RuntimeAppText)
+	assert.Equal(t, 30*time.Millisecond, sc.Host.SubInterpreterCPU.Duration)
+	assert.Equal(t, scenarios.Size(2<<20), sc.Host.SubInterpreterMemory)
 }

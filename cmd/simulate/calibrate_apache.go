@@ -89,7 +89,11 @@ func (p *apacheProber) Apache(ctx context.Context, probe validate.ApacheProbe) (
 	}
 	if app != "" {
 		// Every child loads it at its start, so no request is needed.
-		app = fmt.Sprintf("WSGIScriptAlias / %q\nWSGIImportScript %q process-group=%%{GLOBAL} application-group=%%{GLOBAL}\n", app, app)
+		group := "%{GLOBAL}"
+		if probe.SubInterpreter {
+			group = "probe" // a sub-interpreter of its own
+		}
+		app = fmt.Sprintf("WSGIScriptAlias / %q\nWSGIImportScript %q process-group=%%{GLOBAL} application-group=%s\n", app, app, group)
 	}
 	n := probe.Children
 	conf := fmt.Sprintf(`ServerRoot %q

@@ -88,12 +88,13 @@ func DefaultHost() Host {
 		ChildInitCPU:  D(2 * time.Millisecond),
 		PythonInitCPU: D(10 * time.Millisecond),
 		PythonFiniCPU: D(10 * time.Millisecond),
-		// `simulate calibrate` on the project's machine (2026-12-03).
-		SubInterpreterCPU: D(17 * time.Millisecond),
 		RestartCPU:    D(15 * time.Millisecond),
 		RequestCPU:    D(100 * time.Microsecond),
 		LingerTime:    D(200 * time.Microsecond),
 		CPUSecond:     1,
+
+		// `simulate calibrate` on the project's machine (2026-12-03).
+		SubInterpreterCPU: D(17 * time.Millisecond),
 
 		// `simulate calibrate` on the project's machine (2026-12-03):
 		// runtime mode's synthetic app over a minimal script.

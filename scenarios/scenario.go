@@ -77,13 +77,14 @@ type Host struct {
 	ChildInitCPU  Duration `toml:"child_init_cpu"`  // an Apache child's child_init without Python
 	PythonInitCPU Duration `toml:"python_init_cpu"` // Py_Initialize in one process
 	PythonFiniCPU Duration `toml:"python_fini_cpu"` // tearing the interpreter down when a process exits (Py_Finalize)
-	// SubInterpreterCPU is Py_NewInterpreter's CPU for an application
-	// group other than %{GLOBAL}, before the app's import runs in it.
-	SubInterpreterCPU Duration `toml:"sub_interpreter_cpu"`
 	RestartCPU    Duration `toml:"restart_cpu"`     // the parent's CPU to re-read the configuration, reload modules and run post_config on a restart
 	RequestCPU    Duration `toml:"request_cpu"`     // Apache's own CPU per request (read, log, static send, proxy)
 	LingerTime    Duration `toml:"linger_time"`     // lingering close, about one round trip
 	CPUSecond     float64  `toml:"cpu_second"`      // how many host CPU-seconds one scenario CPU-second costs here
+
+	// SubInterpreterCPU is Py_NewInterpreter's CPU for an application
+	// group other than %{GLOBAL}, before the app's import runs in it.
+	SubInterpreterCPU Duration `toml:"sub_interpreter_cpu"`
 
 	// The kernel's scheduler among CPU-bound tasks (docs/model.md §8.4),
 	// measured by `simulate calibrate`; all 0 (the default) is no wait.

@@ -32,7 +32,7 @@ func Defaults(mpm string) Scenario {
 			Arrivals: "poisson",
 			Client:   DefaultClient(),
 		},
-		Validate: Validate{Replications: 20},
+		Validate: Validate{Replications: 5},
 	}
 	return s
 }

@@ -258,7 +258,7 @@
 //
 // Settings of `simulate validate` (docs/validation.md).
 //
-//	replications  integer  20  simulator replications (seeds seed, seed+1, ...); >= 1
+//	replications  integer  5   simulator replications (seeds seed, seed+1, ...); >= 1
 //	tolerance     table    {}  metric name = tolerance (>= 0), over the defaults of package validate
 //
 // The metric names are ValidationMetrics; others are an error. Each metric's

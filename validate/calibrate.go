@@ -236,14 +236,11 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children preloading runtime mode's app: %w", calMany, err)
 	}
-	if len(minimal.Children) == 0 || len(synth.Children) == 0 {
-		return prof, fmt.Errorf("probe: Apache started no children")
-	}
 	sub, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppMinimal, SubInterpreter: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children preloading a minimal WSGI script in a sub-interpreter: %w", calMany, err)
 	}
-	if len(sub.Children) == 0 {
+	if len(minimal.Children) == 0 || len(synth.Children) == 0 || len(sub.Children) == 0 {
 		return prof, fmt.Errorf("probe: Apache started no children")
 	}
 	anon := func(s ApacheSample) float64 {

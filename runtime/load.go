@@ -454,7 +454,9 @@ func (g *generator) replayConn(ctx context.Context, id int, pop *workload.Popula
 	c := &visitor{g: g, ctx: ctx, id: id, pop: pop.Name, client: pop.Client, stop: pop.Stop}
 	defer c.closeConn()
 	for seq := 0; ; seq++ {
+		stop := c.watchIdle()
 		pr, ok := q.pop(ctx)
+		stop()
 		if !ok || !c.request(seq, pr) {
 			return
 		}
@@ -559,8 +561,13 @@ func (g *generator) visit(ctx context.Context, id int, pop string, client *scena
 		}
 	}
 	for k, pr := range reqs {
-		if k > 0 && !sleepCtx(ctx, pr.Think) {
-			return // never sent: not offered
+		if k > 0 {
+			stop := v.watchIdle()
+			slept := sleepCtx(ctx, pr.Think)
+			stop()
+			if !slept {
+				return // never sent: not offered
+			}
 		}
 		if !v.request(k, pr) {
 			return
@@ -591,6 +598,43 @@ func (v *visitor) request(seq int, pr PlannedRequest) bool {
 	}
 	g.record(rec)
 	return rec.Outcome != Unfinished
+}
+
+// watchIdle reads the open connection while the client waits for its next
+// request (a think time, a replayed log's gap), as a browser does: when
+// Apache closes the connection (KeepAliveTimeout), the client closes its
+// side at once. A client that did not read would leave Apache's
+// ap_lingering_close waiting out its 2 s read (SECONDS_TO_LINGER in
+// server/connection.c) with a prefork child or worker thread in CLOSING —
+// what no browser does, and not the traffic the simulator plays. stop ends
+// the watch before the next request is sent; a connection the server
+// closed meanwhile is then closed, and the next request opens a new one.
+func (v *visitor) watchIdle() (stop func()) {
+	cc := v.cc
+	if cc == nil {
+		return func() {}
+	}
+	var stopping atomic.Bool
+	closed := make(chan bool, 1)
+	go func() {
+		_, err := cc.br.Peek(1)
+		gone := err != nil && !stopping.Load()
+		if gone {
+			cc.c.Close() // the FIN Apache's lingering close waits for
+		}
+		closed <- gone
+	}()
+	return func() {
+		stopping.Store(true)
+		cc.c.SetReadDeadline(time.Now()) // ends the Peek
+		if <-closed {
+			v.closeConn()
+			return
+		}
+		if v.ctx.Err() == nil { // finish's deadline stays
+			cc.c.SetReadDeadline(time.Time{})
+		}
+	}
 }
 
 // holdIdle keeps the connection open, idle, until the server closes it or

@@ -28,9 +28,15 @@
 // Candidates are ranked lexicographically (Goals.better):
 //
 //  1. those that meet every goal first; among them, with a p99 goal, the
-//     least worst-case peak memory, then the lowest hi(p99): the smallest
-//     server that is fast enough; without a p99 goal, the lowest hi(p99),
-//     then the least memory: the fastest server within the budgets;
+//     least worst-case peak memory (to 1 MB), then the fewest workers
+//     (processes × threads), then the lowest hi(p99): the smallest server
+//     that is fast enough; without a p99 goal, the lowest hi(p99), then the
+//     least memory: the fastest server within the budgets. Peak memories
+//     less than 1 MB apart count as equal because a server with more daemon threads can
+//     peak a few hundred KB lower than one with fewer (fewer connections
+//     wait in Apache, each holding its pool, docs/model.md §8.2): a
+//     difference no budget is set in, which must not outrank a smaller
+//     pool that is fast enough;
 //  2. then those that meet the memory goal only, by the excess of hi(errors)
 //     over the error goal, then hi(p99), then memory: the best a server
 //     within the budget can do; the report says which goal binds;

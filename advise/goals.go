@@ -139,7 +139,11 @@ func (g Goals) better(a, b *Candidate) bool {
 	switch tier(ja) {
 	case 0: // meets every goal
 		if g.P99 > 0 {
-			keys = [][2]float64{{ja.WorstPeakMB, jb.WorstPeakMB}, {ja.P99HiMS, jb.P99HiMS}}
+			ma, mb := ja.WorstPeakMB, jb.WorstPeakMB
+			if math.Abs(ma-mb) < memoryResolutionMB {
+				ma, mb = 0, 0 // the same memory, to a budget's resolution
+			}
+			keys = [][2]float64{{ma, mb}, {float64(a.workers()), float64(b.workers())}, {ja.P99HiMS, jb.P99HiMS}}
 		} else {
 			keys = [][2]float64{{ja.P99HiMS, jb.P99HiMS}, {ja.WorstPeakMB, jb.WorstPeakMB}}
 		}
@@ -156,6 +160,14 @@ func (g Goals) better(a, b *Candidate) bool {
 	}
 	return a.order < b.order
 }
+
+// memoryResolutionMB is the least difference in peak memory that ranks one
+// server that meets the goals before another (see doc.go).
+const memoryResolutionMB = 1.0
+
+// workers is the candidate's capacity, processes × threads (its search
+// keys k and t; 0 for a comparison outside the search).
+func (c *Candidate) workers() int { return c.k * max(c.t, 1) }
 
 func tier(j Judgement) int {
 	switch {

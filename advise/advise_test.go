@@ -66,7 +66,9 @@ func TestAdviseMaxRequestWorkersFitsTheBudgetExactly(t *testing.T) {
 	sc, err := src.Load()
 	require.NoError(t, err)
 	h := sc.Host
-	child := float64(h.ApacheChildPrivate+h.PythonInterpreter+h.SubInterpreterMemory+sc.App.ImportMemory) / (1 << 20)
+	// A prefork child that has served: its worker's kept pool and thread
+	// state, and what the interpreter's first requests allocated.
+	child := float64(h.ApacheChildPrivate+h.ConnectionPoolMemory+h.PythonThreadMemory+h.PythonInterpreter+h.SubInterpreterMemory+h.PythonRequestMemory+sc.App.ImportMemory) / (1 << 20)
 	shared := float64(h.ApacheSharedText+h.PythonSharedText+h.ApacheParentPrivate) / (1 << 20)
 	budgetMB := shared + 12.5*child // half a child spare: the boundary is not a rounding question
 	want := int(math.Floor((budgetMB - shared) / child))

@@ -8,7 +8,8 @@ import (
 
 // The static sizes below follow the simulator's memory accounting
 // (docs/model.md §8.2, models/memory.go): what each process holds once it
-// has imported the app, before any per-request growth. They bound the
+// has imported the app and each of its threads has served, before the
+// app's own per-request growth. They bound the
 // search and make the comparisons (apache2buddy's formula); every figure
 // the recommendation reports comes from simulations.
 
@@ -21,28 +22,44 @@ func SharedMB(sc *scenarios.Scenario) float64 {
 }
 
 // appMemory is what the app adds to a process that runs it: an interpreter
-// (initialised after fork), a sub-interpreter unless %{GLOBAL}, the import.
+// (initialised after fork), a sub-interpreter unless %{GLOBAL}, the import,
+// what the interpreter's first requests allocate.
 func appMemory(sc *scenarios.Scenario) scenarios.Size {
 	h := sc.Host
-	m := h.PythonInterpreter + sc.App.ImportMemory
+	m := h.PythonInterpreter + sc.App.ImportMemory + h.PythonRequestMemory
 	if sc.WSGI.ApplicationGroup != "%{GLOBAL}" {
 		m += h.SubInterpreterMemory
 	}
 	return m
 }
 
+// servedThreads is what n threads that have served requests hold beyond
+// their process's own memory (a prefork child's one worker is n = 1 with no
+// thread of its own), with a thread state each when they ran Python.
+func servedThreads(sc *scenarios.Scenario, n int, ownThreads, python bool) scenarios.Size {
+	h := sc.Host
+	per := h.ConnectionPoolMemory
+	if ownThreads {
+		per += h.ApacheThreadPrivate
+	}
+	if python {
+		per += h.PythonThreadMemory
+	}
+	return scenarios.Size(n) * per
+}
+
 // ChildMB is the private memory of one Apache child in embedded mode with
 // threads worker threads (0 for prefork), the app imported.
 func ChildMB(sc *scenarios.Scenario, threads int) float64 {
 	h := sc.Host
-	return (h.ApacheChildPrivate + scenarios.Size(threads)*h.ApacheThreadPrivate + appMemory(sc)).MiBs()
+	return (h.ApacheChildPrivate + servedThreads(sc, max(threads, 1), threads > 0, true) + appMemory(sc)).MiBs()
 }
 
 // ProxyChildMB is the private memory of an Apache child that only proxies
 // to daemons (WSGIRestrictEmbedded On: no Python).
 func ProxyChildMB(sc *scenarios.Scenario, threads int) float64 {
 	h := sc.Host
-	return (h.ApacheChildPrivate + scenarios.Size(threads)*h.ApacheThreadPrivate).MiBs()
+	return (h.ApacheChildPrivate + servedThreads(sc, max(threads, 1), threads > 0, false)).MiBs()
 }
 
 // DaemonMB is the private memory of one mod_wsgi daemon process with
@@ -50,7 +67,7 @@ func ProxyChildMB(sc *scenarios.Scenario, threads int) float64 {
 // deadlock and reaper threads), the app imported.
 func DaemonMB(sc *scenarios.Scenario, threads int) float64 {
 	h := sc.Host
-	return (h.ApacheChildPrivate + scenarios.Size(threads+3)*h.ApacheThreadPrivate + appMemory(sc)).MiBs()
+	return (h.ApacheChildPrivate + 3*h.ApacheThreadPrivate + servedThreads(sc, threads, true, true) + appMemory(sc)).MiBs()
 }
 
 // ChildRSSMB is the RSS of one embedded-mode Apache child: its private

@@ -26,6 +26,7 @@ type child struct {
 	waiting   bool     // in the accept queue (s.acceptors)
 	served    int      // connections accepted (prefork requests_this_child)
 	connsLeft int      // worker/event: MaxConnectionsPerChild countdown
+	pools     int      // connections it has had open at once: their pools' memory stays
 
 	// event only
 	conns        int     // open connections, parked and lingering included
@@ -60,7 +61,12 @@ type worker struct {
 
 func newChild(s *server, slot, gen int) *child {
 	c := &child{s: s, slot: slot, gen: gen, connsLeft: s.cfg.maxConnsPerChild}
-	c.proc = s.mem.start(kindChild, float64(s.sc.Host.ApacheChildPrivate)+float64(threadsOf(s))*float64(s.sc.Host.ApacheThreadPrivate))
+	h := &s.sc.Host
+	private := float64(h.ApacheChildPrivate)
+	if n := threadsOf(s); n > 0 {
+		private += float64(h.ApacheListenerPrivate) + float64(n)*float64(h.ApacheThreadPrivate)
+	}
+	c.proc = s.mem.start(kindChild, private)
 	c.workers = make([]*worker, s.cfg.threadsPerChild)
 	for i := range c.workers {
 		w := &worker{c: c}
@@ -153,16 +159,31 @@ func (c *child) canAccept() bool {
 	return false
 }
 
-// accept gives the child a connection from the accept queue.
-func (c *child) accept(cn *conn) {
-	w := c.idle[len(c.idle)-1]
+// takeIdle takes the worker that has been idle longest. worker and event
+// threads wait for a connection on one condition variable of their fdqueue
+// (ap_queue_pop_something: apr_thread_cond_wait on queue->not_empty), and
+// a push signals it, which wakes the longest waiter: the threads take
+// turns, so within ThreadsPerChild requests every thread has served one
+// (measured: a child's memory grows with each of its threads' first
+// request, docs/model.md §8.2).
+func (c *child) takeIdle() *worker {
+	w := c.idle[0]
+	copy(c.idle, c.idle[1:])
 	c.idle = c.idle[:len(c.idle)-1]
 	if len(c.idle) == 0 {
 		c.wasBusy = true
 	}
+	return w
+}
+
+// accept gives the child a connection from the accept queue.
+func (c *child) accept(cn *conn) {
+	w := c.takeIdle()
 	c.served++
+	open := len(c.workers) - len(c.idle) // worker: a connection per busy thread
 	if c.s.cfg.mpm == "event" {
 		c.conns++
+		open = c.conns // parked and lingering ones included
 		// conns_this_child-- on accept; at 0 the child stops gracefully.
 		if c.s.cfg.maxConnsPerChild > 0 {
 			if c.connsLeft--; c.connsLeft <= 0 {
@@ -170,7 +191,23 @@ func (c *child) accept(cn *conn) {
 			}
 		}
 	}
+	c.poolsFor(open)
 	w.serve(cn)
+}
+
+// poolsFor grows the child's memory when it has more connections open
+// than ever before. Each accepted connection gets a transaction pool with
+// an allocator of its own (event's listener, worker's: apr_allocator_create,
+// max free MaxMemFree) holding what its requests allocated; a finished
+// connection's pool is recycled for the next (ap_queue_info_push_pool) or,
+// past event's threads × 3/4 recycled pools, destroyed into malloc's free
+// lists, which keep the pages. So a child holds about as many pools as it
+// once had connections open at once (measured, docs/model.md §8.2).
+func (c *child) poolsFor(open int) {
+	if open > c.pools {
+		c.s.mem.grow(c.proc, float64(open-c.pools)*float64(c.s.sc.Host.ConnectionPoolMemory))
+		c.pools = open
+	}
 }
 
 // recycle stops a worker/event child that reached MaxConnectionsPerChild.

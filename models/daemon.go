@@ -49,6 +49,7 @@ type daemonProc struct {
 	threads  []*daemonThread
 	idle     []*daemonThread
 	active   int
+	pools    int // request threads it has had busy at once: their pools' memory stays
 	requests int // for maximum-requests
 	ready    bool
 	shutdown bool // 'S': accepting nothing, in-flight requests finish within shutdown-timeout
@@ -331,6 +332,12 @@ func (d *daemonProc) accept(p *proxied) {
 				d.stop()
 			}
 		})
+	}
+	if d.active > d.pools {
+		// A connection's pool per request thread busy at once: what they
+		// allocated stays in malloc's free lists (as a child's, poolsFor).
+		s.mem.grow(d.proc, float64(d.active-d.pools)*float64(s.sc.Host.ConnectionPoolMemory))
+		d.pools = d.active
 	}
 	t.exec.start(d.py, p.r, 0)
 }

@@ -86,12 +86,7 @@ func (s *server) requestArrives(cn *conn) {
 			return
 		}
 		c.unpark(cn)
-		w := c.idle[len(c.idle)-1]
-		c.idle = c.idle[:len(c.idle)-1]
-		if len(c.idle) == 0 {
-			c.wasBusy = true
-		}
-		w.serve(cn)
+		c.takeIdle().serve(cn)
 	}
 	// Otherwise the connection is still in the accept queue, or its worker
 	// is busy: the request waits in the socket.

@@ -13,6 +13,7 @@ type python struct {
 	gil     *host.Group
 	loaded  bool
 	loading bool
+	served  bool     // has begun a request: what its first requests allocate is counted
 	waiters []func() // threads blocked on wsgi_module_lock while the app loads
 	job     *host.Job
 	mtime   int  // the script's mtime when it was loaded
@@ -157,9 +158,13 @@ type execution struct {
 	// unwinds at its next Python bytecode (at once while it runs Python,
 	// when its wait returns while it waits on I/O) and is answered 504.
 	interrupted bool
-	done        func() // the thread's continuation, bound once
-	onLoad      func()
-	onCPU       func()
+	// stateIn is the interpreter this thread has a thread state in
+	// (mod_wsgi's wsgi_acquire_interpreter creates one at the thread's
+	// first request and keeps it).
+	stateIn *python
+	done    func() // the thread's continuation, bound once
+	onLoad  func()
+	onCPU   func()
 }
 
 func (e *execution) init(s *server, done func()) {
@@ -172,6 +177,17 @@ func (e *execution) init(s *server, done func()) {
 func (e *execution) start(py *python, r *request, extra sim.Time) {
 	e.py, e.r, e.cpu = py, r, r.cpu+extra
 	e.interrupted = false
+	h := &e.s.sc.Host
+	if e.stateIn != py {
+		e.stateIn = py
+		e.s.mem.grow(py.proc, float64(h.PythonThreadMemory))
+	}
+	if !py.served {
+		// Measured to level off within an interpreter's first ~25
+		// requests; counted whole at the first (docs/model.md §8.2).
+		py.served = true
+		e.s.mem.grow(py.proc, float64(h.PythonRequestMemory))
+	}
 	// Embedded mode reloads only the script module in place when its mtime
 	// changed (wsgi_reload_required); that costs little next to the import.
 	if py.loaded && py.mtime != *py.script && e.s.sc.WSGI.ScriptReloading {

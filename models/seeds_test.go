@@ -120,7 +120,9 @@ func TestWorkerEventDefaultsCapAtSixProcesses(t *testing.T) {
 				assert.LessOrEqual(t, tk.spawned, 4, "never more than the 6 - 2 missing processes at once")
 			}
 			h := sc.Host
-			perChild := float64(sc.App.ImportMemory+h.PythonInterpreter+h.SubInterpreterMemory+h.ApacheChildPrivate+25*h.ApacheThreadPrivate) / (1 << 20)
+			// Every thread has served Python at 400 requests/s.
+			thread := h.ApacheThreadPrivate + h.ConnectionPoolMemory + h.PythonThreadMemory
+			perChild := float64(sc.App.ImportMemory+h.PythonInterpreter+h.SubInterpreterMemory+h.PythonRequestMemory+h.ApacheChildPrivate+25*thread) / (1 << 20)
 			assert.InDelta(t, 6*perChild, run.Summary.Peak.PSSMB, 12, "~6 x the per-process memory, plus Apache's own")
 			assert.Less(t, run.Summary.Peak.PSSMB, 300.0, "a few hundred MB, not gigabytes")
 			assert.Equal(t, int64(1), run.Summary.LogCounts[map[string]string{"worker": "AH00286", "event": "AH00484"}[v]],

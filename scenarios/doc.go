@@ -80,7 +80,11 @@
 //	apache_shared_text      size      "5MiB"    httpd, APR and module text, shared by all Apache processes
 //	apache_parent_private   size      "2MiB"    the parent's heap
 //	apache_child_private    size      "200KiB"  a child's private memory without Python
-//	apache_thread_private   size      "72KiB"   per worker thread
+//	apache_thread_private   size      "14KiB"   per worker thread, idle
+//	apache_listener_private size      "229KiB"  a worker/event child's listener thread and its structures
+//	connection_pool_memory    size      "44KiB"   kept per connection a process has had open at once (its pool)
+//	python_thread_memory    size      "3KiB"    a thread's state in the interpreter, from its first Python request
+//	python_request_memory   size      "191KiB"  what an interpreter allocates over its first requests and keeps
 //	python_shared_text      size      "2MiB"    libpython text, shared
 //	python_interpreter      size      "3.5MiB"  a bare interpreter's heap (Py_Initialize)
 //	sub_interpreter_memory  size      "2MiB"    each extra sub-interpreter (application group)

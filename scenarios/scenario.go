@@ -61,14 +61,18 @@ type Host struct {
 	SwapPenalty float64 `toml:"swap_penalty"` // CPU work runs this many times slower while memory in use exceeds RAM
 	Somaxconn   int     `toml:"somaxconn"`    // net.core.somaxconn: the kernel's cap on any listen backlog
 
-	ApacheSharedText     Size `toml:"apache_shared_text"`     // httpd, APR and module text, shared by every Apache process
-	ApacheParentPrivate  Size `toml:"apache_parent_private"`  // the parent's own heap
-	ApacheChildPrivate   Size `toml:"apache_child_private"`   // a child's private memory without Python
-	ApacheThreadPrivate  Size `toml:"apache_thread_private"`  // per worker thread (stack pages, buckets)
-	PythonSharedText     Size `toml:"python_shared_text"`     // libpython text, shared by processes that initialise Python
-	PythonInterpreter    Size `toml:"python_interpreter"`     // a bare interpreter's heap (Py_Initialize)
-	SubInterpreterMemory Size `toml:"sub_interpreter_memory"` // each extra sub-interpreter (application group)
-	PythonRestartLeak    Size `toml:"python_restart_leak"`    // leaked by re-initialising Python in the parent on a restart (WSGILazyInitialization Off)
+	ApacheSharedText      Size `toml:"apache_shared_text"`      // httpd, APR and module text, shared by every Apache process
+	ApacheParentPrivate   Size `toml:"apache_parent_private"`   // the parent's own heap
+	ApacheChildPrivate    Size `toml:"apache_child_private"`    // a child's private memory without Python
+	ApacheThreadPrivate   Size `toml:"apache_thread_private"`   // per worker thread, idle (its stack's touched pages)
+	ApacheListenerPrivate Size `toml:"apache_listener_private"` // a worker/event child's listener thread and its structures, beyond a prefork child's
+	ConnectionPoolMemory    Size `toml:"connection_pool_memory"`    // kept per connection a process has had open at once: its transaction pool and allocator
+	PythonThreadMemory    Size `toml:"python_thread_memory"`    // a thread's state in the interpreter, from its first Python request
+	PythonRequestMemory   Size `toml:"python_request_memory"`   // what an interpreter allocates over its first requests and keeps
+	PythonSharedText      Size `toml:"python_shared_text"`      // libpython text, shared by processes that initialise Python
+	PythonInterpreter     Size `toml:"python_interpreter"`      // a bare interpreter's heap (Py_Initialize)
+	SubInterpreterMemory  Size `toml:"sub_interpreter_memory"`  // each extra sub-interpreter (application group)
+	PythonRestartLeak     Size `toml:"python_restart_leak"`     // leaked by re-initialising Python in the parent on a restart (WSGILazyInitialization Off)
 
 	CowErosion     Duration `toml:"cow_erosion"`      // time constant for a child to dirty pages it shares copy-on-write with the parent
 	CowSharedFloor float64  `toml:"cow_shared_floor"` // fraction of the inherited heap that stays shared

@@ -87,7 +87,39 @@ type Prober interface {
 	// that sleeps and measures how late it wakes, then forks bursts of
 	// children that burn CPU, timing each fork (docs/model.md §8.4).
 	Sched(ctx context.Context, burners int) (SchedSample, error)
+	// Threads starts an event Apache of one child, serves requests as
+	// configured and samples the memory of its child and daemon process.
+	Threads(ctx context.Context, p ThreadsProbe) (ThreadsSample, error)
 }
+
+// ThreadsProbe configures the threads probe: event, one child of Threads
+// worker threads (KeepAlive Off), and a minimal WSGI script preloaded in
+// %{GLOBAL} that sleeps as long as its query string says. With Daemon the
+// script runs in one mod_wsgi daemon process of Threads threads and the
+// child only proxies to it (WSGIRestrictEmbedded On); otherwise in the
+// child (embedded).
+type ThreadsProbe struct {
+	Threads int
+	Daemon  bool
+	// After the first sample: Sequential requests one at a time, a sample,
+	// then Rounds rounds of Threads requests at once (each sleeping
+	// calServeSleep, so every thread holds one), a sample.
+	Sequential, Rounds int
+}
+
+// ThreadsSample is the threads probe's memory: the child's and the daemon
+// process's (zero in embedded mode) at rest, after the sequential requests
+// and after the rounds.
+type ThreadsSample struct {
+	Child, Daemon [3]Memory
+}
+
+// The threads probe's samples.
+const (
+	AtRest = iota
+	AfterSequential
+	AfterRounds
+)
 
 // RequestsSample is what the request probe measured.
 type RequestsSample struct {
@@ -137,6 +169,11 @@ type Profile struct {
 	RuntimeAppText       scenarios.Size
 	SubInterpreterCPU    time.Duration
 	SubInterpreterMemory scenarios.Size
+	ApacheThreadPrivate  scenarios.Size
+	ApacheListener       scenarios.Size
+	ConnectionPoolMemory scenarios.Size
+	PythonThreadMemory   scenarios.Size
+	PythonRequestMemory  scenarios.Size
 	Notes                []string // how each was measured, with the raw figures
 }
 
@@ -147,6 +184,13 @@ const (
 	calFew         = 2  // children in the small Apache
 	calMany        = 16 // in the large one: fork_time is the parent's extra CPU per extra child
 	calBurn        = 1.0
+	calFewThreads  = 8  // ThreadsPerChild of the small event child
+	calManyThreads = 40 // and of the large one
+	calSequential  = 50 // requests one at a time in the threads probe
+	calRounds      = 3  // rounds of calManyThreads requests at once
+	// CalServeSleep is how long each request of a round sleeps in the app:
+	// long enough that all of a round's requests are in at once.
+	CalServeSleep = 200 * time.Millisecond
 )
 
 // Calibrate measures this machine's constants with dedicated probes: three
@@ -178,6 +222,22 @@ const (
 //     preloads the minimal script in a named application group (a
 //     sub-interpreter) spends over one that preloads it in %{GLOBAL}:
 //     median CPU time and median anonymous memory (calMany children each);
+//   - apache_thread_private, apache_listener_private: event children of
+//     calFewThreads and calManyThreads threads proxying to a daemon (no
+//     Python in them), at rest: the extra private memory per extra thread,
+//     and what the small child holds beyond its threads and a prefork
+//     child (the listener thread, its pollset and queues);
+//   - connection_pool_memory: how much the large child grew over
+//     calSequential requests one at a time and calRounds rounds of one
+//     connection per thread at once (KeepAlive Off), per connection it had
+//     open at once: the transaction pools it keeps;
+//   - python_thread_memory, python_request_memory: an embedded event child
+//     of calManyThreads threads grew E over the same rounds, and the daemon
+//     process D over the sequential requests, which two of its threads
+//     serve in turn (mod_wsgi hands the listener role to the thread on top
+//     of its idle stack, wsgi_worker_release): E = R + 40·(S + T) and
+//     D = R + 2·(S + T), with S connection_pool_memory, T a thread's state
+//     in the interpreter and R what the interpreter's first requests keep;
 //   - cpu_second: the wall time of the app's burn loop per requested
 //     CPU-second, median of three (above 1 when the machine loses time to
 //     a hypervisor or to the loop's own overhead);
@@ -266,6 +326,10 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit", calMany,
 			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU))
 
+	if err := calibrateThreads(ctx, p, &prof); err != nil {
+		return prof, err
+	}
+
 	var walls []float64
 	for range 3 {
 		d, err := p.Burn(ctx, calBurn)
@@ -309,6 +373,40 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	}
 	prof.SchedWakeWait, prof.SchedWait, prof.SchedRun, prof.Notes = deriveSched(sched, prof.Notes)
 	return prof, nil
+}
+
+// calibrateThreads runs the threads probes (see Calibrate).
+func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
+	few, err := p.Threads(ctx, ThreadsProbe{Threads: calFewThreads, Daemon: true})
+	if err != nil {
+		return fmt.Errorf("probe: an event child of %d threads proxying to a daemon: %w", calFewThreads, err)
+	}
+	many, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Daemon: true, Sequential: calSequential, Rounds: calRounds})
+	if err != nil {
+		return fmt.Errorf("probe: an event child of %d threads proxying to a daemon: %w", calManyThreads, err)
+	}
+	emb, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Rounds: calRounds})
+	if err != nil {
+		return fmt.Errorf("probe: an embedded event child of %d threads: %w", calManyThreads, err)
+	}
+	priv := func(m Memory) float64 { return float64(m.Private) }
+	const n = calManyThreads
+	thread := max(0, (priv(many.Child[AtRest])-priv(few.Child[AtRest]))/(n-calFewThreads))
+	prof.ApacheThreadPrivate = scenarios.Size(thread)
+	prof.ApacheListener = scenarios.Size(max(0, priv(few.Child[AtRest])-calFewThreads*thread-float64(prof.ApacheChildPrivate)))
+	served := max(0, (priv(many.Child[AfterRounds])-priv(many.Child[AtRest]))/n)
+	prof.ConnectionPoolMemory = scenarios.Size(served)
+	e := priv(emb.Child[AfterRounds]) - priv(emb.Child[AtRest])
+	d := priv(many.Daemon[AfterSequential]) - priv(many.Daemon[AtRest])
+	perThread := max(served, (e-d)/(n-2)) // S + T
+	prof.PythonThreadMemory = scenarios.Size(perThread - served)
+	prof.PythonRequestMemory = scenarios.Size(max(0, d-2*perThread))
+	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after %d rounds of %d at once %s; its daemon %s at rest, %s after the requests one at a time, %s after the rounds; embedded, %d threads: %s at rest, %s after the rounds",
+		scenarios.Size(priv(few.Child[AtRest])), calFewThreads, scenarios.Size(priv(many.Child[AtRest])), n,
+		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), calRounds, n, scenarios.Size(priv(many.Child[AfterRounds])),
+		scenarios.Size(priv(many.Daemon[AtRest])), scenarios.Size(priv(many.Daemon[AfterSequential])), scenarios.Size(priv(many.Daemon[AfterRounds])),
+		n, scenarios.Size(priv(emb.Child[AtRest])), scenarios.Size(priv(emb.Child[AfterRounds]))))
+	return nil
 }
 
 // schedBurners are the scheduler probe's loads: 0 to 8× the cores.
@@ -436,26 +534,31 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 	}
 	b.WriteString("\n[host]\n")
 	kv := map[string]string{
-		"apache_shared_text":     kib(p.ApacheSharedText),
-		"apache_parent_private":  kib(p.ApacheParentPrivate),
-		"apache_child_private":   kib(p.ApacheChildPrivate),
-		"python_shared_text":     kib(p.PythonSharedText),
-		"python_interpreter":     kib(p.PythonInterpreter),
-		"fork_time":              fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
-		"child_init_cpu":         fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
-		"python_init_cpu":        fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
-		"python_fini_cpu":        fmt.Sprintf("%q", p.PythonFiniCPU.Round(time.Microsecond).String()),
-		"cpu_second":             fmt.Sprintf("%.3f", p.CPUSecond),
-		"request_cpu":            fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
-		"sched_wake_wait":        fmt.Sprintf("%q", p.SchedWakeWait.Round(time.Microsecond).String()),
-		"sched_wait":             fmt.Sprintf("%q", p.SchedWait.Round(time.Microsecond).String()),
-		"sched_run":              fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
-		"arrival_jitter":         fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
-		"restart_cpu":            fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
-		"runtime_app_memory":     kib(p.RuntimeAppMemory),
-		"runtime_app_text":       kib(p.RuntimeAppText),
-		"sub_interpreter_cpu":    fmt.Sprintf("%q", p.SubInterpreterCPU.Round(time.Microsecond).String()),
-		"sub_interpreter_memory": kib(p.SubInterpreterMemory),
+		"apache_shared_text":      kib(p.ApacheSharedText),
+		"apache_parent_private":   kib(p.ApacheParentPrivate),
+		"apache_child_private":    kib(p.ApacheChildPrivate),
+		"python_shared_text":      kib(p.PythonSharedText),
+		"python_interpreter":      kib(p.PythonInterpreter),
+		"fork_time":               fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
+		"child_init_cpu":          fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
+		"python_init_cpu":         fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
+		"python_fini_cpu":         fmt.Sprintf("%q", p.PythonFiniCPU.Round(time.Microsecond).String()),
+		"cpu_second":              fmt.Sprintf("%.3f", p.CPUSecond),
+		"request_cpu":             fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
+		"sched_wake_wait":         fmt.Sprintf("%q", p.SchedWakeWait.Round(time.Microsecond).String()),
+		"sched_wait":              fmt.Sprintf("%q", p.SchedWait.Round(time.Microsecond).String()),
+		"sched_run":               fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
+		"arrival_jitter":          fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
+		"restart_cpu":             fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
+		"runtime_app_memory":      kib(p.RuntimeAppMemory),
+		"runtime_app_text":        kib(p.RuntimeAppText),
+		"sub_interpreter_cpu":     fmt.Sprintf("%q", p.SubInterpreterCPU.Round(time.Microsecond).String()),
+		"sub_interpreter_memory":  kib(p.SubInterpreterMemory),
+		"apache_thread_private":   kib(p.ApacheThreadPrivate),
+		"apache_listener_private": kib(p.ApacheListener),
+		"connection_pool_memory":  kib(p.ConnectionPoolMemory),
+		"python_thread_memory":    kib(p.PythonThreadMemory),
+		"python_request_memory":   kib(p.PythonRequestMemory),
 	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {

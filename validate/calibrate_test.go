@@ -20,7 +20,10 @@ import (
 // 1 ms per fork on top of 20 ms, and 42 ms for a restart that forks two
 // children; a child 2 ms, 12 ms with Python; the burn takes 1.1 s of wall
 // time per CPU-second.
-type fakeProber struct{ calls []ApacheProbe }
+type fakeProber struct {
+	calls   []ApacheProbe
+	threads []ThreadsProbe
+}
 
 func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, error) {
 	f.calls = append(f.calls, p)
@@ -107,6 +110,47 @@ func (f *fakeProber) Sched(_ context.Context, k int) (SchedSample, error) {
 	return s, nil
 }
 
+// Threads: a child of 200 KiB (as a prefork child) + 230 KiB for its
+// listener + 14 KiB per idle thread; a thread keeps 32 KiB once it has
+// served, 12 KiB more once it has run Python; an interpreter's first
+// requests keep 224 KiB. Requests one at a time reach every child thread
+// (FIFO) but only two daemon threads (mod_wsgi's idle stack).
+func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, error) {
+	f.threads = append(f.threads, p)
+	var s ThreadsSample
+	const k = 1 << 10
+	rest := int64(200*k + 230*k + p.Threads*14*k)
+	daemonRest := int64(7 << 20)
+	if !p.Daemon {
+		rest += 3584 * k
+	}
+	used := func(n int) int64 { // n threads have served Python
+		if n == 0 {
+			return 0
+		}
+		return 224*k + int64(n)*(32+12)*k
+	}
+	s.Child[AtRest] = Memory{Private: rest}
+	s.Daemon[AtRest] = Memory{Private: daemonRest}
+	seq := min(p.Sequential, p.Threads)
+	if p.Daemon {
+		s.Child[AfterSequential] = Memory{Private: rest + int64(seq)*32*k}
+		s.Daemon[AfterSequential] = Memory{Private: daemonRest + used(min(seq, 2))}
+	} else {
+		s.Child[AfterSequential] = Memory{Private: rest + used(seq)}
+	}
+	if p.Rounds > 0 {
+		seq = p.Threads
+	}
+	if p.Daemon {
+		s.Child[AfterRounds] = Memory{Private: rest + int64(seq)*32*k}
+		s.Daemon[AfterRounds] = Memory{Private: daemonRest + used(seq)}
+	} else {
+		s.Child[AfterRounds] = Memory{Private: rest + used(seq)}
+	}
+	return s, nil
+}
+
 func TestCalibrateAndProfileLoads(t *testing.T) {
 	fp := &fakeProber{}
 	prof, err := Calibrate(context.Background(), fp)
@@ -114,6 +158,12 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true},
 		{Children: 16, Python: true, App: AppMinimal}, {Children: 16, Python: true, App: AppRuntime},
 		{Children: 16, Python: true, App: AppMinimal, SubInterpreter: true}}, fp.calls)
+	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Rounds: 3}, {Threads: 40, Rounds: 3}}, fp.threads)
+	assert.Equal(t, scenarios.Size(14<<10), prof.ApacheThreadPrivate, "an idle thread")
+	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
+	assert.Equal(t, scenarios.Size(32<<10), prof.ConnectionPoolMemory, "a thread that has served")
+	assert.Equal(t, scenarios.Size(12<<10), prof.PythonThreadMemory, "a thread's state in the interpreter")
+	assert.Equal(t, scenarios.Size(224<<10), prof.PythonRequestMemory, "an interpreter's first requests")
 	assert.Equal(t, 30*time.Millisecond, prof.SubInterpreterCPU, "a sub-interpreter's CPU over %{GLOBAL}'s")
 	assert.Equal(t, scenarios.Size(2<<20), prof.SubInterpreterMemory)
 	assert.Equal(t, scenarios.Size(700<<10), prof.RuntimeAppMemory, "the runtime app's anonymous memory over a minimal script's")
@@ -154,4 +204,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(500<<10), sc.Host.RuntimeAppText)
 	assert.Equal(t, 30*time.Millisecond, sc.Host.SubInterpreterCPU.Duration)
 	assert.Equal(t, scenarios.Size(2<<20), sc.Host.SubInterpreterMemory)
+	assert.Equal(t, scenarios.Size(230<<10), sc.Host.ApacheListenerPrivate)
+	assert.Equal(t, scenarios.Size(32<<10), sc.Host.ConnectionPoolMemory)
+	assert.Equal(t, scenarios.Size(224<<10), sc.Host.PythonRequestMemory)
 }

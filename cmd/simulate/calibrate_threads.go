@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/forkcast/forkcast/validate"
+)
+
+// sleeperScript is the threads probe's app: it sleeps as many seconds as
+// its query string says, and imports nothing else.
+const sleeperScript = `import time
+def application(environ, start_response):
+    t = float(environ.get('QUERY_STRING') or 0)
+    if t > 0:
+        time.sleep(t)
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [b'ok']
+`
+
+// Threads runs the threads probe (validate.ThreadsProbe): an event apache2
+// of one child on 127.0.0.1, from a private ServerRoot, stopped (its
+// process group) before returning.
+func (p *apacheProber) Threads(ctx context.Context, probe validate.ThreadsProbe) (validate.ThreadsSample, error) {
+	var s validate.ThreadsSample
+	root, err := os.MkdirTemp("", "forkcast-calibrate-")
+	if err != nil {
+		return s, err
+	}
+	defer os.RemoveAll(root)
+	os.Chmod(root, 0o755)
+	port, err := freeLocalPort()
+	if err != nil {
+		return s, err
+	}
+	script := filepath.Join(root, "sleeper.wsgi")
+	if err := os.WriteFile(script, []byte(sleeperScript), 0o644); err != nil {
+		return s, err
+	}
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "User nobody\nGroup nogroup\n"
+	}
+	t := probe.Threads
+	wsgi := fmt.Sprintf("WSGIRestrictEmbedded Off\nWSGIApplicationGroup %%{GLOBAL}\nWSGIImportScript %q process-group=%%{GLOBAL} application-group=%%{GLOBAL}\n", script)
+	if probe.Daemon {
+		wsgi = fmt.Sprintf("WSGIRestrictEmbedded On\nWSGIDaemonProcess probe processes=1 threads=%d display-name=(wsgi:probe)\nWSGIProcessGroup probe\nWSGIApplicationGroup %%{GLOBAL}\nWSGIImportScript %q process-group=probe application-group=%%{GLOBAL}\n", t, script)
+	}
+	conf := fmt.Sprintf(`ServerRoot %q
+ServerName 127.0.0.1
+Listen 127.0.0.1:%d
+PidFile %q
+ErrorLog %q
+LogLevel warn
+%sLoadModule mpm_event_module %s/mod_mpm_event.so
+LoadModule authz_core_module %s/mod_authz_core.so
+LoadModule wsgi_module %s/mod_wsgi.so
+StartServers 1
+ServerLimit 1
+ThreadsPerChild %d
+ThreadLimit %d
+MaxRequestWorkers %d
+MinSpareThreads 1
+MaxSpareThreads %d
+KeepAlive Off
+WSGILazyInitialization On
+WSGISocketPrefix %q
+WSGIScriptAlias / %q
+%s`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
+		p.modules, p.modules, p.modules, t, t, t, t, filepath.Join(root, "wsgi"), script, wsgi)
+	confPath := filepath.Join(root, "httpd.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		return s, err
+	}
+	var output bytes.Buffer
+	cmd := exec.Command(p.binary, "-f", confPath, "-DFOREGROUND")
+	cmd.Dir, cmd.Env = root, []string{"PATH=/usr/bin:/bin", "LANG=C"}
+	cmd.Stdout, cmd.Stderr = &output, &output
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return s, err
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	pid := cmd.Process.Pid
+	defer stopGroup(pid, done)
+
+	want := 1
+	if probe.Daemon {
+		want = 2
+	}
+	var child, daemon int
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		child, daemon = 0, 0
+		for _, c := range childrenOf(pid) {
+			if isProbeDaemon(c) {
+				daemon = c
+			} else {
+				child = c
+			}
+		}
+		if (child != 0) && (daemon != 0 || !probe.Daemon) {
+			break
+		}
+		select {
+		case <-done:
+			errLog, _ := os.ReadFile(filepath.Join(root, "error.log"))
+			return s, fmt.Errorf("apache2 exited: %s %s", strings.TrimSpace(output.String()), strings.TrimSpace(string(errLog)))
+		case <-ctx.Done():
+			return s, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return s, fmt.Errorf("apache2 started %d of its %d processes in 30 s", len(childrenOf(pid)), want)
+		}
+	}
+	settle := func(d time.Duration) error {
+		select {
+		case <-time.After(d):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	sample := func(i int) {
+		s.Child[i] = readMemory(child)
+		if daemon != 0 {
+			s.Daemon[i] = readMemory(daemon)
+		}
+	}
+	if err := settle(2 * time.Second); err != nil { // child_init, the preload
+		return s, err
+	}
+	sample(validate.AtRest)
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	get := func(sleep time.Duration) error {
+		req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://127.0.0.1:%d/?%g", port, sleep.Seconds()), nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("the probe's app answered %s", resp.Status)
+		}
+		return nil
+	}
+	for range probe.Sequential {
+		if err := get(0); err != nil {
+			return s, err
+		}
+	}
+	if err := settle(300 * time.Millisecond); err != nil {
+		return s, err
+	}
+	sample(validate.AfterSequential)
+	for range probe.Rounds {
+		var wg sync.WaitGroup
+		errs := make(chan error, t)
+		for range t {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := get(validate.CalServeSleep); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			return s, err
+		}
+	}
+	if err := settle(300 * time.Millisecond); err != nil {
+		return s, err
+	}
+	sample(validate.AfterRounds)
+	return s, nil
+}
+
+// isProbeDaemon reports whether pid is the threads probe's daemon process
+// (display-name=(wsgi:probe) sets its argv[0]).
+func isProbeDaemon(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	return err == nil && bytes.HasPrefix(b, []byte("(wsgi:probe)"))
+}

@@ -19,8 +19,13 @@ import (
 // with 2 or more, two 95% intervals. [Lo, Hi] is the t-interval of the
 // mean, mean ± t(0.975, n−1)·s/√n: how well the replications pin the mean
 // down. [RunLo, RunHi] is the prediction interval for one more run,
-// mean ± t(0.975, n−1)·s·√(1+1/n): where the model expects a single run to
-// land. A measurement is a single run, so it is judged by the second.
+// mean ± t(0.975, n−1)·s·√(1+1/n), widened to the range of the
+// replications where they reach beyond it: where the model expects a
+// single run to land. The t-interval assumes a bell, and a bistable outcome
+// (6 children or 8, a burst a tick sees or misses) is not one; the range of
+// n exchangeable runs is itself a prediction interval for one more, with
+// coverage (n−1)/(n+1) (90% for 20) whatever their distribution. A
+// measurement is a single run, so it is judged by the second.
 type Estimate struct {
 	Mean   float64   `json:"mean"`
 	Lo     *float64  `json:"lo,omitempty"`
@@ -46,7 +51,7 @@ func NewEstimate(vals []float64) Estimate {
 		lo, hi := e.Mean-half, e.Mean+half
 		e.Lo, e.Hi = &lo, &hi
 		half = t * s * math.Sqrt(1+1/n)
-		runLo, runHi := e.Mean-half, e.Mean+half
+		runLo, runHi := min(e.Mean-half, slices.Min(vals)), max(e.Mean+half, slices.Max(vals))
 		e.RunLo, e.RunHi = &runLo, &runHi
 	}
 	return e

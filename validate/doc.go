@@ -38,7 +38,10 @@
 // reports the predicted mean over the replications with two 95% intervals
 // (none with one replication): the t-interval of the mean,
 // mean ± t(0.975, n−1)·s/√n, and the prediction interval for one run,
-// mean ± t(0.975, n−1)·s·√(1+1/n); then the measured value, the absolute
+// mean ± t(0.975, n−1)·s·√(1+1/n), widened to the replications' range
+// where they reach beyond it (the range of n runs is a distribution-free
+// prediction interval for one more, coverage (n−1)/(n+1); a bistable
+// outcome is no bell); then the measured value, the absolute
 // error |predicted mean − measured|, the relative error
 // abs / max(|measured|, floor) (0 when both are 0: exact), the tolerance,
 // and whether the error is within it (an error equal to the tolerance

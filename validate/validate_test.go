@@ -92,6 +92,23 @@ func TestEstimateTInterval(t *testing.T) {
 	assert.Nil(t, one.RunLo)
 }
 
+// A bistable outcome: 19 replications keep 6 children, one forks 8. The
+// t-interval for one run, 6.1 ± 0.96, would call 8 implausible although
+// the model itself produced it; the one-run band reaches the replications'
+// range, while the interval of the mean stays the t-interval.
+func TestOneRunBandCoversWhatTheReplicationsDid(t *testing.T) {
+	vals := make([]float64, 20)
+	for i := range vals {
+		vals[i] = 6
+	}
+	vals[7] = 8
+	e := NewEstimate(vals)
+	assert.InDelta(t, 6.1, e.Mean, 1e-12)
+	assert.Equal(t, 8.0, *e.RunHi, "a run like the one replication that forked 8")
+	assert.Less(t, *e.RunLo, 6.0, "the t-interval's low side is wider than the range")
+	assert.Less(t, *e.Hi, 8.0, "the mean's interval is not widened")
+}
+
 func TestFindSurge(t *testing.T) {
 	end := func(s Surge) float64 {
 		if s.EndS == nil {

@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"gonum.org/v1/gonum/stat"
@@ -51,6 +52,40 @@ rate = 0
 	assert.InDelta(t, 1.1, allWait, 0.15, "16 waiting imports overlap: ~1 s")
 	assert.InDelta(t, 8.1, allCPU, 0.3, "16 CPU-bound imports share 2 cores: ~8 s")
 	assert.InDelta(t, 4.2, half, 0.3, "half and half: while one import waits the others use the cores, so ~16 x 0.5 s / 2 cores plus a last wait")
+}
+
+// The CPU validate adds to every load of runtime mode's synthetic app
+// (its own modules' imports, App.ExtraImportCPU) is import CPU like the
+// app's: 16 preloading children share 2 cores for it.
+func TestExtraImportCPUIsImportCPU(t *testing.T) {
+	ready := func(importCPU string, extra time.Duration) float64 {
+		sc := parse(t, fmt.Sprintf(`
+duration = "20s"
+[host]
+cpus = 2
+[apache]
+mpm = "prefork"
+start_servers = 16
+min_spare_servers = 1
+max_spare_servers = 32
+max_request_workers = 16
+[wsgi]
+preload = true
+application_group = "%%{GLOBAL}"
+[app]
+import_cpu = "const(%s)"
+[[workload.phase]]
+duration = "20s"
+rate = 0
+`, importCPU), "")
+		sc.App.ExtraImportCPU = extra
+		_, _, s := simulateTraced(t, sc)
+		return s.readyAt.Seconds()
+	}
+	own := ready("500ms", 0)
+	extra := ready("0s", 500*time.Millisecond)
+	assert.InDelta(t, own, extra, 0.02, "half a CPU-second per load, the app's or the runtime app's own")
+	assert.Greater(t, extra, 3.5, "16 x 0.5 s on 2 cores")
 }
 
 // The parent's first maintenance tick after the load starts falls anywhere

@@ -91,6 +91,8 @@ func (py *python) load(done func()) {
 		s.mem.grow(py.proc, float64(s.sc.Host.SubInterpreterMemory))
 		first = seconds(s.sc.Host.SubInterpreterCPU.Seconds() * s.sc.Host.CPUSecond)
 	}
+	// The app's own extra (validate: runtime mode's synthetic app's modules).
+	first += seconds(s.sc.App.ExtraImportCPU.Seconds() * s.sc.Host.CPUSecond)
 	work := seconds(s.sc.App.ImportCPU.Sample(s.importRand) * s.sc.Host.CPUSecond)
 	py.step = 0
 	py.stepCPU = work / importSteps

@@ -77,7 +77,7 @@ func DefaultHost() Host {
 		ApacheChildPrivate:    200 * KiB,
 		ApacheThreadPrivate:   14 * KiB,
 		ApacheListenerPrivate: 229 * KiB,
-		ConnectionPoolMemory:    44 * KiB,
+		ConnectionPoolMemory:  44 * KiB,
 		PythonThreadMemory:    3 * KiB,
 		PythonRequestMemory:   191 * KiB,
 		PythonSharedText:      2 * MiB,
@@ -104,6 +104,7 @@ func DefaultHost() Host {
 		// runtime mode's synthetic app over a minimal script.
 		RuntimeAppMemory: 640 * KiB,
 		RuntimeAppText:   600 * KiB,
+		RuntimeAppCPU:    D(12500 * time.Microsecond),
 	}
 }
 

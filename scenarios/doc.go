@@ -106,6 +106,7 @@
 //	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)
 //	runtime_app_memory      size      "640KiB"  validate only: private memory runtime mode's synthetic app adds to each process that loads it
 //	runtime_app_text        size      "600KiB"  validate only: the same app's file-backed pages, shared by the processes that load it
+//	runtime_app_cpu         duration  "12.5ms"  validate only: the CPU its modules take to import, per load
 //	background_cpu          number    0         cores that processes outside the server want all through the run; 0 to cpus
 //
 // q = (runnable tasks − cores + 1)/cores counts the tasks queued ahead per

@@ -66,7 +66,7 @@ type Host struct {
 	ApacheChildPrivate    Size `toml:"apache_child_private"`    // a child's private memory without Python
 	ApacheThreadPrivate   Size `toml:"apache_thread_private"`   // per worker thread, idle (its stack's touched pages)
 	ApacheListenerPrivate Size `toml:"apache_listener_private"` // a worker/event child's listener thread and its structures, beyond a prefork child's
-	ConnectionPoolMemory    Size `toml:"connection_pool_memory"`    // kept per connection a process has had open at once: its transaction pool and allocator
+	ConnectionPoolMemory  Size `toml:"connection_pool_memory"`  // kept per connection a process has had open at once: its transaction pool and allocator
 	PythonThreadMemory    Size `toml:"python_thread_memory"`    // a thread's state in the interpreter, from its first Python request
 	PythonRequestMemory   Size `toml:"python_request_memory"`   // what an interpreter allocates over its first requests and keeps
 	PythonSharedText      Size `toml:"python_shared_text"`      // libpython text, shared by processes that initialise Python
@@ -97,16 +97,18 @@ type Host struct {
 	SchedRun      Duration `toml:"sched_run"`       // the mean CPU a task runs before it is preempted while every core is taken (exponential); 0: never
 	ArrivalJitter Duration `toml:"arrival_jitter"`  // mean lateness of a load generator's timer wake-up (exponential)
 
-	// RuntimeAppMemory and RuntimeAppText are what runtime mode's
-	// synthetic app itself adds to each process that loads it, beyond a
-	// minimal WSGI script's: private memory (its modules' objects and code:
-	// json, random, threading) and file-backed pages the processes that
-	// load it share (its modules' extensions). `simulate validate` adds
-	// them to its prediction of a runtime-mode measurement
-	// (app.import_memory, python_shared_text); `simulate run` never uses
-	// them. Measured by `simulate calibrate`.
-	RuntimeAppMemory Size `toml:"runtime_app_memory"`
-	RuntimeAppText   Size `toml:"runtime_app_text"`
+	// RuntimeAppMemory, RuntimeAppText and RuntimeAppCPU are what runtime
+	// mode's synthetic app itself adds to each process that loads it,
+	// beyond a minimal WSGI script's: private memory (its modules' objects
+	// and code: json, random, threading), file-backed pages the processes
+	// that load it share (its modules' extensions), and the CPU importing
+	// those modules takes. `simulate validate` adds them to its prediction
+	// of a runtime-mode measurement (app.import_memory, python_shared_text,
+	// App.ExtraImportCPU); `simulate run` never uses them. Measured by
+	// `simulate calibrate`.
+	RuntimeAppMemory Size     `toml:"runtime_app_memory"`
+	RuntimeAppText   Size     `toml:"runtime_app_text"`
+	RuntimeAppCPU    Duration `toml:"runtime_app_cpu"`
 
 	// BackgroundCPU is CPU, in cores, that processes outside the server
 	// want all through the run and that competes with it for the cores:
@@ -237,6 +239,11 @@ type App struct {
 	RequestCPU          Dist `toml:"request_cpu"`           // Python CPU per request (holds the GIL)
 	RequestWait         Dist `toml:"request_wait"`          // time per request waiting on I/O or a database (GIL released)
 	RequestMemoryGrowth Size `toml:"request_memory_growth"` // private memory each request leaves behind
+	// ExtraImportCPU is CPU every load of the app takes beyond import_cpu;
+	// never read from a file: `simulate validate` sets it to
+	// host.runtime_app_cpu when the measured run served runtime mode's
+	// synthetic app, whose own modules take that to import.
+	ExtraImportCPU time.Duration `toml:"-"`
 	// URLs overrides the request costs for URL prefixes (the longest
 	// matching prefix wins); a key a prefix does not set is the app's.
 	URLs map[string]*URLCost `toml:"urls"`

@@ -167,6 +167,7 @@ type Profile struct {
 	ArrivalJitter        time.Duration
 	RuntimeAppMemory     scenarios.Size
 	RuntimeAppText       scenarios.Size
+	RuntimeAppCPU        time.Duration
 	SubInterpreterCPU    time.Duration
 	SubInterpreterMemory scenarios.Size
 	ApacheThreadPrivate  scenarios.Size
@@ -212,12 +213,13 @@ const (
 //   - python_fini_cpu: what the children with a bare interpreter used in
 //     all when that Apache's restart ended them, less what they had used
 //     before it, per child: the teardown (Py_Finalize) on their way out;
-//   - runtime_app_memory, runtime_app_text: what runtime mode's synthetic
-//     app (no costs) adds to a child that preloads it, over a minimal
-//     script that imports nothing (calMany children each): the median
-//     child's extra anonymous memory (its modules' objects and code,
-//     private to each process) and the rest of its extra RSS (the modules'
-//     file-backed pages, shared among the children);
+//   - runtime_app_memory, runtime_app_text, runtime_app_cpu: what runtime
+//     mode's synthetic app (no costs) adds to a child that preloads it,
+//     over a minimal script that imports nothing (calMany children each):
+//     the median child's extra anonymous memory (its modules' objects and
+//     code, private to each process), the rest of its extra RSS (the
+//     modules' file-backed pages, shared among the children), and its
+//     extra CPU time (importing those modules);
 //   - sub_interpreter_cpu, sub_interpreter_memory: what a child that
 //     preloads the minimal script in a named application group (a
 //     sub-interpreter) spends over one that preloads it in %{GLOBAL}:
@@ -312,6 +314,7 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	appAnon := max(0, anon(synth)-anon(minimal))
 	prof.RuntimeAppMemory = scenarios.Size(appAnon)
 	prof.RuntimeAppText = scenarios.Size(max(0, rss(synth)-rss(minimal)-appAnon))
+	prof.RuntimeAppCPU = time.Duration(max(0, cpu(synth)-cpu(minimal)))
 	prof.SubInterpreterCPU = time.Duration(max(0, cpu(sub)-cpu(minimal)))
 	prof.SubInterpreterMemory = scenarios.Size(max(0, anon(sub)-anon(minimal)))
 	prof.Notes = append(prof.Notes,
@@ -552,6 +555,7 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"restart_cpu":             fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
 		"runtime_app_memory":      kib(p.RuntimeAppMemory),
 		"runtime_app_text":        kib(p.RuntimeAppText),
+		"runtime_app_cpu":         fmt.Sprintf("%q", p.RuntimeAppCPU.Round(time.Microsecond).String()),
 		"sub_interpreter_cpu":     fmt.Sprintf("%q", p.SubInterpreterCPU.Round(time.Microsecond).String()),
 		"sub_interpreter_memory":  kib(p.SubInterpreterMemory),
 		"apache_thread_private":   kib(p.ApacheThreadPrivate),

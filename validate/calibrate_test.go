@@ -49,9 +49,10 @@ func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, err
 				m.Anonymous += 2 << 20
 				cpu += 30 * time.Millisecond
 			}
-		case AppRuntime: // 700 KiB of objects, 500 KiB of extension pages
+		case AppRuntime: // 700 KiB of objects, 500 KiB of extension pages, 12 ms
 			m.RSS += 80<<10 + 1200<<10
 			m.Anonymous += 40<<10 + 700<<10
+			cpu += 12 * time.Millisecond
 		}
 		s.Children = append(s.Children, m)
 		s.ChildCPU = append(s.ChildCPU, cpu)
@@ -168,6 +169,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(2<<20), prof.SubInterpreterMemory)
 	assert.Equal(t, scenarios.Size(700<<10), prof.RuntimeAppMemory, "the runtime app's anonymous memory over a minimal script's")
 	assert.Equal(t, scenarios.Size(500<<10), prof.RuntimeAppText, "the rest of its RSS: file pages")
+	assert.Equal(t, 12*time.Millisecond, prof.RuntimeAppCPU, "the runtime app's CPU over a minimal script's")
 	assert.Equal(t, scenarios.Size(2<<20), prof.ApacheParentPrivate)
 	assert.Equal(t, scenarios.Size(200<<10), prof.ApacheChildPrivate)
 	assert.Equal(t, scenarios.Size(5<<20), prof.ApacheSharedText)
@@ -202,6 +204,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 40*time.Millisecond, sc.Host.RestartCPU.Duration)
 	assert.Equal(t, scenarios.Size(700<<10), sc.Host.RuntimeAppMemory)
 	assert.Equal(t, scenarios.Size(500<<10), sc.Host.RuntimeAppText)
+	assert.Equal(t, 12*time.Millisecond, sc.Host.RuntimeAppCPU.Duration)
 	assert.Equal(t, 30*time.Millisecond, sc.Host.SubInterpreterCPU.Duration)
 	assert.Equal(t, scenarios.Size(2<<20), sc.Host.SubInterpreterMemory)
 	assert.Equal(t, scenarios.Size(230<<10), sc.Host.ApacheListenerPrivate)

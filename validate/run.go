@@ -74,14 +74,15 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predic
 // When the run served runtime mode's synthetic app (not the user's own
 // WSGI script), the app's own modules are part of what was measured:
 // host.runtime_app_memory joins app.import_memory (private, per load of
-// the app) and host.runtime_app_text joins python_shared_text (file pages
-// the processes share), as `simulate calibrate` measured them.
+// the app), host.runtime_app_text joins python_shared_text (file pages
+// the processes share), and host.runtime_app_cpu is taken by every load
+// of the app (App.ExtraImportCPU), as `simulate calibrate` measured them.
 func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenario {
 	m := measured.Summary.Measurement
 	if m == nil {
 		return sc
 	}
-	synthetic := m.WSGIScript == "" && (sc.Host.RuntimeAppMemory > 0 || sc.Host.RuntimeAppText > 0)
+	synthetic := m.WSGIScript == "" && (sc.Host.RuntimeAppMemory > 0 || sc.Host.RuntimeAppText > 0 || sc.Host.RuntimeAppCPU.Duration > 0)
 	if m.ObserverCores <= 0 && !synthetic {
 		return sc
 	}
@@ -90,6 +91,7 @@ func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenari
 	if synthetic {
 		c.App.ImportMemory += c.Host.RuntimeAppMemory
 		c.Host.PythonSharedText += c.Host.RuntimeAppText
+		c.App.ExtraImportCPU += c.Host.RuntimeAppCPU.Duration
 	}
 	return &c
 }

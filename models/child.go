@@ -22,6 +22,7 @@ type child struct {
 	hung      bool     // its threads are gone but it hangs in Python's teardown
 	killed    bool     // SIGKILL or SIGTERM: no teardown
 	dying     bool     // die_now / quiescing: accept nothing more, finish connections
+	hangup    bool     // prefork: SIGHUP or SIGTERM came during child_init, held until it ends
 	quiescing int      // event: 1 once dying, 2 once maintenance counted it
 	waiting   bool     // in the accept queue (s.acceptors)
 	served    int      // connections accepted (prefork requests_this_child)
@@ -124,6 +125,10 @@ func (c *child) ready() {
 	}
 	c.initDone = true
 	c.readyAt = c.s.sim.Now()
+	if c.hangup { // the signal child_init held: just_die before the slot goes READY
+		c.justDie()
+		return
+	}
 	for _, w := range c.workers {
 		w.set(Ready)
 		c.idle = append(c.idle, w)

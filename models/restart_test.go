@@ -122,6 +122,66 @@ rate = 0.5
 	assert.Positive(t, r.Failed, "the request in flight is reset")
 }
 
+// prefork blocks every signal while a child runs child_init, so a child
+// still preloading the app when SIGHUP comes — here the one the pass the
+// signal interrupts forks, one of five children being busy — exits only
+// once its import is done, and ap_reclaim_child_processes, which looked at
+// 16, 82 and 344 ms, sees it gone at 1.34 s: only then does the new
+// generation start. Measured (an app preloaded in 0.3 s of CPU, 5
+// children, one busy): that child exited 0.41 s after the SIGHUP, AH00173
+// at 1.37 s. With a sixth child forked earlier (a tick that saw the busy
+// one) nothing is forked at the signal and every child goes at once.
+func TestHardRestartWaitsForAChildStillPreloading(t *testing.T) {
+	sc := func(startServers, importCPU, tickPhase string) string {
+		return `
+duration = "14s"
+seed = 1
+tick_phase = "` + tickPhase + `"
+[apache]
+mpm = "prefork"
+keep_alive = false
+start_servers = ` + startServers + `
+[wsgi]
+process_group = ""
+preload = true
+[app]
+import_cpu = "const(` + importCPU + `)"
+request_cpu = "const(300ms)"
+request_wait = "const(20ms)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "14s"
+rate = 1
+` + event("10.1s", "restart")
+	}
+	for _, c := range []struct {
+		name                               string
+		startServers, importCPU, tickPhase string
+		lo, hi                             float64 // AH00173, seconds after the command
+	}{
+		{"five children, the ticks between requests: the signal's pass forks a sixth", "5", "500ms", "0.5s", 1.34, 1.4},
+		{"the same with an import shorter than the reclaim's first polls", "5", "10ms", "0.5s", 0, 0.1},
+		{"six children from the start", "6", "500ms", "0.5s", 0, 0.1},
+		{"a tick that saw a busy child forked the sixth", "5", "500ms", "0.1s", 0, 0.1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			run, _, _ := simulateTraced(t, parse(t, sc(c.startServers, c.importCPU, c.tickPhase), ""))
+			var at []float64
+			for _, l := range run.Log {
+				if strings.HasPrefix(l.Msg, "AH00173") {
+					at = append(at, l.At.Seconds()-10.1)
+				}
+			}
+			require.Len(t, at, 1)
+			assert.GreaterOrEqual(t, at[0], c.lo)
+			assert.LessOrEqual(t, at[0], c.hi)
+			r := onlyRestart(t, run)
+			assert.Equal(t, int64(1), r.Failed, "the request in flight is reset")
+		})
+	}
+}
+
 // A graceful restart of an idle prefork server replaces every child one for
 // one as soon as the parent's main loop runs again, without waiting for a
 // tick (measured: new children 50 ms after the command).

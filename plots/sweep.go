@@ -210,29 +210,14 @@ func Pareto(name, title, xLabel, yLabel string, logY bool, pts []ParetoPoint) (F
 		}
 		p.Add(dots(front, vermilion))
 		f.legend.Add("Pareto front", line(plotter.XYs{}, vermilion, nil))
-		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: front, Labels: labels})
-		if err != nil {
-			return Figure{}, err
-		}
-		for i := range lb.TextStyle {
-			lb.TextStyle[i].Font = sansFont(8)
-			lb.TextStyle[i].Color = vermilion
-		}
-		lb.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(3)}
-		p.Add(lb)
 	}
-	if len(all) <= maxParetoLabels && len(others) > 0 {
-		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: others, Labels: otherLabels})
-		if err != nil {
-			return Figure{}, err
-		}
-		for i := range lb.TextStyle {
-			lb.TextStyle[i].Font = sansFont(7)
-			lb.TextStyle[i].Color = grey
-		}
-		lb.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(3)}
-		p.Add(lb)
+	// The front's names first; the others' only where they fit.
+	names := &pointLabels{}
+	names.add(front, labels, 8, vermilion)
+	if len(all) <= maxParetoLabels {
+		names.add(others, otherLabels, 7, grey)
 	}
+	p.Add(names)
 	lo, hi := finiteRange(xs)
 	pad := 0.05 * (hi - lo)
 	if pad == 0 {

@@ -22,9 +22,9 @@ type population struct {
 	stop    sim.Time       // on the simulation clock: no request starts at or after it
 
 	// open
-	pacer   workload.Pacer
-	arrival sim.Timer
-	arrived uint64
+	arrivals *workload.Ahead // the arrival instants since the load's start
+	arrival  sim.Timer
+	arrived  uint64
 
 	// replay
 	replay   *workload.Replay
@@ -60,7 +60,6 @@ func newPopulations(s *server) ([]*population, error) {
 		}
 		switch p.Kind {
 		case "open":
-			pop.pacer = p.Pacer()
 			s.sim.InitTimer(&pop.arrival, pop.arrive)
 		case "replay":
 			r, closeLog, err := p.OpenReplay(s.sc.Source)
@@ -81,7 +80,8 @@ func (pop *population) start() {
 	pop.stop = s.loadStart + sim.Time(pop.p.Stop)
 	switch pop.p.Kind {
 	case "open":
-		if t, ok := pop.pacer.Next(0); ok {
+		pop.arrivals = workload.NewAhead(pop.p.Pacer())
+		if t, ok := pop.arrivals.Next(); ok {
 			pop.arrival.ResetAt(s.loadStart + t)
 		}
 	case "closed":
@@ -105,8 +105,15 @@ func (pop *population) arrive() {
 	s := pop.s
 	pop.arrived++
 	s.startLate(pop.newClient(pop.arrived))
-	if t, ok := pop.pacer.Next(s.at(s.sim.Now())); ok {
+	if t, ok := pop.arrivals.Next(); ok {
 		pop.arrival.ResetAt(s.loadStart + t)
+	}
+}
+
+// end stops drawing an open population's arrivals.
+func (pop *population) end() {
+	if pop.arrivals != nil {
+		pop.arrivals.Stop()
 	}
 }
 

@@ -191,9 +191,14 @@ func Load(dir string) (results.Run, error) {
 		return results.Run{}, err
 	}
 	red := newReducer(s.IntervalS)
+	return load(dir, red, func(r results.Row) error { red.add(r); return nil })
+}
+
+// load is Load with red thinning the rows: from timeseries.csv, read
+// through rows, or, if rows is nil, as they were written (a Follower).
+func load(dir string, red *reducer, rows func(results.Row) error) (results.Run, error) {
 	var oom []results.LogLine
-	run, err := results.ScanDir(dir,
-		func(r results.Row) error { red.add(r); return nil },
+	run, err := results.ScanDir(dir, rows,
 		func(l results.LogLine) error {
 			if isOOMKill(l) {
 				oom = append(oom, l)

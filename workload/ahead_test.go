@@ -10,6 +10,9 @@ import (
 	"github.com/forkcast/forkcast/sim"
 )
 
+// instant is the arrival as its instant alone.
+func instant(_ uint64, at sim.Time) sim.Time { return at }
+
 // arrivalsOf plays a population's pacer the way the simulator did before it
 // read ahead: each arrival from the last.
 func arrivalsOf(p Pacer) []sim.Time {
@@ -31,7 +34,7 @@ func TestAheadGivesThePacersArrivals(t *testing.T) {
 		}}
 		want := arrivalsOf(pop.Pacer())
 		assert.Greater(t, len(want), 3*aheadBatch, arrivals)
-		a := NewAhead(pop.Pacer())
+		a := NewAhead(pop.Pacer(), instant)
 		var got []sim.Time
 		for t, ok := a.Next(); ok; t, ok = a.Next() {
 			got = append(got, t)
@@ -48,7 +51,7 @@ func TestAheadGivesThePacersArrivals(t *testing.T) {
 func TestAheadStops(t *testing.T) {
 	pop := &Population{seed: 7, arr: "poisson", Stop: 1000 * time.Hour,
 		phases: []scenarios.Phase{phase(time.Hour, "step", 1000, 0)}}
-	a := NewAhead(pop.Pacer())
+	a := NewAhead(pop.Pacer(), instant)
 	a.Next()
 	a.Stop()
 	a.Stop()
@@ -60,7 +63,7 @@ func TestAheadStops(t *testing.T) {
 }
 
 // drained is closed once a's goroutine has ended (it closes a.full).
-func drained(a *Ahead) chan struct{} {
+func drained(a *Ahead[sim.Time]) chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		for range a.full {

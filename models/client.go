@@ -72,6 +72,11 @@ type client struct {
 	onTimer  timerFired  // the timers' handlers, inside the client so they cost no allocation
 	onExpiry deadlineFired
 
+	// an open population's arrival, its first draws made ahead (visit)
+	drawnAhead bool
+	requests   int   // RequestsPerConnection of its visit
+	firstDrawn drawn // its first request
+
 	// a replay's client: the logged connection and its requests to send
 	replayConn  uint64
 	replayQueue []workload.ReplayRequest
@@ -104,6 +109,20 @@ const (
 // newClient returns the population's client number id, reusing one whose
 // visit is over.
 func (pop *population) newClient(id uint64) *client {
+	return pop.clientWith(pop.clients.PCG(id), pop.service.PCG(id))
+}
+
+// newVisitor returns the client of an open population's arrival, its first
+// draws made (visit).
+func (pop *population) newVisitor(v *visit) *client {
+	c := pop.clientWith(v.pcg, v.svc)
+	c.drawnAhead, c.requests, c.firstDrawn = true, v.requests, v.first
+	return c
+}
+
+// clientWith returns a client whose behaviour and service times draw from
+// pcg and svc, reusing one whose visit is over.
+func (pop *population) clientWith(pcg, svc rand.PCG) *client {
 	s := pop.s
 	var c *client
 	if n := len(s.spare); n > 0 {
@@ -115,7 +134,7 @@ func (pop *population) newClient(id uint64) *client {
 		c = &client{}
 	}
 	c.s, c.pop, c.cl = s, pop, pop.p.Client
-	c.pcg, c.svcPCG = pop.clients.PCG(id), pop.service.PCG(id)
+	c.pcg, c.svcPCG = pcg, svc
 	c.rng = *rand.New(&c.pcg)
 	c.svc = *rand.New(&c.svcPCG)
 	c.onTimer.c, c.onExpiry.c = c, c
@@ -191,7 +210,10 @@ func (c *client) fire() {
 // client with no request holds the connection idle_before_first +
 // idle_after_last, then closes it.
 func (c *client) start() {
-	n := workload.RequestsPerConnection(c.cl, &c.rng)
+	n := c.requests
+	if !c.drawnAhead {
+		n = workload.RequestsPerConnection(c.cl, &c.rng)
+	}
 	c.s.stats.arrive()
 	c.left = n - 1
 	idle := sim.Time(c.cl.IdleBeforeFirst.Duration)
@@ -209,30 +231,62 @@ func (c *client) start() {
 	c.send(c.newRequest())
 }
 
-// newRequest draws the client's next request (workload.Targets.Draw) and
-// what it costs the app (from the client's service stream).
-func (c *client) newRequest() *request {
-	pop := c.pop
-	i, static := pop.p.Targets.Draw(&c.rng)
+// drawn is a request as a client draws it: the index of its path in its
+// population's Targets.Paths, or -1 for a static file, and, for a dynamic
+// one, what it costs the app.
+type drawn struct {
+	path      int
+	cpu, wait sim.Time
+}
+
+// draw draws a request: its target (workload.Targets.Draw) from rng, then
+// what it costs the app from svc, the client's service stream.
+func (pop *population) draw(rng, svc *rand.Rand) drawn {
+	return drawRequest(&pop.p.Targets, pop.costs, pop.s.sc.Host.CPUSecond, rng, svc)
+}
+
+// drawRequest is draw given the population's targets, their costs and the
+// host's CPU second.
+func drawRequest(t *workload.Targets, costs []cost, cpuSecond float64, rng, svc *rand.Rand) drawn {
+	i, static := t.Draw(rng)
 	if static {
-		return c.request("/static/file", true, "", cost{})
+		return drawn{path: -1}
 	}
-	return c.request(pop.p.Targets.Paths[i], false, pop.groupOf[i], pop.costs[i])
+	k := costs[i]
+	return drawn{path: i, cpu: seconds(k.cpu.Sample(svc) * cpuSecond), wait: seconds(k.wait.Sample(svc))}
+}
+
+// newRequest draws the client's next request, or takes its first one drawn
+// ahead.
+func (c *client) newRequest() *request {
+	d := c.firstDrawn
+	if !c.drawnAhead {
+		d = c.pop.draw(&c.rng, &c.svc)
+	}
+	c.drawnAhead = false
+	if d.path < 0 {
+		return c.made("/static/file", true, "", 0, 0, 0)
+	}
+	pop := c.pop
+	return c.made(pop.p.Targets.Paths[d.path], false, pop.groupOf[d.path], pop.costs[d.path].growth, d.cpu, d.wait)
 }
 
 // request makes a request for path, drawing its service times from the
 // client's service stream.
 func (c *client) request(path string, static bool, group string, k cost) *request {
-	s := c.s
-	r := s.requests.new()
-	r.path, r.static = path, static
-	r.header, r.bytes = sim.Time(c.cl.HeaderTime.Duration), c.cl.HeaderBytes
 	if static {
-		return r
+		return c.made(path, true, "", 0, 0, 0)
 	}
-	r.group, r.growth = group, k.growth
-	r.cpu = seconds(k.cpu.Sample(&c.svc) * s.sc.Host.CPUSecond)
-	r.wait = seconds(k.wait.Sample(&c.svc))
+	cpu := seconds(k.cpu.Sample(&c.svc) * c.s.sc.Host.CPUSecond)
+	return c.made(path, false, group, k.growth, cpu, seconds(k.wait.Sample(&c.svc)))
+}
+
+// made makes a request for path with the given costs.
+func (c *client) made(path string, static bool, group string, growth float64, cpu, wait sim.Time) *request {
+	r := c.s.requests.new()
+	r.path, r.static, r.group, r.growth = path, static, group, growth
+	r.header, r.bytes = sim.Time(c.cl.HeaderTime.Duration), c.cl.HeaderBytes
+	r.cpu, r.wait = cpu, wait
 	return r
 }
 

@@ -182,6 +182,11 @@ func (s *server) run() {
 	s.parent.start()
 	s.readyPoll = s.sim.NewTimer(s.pollReady)
 	s.readyPoll.Reset(readyPollPeriod)
+	defer func() { // however the run ends: stopped, or a bug's panic too
+		for _, pop := range s.pops {
+			pop.end()
+		}
+	}()
 	s.sim.Run(sim.Never)
 	s.stats.finish()
 }

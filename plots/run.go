@@ -2,6 +2,7 @@ package plots
 
 import (
 	"fmt"
+	"image"
 	"runtime"
 	"strings"
 	"sync"
@@ -11,34 +12,47 @@ import (
 )
 
 // Figures renders every figure of one run, in a fixed order.
-func Figures(run results.Run) ([]Figure, error) {
+func Figures(run results.Run) ([]Figure, error) { return runFigures(run, nil) }
+
+// runBuilders are the figures of one run, in their order.
+var runBuilders = []func(view) *figure{
+	processesFigure,
+	memoryFigure,
+	latencyFigure,
+	latencyCDFFigure,
+	queuesFigure,
+	failuresFigure,
+}
+
+// runFigures is Figures drawing on images, one per drawing goroutine (see
+// renderAll).
+func runFigures(run results.Run, images []*image.RGBA) ([]Figure, error) {
 	if len(run.Rows) == 0 {
 		return nil, fmt.Errorf("plots: %s has no timeseries rows", describe(run.Summary))
 	}
-	v := newView(run)
-	builders := []func(view) *figure{
-		processesFigure,
-		memoryFigure,
-		latencyFigure,
-		latencyCDFFigure,
-		queuesFigure,
-		failuresFigure,
-	}
-	return renderAll(v, builders)
+	return renderAll(newView(run), runBuilders, images...)
 }
 
-// renderAll builds and renders the figures on up to GOMAXPROCS goroutines
-// (a figure is drawn by one goroutine, alone, each on its own image), and
-// returns them in the builders' order, or the first builder's error in
-// that order.
-func renderAll(v view, builders []func(view) *figure) ([]Figure, error) {
+// drawers is the number of goroutines renderAll draws n figures on.
+func drawers(n int) int { return min(runtime.GOMAXPROCS(0), n) }
+
+// renderAll builds and renders the figures on drawers(len(builders))
+// goroutines (a figure is drawn by one goroutine, alone, each on its own
+// image: one of images, made ready beforehand, or a new one), and returns
+// them in the builders' order, or the first builder's error in that order.
+func renderAll(v view, builders []func(view) *figure, images ...*image.RGBA) ([]Figure, error) {
 	figs := make([]Figure, len(builders))
 	errs := make([]error, len(builders))
 	var next atomic.Int32
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(builders)) {
+	for g := range drawers(len(builders)) {
 		wg.Go(func() {
-			img := newImage()
+			var img *image.RGBA
+			if g < len(images) {
+				img = images[g]
+			} else {
+				img = newImage()
+			}
 			for i := int(next.Add(1)) - 1; i < len(builders); i = int(next.Add(1)) - 1 {
 				figs[i], errs[i] = builders[i](v).renderOn(img)
 			}

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/forkcast/forkcast/results"
@@ -190,9 +191,14 @@ func Load(dir string) (results.Run, error) {
 		return results.Run{}, err
 	}
 	red := newReducer(s.IntervalS)
+	return load(dir, red, func(r results.Row) error { red.add(r); return nil })
+}
+
+// load is Load with red thinning the rows: from timeseries.csv, read
+// through rows, or, if rows is nil, as they were written (a Follower).
+func load(dir string, red *reducer, rows func(results.Row) error) (results.Run, error) {
 	var oom []results.LogLine
-	run, err := results.ScanDir(dir,
-		func(r results.Row) error { red.add(r); return nil },
+	run, err := results.ScanDir(dir, rows,
 		func(l results.LogLine) error {
 			if isOOMKill(l) {
 				oom = append(oom, l)
@@ -313,12 +319,7 @@ func (c *timeColumn) compact() {
 	if len(c.rows) == 0 {
 		return
 	}
-	used := make([]bool, len(c.rows))
-	for k := range c.lo {
-		if c.lo[k] >= 0 {
-			used[c.lo[k]], used[c.hi[k]] = true, true
-		}
-	}
+	used := c.marks(nil)
 	moved := make([]int, len(c.rows))
 	var rows []results.Row
 	for i, r := range c.rows {
@@ -335,16 +336,42 @@ func (c *timeColumn) compact() {
 	c.rows = rows
 }
 
-// result returns the rows kept, in time order.
+// marks returns, in used (reused), whether some quantity's extreme points
+// at each of the column's rows.
+func (c *timeColumn) marks(used []bool) []bool {
+	used = slices.Grow(used[:0], len(c.rows))[:len(c.rows)]
+	clear(used)
+	for k := range c.lo {
+		if c.lo[k] >= 0 {
+			used[c.lo[k]], used[c.hi[k]] = true, true
+		}
+	}
+	return used
+}
+
+// result returns the rows kept, in time order: the columns' rows that
+// some quantity's extreme points at, copied once into one slice.
 func (r *reducer) result() []results.Row {
 	if r.width == 0 {
 		return r.all
 	}
-	out := []results.Row{r.first}
+	n := 2
+	var used []bool
 	for i := range r.cols {
-		r.cols[i].compact()
-		for _, row := range r.cols[i].rows {
-			if row.TimeS > out[len(out)-1].TimeS {
+		used = r.cols[i].marks(used)
+		for _, u := range used {
+			if u {
+				n++
+			}
+		}
+	}
+	out := make([]results.Row, 1, n)
+	out[0] = r.first
+	for i := range r.cols {
+		c := &r.cols[i]
+		used = c.marks(used)
+		for j, row := range c.rows {
+			if used[j] && row.TimeS > out[len(out)-1].TimeS {
 				out = append(out, row)
 			}
 		}

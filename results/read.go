@@ -452,24 +452,21 @@ const (
 // ScanDir reads a result directory, streaming timeseries.csv's rows to
 // rows and events.log's lines to logs instead of keeping them (either may
 // be nil to skip that file): summary.json is required and checked
-// (ReadSummary), timeseries.csv required, events.log, scenario.toml and
-// latency.hdr optional. The returned Run has no Rows and no Log. Bad
-// content is a *FileError naming the file and line.
+// (ReadSummary), timeseries.csv required (unless skipped), events.log,
+// scenario.toml and latency.hdr optional. The returned Run has no Rows and
+// no Log. Bad content is a *FileError naming the file and line.
 func ScanDir(dir string, rows func(Row) error, logs func(LogLine) error) (Run, error) {
 	var run Run
 	var err error
 	if run.Summary, err = ReadSummaryFile(dir); err != nil {
 		return run, err
 	}
-	if err := scanFile(filepath.Join(dir, TimeseriesFile), true, func(r io.Reader) error {
-		return ScanCSV(r, func(row Row) error {
-			if rows != nil {
-				return rows(row)
-			}
-			return nil
-		})
-	}); err != nil {
-		return run, err
+	if rows != nil {
+		if err := scanFile(filepath.Join(dir, TimeseriesFile), true, func(r io.Reader) error {
+			return ScanCSV(r, rows)
+		}); err != nil {
+			return run, err
+		}
 	}
 	if logs != nil {
 		start := run.Summary.StartTime()

@@ -153,6 +153,19 @@ func TestReadSummaryRejectsWithTheLine(t *testing.T) {
 	assert.Contains(t, strings.Split(string(data), "\n")[fe.Line-1], `"pss_mb": -3`)
 }
 
+// ScanDir without a function for rows does not read timeseries.csv (a
+// reader that has the rows already), nor ask for it.
+func TestScanDirSkipsTheRowsItIsNotGiven(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	require.NoError(t, WriteDir(dir, sample()))
+	require.NoError(t, os.Remove(filepath.Join(dir, TimeseriesFile)))
+	run, err := ScanDir(dir, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, sample().Summary, run.Summary)
+	_, err = ScanDir(dir, func(Row) error { return nil }, nil)
+	assert.Error(t, err, "asked for, the rows' file is required")
+}
+
 func TestReadDirNamesTheFileAndLine(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	require.NoError(t, WriteDir(dir, sample()))

@@ -222,6 +222,17 @@ func (r *Row) fields() [27]*float64 {
 		&r.Arrivals, &r.Completions, &r.Failures, &r.Spawns, &r.Kills, &r.LatencyP50MS, &r.LatencyP99MS}
 }
 
+// Written returns the row as timeseries.csv holds it, and a reader reads
+// it back: each value rounded as the file writes it (FormatFloat).
+func (r Row) Written() Row {
+	var b []byte
+	for _, p := range r.fields() {
+		b = appendFloat(b[:0], *p)
+		*p, _ = strconv.ParseFloat(string(b), 64)
+	}
+	return r
+}
+
 // Column returns the values of the named column over rows.
 func Column(rows []Row, name string) ([]float64, error) {
 	cols := Columns()

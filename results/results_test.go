@@ -78,3 +78,17 @@ func TestCSVColumnsAndValues(t *testing.T) {
 	_, err = ReadCSV(strings.NewReader("time_s,idle\n1,2\n"))
 	assert.ErrorContains(t, err, "missing column")
 }
+
+// A row as written is the row a reader reads back from timeseries.csv.
+func TestWrittenIsWhatIsReadBack(t *testing.T) {
+	rows := []Row{{TimeS: 0.5, ApacheChildren: 6.3333333, PSSMB: 50.12345, LatencyP99MS: 1e-9, CPUUtil: 0.99995},
+		{TimeS: 1.00004, Idle: 2.00005, Busy: 123456.78915}}
+	var b strings.Builder
+	require.NoError(t, WriteCSV(&b, rows))
+	read, err := ReadCSV(strings.NewReader(b.String()))
+	require.NoError(t, err)
+	for i, r := range rows {
+		assert.Equal(t, read[i], r.Written(), "row %d", i)
+	}
+	assert.NotEqual(t, rows[0], rows[0].Written(), "values are rounded")
+}

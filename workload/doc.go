@@ -9,7 +9,8 @@
 //
 // Arrivals come from a Pacer: phases of arrival rate (step, ramp, sine)
 // played one after another, the last continuing to the end of the run, with
-// Poisson or evenly spaced arrivals.
+// Poisson or evenly spaced arrivals. Ahead draws a pacer's arrivals on a
+// goroutine of its own, ahead of the simulation that reads them.
 //
 // Or they come from a production access log. ParseLogFormat compiles an
 // Apache LogFormat string ("common", "combined" or any other, read back

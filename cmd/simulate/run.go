@@ -47,14 +47,23 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	began := time.Now()
 	// Rows and log lines go to their files as the simulation produces
 	// them, so a run of days needs no more memory than one of minutes;
-	// the figures are drawn from the files.
+	// the figures show what the files hold: a follower thins their rows
+	// as they are written, and readies the images, on the core the
+	// simulation leaves free.
 	var run results.Run
 	err = results.Publish(dir, results.SourceSimulator, true, func(tmp string) error {
 		w, err := results.NewWriter(tmp, results.SimulatorEpoch)
 		if err != nil {
 			return err
 		}
-		run, err = models.SimulateInto(ctx, sc, withProgress(w, stderr))
+		var sink models.Sink = w
+		var drawing *pl.Follower
+		if !*noPlots {
+			drawing = pl.Follow(sc.Interval.Seconds())
+			defer drawing.Stop()
+			sink = followed{w, drawing}
+		}
+		run, err = models.SimulateInto(ctx, sc, withProgress(sink, stderr))
 		if err != nil {
 			w.Abort()
 			return internalError(err, sc, stderr)
@@ -66,15 +75,11 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		if err := w.Close(run); err != nil {
 			return err
 		}
-		if *noPlots {
+		if drawing == nil {
 			return nil
 		}
 		forDrawing()
-		drawn, err := pl.Load(tmp)
-		if err != nil {
-			return err
-		}
-		return pl.Run(tmp, drawn)
+		return drawing.Run(tmp)
 	})
 	if err != nil {
 		return err
@@ -83,6 +88,21 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	printSummary(stdout, run)
 	fmt.Fprintf(stdout, "\nsimulated %s in %s (%.0f× real time); wrote %s\n",
 		sc.Duration, wall.Round(time.Millisecond), sc.Duration.Seconds()/wall.Seconds(), dir)
+	return nil
+}
+
+// followed is a run's sink that also gives each row to the follower
+// drawing the run's figures.
+type followed struct {
+	models.Sink
+	drawing *pl.Follower
+}
+
+func (f followed) Row(r results.Row) error {
+	if err := f.Sink.Row(r); err != nil {
+		return err
+	}
+	f.drawing.Row(r)
 	return nil
 }
 

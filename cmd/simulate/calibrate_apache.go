@@ -115,21 +115,10 @@ WSGILazyInitialization On
 WSGISocketPrefix %q
 %s`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
 		p.modules, p.modules, p.modules, n, n, n+1, n+1, n+1, restrict, filepath.Join(root, "wsgi"), app)
-	confPath := filepath.Join(root, "httpd.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+	pid, done, output, err := p.start(root, conf)
+	if err != nil {
 		return s, err
 	}
-	var output bytes.Buffer
-	cmd := exec.Command(p.binary, "-f", confPath, "-DFOREGROUND")
-	cmd.Dir, cmd.Env = root, []string{"PATH=/usr/bin:/bin", "LANG=C"}
-	cmd.Stdout, cmd.Stderr = &output, &output
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		return s, err
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	pid := cmd.Process.Pid
 	defer stopGroup(pid, done)
 
 	// Wait for the children, then let them finish their child_init.
@@ -199,6 +188,27 @@ WSGISocketPrefix %q
 	s.RestartCPU = cpuTime(pid) - before
 	s.ReapedCPU = childrenCPU(pid) - reaped
 	return s, nil
+}
+
+// start writes conf to root/httpd.conf and starts apache2 on it in the
+// foreground, in a session of its own (stopGroup ends it, and it dies with
+// forkcast); done closes when it exits; output gathers what it prints.
+func (p *apacheProber) start(root, conf string) (pid int, done chan struct{}, output *bytes.Buffer, err error) {
+	confPath := filepath.Join(root, "httpd.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		return 0, nil, nil, err
+	}
+	output = &bytes.Buffer{}
+	cmd := exec.Command(p.binary, "-f", confPath, "-DFOREGROUND")
+	cmd.Dir, cmd.Env = root, []string{"PATH=/usr/bin:/bin", "LANG=C"}
+	cmd.Stdout, cmd.Stderr = output, output
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return 0, nil, nil, err
+	}
+	done = make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	return cmd.Process.Pid, done, output, nil
 }
 
 // childrenCPU is the CPU time of pid's reaped children, cutime + cstime in

@@ -7,12 +7,10 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/forkcast/forkcast/validate"
@@ -79,21 +77,10 @@ WSGISocketPrefix %q
 WSGIScriptAlias / %q
 %s`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
 		p.modules, p.modules, p.modules, t, t, t, t, filepath.Join(root, "wsgi"), script, wsgi)
-	confPath := filepath.Join(root, "httpd.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+	pid, done, output, err := p.start(root, conf)
+	if err != nil {
 		return s, err
 	}
-	var output bytes.Buffer
-	cmd := exec.Command(p.binary, "-f", confPath, "-DFOREGROUND")
-	cmd.Dir, cmd.Env = root, []string{"PATH=/usr/bin:/bin", "LANG=C"}
-	cmd.Stdout, cmd.Stderr = &output, &output
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		return s, err
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	pid := cmd.Process.Pid
 	defer stopGroup(pid, done)
 
 	want := 1

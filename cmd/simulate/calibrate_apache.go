@@ -55,23 +55,14 @@ func newApacheProber(binary string) (*apacheProber, error) {
 
 func (p *apacheProber) Apache(ctx context.Context, probe validate.ApacheProbe) (validate.ApacheSample, error) {
 	var s validate.ApacheSample
-	root, err := os.MkdirTemp("", "forkcast-calibrate-")
+	root, port, user, err := probeRoot()
 	if err != nil {
 		return s, err
 	}
 	defer os.RemoveAll(root)
-	os.Chmod(root, 0o755)
-	port, err := freeLocalPort()
-	if err != nil {
-		return s, err
-	}
 	restrict := "On"
 	if probe.Python {
 		restrict = "Off"
-	}
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "User nobody\nGroup nogroup\n"
 	}
 	var app string
 	switch probe.App {
@@ -188,6 +179,25 @@ WSGISocketPrefix %q
 	s.RestartCPU = cpuTime(pid) - before
 	s.ReapedCPU = childrenCPU(pid) - reaped
 	return s, nil
+}
+
+// probeRoot makes a probe's private ServerRoot (the caller removes it), a
+// free port on 127.0.0.1, and the User/Group lines Apache needs when run
+// as root.
+func probeRoot() (root string, port int, user string, err error) {
+	root, err = os.MkdirTemp("", "forkcast-calibrate-")
+	if err != nil {
+		return "", 0, "", err
+	}
+	os.Chmod(root, 0o755)
+	if port, err = freeLocalPort(); err != nil {
+		os.RemoveAll(root)
+		return "", 0, "", err
+	}
+	if os.Geteuid() == 0 {
+		user = "User nobody\nGroup nogroup\n"
+	}
+	return root, port, user, nil
 }
 
 // start writes conf to root/httpd.conf and starts apache2 on it in the

@@ -32,23 +32,14 @@ def application(environ, start_response):
 // process group) before returning.
 func (p *apacheProber) Threads(ctx context.Context, probe validate.ThreadsProbe) (validate.ThreadsSample, error) {
 	var s validate.ThreadsSample
-	root, err := os.MkdirTemp("", "forkcast-calibrate-")
+	root, port, user, err := probeRoot()
 	if err != nil {
 		return s, err
 	}
 	defer os.RemoveAll(root)
-	os.Chmod(root, 0o755)
-	port, err := freeLocalPort()
-	if err != nil {
-		return s, err
-	}
 	script := filepath.Join(root, "sleeper.wsgi")
 	if err := os.WriteFile(script, []byte(sleeperScript), 0o644); err != nil {
 		return s, err
-	}
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "User nobody\nGroup nogroup\n"
 	}
 	t := probe.Threads
 	wsgi := fmt.Sprintf("WSGIRestrictEmbedded Off\nWSGIApplicationGroup %%{GLOBAL}\nWSGIImportScript %q process-group=%%{GLOBAL} application-group=%%{GLOBAL}\n", script)

@@ -40,6 +40,9 @@ type child struct {
 	py      *python
 	initJob *host.Job
 	finJob  *host.Job // tearing Python down on the way out
+	// wokenByRestart: a graceful restart woke it and the parent's reload
+	// waits for its teardown (parent.tearing).
+	wokenByRestart bool
 }
 
 // A worker is a prefork process's one request slot or a worker/event thread.
@@ -540,7 +543,7 @@ func (c *child) exit() {
 	if !c.killed && c.py != nil && c.finJob == nil {
 		// wsgi_python_child_cleanup: Py_Finalize, on the way out.
 		c.py.stop()
-		c.finJob = c.s.cpu.Start(finalizeCPU(c.s), c.py.gil, c.exit)
+		c.finJob = c.s.cpu.Start(finalizeCPU(c.s, c.proc, c.py), c.py.gil, c.exit)
 		return
 	}
 	for _, w := range c.workers {
@@ -548,6 +551,10 @@ func (c *child) exit() {
 		w.exec.setImporting(false)
 	}
 	c.exited = true
+	if c.wokenByRestart {
+		c.wokenByRestart = false
+		c.s.parent.tornDown()
+	}
 	c.s.mem.stop(c.proc)
 	if c.sweep != nil {
 		c.sweep.Stop()

@@ -233,14 +233,18 @@ rate = 5
 	assert.Greater(t, run.Summary.Imports, run.Summary.Recycled, "every replacement imports the app again")
 }
 
-// After a spike the parent kills at most one idle child per tick.
+// After a spike the parent kills at most one idle child per tick. A
+// killed child leaves after its teardown, which lasts as long as its
+// memory takes to free, so two successive kills can take a few
+// milliseconds more or less of an interval: the interval means drop by at
+// most one child and a few hundredths.
 func TestOneKillPerTick(t *testing.T) {
 	sc := builtin(t, "embedded-vs-daemon", "embedded-prefork")
 	run, ticks, _ := simulateTraced(t, sc)
 	require.Greater(t, run.Summary.Kills, int64(0))
 	children := column(t, run, "apache_children")
 	for i := 1; i < len(children); i++ {
-		assert.GreaterOrEqual(t, children[i], children[i-1]-1.01, "at %d s the pool shrank by more than one", i)
+		assert.GreaterOrEqual(t, children[i], children[i-1]-1.05, "at %d s the pool shrank by more than one", i)
 	}
 	_ = ticks
 }

@@ -28,6 +28,10 @@ type parent struct {
 	woken     bool     // the sleep is over and the parent waits for a core (wake)
 	dead      []*child
 	deadDae   []*daemonProc
+	// tearing counts the children a graceful restart woke that are still
+	// tearing Python down; the reload waits for them (afterTeardowns).
+	tearing        int
+	afterTeardowns func()
 	// onTick, when set, sees every maintenance pass (at the simulation
 	// clock's instant): how many children it forked and the idle count it
 	// acted on (tests use it).

@@ -88,23 +88,27 @@ func DefaultHost() Host {
 		CowErosion:     D(5 * time.Second),
 		CowSharedFloor: 0.2,
 
-		ForkTime:      D(time.Millisecond),
-		ChildInitCPU:  D(2 * time.Millisecond),
-		PythonInitCPU: D(10 * time.Millisecond),
-		PythonFiniCPU: D(10 * time.Millisecond),
-		RestartCPU:    D(15 * time.Millisecond),
-		RequestCPU:    D(100 * time.Microsecond),
-		LingerTime:    D(200 * time.Microsecond),
-		CPUSecond:     1,
+		ForkTime:         D(time.Millisecond),
+		ChildInitCPU:     D(2 * time.Millisecond),
+		PythonInitCPU:    D(10 * time.Millisecond),
+		PythonFiniCPU:    D(7 * time.Millisecond),   // calibrate, 2026-12-03
+		ExitFreeCPU:      D(200 * time.Microsecond), // calibrate, 2026-12-03: 158–250 µs in four runs
+		RestartCPU:       D(15 * time.Millisecond),
+		GracefulChildCPU: D(900 * time.Microsecond), // calibrate, 2026-12-03
+		RequestCPU:       D(100 * time.Microsecond),
+		LingerTime:       D(200 * time.Microsecond),
+		CPUSecond:        1,
 
 		// `simulate calibrate` on the project's machine (2026-12-03).
-		SubInterpreterCPU: D(17 * time.Millisecond),
+		SubInterpreterCPU:     D(17 * time.Millisecond),
+		SubInterpreterFiniCPU: D(2 * time.Millisecond),
 
 		// `simulate calibrate` on the project's machine (2026-12-03):
 		// runtime mode's synthetic app over a minimal script.
-		RuntimeAppMemory: 640 * KiB,
-		RuntimeAppText:   600 * KiB,
-		RuntimeAppCPU:    D(12500 * time.Microsecond),
+		RuntimeAppMemory:  640 * KiB,
+		RuntimeAppText:    600 * KiB,
+		RuntimeAppCPU:     D(12500 * time.Microsecond),
+		RuntimeAppFiniCPU: D(1500 * time.Microsecond),
 	}
 }
 

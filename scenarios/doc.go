@@ -94,9 +94,12 @@
 //	fork_time               duration  "1ms"     the parent's wall time per fork()
 //	child_init_cpu          duration  "2ms"     an Apache child's child_init without Python
 //	python_init_cpu         duration  "10ms"    Py_Initialize in one process
-//	python_fini_cpu         duration  "10ms"    Py_Finalize when a process with Python exits
+//	python_fini_cpu         duration  "7ms"     Py_Finalize when a process with Python exits
+//	exit_free_cpu           duration  "200us"   per MiB of private memory such a process frees on its way out
 //	sub_interpreter_cpu     duration  "17ms"    Py_NewInterpreter for an application group other than %{GLOBAL}
+//	sub_interpreter_fini_cpu duration "2ms"     Py_EndInterpreter for it when its process exits
 //	restart_cpu             duration  "15ms"    the parent's re-read of the configuration on a restart
+//	graceful_child_cpu      duration  "900us"   the parent's CPU per child on a graceful restart, beyond a hard restart's
 //	request_cpu             duration  "100us"   Apache's own CPU per request
 //	linger_time             duration  "200us"   lingering close, about one round trip
 //	cpu_second              number    1         host CPU-seconds per scenario CPU-second; > 0
@@ -107,6 +110,7 @@
 //	runtime_app_memory      size      "640KiB"  validate only: private memory runtime mode's synthetic app adds to each process that loads it
 //	runtime_app_text        size      "600KiB"  validate only: the same app's file-backed pages, shared by the processes that load it
 //	runtime_app_cpu         duration  "12.5ms"  validate only: the CPU its modules take to import, per load
+//	runtime_app_fini_cpu    duration  "1.5ms"     validate only: the CPU tearing its modules down takes, per process exit
 //	background_cpu          number    0         cores that processes outside the server want all through the run; 0 to cpus
 //
 // q = (runnable tasks − cores + 1)/cores counts the tasks queued ahead per

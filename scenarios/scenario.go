@@ -81,14 +81,22 @@ type Host struct {
 	ChildInitCPU  Duration `toml:"child_init_cpu"`  // an Apache child's child_init without Python
 	PythonInitCPU Duration `toml:"python_init_cpu"` // Py_Initialize in one process
 	PythonFiniCPU Duration `toml:"python_fini_cpu"` // tearing the interpreter down when a process exits (Py_Finalize)
+	ExitFreeCPU   Duration `toml:"exit_free_cpu"`   // per MiB of private memory a process with Python frees on its way out
 	RestartCPU    Duration `toml:"restart_cpu"`     // the parent's CPU to re-read the configuration, reload modules and run post_config on a restart
-	RequestCPU    Duration `toml:"request_cpu"`     // Apache's own CPU per request (read, log, static send, proxy)
-	LingerTime    Duration `toml:"linger_time"`     // lingering close, about one round trip
-	CPUSecond     float64  `toml:"cpu_second"`      // how many host CPU-seconds one scenario CPU-second costs here
+	// GracefulChildCPU is the parent's CPU per child on a graceful
+	// restart beyond a hard restart's: telling it to finish, reaping it
+	// one for one.
+	GracefulChildCPU Duration `toml:"graceful_child_cpu"`
+	RequestCPU       Duration `toml:"request_cpu"` // Apache's own CPU per request (read, log, static send, proxy)
+	LingerTime       Duration `toml:"linger_time"` // lingering close, about one round trip
+	CPUSecond        float64  `toml:"cpu_second"`  // how many host CPU-seconds one scenario CPU-second costs here
 
 	// SubInterpreterCPU is Py_NewInterpreter's CPU for an application
 	// group other than %{GLOBAL}, before the app's import runs in it.
 	SubInterpreterCPU Duration `toml:"sub_interpreter_cpu"`
+	// SubInterpreterFiniCPU is Py_EndInterpreter's for that
+	// sub-interpreter when its process exits, beyond python_fini_cpu.
+	SubInterpreterFiniCPU Duration `toml:"sub_interpreter_fini_cpu"`
 
 	// The kernel's scheduler among CPU-bound tasks (docs/model.md §8.4),
 	// measured by `simulate calibrate`; all 0 (the default) is no wait.
@@ -97,18 +105,21 @@ type Host struct {
 	SchedRun      Duration `toml:"sched_run"`       // the mean CPU a task runs before it is preempted while every core is taken (exponential); 0: never
 	ArrivalJitter Duration `toml:"arrival_jitter"`  // mean lateness of a load generator's timer wake-up (exponential)
 
-	// RuntimeAppMemory, RuntimeAppText and RuntimeAppCPU are what runtime
-	// mode's synthetic app itself adds to each process that loads it,
-	// beyond a minimal WSGI script's: private memory (its modules' objects
-	// and code: json, random, threading), file-backed pages the processes
-	// that load it share (its modules' extensions), and the CPU importing
-	// those modules takes. `simulate validate` adds them to its prediction
-	// of a runtime-mode measurement (app.import_memory, python_shared_text,
-	// App.ExtraImportCPU); `simulate run` never uses them. Measured by
+	// RuntimeAppMemory, RuntimeAppText, RuntimeAppCPU and
+	// RuntimeAppFiniCPU are what runtime mode's synthetic app itself adds
+	// to each process that loads it, beyond a minimal WSGI script's:
+	// private memory (its modules' objects and code: json, random,
+	// threading), file-backed pages the processes that load it share (its
+	// modules' extensions), the CPU importing those modules takes, and the
+	// CPU tearing them down takes when the process exits. `simulate
+	// validate` adds them to its prediction of a runtime-mode measurement
+	// (app.import_memory, python_shared_text, App.ExtraImportCPU,
+	// App.ExtraFiniCPU); `simulate run` never uses them. Measured by
 	// `simulate calibrate`.
-	RuntimeAppMemory Size     `toml:"runtime_app_memory"`
-	RuntimeAppText   Size     `toml:"runtime_app_text"`
-	RuntimeAppCPU    Duration `toml:"runtime_app_cpu"`
+	RuntimeAppMemory  Size     `toml:"runtime_app_memory"`
+	RuntimeAppText    Size     `toml:"runtime_app_text"`
+	RuntimeAppCPU     Duration `toml:"runtime_app_cpu"`
+	RuntimeAppFiniCPU Duration `toml:"runtime_app_fini_cpu"`
 
 	// BackgroundCPU is CPU, in cores, that processes outside the server
 	// want all through the run and that competes with it for the cores:
@@ -244,6 +255,11 @@ type App struct {
 	// host.runtime_app_cpu when the measured run served runtime mode's
 	// synthetic app, whose own modules take that to import.
 	ExtraImportCPU time.Duration `toml:"-"`
+	// ExtraFiniCPU is CPU a process that loaded the app takes to tear it
+	// down on its way out, beyond the interpreter's own teardown; never
+	// read from a file: `simulate validate` sets it to
+	// host.runtime_app_fini_cpu for runtime mode's synthetic app.
+	ExtraFiniCPU time.Duration `toml:"-"`
 	// URLs overrides the request costs for URL prefixes (the longest
 	// matching prefix wins); a key a prefix does not set is the app's.
 	URLs map[string]*URLCost `toml:"urls"`

@@ -29,10 +29,11 @@ type ApacheProbe struct {
 	// Children is StartServers, with MinSpareServers = Children and
 	// MaxSpareServers = Children + 1 so the parent neither spawns nor kills.
 	Children int
-	// Restart: after sampling, restart Apache with SIGHUP and measure the
-	// parent's CPU time until the new children run (ApacheSample.RestartCPU),
-	// and what the old children had used in all (ReapedCPU).
-	Restart bool
+	// Restart: after sampling, restart Apache with SIGHUP (SIGUSR1 with
+	// Graceful) and measure the parent's CPU time until the new children
+	// run (ApacheSample.RestartCPU), and what the old children had used in
+	// all (ReapedCPU).
+	Restart, Graceful bool
 	// App, with Python, has every child load a WSGI script at its start
 	// (WSGIImportScript, application group %{GLOBAL}): AppMinimal, a
 	// script that imports nothing, or AppRuntime, runtime mode's synthetic
@@ -41,6 +42,10 @@ type ApacheProbe struct {
 	// SubInterpreter loads App in a named application group, so each
 	// child creates a sub-interpreter for it; otherwise in %{GLOBAL}.
 	SubInterpreter bool
+	// Ballast, with AppMinimal, has the script allocate and touch that
+	// many bytes when it loads: private memory each child frees on its
+	// way out.
+	Ballast int64
 }
 
 // The scripts an ApacheProbe can preload.
@@ -158,8 +163,10 @@ type Profile struct {
 	ChildInitCPU         time.Duration
 	PythonInitCPU        time.Duration
 	PythonFiniCPU        time.Duration
+	ExitFreeCPU          time.Duration // per MiB
 	RequestCPU           time.Duration
 	RestartCPU           time.Duration
+	GracefulChildCPU     time.Duration
 	CPUSecond            float64
 	SchedWakeWait        time.Duration
 	SchedWait            time.Duration
@@ -168,7 +175,9 @@ type Profile struct {
 	RuntimeAppMemory     scenarios.Size
 	RuntimeAppText       scenarios.Size
 	RuntimeAppCPU        time.Duration
+	RuntimeAppFiniCPU    time.Duration
 	SubInterpreterCPU    time.Duration
+	SubInterpreterFini   time.Duration
 	SubInterpreterMemory scenarios.Size
 	ApacheThreadPrivate  scenarios.Size
 	ApacheListener       scenarios.Size
@@ -185,10 +194,12 @@ const (
 	calFew         = 2  // children in the small Apache
 	calMany        = 16 // in the large one: fork_time is the parent's extra CPU per extra child
 	calBurn        = 1.0
-	calFewThreads  = 8  // ThreadsPerChild of the small event child
-	calManyThreads = 40 // and of the large one
-	calSequential  = 50 // requests one at a time in the threads probe
-	calRounds      = 3  // rounds of calManyThreads requests at once
+	calBallasted   = 8        // children in the ballast probe
+	calBallast     = 64 << 20 // bytes each of them allocates (at most an eighth of the RAM in all)
+	calFewThreads  = 8        // ThreadsPerChild of the small event child
+	calManyThreads = 40       // and of the large one
+	calSequential  = 50       // requests one at a time in the threads probe
+	calRounds      = 3        // rounds of calManyThreads requests at once
 	// CalServeSleep is how long each request of a round sleeps in the app:
 	// long enough that all of a round's requests are in at once.
 	CalServeSleep = 200 * time.Millisecond
@@ -210,20 +221,32 @@ const (
 //   - python_init_cpu: how much that grows with Python;
 //   - restart_cpu: the small Apache's parent's CPU time for a restart
 //     (SIGHUP), less its forks of the new children;
-//   - python_fini_cpu: what the children with a bare interpreter used in
-//     all when that Apache's restart ended them, less what they had used
-//     before it, per child: the teardown (Py_Finalize) on their way out;
-//   - runtime_app_memory, runtime_app_text, runtime_app_cpu: what runtime
-//     mode's synthetic app (no costs) adds to a child that preloads it,
-//     over a minimal script that imports nothing (calMany children each):
-//     the median child's extra anonymous memory (its modules' objects and
-//     code, private to each process), the rest of its extra RSS (the
-//     modules' file-backed pages, shared among the children), and its
-//     extra CPU time (importing those modules);
-//   - sub_interpreter_cpu, sub_interpreter_memory: what a child that
-//     preloads the minimal script in a named application group (a
-//     sub-interpreter) spends over one that preloads it in %{GLOBAL}:
-//     median CPU time and median anonymous memory (calMany children each);
+//   - graceful_child_cpu: the parent's CPU time for a graceful restart
+//     (SIGUSR1) of calMany children with a bare interpreter, less its
+//     forks and restart_cpu, per child: telling each to finish and
+//     reaping it, while they tear Python down beside it;
+//   - python_fini_cpu, exit_free_cpu: what the children used in all when
+//     their Apache's restart ended them, less what they had used before
+//     it, per child, is their teardown on the way out. With a minimal
+//     script and with it holding calBallast bytes more (calBallasted
+//     children), the extra teardown per extra MiB of private memory is
+//     exit_free_cpu (Python's deallocations and the kernel's unmapping);
+//     python_fini_cpu is the teardown of children with a bare
+//     interpreter less exit_free_cpu for their private memory;
+//   - runtime_app_memory, runtime_app_text, runtime_app_cpu,
+//     runtime_app_fini_cpu: what runtime mode's synthetic app (no costs)
+//     adds to a child that preloads it, over a minimal script that
+//     imports nothing (calMany children each): the median child's extra
+//     anonymous memory (its modules' objects and code, private to each
+//     process), the rest of its extra RSS (the modules' file-backed
+//     pages, shared among the children), its extra CPU time (importing
+//     those modules), and its extra teardown less exit_free_cpu for its
+//     extra memory;
+//   - sub_interpreter_cpu, sub_interpreter_memory, sub_interpreter_fini_cpu:
+//     what a child that preloads the minimal script in a named
+//     application group (a sub-interpreter) spends over one that preloads
+//     it in %{GLOBAL}: median CPU time, median anonymous memory, and
+//     teardown less exit_free_cpu for that memory (calMany children each);
 //   - apache_thread_private, apache_listener_private: event children of
 //     calFewThreads and calManyThreads threads proxying to a daemon (no
 //     Python in them), at rest: the extra private memory per extra thread,
@@ -260,7 +283,7 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children, WSGIRestrictEmbedded On: %w", calMany, err)
 	}
-	py, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, Restart: true})
+	py, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, Restart: true, Graceful: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children, each with a bare interpreter: %w", calMany, err)
 	}
@@ -285,29 +308,45 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.ChildInitCPU = time.Duration(cpu(many))
 	prof.PythonInitCPU = time.Duration(max(0, cpu(py)-cpu(many)))
 	prof.RestartCPU = max(0, few.RestartCPU-calFew*prof.ForkTime)
-	var before time.Duration
-	for _, c := range py.ChildCPU {
-		before += c
-	}
-	prof.PythonFiniCPU = max(0, (py.ReapedCPU-before)/time.Duration(len(py.ChildCPU)))
-	minimal, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppMinimal})
+	prof.GracefulChildCPU = max(0, (py.RestartCPU-calMany*prof.ForkTime-prof.RestartCPU)/calMany)
+	minimal, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppMinimal, Restart: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children preloading a minimal WSGI script: %w", calMany, err)
 	}
-	synth, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppRuntime})
+	ballasted, err := p.Apache(ctx, ApacheProbe{Children: calBallasted, Python: true, App: AppMinimal, Ballast: calBallast, Restart: true})
+	if err != nil {
+		return prof, fmt.Errorf("probe: prefork with %d children preloading a minimal WSGI script holding %s: %w", calBallasted, scenarios.Size(calBallast), err)
+	}
+	synth, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppRuntime, Restart: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children preloading runtime mode's app: %w", calMany, err)
 	}
-	sub, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppMinimal, SubInterpreter: true})
+	sub, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, App: AppMinimal, SubInterpreter: true, Restart: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children preloading a minimal WSGI script in a sub-interpreter: %w", calMany, err)
 	}
-	if len(minimal.Children) == 0 || len(synth.Children) == 0 || len(sub.Children) == 0 {
+	if len(minimal.Children) == 0 || len(synth.Children) == 0 || len(sub.Children) == 0 || len(ballasted.Children) == 0 {
 		return prof, fmt.Errorf("probe: Apache started no children")
 	}
 	anon := func(s ApacheSample) float64 {
 		return medianOf(s.Children, func(m Memory) float64 { return float64(m.Anonymous) })
 	}
+	// The teardown: what the children used in all by their exit, less what
+	// they had used before the restart, per child.
+	fini := func(s ApacheSample) float64 {
+		before := s.ReapedCPU
+		for _, c := range s.ChildCPU {
+			before -= c
+		}
+		return float64(before) / float64(len(s.ChildCPU))
+	}
+	perMiB := 0.0
+	if extra := anon(ballasted) - anon(minimal); extra > 0 {
+		perMiB = max(0, fini(ballasted)-fini(minimal)) / (extra / (1 << 20))
+	}
+	freeing := func(bytes float64) float64 { return perMiB * max(0, bytes) / (1 << 20) }
+	prof.ExitFreeCPU = time.Duration(perMiB)
+	prof.PythonFiniCPU = time.Duration(max(0, fini(py)-freeing(priv(py))))
 	rss := func(s ApacheSample) float64 {
 		return medianOf(s.Children, func(m Memory) float64 { return float64(m.RSS) })
 	}
@@ -317,6 +356,12 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.RuntimeAppCPU = time.Duration(max(0, cpu(synth)-cpu(minimal)))
 	prof.SubInterpreterCPU = time.Duration(max(0, cpu(sub)-cpu(minimal)))
 	prof.SubInterpreterMemory = scenarios.Size(max(0, anon(sub)-anon(minimal)))
+	prof.RuntimeAppFiniCPU = time.Duration(max(0, fini(synth)-fini(minimal)-freeing(appAnon)))
+	prof.SubInterpreterFini = time.Duration(max(0, fini(sub)-fini(minimal)-freeing(anon(sub)-anon(minimal))))
+	prof.Notes = append(prof.Notes,
+		fmt.Sprintf("teardown on a restart, per child: bare interpreter %v (private %s), minimal script %v, with %s of ballast %v (%d children; anonymous %s), runtime mode's app %v, in a sub-interpreter %v: %v per MiB freed",
+			time.Duration(fini(py)), scenarios.Size(priv(py)), time.Duration(fini(minimal)), scenarios.Size(calBallast), time.Duration(fini(ballasted)), calBallasted,
+			scenarios.Size(anon(ballasted)), time.Duration(fini(synth)), time.Duration(fini(sub)), prof.ExitFreeCPU))
 	prof.Notes = append(prof.Notes,
 		fmt.Sprintf("prefork, %d children preloading a minimal script: child median RSS %s, anonymous %s, CPU %v; in a sub-interpreter: anonymous %s, CPU %v; preloading runtime mode's app: RSS %s, anonymous %s, CPU %v", calMany,
 			scenarios.Size(rss(minimal)), scenarios.Size(anon(minimal)), time.Duration(cpu(minimal)), scenarios.Size(anon(sub)), time.Duration(cpu(sub)),
@@ -326,8 +371,8 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU, few.RestartCPU),
 		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent CPU %v; child median private %s, shared %s, CPU %v", calMany,
 			many.ParentCPU, scenarios.Size(priv(many)), scenarios.Size(shared(many)), time.Duration(cpu(many))),
-		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit", calMany,
-			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU))
+		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit; the parent's CPU for their graceful restart %v", calMany,
+			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU, py.RestartCPU))
 
 	if err := calibrateThreads(ctx, p, &prof); err != nil {
 		return prof, err
@@ -537,32 +582,36 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 	}
 	b.WriteString("\n[host]\n")
 	kv := map[string]string{
-		"apache_shared_text":      kib(p.ApacheSharedText),
-		"apache_parent_private":   kib(p.ApacheParentPrivate),
-		"apache_child_private":    kib(p.ApacheChildPrivate),
-		"python_shared_text":      kib(p.PythonSharedText),
-		"python_interpreter":      kib(p.PythonInterpreter),
-		"fork_time":               fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
-		"child_init_cpu":          fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
-		"python_init_cpu":         fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
-		"python_fini_cpu":         fmt.Sprintf("%q", p.PythonFiniCPU.Round(time.Microsecond).String()),
-		"cpu_second":              fmt.Sprintf("%.3f", p.CPUSecond),
-		"request_cpu":             fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
-		"sched_wake_wait":         fmt.Sprintf("%q", p.SchedWakeWait.Round(time.Microsecond).String()),
-		"sched_wait":              fmt.Sprintf("%q", p.SchedWait.Round(time.Microsecond).String()),
-		"sched_run":               fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
-		"arrival_jitter":          fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
-		"restart_cpu":             fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
-		"runtime_app_memory":      kib(p.RuntimeAppMemory),
-		"runtime_app_text":        kib(p.RuntimeAppText),
-		"runtime_app_cpu":         fmt.Sprintf("%q", p.RuntimeAppCPU.Round(time.Microsecond).String()),
-		"sub_interpreter_cpu":     fmt.Sprintf("%q", p.SubInterpreterCPU.Round(time.Microsecond).String()),
-		"sub_interpreter_memory":  kib(p.SubInterpreterMemory),
-		"apache_thread_private":   kib(p.ApacheThreadPrivate),
-		"apache_listener_private": kib(p.ApacheListener),
-		"connection_pool_memory":  kib(p.ConnectionPoolMemory),
-		"python_thread_memory":    kib(p.PythonThreadMemory),
-		"python_request_memory":   kib(p.PythonRequestMemory),
+		"apache_shared_text":       kib(p.ApacheSharedText),
+		"apache_parent_private":    kib(p.ApacheParentPrivate),
+		"apache_child_private":     kib(p.ApacheChildPrivate),
+		"python_shared_text":       kib(p.PythonSharedText),
+		"python_interpreter":       kib(p.PythonInterpreter),
+		"fork_time":                fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
+		"child_init_cpu":           fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
+		"python_init_cpu":          fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
+		"python_fini_cpu":          fmt.Sprintf("%q", p.PythonFiniCPU.Round(time.Microsecond).String()),
+		"exit_free_cpu":            fmt.Sprintf("%q", p.ExitFreeCPU.Round(time.Microsecond).String()),
+		"cpu_second":               fmt.Sprintf("%.3f", p.CPUSecond),
+		"request_cpu":              fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
+		"sched_wake_wait":          fmt.Sprintf("%q", p.SchedWakeWait.Round(time.Microsecond).String()),
+		"sched_wait":               fmt.Sprintf("%q", p.SchedWait.Round(time.Microsecond).String()),
+		"sched_run":                fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
+		"arrival_jitter":           fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
+		"restart_cpu":              fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
+		"graceful_child_cpu":       fmt.Sprintf("%q", p.GracefulChildCPU.Round(time.Microsecond).String()),
+		"runtime_app_memory":       kib(p.RuntimeAppMemory),
+		"runtime_app_text":         kib(p.RuntimeAppText),
+		"runtime_app_cpu":          fmt.Sprintf("%q", p.RuntimeAppCPU.Round(time.Microsecond).String()),
+		"sub_interpreter_cpu":      fmt.Sprintf("%q", p.SubInterpreterCPU.Round(time.Microsecond).String()),
+		"sub_interpreter_fini_cpu": fmt.Sprintf("%q", p.SubInterpreterFini.Round(time.Microsecond).String()),
+		"runtime_app_fini_cpu":     fmt.Sprintf("%q", p.RuntimeAppFiniCPU.Round(time.Microsecond).String()),
+		"sub_interpreter_memory":   kib(p.SubInterpreterMemory),
+		"apache_thread_private":    kib(p.ApacheThreadPrivate),
+		"apache_listener_private":  kib(p.ApacheListener),
+		"connection_pool_memory":   kib(p.ConnectionPoolMemory),
+		"python_thread_memory":     kib(p.PythonThreadMemory),
+		"python_request_memory":    kib(p.PythonRequestMemory),
 	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {

@@ -18,8 +18,10 @@ import (
 // shared, Python adding 3.5 MiB private and 2 MiB shared, a minimal script
 // 80 KiB and runtime mode's app 1.2 MiB more, 700 KiB of it anonymous; the parent spends
 // 1 ms per fork on top of 20 ms, and 42 ms for a restart that forks two
-// children; a child 2 ms, 12 ms with Python; the burn takes 1.1 s of wall
-// time per CPU-second.
+// children; a child 2 ms, 12 ms with Python; a child with Python tears
+// down in 8 ms, 3 ms more for a sub-interpreter and 4 ms more for runtime
+// mode's app, plus 250 µs per MiB of its private memory; the burn takes
+// 1.1 s of wall time per CPU-second.
 type fakeProber struct {
 	calls   []ApacheProbe
 	threads []ThreadsProbe
@@ -31,36 +33,54 @@ func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, err
 		Parent:    Memory{RSS: 7 << 20, PSS: 4 << 20, Private: 2 << 20},
 		ParentCPU: 20*time.Millisecond + time.Duration(p.Children)*time.Millisecond,
 	}
+	var teardown []time.Duration
 	for range p.Children {
 		m := Memory{RSS: 5<<20 + 200<<10, Private: 200 << 10, Anonymous: 150 << 10}
 		cpu := 2 * time.Millisecond
+		var fini time.Duration
 		if p.Python {
 			m.RSS += 3584<<10 + 2<<20
 			m.Private += 3584 << 10
 			m.Anonymous += 3 << 20
 			cpu += 10 * time.Millisecond
+			fini += 8 * time.Millisecond
 		}
 		switch p.App {
 		case AppMinimal:
 			m.RSS += 80 << 10
+			m.Private += 40 << 10
 			m.Anonymous += 40 << 10
 			if p.SubInterpreter { // Py_NewInterpreter: 2 MiB, 30 ms
 				m.RSS += 2 << 20
+				m.Private += 2 << 20
 				m.Anonymous += 2 << 20
 				cpu += 30 * time.Millisecond
+				fini += 3 * time.Millisecond
 			}
+			m.RSS += p.Ballast
+			m.Private += p.Ballast
+			m.Anonymous += p.Ballast
 		case AppRuntime: // 700 KiB of objects, 500 KiB of extension pages, 12 ms
 			m.RSS += 80<<10 + 1200<<10
+			m.Private += 40<<10 + 700<<10
 			m.Anonymous += 40<<10 + 700<<10
 			cpu += 12 * time.Millisecond
+			fini += 4 * time.Millisecond
 		}
+		if p.Python {
+			fini += time.Duration(250 * float64(time.Microsecond) * float64(m.Private) / (1 << 20))
+		}
+		teardown = append(teardown, fini)
 		s.Children = append(s.Children, m)
 		s.ChildCPU = append(s.ChildCPU, cpu)
 	}
 	if p.Restart {
 		s.RestartCPU = 40*time.Millisecond + time.Duration(p.Children)*time.Millisecond
-		for _, c := range s.ChildCPU {
-			s.ReapedCPU += c + 8*time.Millisecond // each child's teardown
+		if p.Graceful { // 500 µs more per child
+			s.RestartCPU += time.Duration(p.Children) * 500 * time.Microsecond
+		}
+		for i, c := range s.ChildCPU {
+			s.ReapedCPU += c + teardown[i]
 		}
 	}
 	return s, nil
@@ -156,9 +176,10 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	fp := &fakeProber{}
 	prof, err := Calibrate(context.Background(), fp)
 	require.NoError(t, err)
-	assert.Equal(t, []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true},
-		{Children: 16, Python: true, App: AppMinimal}, {Children: 16, Python: true, App: AppRuntime},
-		{Children: 16, Python: true, App: AppMinimal, SubInterpreter: true}}, fp.calls)
+	assert.Equal(t, []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true, Graceful: true},
+		{Children: 16, Python: true, App: AppMinimal, Restart: true}, {Children: 8, Python: true, App: AppMinimal, Ballast: 64 << 20, Restart: true},
+		{Children: 16, Python: true, App: AppRuntime, Restart: true},
+		{Children: 16, Python: true, App: AppMinimal, SubInterpreter: true, Restart: true}}, fp.calls)
 	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Rounds: 3}, {Threads: 40, Rounds: 3}}, fp.threads)
 	assert.Equal(t, scenarios.Size(14<<10), prof.ApacheThreadPrivate, "an idle thread")
 	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
@@ -179,7 +200,11 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 2*time.Millisecond, prof.ChildInitCPU)
 	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
 	assert.Equal(t, 40*time.Millisecond, prof.RestartCPU, "the restart less its forks")
-	assert.Equal(t, 8*time.Millisecond, prof.PythonFiniCPU)
+	assert.Equal(t, 500*time.Microsecond, prof.GracefulChildCPU, "a graceful restart's extra per child")
+	assert.InDelta(t, float64(8*time.Millisecond), float64(prof.PythonFiniCPU), 1e3, "the teardown less freeing the child's private memory")
+	assert.InDelta(t, float64(250*time.Microsecond), float64(prof.ExitFreeCPU), 1e3, "per MiB freed")
+	assert.InDelta(t, float64(3*time.Millisecond), float64(prof.SubInterpreterFini), 1e3, "a sub-interpreter's teardown less freeing its memory")
+	assert.InDelta(t, float64(4*time.Millisecond), float64(prof.RuntimeAppFiniCPU), 1e3, "the runtime app's modules' teardown")
 	assert.InDelta(t, 1.1, prof.CPUSecond, 1e-9)
 	assert.Equal(t, 700*time.Microsecond, prof.RequestCPU, "the extra CPU over the extra requests; background excluded")
 	assert.Equal(t, 80*time.Microsecond, prof.ArrivalJitter)
@@ -202,9 +227,13 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, prof.SchedWait.Round(time.Microsecond), sc.Host.SchedWait.Duration)
 	assert.Equal(t, 80*time.Microsecond, sc.Host.ArrivalJitter.Duration)
 	assert.Equal(t, 40*time.Millisecond, sc.Host.RestartCPU.Duration)
+	assert.Equal(t, 500*time.Microsecond, sc.Host.GracefulChildCPU.Duration)
 	assert.Equal(t, scenarios.Size(700<<10), sc.Host.RuntimeAppMemory)
 	assert.Equal(t, scenarios.Size(500<<10), sc.Host.RuntimeAppText)
 	assert.Equal(t, 12*time.Millisecond, sc.Host.RuntimeAppCPU.Duration)
+	assert.Equal(t, prof.ExitFreeCPU.Round(time.Microsecond), sc.Host.ExitFreeCPU.Duration)
+	assert.Equal(t, prof.SubInterpreterFini.Round(time.Microsecond), sc.Host.SubInterpreterFiniCPU.Duration)
+	assert.Equal(t, prof.RuntimeAppFiniCPU.Round(time.Microsecond), sc.Host.RuntimeAppFiniCPU.Duration)
 	assert.Equal(t, 30*time.Millisecond, sc.Host.SubInterpreterCPU.Duration)
 	assert.Equal(t, scenarios.Size(2<<20), sc.Host.SubInterpreterMemory)
 	assert.Equal(t, scenarios.Size(230<<10), sc.Host.ApacheListenerPrivate)

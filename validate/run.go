@@ -75,14 +75,15 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predic
 // WSGI script), the app's own modules are part of what was measured:
 // host.runtime_app_memory joins app.import_memory (private, per load of
 // the app), host.runtime_app_text joins python_shared_text (file pages
-// the processes share), and host.runtime_app_cpu is taken by every load
-// of the app (App.ExtraImportCPU), as `simulate calibrate` measured them.
+// the processes share), host.runtime_app_cpu is taken by every load of
+// the app (App.ExtraImportCPU) and host.runtime_app_fini_cpu by every
+// teardown of it (App.ExtraFiniCPU), as `simulate calibrate` measured them.
 func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenario {
 	m := measured.Summary.Measurement
 	if m == nil {
 		return sc
 	}
-	synthetic := m.WSGIScript == "" && (sc.Host.RuntimeAppMemory > 0 || sc.Host.RuntimeAppText > 0 || sc.Host.RuntimeAppCPU.Duration > 0)
+	synthetic := m.WSGIScript == "" && (sc.Host.RuntimeAppMemory > 0 || sc.Host.RuntimeAppText > 0 || sc.Host.RuntimeAppCPU.Duration > 0 || sc.Host.RuntimeAppFiniCPU.Duration > 0)
 	if m.ObserverCores <= 0 && !synthetic {
 		return sc
 	}
@@ -92,6 +93,7 @@ func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenari
 		c.App.ImportMemory += c.Host.RuntimeAppMemory
 		c.Host.PythonSharedText += c.Host.RuntimeAppText
 		c.App.ExtraImportCPU += c.Host.RuntimeAppCPU.Duration
+		c.App.ExtraFiniCPU += c.Host.RuntimeAppFiniCPU.Duration
 	}
 	return &c
 }

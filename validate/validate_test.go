@@ -586,19 +586,20 @@ func TestAsMeasuredGivesThePredictionTheObserversCPU(t *testing.T) {
 // modules too: the prediction gets them; a run of the user's own script
 // did not, and a profile without them changes nothing.
 func TestAsMeasuredAddsTheSyntheticAppsOwnMemory(t *testing.T) {
-	sc := scenario(t, "10s", phase("10s", 5), "[host]\nruntime_app_memory = \"700KiB\"\nruntime_app_text = \"500KiB\"\nruntime_app_cpu = \"12ms\"\npython_shared_text = \"2MiB\"\n[app]\nimport_memory = \"20MiB\"\n")
+	sc := scenario(t, "10s", phase("10s", 5), "[host]\nruntime_app_memory = \"700KiB\"\nruntime_app_text = \"500KiB\"\nruntime_app_cpu = \"12ms\"\nruntime_app_fini_cpu = \"4ms\"\npython_shared_text = \"2MiB\"\n[app]\nimport_memory = \"20MiB\"\n")
 	synthetic := results.Run{Summary: results.Summary{Measurement: &results.Measurement{}}}
 	as := AsMeasured(sc, synthetic)
 	assert.Equal(t, scenarios.Size(20<<20+700<<10), as.App.ImportMemory)
 	assert.Equal(t, scenarios.Size(2<<20+500<<10), as.Host.PythonSharedText)
 	assert.Equal(t, 12*time.Millisecond, as.App.ExtraImportCPU, "its modules' import CPU, per load")
+	assert.Equal(t, 4*time.Millisecond, as.App.ExtraFiniCPU, "its modules' teardown, per process")
 	assert.Equal(t, scenarios.Size(20<<20), sc.App.ImportMemory, "the scenario itself is not changed")
 	assert.Zero(t, sc.App.ExtraImportCPU)
 
 	user := results.Run{Summary: results.Summary{Measurement: &results.Measurement{WSGIScript: "/srv/app.wsgi"}}}
 	assert.Same(t, sc, AsMeasured(sc, user), "the user's own script: its memory is its own")
 
-	bare := scenario(t, "10s", phase("10s", 5), "[host]\nruntime_app_memory = \"0B\"\nruntime_app_text = \"0B\"\nruntime_app_cpu = \"0s\"\n")
+	bare := scenario(t, "10s", phase("10s", 5), "[host]\nruntime_app_memory = \"0B\"\nruntime_app_text = \"0B\"\nruntime_app_cpu = \"0s\"\nruntime_app_fini_cpu = \"0s\"\n")
 	assert.Same(t, bare, AsMeasured(bare, synthetic), "no app memory in the profile: nothing to add")
 }
 

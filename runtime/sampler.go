@@ -78,6 +78,13 @@ type sampler struct {
 	clock    *runClock // places the logs' wall-clock stamps on the run's timeline
 	period   time.Duration
 	daemon   bool // daemon groups exist: read socket queues
+	// memPeriod is how often each process's memory is read
+	// (Options.MemoryPeriod); mem holds what was read last, by pid, and
+	// memAt when the last full read began. A process is known by its pid
+	// and start time, so a reused pid is read afresh.
+	memPeriod time.Duration
+	mem       map[procKey]ProcInfo
+	memAt     time.Duration
 	progress func(Sample)
 
 	mu      sync.Mutex
@@ -99,10 +106,17 @@ type sampler struct {
 	boot          time.Time // the instant the kernel's clock ticks count from
 }
 
+// procKey tells processes apart across pid reuse.
+type procKey struct {
+	pid   int
+	start uint64
+}
+
 func newSampler(l Layout, srvPid int, clock *runClock, period time.Duration, daemon bool) *sampler {
 	_, err := exec.LookPath("ss")
 	return &sampler{layout: l, srvPid: srvPid, t0: clock.t0, clock: clock, period: period, daemon: daemon,
-		imports: map[int]*Import{}, hasSS: err == nil, boot: bootTime(), errPrev: noPrev}
+		imports: map[int]*Import{}, hasSS: err == nil, boot: bootTime(), errPrev: noPrev,
+		memPeriod: period, mem: map[procKey]ProcInfo{}, memAt: -time.Hour}
 }
 
 // bootTime returns when the machine booted, to 10 ms: now less /proc/uptime.
@@ -237,19 +251,36 @@ func parseStatus(body []byte) *Scoreboard {
 // sweep takes one sample.
 func (sm *sampler) sweep() Sample {
 	s := Sample{At: time.Since(sm.t0), DaemonQueue: -1}
+	// Memory is read every memPeriod (each process's the first time it is
+	// seen too); in between, each keeps what was read last.
+	fresh := s.At-sm.memAt >= sm.memPeriod-sm.period/2
+	if fresh {
+		sm.memAt = s.At
+	}
+	seen := make(map[procKey]ProcInfo, len(sm.mem))
+	mem := func(pid int, st procStat) ProcInfo {
+		k := procKey{pid, st.startTicks}
+		p, ok := sm.mem[k]
+		if fresh || !ok {
+			p = readMem(pid)
+		}
+		seen[k] = p
+		return p
+	}
+	defer func() { sm.mem = seen }()
 	for _, pid := range allPids() {
 		st, ok := readStat(pid)
 		if !ok || st.state == 'Z' || st.state == 'X' {
 			continue
 		}
 		if pid == sm.srvPid {
-			s.Parent = readMem(pid)
+			s.Parent = mem(pid, st)
 			continue
 		}
 		if st.ppid != sm.srvPid && st.pgrp != sm.srvPid {
 			continue
 		}
-		p := readMem(pid)
+		p := mem(pid, st)
 		p.Daemon = daemonGroup(pid)
 		if !sm.boot.IsZero() {
 			p.Started = sm.boot.Add(time.Duration(st.startTicks) * clockTick).Sub(sm.t0)

@@ -52,6 +52,13 @@ func NewEstimate(vals []float64) Estimate {
 		e.Lo, e.Hi = &lo, &hi
 		half = t * s * math.Sqrt(1+1/n)
 		runLo, runHi := min(e.Mean-half, slices.Min(vals)), max(e.Mean+half, slices.Max(vals))
+		if slices.Min(vals) >= 0 {
+			// Every metric here is a latency, a size, a count or a time
+			// after an event: no run can go below zero, whatever the
+			// t-interval of a bimodal outcome says.
+			lo, runLo = max(lo, 0), max(runLo, 0)
+			e.Lo = &lo
+		}
 		e.RunLo, e.RunHi = &runLo, &runHi
 	}
 	return e

@@ -79,10 +79,13 @@ func TestEstimateTInterval(t *testing.T) {
 	require.NotNil(t, e.Lo)
 	assert.InDelta(t, 2.5-2.0542603, *e.Lo, 1e-5)
 	assert.InDelta(t, 2.5+2.0542603, *e.Hi, 1e-5)
-	// One more run: 3.1824463 × 1.2909944 × sqrt(1 + 1/4) = 4.5934656.
+	// One more run: 3.1824463 × 1.2909944 × sqrt(1 + 1/4) = 4.5934656,
+	// but no run of a quantity that is never negative goes below 0.
 	require.NotNil(t, e.RunLo)
-	assert.InDelta(t, 2.5-4.5934656, *e.RunLo, 1e-5)
+	assert.Equal(t, 0.0, *e.RunLo)
 	assert.InDelta(t, 2.5+4.5934656, *e.RunHi, 1e-5)
+	signed := NewEstimate([]float64{-1, 2, 3, 4})
+	assert.Negative(t, *signed.RunLo, "a quantity that was negative in a replication is not clipped")
 	assert.Equal(t, 4, e.N)
 
 	one := NewEstimate([]float64{7})

@@ -92,7 +92,7 @@ func DefaultHost() Host {
 		ChildInitCPU:     D(2 * time.Millisecond),
 		PythonInitCPU:    D(10 * time.Millisecond),
 		PythonFiniCPU:    D(7 * time.Millisecond),   // calibrate, 2026-12-03
-		ExitFreeCPU:      D(200 * time.Microsecond), // calibrate, 2026-12-03: 158–250 µs in four runs
+		ExitFreeCPU:      D(200 * time.Microsecond), // calibrate, 2026-12-03: 128–250 µs in five runs
 		RestartCPU:       D(15 * time.Millisecond),
 		GracefulChildCPU: D(900 * time.Microsecond), // calibrate, 2026-12-03
 		RequestCPU:       D(100 * time.Microsecond),

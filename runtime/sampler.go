@@ -72,12 +72,12 @@ type Import struct {
 
 // sampler sweeps Apache's process tree every period.
 type sampler struct {
-	layout   Layout
-	srvPid   int
-	t0       time.Time
-	clock    *runClock // places the logs' wall-clock stamps on the run's timeline
-	period   time.Duration
-	daemon   bool // daemon groups exist: read socket queues
+	layout Layout
+	srvPid int
+	t0     time.Time
+	clock  *runClock // places the logs' wall-clock stamps on the run's timeline
+	period time.Duration
+	daemon bool // daemon groups exist: read socket queues
 	// memPeriod is how often each process's memory is read
 	// (Options.MemoryPeriod); mem holds what was read last, by pid, and
 	// memAt when the last full read began. A process is known by its pid
@@ -85,7 +85,7 @@ type sampler struct {
 	memPeriod time.Duration
 	mem       map[procKey]ProcInfo
 	memAt     time.Duration
-	progress func(Sample)
+	progress  func(Sample)
 
 	mu      sync.Mutex
 	samples []Sample

@@ -587,25 +587,25 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"apache_child_private":     kib(p.ApacheChildPrivate),
 		"python_shared_text":       kib(p.PythonSharedText),
 		"python_interpreter":       kib(p.PythonInterpreter),
-		"fork_time":                fmt.Sprintf("%q", p.ForkTime.Round(time.Microsecond).String()),
-		"child_init_cpu":           fmt.Sprintf("%q", p.ChildInitCPU.Round(time.Microsecond).String()),
-		"python_init_cpu":          fmt.Sprintf("%q", p.PythonInitCPU.Round(time.Microsecond).String()),
-		"python_fini_cpu":          fmt.Sprintf("%q", p.PythonFiniCPU.Round(time.Microsecond).String()),
-		"exit_free_cpu":            fmt.Sprintf("%q", p.ExitFreeCPU.Round(time.Microsecond).String()),
+		"fork_time":                dur(p.ForkTime),
+		"child_init_cpu":           dur(p.ChildInitCPU),
+		"python_init_cpu":          dur(p.PythonInitCPU),
+		"python_fini_cpu":          dur(p.PythonFiniCPU),
+		"exit_free_cpu":            dur(p.ExitFreeCPU),
 		"cpu_second":               fmt.Sprintf("%.3f", p.CPUSecond),
-		"request_cpu":              fmt.Sprintf("%q", p.RequestCPU.Round(time.Microsecond).String()),
-		"sched_wake_wait":          fmt.Sprintf("%q", p.SchedWakeWait.Round(time.Microsecond).String()),
-		"sched_wait":               fmt.Sprintf("%q", p.SchedWait.Round(time.Microsecond).String()),
-		"sched_run":                fmt.Sprintf("%q", p.SchedRun.Round(time.Microsecond).String()),
-		"arrival_jitter":           fmt.Sprintf("%q", p.ArrivalJitter.Round(time.Microsecond).String()),
-		"restart_cpu":              fmt.Sprintf("%q", p.RestartCPU.Round(time.Microsecond).String()),
-		"graceful_child_cpu":       fmt.Sprintf("%q", p.GracefulChildCPU.Round(time.Microsecond).String()),
+		"request_cpu":              dur(p.RequestCPU),
+		"sched_wake_wait":          dur(p.SchedWakeWait),
+		"sched_wait":               dur(p.SchedWait),
+		"sched_run":                dur(p.SchedRun),
+		"arrival_jitter":           dur(p.ArrivalJitter),
+		"restart_cpu":              dur(p.RestartCPU),
+		"graceful_child_cpu":       dur(p.GracefulChildCPU),
 		"runtime_app_memory":       kib(p.RuntimeAppMemory),
 		"runtime_app_text":         kib(p.RuntimeAppText),
-		"runtime_app_cpu":          fmt.Sprintf("%q", p.RuntimeAppCPU.Round(time.Microsecond).String()),
-		"sub_interpreter_cpu":      fmt.Sprintf("%q", p.SubInterpreterCPU.Round(time.Microsecond).String()),
-		"sub_interpreter_fini_cpu": fmt.Sprintf("%q", p.SubInterpreterFini.Round(time.Microsecond).String()),
-		"runtime_app_fini_cpu":     fmt.Sprintf("%q", p.RuntimeAppFiniCPU.Round(time.Microsecond).String()),
+		"runtime_app_cpu":          dur(p.RuntimeAppCPU),
+		"sub_interpreter_cpu":      dur(p.SubInterpreterCPU),
+		"sub_interpreter_fini_cpu": dur(p.SubInterpreterFini),
+		"runtime_app_fini_cpu":     dur(p.RuntimeAppFiniCPU),
 		"sub_interpreter_memory":   kib(p.SubInterpreterMemory),
 		"apache_thread_private":    kib(p.ApacheThreadPrivate),
 		"apache_listener_private":  kib(p.ApacheListener),
@@ -626,6 +626,9 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 }
 
 // kib writes a size in whole KiB, as smaps_rollup reports it.
+// dur is a duration as a profile writes it: quoted, to the microsecond.
+func dur(d time.Duration) string { return fmt.Sprintf("%q", d.Round(time.Microsecond).String()) }
+
 func kib(s scenarios.Size) string {
 	return fmt.Sprintf("\"%dKiB\"", (s+scenarios.KiB/2)/scenarios.KiB)
 }

@@ -22,6 +22,16 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the command simulateBinary built, with its directory:
+// a test run leaves nothing in the temporary directory.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" && buildErr == nil {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
 // simulateBinary builds the command once per test run.
 func simulateBinary(t *testing.T) string {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Other processes' CPU (host.background_cpu) takes its cores from the
@@ -65,4 +66,26 @@ rate = 0
 	assert.Less(t, alone.Summary.Latency.P50, 200.0, "1.5 of 2 cores: requests take about their CPU")
 	assert.Greater(t, shared.Summary.Latency.P50, 2*alone.Summary.Latency.P50, "1.5 cores of work on 1 free core")
 	assert.InDelta(t, 1.0, mean(column(t, shared, "cpu_util")), 0.02, "the machine is saturated")
+}
+
+// With a profile (what runtime mode itself used, interval by interval, in
+// a measured run) the background takes its cores only when it had them:
+// an idle machine is busy by the profile's amount in each interval.
+func TestBackgroundProfileFollowsItsIntervals(t *testing.T) {
+	sc := parse(t, `
+duration = "6s"
+[host]
+cpus = 2
+[[workload.phase]]
+duration = "6s"
+rate = 0
+`, "")
+	sc.Host.BackgroundProfile = []float64{0, 1, 0.5, 0}
+	run, _, _ := simulateTraced(t, sc)
+	util := column(t, run, "cpu_util")
+	want := []float64{0, 0.5, 0.25, 0, 0, 0} // cores / 2; after the profile, its last interval's
+	require.Len(t, util, len(want))
+	for i := range want {
+		assert.InDelta(t, want[i], util[i], 0.02, "interval %d", i)
+	}
 }

@@ -175,8 +175,9 @@ const readyPollPeriod = 20 * sim.Millisecond
 // run starts Apache, starts the load once Apache is ready, and plays the
 // scenario to its end.
 func (s *server) run() {
-	if c := s.sc.Host.BackgroundCPU; c > 0 {
+	if c := s.sc.Host.BackgroundCPU; c > 0 || len(s.sc.Host.BackgroundProfile) > 0 {
 		b := &background{s: s, g: host.Group{Cap: c}}
+		b.wake = s.sim.NewTimer(b.start)
 		b.start()
 	}
 	s.parent.start()

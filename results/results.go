@@ -71,6 +71,11 @@ type Measurement struct {
 	// second), competing with Apache on the same machine. `simulate
 	// validate` predicts the measured run with it (host.background_cpu).
 	ObserverCores float64 `json:"observer_cores"`
+	// ObserverCoresByInterval is the same, interval by interval of the
+	// timeseries: the sampler's sweeps cost more the more processes Apache
+	// has, and the load generator's work follows the load. `simulate
+	// validate` gives the prediction this profile when it is there.
+	ObserverCoresByInterval []float64 `json:"observer_cores_by_interval,omitempty"`
 	// WSGIScript is the user's own WSGI script the run served; empty when
 	// it served runtime mode's synthetic app, whose own modules `simulate
 	// validate` adds to the prediction (host.runtime_app_memory).

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -170,6 +171,36 @@ func foreignCPU(a, b cpuSnapshot, cores int, d time.Duration) results.ForeignCPU
 }
 
 func ticks(n uint64) time.Duration { return time.Duration(n) * clockTick }
+
+// observerByInterval is runtime mode's own CPU, in cores, in each of n
+// intervals of iv from t=0: between the last samples of consecutive
+// intervals (t=0 and selfBefore for the first), rounded to 0.001. An
+// interval without a sample repeats the one before.
+func observerByInterval(samples []Sample, selfBefore, iv time.Duration, n int) []float64 {
+	if n <= 0 || iv <= 0 {
+		return nil
+	}
+	out := make([]float64, n)
+	prevAt, prevCPU := time.Duration(0), selfBefore
+	j := 0
+	for i := range out {
+		end := time.Duration(i+1) * iv
+		last := -1
+		for ; j < len(samples) && samples[j].At < end; j++ {
+			last = j
+		}
+		if last < 0 || samples[last].At <= prevAt {
+			if i > 0 {
+				out[i] = out[i-1]
+			}
+			continue
+		}
+		s := samples[last]
+		out[i] = math.Round((s.SelfCPU-prevCPU).Seconds()/(s.At-prevAt).Seconds()*1000) / 1000
+		prevAt, prevCPU = s.At, s.SelfCPU
+	}
+	return out
+}
 
 // selfCPU is the CPU this process — runtime mode's load generator and
 // sampler, all its threads — has used so far (RUSAGE_SELF: Apache, a

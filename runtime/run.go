@@ -351,6 +351,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
 	if ran > 0 {
 		res.Run.Summary.Measurement.ObserverCores = math.Round((selfAfter-selfBefore).Seconds()/ran.Seconds()*1000) / 1000
+		res.Run.Summary.Measurement.ObserverCoresByInterval = observerByInterval(res.Samples, selfBefore, s.Interval.Duration, len(res.Run.Rows))
 	}
 	return res, nil
 }

@@ -41,13 +41,14 @@ type Sample struct {
 	Children          []ProcInfo // Apache children
 	Daemons           []ProcInfo // mod_wsgi daemon processes
 	Status            *Scoreboard
-	Saturated         bool    // the status request could not get a worker: no worker was idle
-	CPUUtil           float64 // busy fraction of all cores since the previous sample
-	ListenQueue       int     // connections waiting in the TCP accept queue
-	DaemonQueue       int     // connections waiting in the daemon sockets' backlogs (-1 unknown)
-	Importing         int     // processes inside their app import
-	ImportingEmbedded int     // of which Apache children
-	DaemonBusy        int     // requests in progress in daemon processes
+	Saturated         bool          // the status request could not get a worker: no worker was idle
+	CPUUtil           float64       // busy fraction of all cores since the previous sample
+	ListenQueue       int           // connections waiting in the TCP accept queue
+	DaemonQueue       int           // connections waiting in the daemon sockets' backlogs (-1 unknown)
+	Importing         int           // processes inside their app import
+	ImportingEmbedded int           // of which Apache children
+	DaemonBusy        int           // requests in progress in daemon processes
+	SelfCPU           time.Duration // runtime mode's own CPU so far (selfCPU)
 }
 
 // Totals of a sample's memory, in bytes.
@@ -250,7 +251,7 @@ func parseStatus(body []byte) *Scoreboard {
 
 // sweep takes one sample.
 func (sm *sampler) sweep() Sample {
-	s := Sample{At: time.Since(sm.t0), DaemonQueue: -1}
+	s := Sample{At: time.Since(sm.t0), DaemonQueue: -1, SelfCPU: selfCPU()}
 	// Memory is read every memPeriod (each process's the first time it is
 	// seen too); in between, each keeps what was read last.
 	fresh := s.At-sm.memAt >= sm.memPeriod-sm.period/2

@@ -190,3 +190,23 @@ func TestSamplerReadsMemoryOncePerPeriod(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	assert.Greater(t, private(), first+60<<20, "a period later: read again")
 }
+
+// Runtime mode's own CPU interval by interval: between the last samples of
+// consecutive intervals; an interval without a sample repeats the last.
+func TestObserverByInterval(t *testing.T) {
+	ms := time.Millisecond
+	var samples []Sample
+	for at := 100 * ms; at < 2*time.Second; at += 100 * ms {
+		// 0.1 core in the first second, 0.3 in the second, from 50 ms at t=0.
+		cpu := 50*ms + at/10
+		if at > time.Second {
+			cpu = 50*ms + 100*ms + (at-time.Second)*3/10
+		}
+		samples = append(samples, Sample{At: at, SelfCPU: cpu})
+	}
+	got := observerByInterval(samples, 50*ms, time.Second, 3)
+	require.Len(t, got, 3)
+	assert.InDelta(t, 0.1, got[0], 0.001)
+	assert.InDelta(t, 0.3, got[1], 0.02, "from the last sample of the first second (0.9 s) to 1.9 s")
+	assert.Equal(t, got[1], got[2], "no sample in the third second")
+}

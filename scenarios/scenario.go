@@ -127,6 +127,14 @@ type Host struct {
 	// is of a runtime-mode measurement (`simulate validate` sets it from
 	// the measurement), or other work on a shared machine. 0: none.
 	BackgroundCPU float64 `toml:"background_cpu"`
+	// BackgroundProfile is more such CPU, in cores, interval by interval
+	// of the run from the load's start (the scenario's interval; the
+	// first interval's before the load, the last one's after the last);
+	// never read from a file: `simulate validate` sets it to what runtime
+	// mode itself used in each interval of the measured run (its load
+	// generator and its sampler, whose sweeps cost more the more
+	// processes Apache has).
+	BackgroundProfile []float64 `toml:"-"`
 }
 
 // Apache holds the MPM and core directives.

@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/forkcast/forkcast/pool"
 	"github.com/forkcast/forkcast/results"
@@ -67,7 +68,8 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predic
 // load generator and sampler took summary.measurement.observer_cores of
 // the machine's cores all through the run, competing with Apache, so the
 // prediction gets them as host.background_cpu (added to any the scenario
-// sets, at most host.cpus). A measurement is a condition of the run, as
+// sets, at most host.cpus) — or, when the measurement has them interval
+// by interval (observer_cores_by_interval), as host.BackgroundProfile. A measurement is a condition of the run, as
 // its seed is, not a constant fitted to it. sc is not changed; without a
 // runtime measurement it is returned as it is.
 //
@@ -84,11 +86,16 @@ func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenari
 		return sc
 	}
 	synthetic := m.WSGIScript == "" && (sc.Host.RuntimeAppMemory > 0 || sc.Host.RuntimeAppText > 0 || sc.Host.RuntimeAppCPU.Duration > 0 || sc.Host.RuntimeAppFiniCPU.Duration > 0)
-	if m.ObserverCores <= 0 && !synthetic {
+	if m.ObserverCores <= 0 && len(m.ObserverCoresByInterval) == 0 && !synthetic {
 		return sc
 	}
 	c := *sc
-	c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+max(0, m.ObserverCores))
+	if len(m.ObserverCoresByInterval) > 0 {
+		// Interval by interval, as the measured run had it.
+		c.Host.BackgroundProfile = slices.Clone(m.ObserverCoresByInterval)
+	} else {
+		c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+max(0, m.ObserverCores))
+	}
 	if synthetic {
 		c.App.ImportMemory += c.Host.RuntimeAppMemory
 		c.Host.PythonSharedText += c.Host.RuntimeAppText

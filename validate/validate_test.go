@@ -622,3 +622,15 @@ func TestThroughputComparesCountsNotRoundedRates(t *testing.T) {
 	require.NotNil(t, m.InRunInterval)
 	assert.True(t, *m.InRunInterval)
 }
+
+// A measurement with runtime mode's own CPU interval by interval gives the
+// prediction that profile, not its average.
+func TestAsMeasuredGivesTheObserversCPUIntervalByInterval(t *testing.T) {
+	sc := scenario(t, "3s", phase("3s", 5), "[host]\ncpus = 2\nbackground_cpu = 0.1\n")
+	measured := results.Run{Summary: results.Summary{Measurement: &results.Measurement{
+		ObserverCores: 0.2, ObserverCoresByInterval: []float64{0.1, 0.4, 0.1}}}}
+	as := AsMeasured(sc, measured)
+	assert.Equal(t, []float64{0.1, 0.4, 0.1}, as.Host.BackgroundProfile)
+	assert.Equal(t, 0.1, as.Host.BackgroundCPU, "the scenario's own background, under the profile")
+	assert.Nil(t, sc.Host.BackgroundProfile, "the scenario itself is not changed")
+}

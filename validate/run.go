@@ -69,9 +69,12 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predic
 // the machine's cores all through the run, competing with Apache, so the
 // prediction gets them as host.background_cpu (added to any the scenario
 // sets, at most host.cpus) — or, when the measurement has them interval
-// by interval (observer_cores_by_interval), as host.BackgroundProfile. A measurement is a condition of the run, as
-// its seed is, not a constant fitted to it. sc is not changed; without a
-// runtime measurement it is returned as it is.
+// by interval (observer_cores_by_interval), as host.BackgroundProfile.
+// What other processes used meanwhile (foreign_cpu, over the run's
+// duration; `simulate validate` refuses to judge a run where it passed
+// MaxForeignCPU) joins host.background_cpu too. A measurement is a
+// condition of the run, as its seed is, not a constant fitted to it. sc is
+// not changed; without a runtime measurement it is returned as it is.
 //
 // When the run served runtime mode's synthetic app (not the user's own
 // WSGI script), the app's own modules are part of what was measured:
@@ -86,10 +89,15 @@ func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenari
 		return sc
 	}
 	synthetic := m.WSGIScript == "" && (sc.Host.RuntimeAppMemory > 0 || sc.Host.RuntimeAppText > 0 || sc.Host.RuntimeAppCPU.Duration > 0 || sc.Host.RuntimeAppFiniCPU.Duration > 0)
-	if m.ObserverCores <= 0 && len(m.ObserverCoresByInterval) == 0 && !synthetic {
+	foreign := 0.0
+	if d := measured.Summary.DurationS; d > 0 {
+		foreign = max(0, m.ForeignCPU.Seconds) / d
+	}
+	if m.ObserverCores <= 0 && len(m.ObserverCoresByInterval) == 0 && foreign == 0 && !synthetic {
 		return sc
 	}
 	c := *sc
+	c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+foreign)
 	if len(m.ObserverCoresByInterval) > 0 {
 		// Interval by interval, as the measured run had it.
 		c.Host.BackgroundProfile = slices.Clone(m.ObserverCoresByInterval)

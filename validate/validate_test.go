@@ -633,4 +633,10 @@ func TestAsMeasuredGivesTheObserversCPUIntervalByInterval(t *testing.T) {
 	assert.Equal(t, []float64{0.1, 0.4, 0.1}, as.Host.BackgroundProfile)
 	assert.Equal(t, 0.1, as.Host.BackgroundCPU, "the scenario's own background, under the profile")
 	assert.Nil(t, sc.Host.BackgroundProfile, "the scenario itself is not changed")
+
+	// Other processes' CPU during the run (1.5 CPU-s over 30 s) joins the
+	// background.
+	measured.Summary.DurationS = 30
+	measured.Summary.Measurement.ForeignCPU.Seconds = 1.5
+	assert.InDelta(t, 0.15, AsMeasured(sc, measured).Host.BackgroundCPU, 1e-12)
 }

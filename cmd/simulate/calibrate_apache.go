@@ -122,19 +122,10 @@ WSGISocketPrefix %q
 	defer stopGroup(pid, done)
 
 	// Wait for the children, then let them finish their child_init.
-	deadline := time.Now().Add(30 * time.Second)
-	for len(childrenOf(pid)) < n {
-		select {
-		case <-done:
-			errLog, _ := os.ReadFile(filepath.Join(root, "error.log"))
-			return s, fmt.Errorf("apache2 exited: %s %s", strings.TrimSpace(output.String()), strings.TrimSpace(string(errLog)))
-		case <-ctx.Done():
-			return s, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return s, fmt.Errorf("apache2 started %d of %d children in 30 s", len(childrenOf(pid)), n)
-		}
+	if err := waitForApache(ctx, root, done, output, func() bool { return len(childrenOf(pid)) >= n }, func() string {
+		return fmt.Sprintf("%d of %d children", len(childrenOf(pid)), n)
+	}); err != nil {
+		return s, err
 	}
 	select {
 	case <-time.After(2 * time.Second):
@@ -164,7 +155,7 @@ WSGISocketPrefix %q
 		sig = syscall.SIGUSR1
 	}
 	syscall.Kill(pid, sig)
-	deadline = time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		fresh := 0
 		for _, c := range childrenOf(pid) {
@@ -194,6 +185,27 @@ WSGISocketPrefix %q
 	s.RestartCPU = cpuTime(pid) - before
 	s.ReapedCPU = childrenCPU(pid) - reaped
 	return s, nil
+}
+
+// waitForApache polls every 50 ms until ready() holds, and fails if the
+// probe's apache2 exits first (with its output and error log), ctx ends,
+// or 30 s pass (saying what it had started: started()).
+func waitForApache(ctx context.Context, root string, done chan struct{}, output *bytes.Buffer, ready func() bool, started func() string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for !ready() {
+		select {
+		case <-done:
+			errLog, _ := os.ReadFile(filepath.Join(root, "error.log"))
+			return fmt.Errorf("apache2 exited: %s %s", strings.TrimSpace(output.String()), strings.TrimSpace(string(errLog)))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("apache2 started %s in 30 s", started())
+		}
+	}
+	return nil
 }
 
 // probeRoot makes a probe's private ServerRoot (the caller removes it), a

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -79,8 +78,7 @@ WSGIScriptAlias / %q
 		want = 2
 	}
 	var child, daemon int
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	ready := func() bool {
 		child, daemon = 0, 0
 		for _, c := range childrenOf(pid) {
 			if isProbeDaemon(c) {
@@ -89,20 +87,12 @@ WSGIScriptAlias / %q
 				child = c
 			}
 		}
-		if (child != 0) && (daemon != 0 || !probe.Daemon) {
-			break
-		}
-		select {
-		case <-done:
-			errLog, _ := os.ReadFile(filepath.Join(root, "error.log"))
-			return s, fmt.Errorf("apache2 exited: %s %s", strings.TrimSpace(output.String()), strings.TrimSpace(string(errLog)))
-		case <-ctx.Done():
-			return s, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return s, fmt.Errorf("apache2 started %d of its %d processes in 30 s", len(childrenOf(pid)), want)
-		}
+		return child != 0 && (daemon != 0 || !probe.Daemon)
+	}
+	if err := waitForApache(ctx, root, done, output, ready, func() string {
+		return fmt.Sprintf("%d of its %d processes", len(childrenOf(pid)), want)
+	}); err != nil {
+		return s, err
 	}
 	settle := func(d time.Duration) error {
 		select {

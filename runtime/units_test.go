@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -168,13 +169,25 @@ func TestSamplerReadsMemoryOncePerPeriod(t *testing.T) {
 	if err != nil {
 		t.Skip("needs python3")
 	}
-	// A child of this test that grows by 64 MiB 0.3 s after it starts.
-	cmd := exec.Command(py, "-c", "import time\ntime.sleep(0.3)\nb = bytearray(b'\\x01') * (64 << 20)\ntime.sleep(10)")
+	// A child of this test that grows by 64 MiB when told to, and says so.
+	cmd := exec.Command(py, "-u", "-c", "import sys\nprint('started')\nsys.stdin.readline()\n"+
+		"b = bytearray(b'\\x01') * (64 << 20)\nprint('grown')\nsys.stdin.readline()")
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	lines := bufio.NewScanner(stdout)
+	said := func(want string) {
+		require.True(t, lines.Scan(), "the child ended before saying %q", want)
+		require.Equal(t, want, lines.Text())
+	}
 	l := Layout{Root: t.TempDir()}
 	sm := newSampler(l, os.Getpid(), newRunClock(time.Now()), 100*time.Millisecond, false)
-	sm.memPeriod = time.Second
+	// The sampler's clock is moved by hand below, so a slow machine's
+	// pauses cannot make a period pass or not.
+	sm.memPeriod = time.Hour
 	private := func() int64 {
 		for _, c := range sm.sweep().Children {
 			if c.Pid == cmd.Process.Pid {
@@ -184,10 +197,13 @@ func TestSamplerReadsMemoryOncePerPeriod(t *testing.T) {
 		t.Fatal("the child was not seen")
 		return 0
 	}
+	said("started")
 	first := private()
-	time.Sleep(600 * time.Millisecond) // grown by now
+	_, err = io.WriteString(stdin, "grow\n")
+	require.NoError(t, err)
+	said("grown")
 	assert.Equal(t, first, private(), "within the period: the memory read last")
-	time.Sleep(500 * time.Millisecond)
+	sm.t0 = sm.t0.Add(-sm.memPeriod) // a period later
 	assert.Greater(t, private(), first+60<<20, "a period later: read again")
 }
 

@@ -40,7 +40,7 @@ func servedThreads(sc *scenarios.Scenario, n int, ownThreads, python bool) scena
 	h := sc.Host
 	per := h.ConnectionPoolMemory
 	if ownThreads {
-		per += h.ApacheThreadPrivate
+		per += h.ApacheThreadPrivate + h.ApacheThreadServed
 	}
 	if python {
 		per += h.PythonThreadMemory

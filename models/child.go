@@ -58,6 +58,9 @@ type worker struct {
 	job       host.Job  // Apache's own CPU work
 	proxy     *proxied  // daemon mode: the request being proxied
 	exec      execution // embedded mode: the request's Python
+	// served: the thread has served a connection, and keeps what that
+	// touched (host.apache_thread_served; worker and event only).
+	served bool
 
 	// callbacks bound once
 	respondOK, closeFn, doneFn, staticDone, restrictedDone, proxyFn func()
@@ -238,6 +241,14 @@ func (w *worker) set(st Status) {
 
 // serve starts on a connection: ap_process_connection.
 func (w *worker) serve(cn *conn) {
+	if !w.served && threadsOf(w.c.s) > 0 {
+		// A thread's first connection runs it deeper than waiting did:
+		// its stack's deeper pages and its allocator caches stay (measured
+		// by calibrate's sequential requests, which reach every thread in
+		// turn; docs/model.md §8.2).
+		w.served = true
+		w.c.s.mem.grow(w.c.proc, float64(w.c.s.sc.Host.ApacheThreadServed))
+	}
 	w.conn = cn
 	cn.worker, cn.child = w, w.c
 	cn.parked = false

@@ -400,3 +400,51 @@ rate = 10
 	assert.Greater(t, run.Summary.Spawns, int64(5), "killed children are replaced")
 	assert.Equal(t, run.Summary.Requests.Offered, run.Summary.Requests.Completed+run.Summary.Requests.Failed+run.Summary.Requests.Unfinished)
 }
+
+// An event child's threads take connections in turn, longest idle first,
+// so requests one at a time reach every thread: each keeps what serving
+// touched (apache_thread_served), once, and the one connection open at a
+// time leaves one pool (connection_pool_memory) — calibrate's sequential
+// requests, which these constants come from.
+func TestEventThreadsKeepWhatServingTouched(t *testing.T) {
+	const threads = 25
+	for _, n := range []int{5, 40} {
+		sc := parse(t, fmt.Sprintf(`
+duration = "%ds"
+[apache]
+mpm = "event"
+keep_alive = false
+start_servers = 1
+threads_per_child = %d
+min_spare_threads = 1
+max_spare_threads = 100
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+[wsgi.daemon_process.app]
+processes = 1
+threads = 5
+[app]
+request_cpu = "const(1ms)"
+request_wait = "const(10ms)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "%ds"
+rate = 0.25
+`, 4*n+1, threads, 4*n), "")
+		run, _, s := simulateTraced(t, sc)
+		require.Equal(t, int64(n), run.Summary.Requests.Completed)
+		var children []*process
+		for _, p := range s.mem.procs {
+			if p.kind == kindChild {
+				children = append(children, p)
+			}
+		}
+		require.Len(t, children, 1)
+		h := sc.Host
+		atRest := h.ApacheChildPrivate + h.ApacheListenerPrivate + threads*h.ApacheThreadPrivate
+		want := atRest + scenarios.Size(min(n, threads))*h.ApacheThreadServed + h.ConnectionPoolMemory
+		assert.InDelta(t, float64(want), children[0].private, 1, "%d requests one at a time", n)
+	}
+}

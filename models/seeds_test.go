@@ -121,7 +121,7 @@ func TestWorkerEventDefaultsCapAtSixProcesses(t *testing.T) {
 			}
 			h := sc.Host
 			// Every thread has served Python at 400 requests/s.
-			thread := h.ApacheThreadPrivate + h.ConnectionPoolMemory + h.PythonThreadMemory
+			thread := h.ApacheThreadPrivate + h.ApacheThreadServed + h.ConnectionPoolMemory + h.PythonThreadMemory
 			perChild := float64(sc.App.ImportMemory+h.PythonInterpreter+h.SubInterpreterMemory+h.PythonRequestMemory+h.ApacheChildPrivate+25*thread) / (1 << 20)
 			assert.InDelta(t, 6*perChild, run.Summary.Peak.PSSMB, 12, "~6 x the per-process memory, plus Apache's own")
 			assert.Less(t, run.Summary.Peak.PSSMB, 300.0, "a few hundred MB, not gigabytes")

@@ -77,7 +77,8 @@ func DefaultHost() Host {
 		ApacheChildPrivate:    200 * KiB,
 		ApacheThreadPrivate:   14 * KiB,
 		ApacheListenerPrivate: 229 * KiB,
-		ConnectionPoolMemory:  44 * KiB,
+		ApacheThreadServed:    7 * KiB,  // calibrate, 2026-12-03
+		ConnectionPoolMemory:  37 * KiB, // calibrate, 2026-12-03
 		PythonThreadMemory:    3 * KiB,
 		PythonRequestMemory:   191 * KiB,
 		PythonSharedText:      2 * MiB,

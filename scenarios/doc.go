@@ -82,7 +82,8 @@
 //	apache_child_private    size      "200KiB"  a child's private memory without Python
 //	apache_thread_private   size      "14KiB"   per worker thread, idle
 //	apache_listener_private size      "229KiB"  a worker/event child's listener thread and its structures
-//	connection_pool_memory    size      "44KiB"   kept per connection a process has had open at once (its pool)
+//	apache_thread_served    size      "7KiB"    kept by a worker or daemon thread once it has served a request
+//	connection_pool_memory  size      "37KiB"   kept per connection a process has had open at once (its pool)
 //	python_thread_memory    size      "3KiB"    a thread's state in the interpreter, from its first Python request
 //	python_request_memory   size      "191KiB"  what an interpreter allocates over its first requests and keeps
 //	python_shared_text      size      "2MiB"    libpython text, shared

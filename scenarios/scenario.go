@@ -66,6 +66,7 @@ type Host struct {
 	ApacheChildPrivate    Size `toml:"apache_child_private"`    // a child's private memory without Python
 	ApacheThreadPrivate   Size `toml:"apache_thread_private"`   // per worker thread, idle (its stack's touched pages)
 	ApacheListenerPrivate Size `toml:"apache_listener_private"` // a worker/event child's listener thread and its structures, beyond a prefork child's
+	ApacheThreadServed    Size `toml:"apache_thread_served"`    // kept by a worker or daemon thread once it has served a request (its stack's deeper pages, its allocator caches)
 	ConnectionPoolMemory  Size `toml:"connection_pool_memory"`  // kept per connection a process has had open at once: its transaction pool and allocator
 	PythonThreadMemory    Size `toml:"python_thread_memory"`    // a thread's state in the interpreter, from its first Python request
 	PythonRequestMemory   Size `toml:"python_request_memory"`   // what an interpreter allocates over its first requests and keeps

@@ -181,6 +181,7 @@ type Profile struct {
 	SubInterpreterMemory scenarios.Size
 	ApacheThreadPrivate  scenarios.Size
 	ApacheListener       scenarios.Size
+	ApacheThreadServed   scenarios.Size
 	ConnectionPoolMemory scenarios.Size
 	PythonThreadMemory   scenarios.Size
 	PythonRequestMemory  scenarios.Size
@@ -252,17 +253,21 @@ const (
 //     Python in them), at rest: the extra private memory per extra thread,
 //     and what the small child holds beyond its threads and a prefork
 //     child (the listener thread, its pollset and queues);
-//   - connection_pool_memory: how much the large child grew over
-//     calSequential requests one at a time and calRounds rounds of one
-//     connection per thread at once (KeepAlive Off), per connection it had
-//     open at once: the transaction pools it keeps;
+//   - apache_thread_served, connection_pool_memory: the large child
+//     served calSequential requests one at a time (KeepAlive Off), which
+//     its threads take in turn (the fdqueue wakes its longest waiter), so
+//     every thread served on one pool: it grew n·U + S; then calRounds
+//     rounds of one connection per thread at once, which opened n − 1 more
+//     pools: it grew (n − 1)·S more. U is what a thread keeps once it has
+//     served (its stack's deeper pages, its allocator caches), S the
+//     transaction pool a connection open at once leaves;
 //   - python_thread_memory, python_request_memory: an embedded event child
 //     of calManyThreads threads grew E over the same rounds, and the daemon
 //     process D over the sequential requests, which two of its threads
 //     serve in turn (mod_wsgi hands the listener role to the thread on top
-//     of its idle stack, wsgi_worker_release): E = R + 40·(S + T) and
-//     D = R + 2·(S + T), with S connection_pool_memory, T a thread's state
-//     in the interpreter and R what the interpreter's first requests keep;
+//     of its idle stack, wsgi_worker_release): E = R + 40·(S + U + T) and
+//     D = R + 2·(S + U + T), with T a thread's state in the interpreter and
+//     R what the interpreter's first requests keep;
 //   - cpu_second: the wall time of the app's burn loop per requested
 //     CPU-second, median of three (above 1 when the machine loses time to
 //     a hypervisor or to the loop's own overhead);
@@ -442,12 +447,16 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	thread := max(0, (priv(many.Child[AtRest])-priv(few.Child[AtRest]))/(n-calFewThreads))
 	prof.ApacheThreadPrivate = scenarios.Size(thread)
 	prof.ApacheListener = scenarios.Size(max(0, priv(few.Child[AtRest])-calFewThreads*thread-float64(prof.ApacheChildPrivate)))
-	served := max(0, (priv(many.Child[AfterRounds])-priv(many.Child[AtRest]))/n)
-	prof.ConnectionPoolMemory = scenarios.Size(served)
+	// The sequential requests used one pool and every thread; the rounds
+	// n pools at once, n-1 of them new.
+	pool := max(0, (priv(many.Child[AfterRounds])-priv(many.Child[AfterSequential]))/(n-1))
+	prof.ConnectionPoolMemory = scenarios.Size(pool)
+	served := max(0, (priv(many.Child[AfterSequential])-priv(many.Child[AtRest])-pool)/n)
+	prof.ApacheThreadServed = scenarios.Size(served)
 	e := priv(emb.Child[AfterRounds]) - priv(emb.Child[AtRest])
 	d := priv(many.Daemon[AfterSequential]) - priv(many.Daemon[AtRest])
-	perThread := max(served, (e-d)/(n-2)) // S + T
-	prof.PythonThreadMemory = scenarios.Size(perThread - served)
+	perThread := max(pool+served, (e-d)/(n-2)) // S + U + T
+	prof.PythonThreadMemory = scenarios.Size(perThread - pool - served)
 	prof.PythonRequestMemory = scenarios.Size(max(0, d-2*perThread))
 	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after %d rounds of %d at once %s; its daemon %s at rest, %s after the requests one at a time, %s after the rounds; embedded, %d threads: %s at rest, %s after the rounds",
 		scenarios.Size(priv(few.Child[AtRest])), calFewThreads, scenarios.Size(priv(many.Child[AtRest])), n,
@@ -609,6 +618,7 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"sub_interpreter_memory":   kib(p.SubInterpreterMemory),
 		"apache_thread_private":    kib(p.ApacheThreadPrivate),
 		"apache_listener_private":  kib(p.ApacheListener),
+		"apache_thread_served":     kib(p.ApacheThreadServed),
 		"connection_pool_memory":   kib(p.ConnectionPoolMemory),
 		"python_thread_memory":     kib(p.PythonThreadMemory),
 		"python_request_memory":    kib(p.PythonRequestMemory),

@@ -132,10 +132,11 @@ func (f *fakeProber) Sched(_ context.Context, k int) (SchedSample, error) {
 }
 
 // Threads: a child of 200 KiB (as a prefork child) + 230 KiB for its
-// listener + 14 KiB per idle thread; a thread keeps 32 KiB once it has
-// served, 12 KiB more once it has run Python; an interpreter's first
-// requests keep 224 KiB. Requests one at a time reach every child thread
-// (FIFO) but only two daemon threads (mod_wsgi's idle stack).
+// listener + 14 KiB per idle thread; a thread keeps 8 KiB once it has
+// served, 12 KiB more once it has run Python; a connection open at once
+// leaves a pool of 24 KiB; an interpreter's first requests keep 224 KiB.
+// Requests one at a time reach every child thread (FIFO) on one pool but
+// only two daemon threads (mod_wsgi's idle stack).
 func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, error) {
 	f.threads = append(f.threads, p)
 	var s ThreadsSample
@@ -149,13 +150,14 @@ func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, 
 		if n == 0 {
 			return 0
 		}
-		return 224*k + int64(n)*(32+12)*k
+		return 224*k + int64(n)*(24+8+12)*k
 	}
+	proxied := func(threads, pools int) int64 { return int64(threads)*8*k + int64(pools)*24*k }
 	s.Child[AtRest] = Memory{Private: rest}
 	s.Daemon[AtRest] = Memory{Private: daemonRest}
 	seq := min(p.Sequential, p.Threads)
 	if p.Daemon {
-		s.Child[AfterSequential] = Memory{Private: rest + int64(seq)*32*k}
+		s.Child[AfterSequential] = Memory{Private: rest + proxied(seq, min(seq, 1))}
 		s.Daemon[AfterSequential] = Memory{Private: daemonRest + used(min(seq, 2))}
 	} else {
 		s.Child[AfterSequential] = Memory{Private: rest + used(seq)}
@@ -164,7 +166,7 @@ func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, 
 		seq = p.Threads
 	}
 	if p.Daemon {
-		s.Child[AfterRounds] = Memory{Private: rest + int64(seq)*32*k}
+		s.Child[AfterRounds] = Memory{Private: rest + proxied(seq, seq)}
 		s.Daemon[AfterRounds] = Memory{Private: daemonRest + used(seq)}
 	} else {
 		s.Child[AfterRounds] = Memory{Private: rest + used(seq)}
@@ -183,7 +185,8 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Rounds: 3}, {Threads: 40, Rounds: 3}}, fp.threads)
 	assert.Equal(t, scenarios.Size(14<<10), prof.ApacheThreadPrivate, "an idle thread")
 	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
-	assert.Equal(t, scenarios.Size(32<<10), prof.ConnectionPoolMemory, "a thread that has served")
+	assert.Equal(t, scenarios.Size(8<<10), prof.ApacheThreadServed, "a thread that has served")
+	assert.Equal(t, scenarios.Size(24<<10), prof.ConnectionPoolMemory, "a connection open at once")
 	assert.Equal(t, scenarios.Size(12<<10), prof.PythonThreadMemory, "a thread's state in the interpreter")
 	assert.Equal(t, scenarios.Size(224<<10), prof.PythonRequestMemory, "an interpreter's first requests")
 	assert.Equal(t, 30*time.Millisecond, prof.SubInterpreterCPU, "a sub-interpreter's CPU over %{GLOBAL}'s")
@@ -237,6 +240,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 30*time.Millisecond, sc.Host.SubInterpreterCPU.Duration)
 	assert.Equal(t, scenarios.Size(2<<20), sc.Host.SubInterpreterMemory)
 	assert.Equal(t, scenarios.Size(230<<10), sc.Host.ApacheListenerPrivate)
-	assert.Equal(t, scenarios.Size(32<<10), sc.Host.ConnectionPoolMemory)
+	assert.Equal(t, scenarios.Size(8<<10), sc.Host.ApacheThreadServed)
+	assert.Equal(t, scenarios.Size(24<<10), sc.Host.ConnectionPoolMemory)
 	assert.Equal(t, scenarios.Size(224<<10), sc.Host.PythonRequestMemory)
 }

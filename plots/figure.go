@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -187,7 +186,8 @@ func newImage() *image.RGBA {
 
 // fastPNG is a PNG canvas whose file is compressed at zlib's fastest
 // level: a run's six figures encode in about half the time of
-// vgimg.PngCanvas's default level, for files 3–4% larger. It draws long
+// vgimg.PngCanvas's default level, for files 3–4% larger; writePNG halves
+// that again by choosing row filters more cheaply. It draws long
 // lines and large polygons in strips (strips.go).
 type fastPNG struct {
 	*vgimg.Canvas
@@ -215,8 +215,7 @@ func newFastPNG(img *image.RGBA) *fastPNG {
 
 func (c *fastPNG) WriteTo(w io.Writer) (int64, error) {
 	cw := &countWriter{w: w}
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	err := enc.Encode(cw, c.Image())
+	err := writePNG(cw, c.img)
 	return cw.n, err
 }
 

@@ -16,8 +16,9 @@ import (
 // Run(dir, Load(dir)) would, from the same rows.
 type Follower struct {
 	intervalS float64
-	rows      chan results.Row
-	done      chan struct{} // closed once the last row is thinned
+	rows      chan []results.Row // batches of followBatch rows, the last shorter
+	batch     []results.Row      // rows not yet handed over
+	done      chan struct{}      // closed once the last row is thinned
 	red       *reducer
 	images    []*image.RGBA
 	stop      sync.Once
@@ -28,7 +29,7 @@ type Follower struct {
 func Follow(intervalS float64) *Follower {
 	f := &Follower{
 		intervalS: intervalS,
-		rows:      make(chan results.Row, 64),
+		rows:      make(chan []results.Row, 4),
 		done:      make(chan struct{}),
 		red:       newReducer(intervalS),
 	}
@@ -41,8 +42,10 @@ func (f *Follower) follow() {
 	for range drawers(len(runBuilders)) {
 		f.images = append(f.images, touchedImage())
 	}
-	for r := range f.rows {
-		f.red.add(r.Written()) // as Load reads it back
+	for batch := range f.rows {
+		for _, r := range batch {
+			f.red.add(r.Written()) // as Load reads it back
+		}
 	}
 }
 
@@ -57,13 +60,32 @@ func touchedImage() *image.RGBA {
 	return img
 }
 
+// followBatch is how many rows Row hands the following goroutine at once.
+// Each handover may wake that goroutine, which costs the simulation's core
+// ~25 µs on the project's 2-core VM: row by row, an hour's 3600 rows made
+// the simulation ~90 ms slower than without figures; in batches, ~15
+// wake-ups. The rows of the last batch wait for the run's end, a
+// millisecond of thinning.
+const followBatch = 256
+
 // Row takes the run's next row, as it is written to timeseries.csv.
-func (f *Follower) Row(r results.Row) { f.rows <- r }
+func (f *Follower) Row(r results.Row) {
+	f.batch = append(f.batch, r)
+	if len(f.batch) == followBatch {
+		f.rows <- f.batch
+		f.batch = make([]results.Row, 0, followBatch)
+	}
+}
 
 // Stop ends the following; the run's figures will not be drawn. It may be
 // called more than once, and after Run.
 func (f *Follower) Stop() {
-	f.stop.Do(func() { close(f.rows) })
+	f.stop.Do(func() {
+		if len(f.batch) > 0 {
+			f.rows <- f.batch
+		}
+		close(f.rows)
+	})
 	<-f.done
 }
 

@@ -49,6 +49,10 @@ type child struct {
 type worker struct {
 	c      *child
 	status Status
+	// served: the thread has served a connection and keeps what that
+	// touched (host.apache_thread_served); a prefork child's one worker
+	// is no thread of its own and starts served.
+	served bool
 	conn   *conn
 	req    *request
 	timer  sim.Timer // keep-alive wait, reading a request, lingering close
@@ -58,9 +62,6 @@ type worker struct {
 	job       host.Job  // Apache's own CPU work
 	proxy     *proxied  // daemon mode: the request being proxied
 	exec      execution // embedded mode: the request's Python
-	// served: the thread has served a connection, and keeps what that
-	// touched (host.apache_thread_served; worker and event only).
-	served bool
 
 	// callbacks bound once
 	respondOK, closeFn, doneFn, staticDone, restrictedDone, proxyFn func()
@@ -76,7 +77,7 @@ func newChild(s *server, slot, gen int) *child {
 	c.proc = s.mem.start(kindChild, private)
 	c.workers = make([]*worker, s.cfg.threadsPerChild)
 	for i := range c.workers {
-		w := &worker{c: c}
+		w := &worker{c: c, served: threadsOf(s) == 0}
 		s.sim.InitTimer(&w.timer, nil)
 		w.respondOK = func() { w.respond(200) }
 		w.closeFn, w.doneFn = w.close, w.done
@@ -241,7 +242,7 @@ func (w *worker) set(st Status) {
 
 // serve starts on a connection: ap_process_connection.
 func (w *worker) serve(cn *conn) {
-	if !w.served && threadsOf(w.c.s) > 0 {
+	if !w.served {
 		// A thread's first connection runs it deeper than waiting did:
 		// its stack's deeper pages and its allocator caches stay (measured
 		// by calibrate's sequential requests, which reach every thread in

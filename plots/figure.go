@@ -11,6 +11,7 @@ import (
 
 	"git.sr.ht/~sbinet/gg"
 	"github.com/golang/freetype/raster"
+	xdraw "golang.org/x/image/draw"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -207,6 +208,7 @@ func newFastPNG(img *image.RGBA) *fastPNG {
 	ctx := gg.NewContextForRGBA(img)
 	ctx.SetLineCapButt()
 	ctx.InvertY()
+	ctx.SetInterpolator(xdraw.NearestNeighbor)
 	c := &fastPNG{ctx: ctx, img: img, pen: []pen{{}}}
 	c.Canvas = vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(DPI))
 	vg.Initialize(c) // as NewWith did, for the pen

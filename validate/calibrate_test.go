@@ -25,6 +25,9 @@ import (
 type fakeProber struct {
 	calls   []ApacheProbe
 	threads []ThreadsProbe
+	// load, if set, is the CPU other load adds to each child of the n-th
+	// Apache probe (from 0).
+	load func(n int) time.Duration
 }
 
 func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, error) {
@@ -37,6 +40,9 @@ func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, err
 	for range p.Children {
 		m := Memory{RSS: 5<<20 + 200<<10, Private: 200 << 10, Anonymous: 150 << 10}
 		cpu := 2 * time.Millisecond
+		if f.load != nil {
+			cpu += f.load(len(f.calls) - 1)
+		}
 		var fini time.Duration
 		if p.Python {
 			m.RSS += 3584<<10 + 2<<20
@@ -178,10 +184,14 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	fp := &fakeProber{}
 	prof, err := Calibrate(context.Background(), fp)
 	require.NoError(t, err)
-	assert.Equal(t, []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true, Graceful: true},
-		{Children: 16, Python: true, App: AppMinimal, Restart: true}, {Children: 8, Python: true, App: AppMinimal, Ballast: 64 << 20, Restart: true},
+	preloads := []ApacheProbe{{Children: 16, Python: true, App: AppMinimal, Restart: true}, {Children: 8, Python: true, App: AppMinimal, Ballast: 64 << 20, Restart: true},
 		{Children: 16, Python: true, App: AppRuntime, Restart: true},
-		{Children: 16, Python: true, App: AppMinimal, SubInterpreter: true, Restart: true}}, fp.calls)
+		{Children: 16, Python: true, App: AppMinimal, SubInterpreter: true, Restart: true}}
+	calls := []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true, Graceful: true}}
+	for range calRepeats {
+		calls = append(calls, preloads...) // in turns
+	}
+	assert.Equal(t, calls, fp.calls)
 	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Rounds: 3}, {Threads: 40, Rounds: 3}}, fp.threads)
 	assert.Equal(t, scenarios.Size(14<<10), prof.ApacheThreadPrivate, "an idle thread")
 	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
@@ -243,4 +253,35 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(8<<10), sc.Host.ApacheThreadServed)
 	assert.Equal(t, scenarios.Size(24<<10), sc.Host.ConnectionPoolMemory)
 	assert.Equal(t, scenarios.Size(224<<10), sc.Host.PythonRequestMemory)
+}
+
+// The preload probes run in turns and each keeps its run of least CPU:
+// other load that slowed one run of the runtime app's probe (and another
+// of the minimal script's) changes no constant.
+func TestCalibrateKeepsEachPreloadProbesLeastCPU(t *testing.T) {
+	quiet, err := Calibrate(context.Background(), &fakeProber{})
+	require.NoError(t, err)
+	loaded := &fakeProber{load: func(n int) time.Duration {
+		switch n {
+		case 3 + 2, 3 + 4: // the runtime app's first run, the minimal script's second
+			return 20 * time.Millisecond
+		}
+		return 0
+	}}
+	prof, err := Calibrate(context.Background(), loaded)
+	require.NoError(t, err)
+	assert.Equal(t, quiet.RuntimeAppCPU, prof.RuntimeAppCPU)
+	assert.Equal(t, quiet.SubInterpreterCPU, prof.SubInterpreterCPU)
+	assert.Equal(t, quiet.PythonFiniCPU, prof.PythonFiniCPU)
+	assert.Equal(t, 12*time.Millisecond, prof.RuntimeAppCPU)
+
+	always := &fakeProber{load: func(n int) time.Duration {
+		if n >= 3 && (n-3)%4 == 2 { // every run of the runtime app's probe
+			return 20 * time.Millisecond
+		}
+		return 0
+	}}
+	prof, err = Calibrate(context.Background(), always)
+	require.NoError(t, err)
+	assert.Equal(t, 32*time.Millisecond, prof.RuntimeAppCPU, "load in every run is measured")
 }

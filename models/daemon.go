@@ -71,6 +71,9 @@ type daemonProc struct {
 	lastActive sim.Time
 	initJob    *host.Job
 	finJob     *host.Job // tearing Python down on the way out
+	// wokenByRestart: the parent's SIGTERM on a restart woke it, and the
+	// parent's wait for it starts after its teardown (parent.tearing).
+	wokenByRestart bool
 }
 
 type daemonThread struct {
@@ -602,6 +605,10 @@ func (d *daemonProc) exit() {
 	}
 	s.mem.stop(d.proc)
 	s.stats.addProcesses(s.stats.daemons, -1)
+	if d.wokenByRestart {
+		d.wokenByRestart = false
+		s.parent.tornDown()
+	}
 	for i, o := range d.g.all {
 		if o == d {
 			d.g.all = append(d.g.all[:i], d.g.all[i+1:]...)

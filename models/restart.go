@@ -280,6 +280,10 @@ func (p *parent) reload(perChildren sim.Time) {
 // in all (TIMEOUT_INTERVAL, TIMEOUT_USECS in apr_pools.c); those still
 // there then get SIGKILL. A daemon whose app lives in a sub-interpreter
 // hangs in its teardown (§6.6), so with one the parent waits the whole 3 s.
+// The daemons the SIGTERM woke preempt the parent, as a graceful restart's
+// children do (restart): its wait starts once their teardowns are done.
+// Measured (strace of an event + daemon graceful restart): the second
+// kill came 14 ms after the first, and the wait 14 ms after that.
 func (p *parent) freeProcChain(done func()) {
 	s := p.s
 	var ds []*daemonProc
@@ -296,6 +300,10 @@ func (p *parent) freeProcChain(done func()) {
 	}
 	for _, d := range ds {
 		d.stop()
+		if d.finJob != nil && !d.exited {
+			d.wokenByRestart = true
+			p.tearing++
+		}
 	}
 	const interval, timeout = 46875 * sim.Microsecond, 3 * sim.Second
 	wait := interval
@@ -318,6 +326,10 @@ func (p *parent) freeProcChain(done func()) {
 			}
 		}
 		done()
+	}
+	if p.tearing > 0 {
+		p.afterTeardowns = func() { s.sim.After(wait, check) }
+		return
 	}
 	s.sim.After(wait, check)
 }

@@ -312,7 +312,7 @@ func compute(d Def, predicted []results.Run, measured results.Run, a align) (Met
 	m.AbsError = math.Abs(m.Predicted.Mean - mv)
 	m.RelError = relError(m.AbsError, mv, d.Floor)
 	if m.Predicted.RunLo != nil {
-		in := *m.Predicted.RunLo <= mv && mv <= *m.Predicted.RunHi
+		in := *m.Predicted.RunLo-d.Resolution <= mv && mv <= *m.Predicted.RunHi
 		m.InRunInterval = &in
 	}
 	if strings.HasPrefix(d.Name, "latency_") && !a.histograms {

@@ -40,6 +40,10 @@ type Def struct {
 	Tolerance   float64 // the default
 	Floor       float64
 	Curve       bool // the error is a curve's mean absolute error, not a difference of values
+	// Resolution: runtime mode measures the value rounded down to this
+	// step, so a measurement up to one step below the one-run interval is
+	// inside it (0: measured as exactly as predicted).
+	Resolution float64
 	// NA says why the metric does not apply when value reports false; ""
 	// for the surge metrics' reason.
 	NA string
@@ -47,6 +51,9 @@ type Def struct {
 	value func(r results.Run, a align) (float64, bool) // scalar metrics: the value of one run, false if not applicable
 	curve func(r results.Run, a align) []float64       // curve metrics: the aligned curve
 }
+
+// clockTick is Linux's USER_HZ step of a process's start time, in seconds.
+const clockTick = 0.01
 
 // Defs are the metrics, in report order. Their names are
 // scenarios.ValidationMetrics (a test checks).
@@ -83,12 +90,14 @@ var Defs = []Def{
 	{Name: "recover_time", Description: "seconds from the surge's end until the Apache children are back within 10% of the pre-surge level", Unit: "s",
 		Kind: Absolute, Tolerance: 5, Floor: 1, value: recoverTime},
 	// Restarts (summary.json's restarts; docs/model.md §2.6). The birth
-	// times are held to one sampling interval of runtime mode (100 ms).
+	// times are held to one sampling interval of runtime mode (100 ms);
+	// runtime mode reads them from /proc/PID/stat's start time, in clock
+	// ticks (10 ms: USER_HZ), rounded down.
 	{Name: "restart_child_birth", Description: "seconds from each restart command to the first Apache child forked after it (mean over the events)", Unit: "s",
-		Kind: Absolute, Tolerance: 0.1, Floor: 0.1, NA: "no event was followed by a new Apache child",
+		Kind: Absolute, Tolerance: 0.1, Floor: 0.1, Resolution: clockTick, NA: "no event was followed by a new Apache child",
 		value: restartMean(func(r results.Restart) *float64 { return r.FirstChildS })},
 	{Name: "restart_daemon_birth", Description: "seconds from each restart command to the first mod_wsgi daemon forked after it (mean over the events)", Unit: "s",
-		Kind: Absolute, Tolerance: 0.1, Floor: 0.1, NA: "no event was followed by a new daemon process",
+		Kind: Absolute, Tolerance: 0.1, Floor: 0.1, Resolution: clockTick, NA: "no event was followed by a new daemon process",
 		value: restartMean(func(r results.Restart) *float64 { return r.FirstDaemonS })},
 	{Name: "restart_failures", Description: "whether any request failed in a restart's window: 1 some, 0 none (the predicted mean is the share of replications with some)", Unit: "",
 		Kind: Absolute, Tolerance: 0.5, Floor: 1, NA: "the scenario has no [[event]]", value: restartFailures},

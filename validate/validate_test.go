@@ -640,3 +640,30 @@ func TestAsMeasuredGivesTheObserversCPUIntervalByInterval(t *testing.T) {
 	measured.Summary.Measurement.ForeignCPU.Seconds = 1.5
 	assert.InDelta(t, 0.15, AsMeasured(sc, measured).Host.BackgroundCPU, 1e-12)
 }
+
+// Runtime mode reads a process's birth from its start time in clock ticks,
+// rounded down: a measured birth up to one tick (10 ms) before the one-run
+// interval is inside it, two ticks before is not.
+func TestRestartBirthsAllowTheClockTick(t *testing.T) {
+	sc := scenario(t, "16s", phase("16s", 4), "[[event]]\nat = \"5s\"\naction = \"restart\"\n")
+	births := func(s ...float64) []results.Run {
+		var runs []results.Run
+		for _, b := range s {
+			r := mkRun(1, 1, 16, constant(5), constant(100), nil)
+			r.Summary.Restarts = []results.Restart{{AtS: 5, Action: "restart", FirstChildS: &b}}
+			runs = append(runs, r)
+		}
+		return runs
+	}
+	predicted := births(0.068, 0.068, 0.068) // a band of no width
+	for _, tc := range []struct {
+		measured float64
+		in       bool
+	}{{0.068, true}, {0.059, true}, {0.0585, true}, {0.057, false}, {0.069, false}} {
+		rep, err := Compare(sc, predicted, births(tc.measured)[0])
+		require.NoError(t, err)
+		m := metric(t, rep, "restart_child_birth")
+		require.NotNil(t, m.InRunInterval)
+		assert.Equal(t, tc.in, *m.InRunInterval, "measured %v against %v..%v", tc.measured, *m.Predicted.RunLo, *m.Predicted.RunHi)
+	}
+}

@@ -457,3 +457,47 @@ func TestDeployScenario(t *testing.T) {
 	assert.Greater(t, hard.ExtraForks, 20, "no hold-off after a full restart: the snowball")
 	assert.Greater(t, hard.WindowS, 3*e.WindowS)
 }
+
+// free_proc_chain's SIGTERM wakes each daemon, which preempts the parent
+// until its teardown is done: the 46.875 ms wait before the parent checks
+// on them starts after those teardowns, so the new daemons come later the
+// more the old ones had to free.
+func TestRestartWaitsForTheDaemonsAfterTheirTeardowns(t *testing.T) {
+	birth := func(memory string) float64 {
+		run, _, _ := simulateTraced(t, parse(t, `
+duration = "15s"
+seed = 1
+[host]
+cpus = 2
+ram = "8GiB"
+restart_cpu = "10ms"
+graceful_child_cpu = "0s"
+python_fini_cpu = "10ms"
+exit_free_cpu = "250us"
+[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+preload = true
+[wsgi.daemon_process.app]
+processes = 2
+threads = 5
+[app]
+import_memory = "`+memory+`"
+[[workload.phase]]
+duration = "15s"
+rate = 0.01
+`+event("10s", "graceful_restart"), ""))
+		r := onlyRestart(t, run)
+		require.NotNil(t, r.FirstDaemonS)
+		return *r.FirstDaemonS
+	}
+	small, large := birth("1MiB"), birth("80MiB")
+	// 5 ms of the restart before the wait, 46.875 ms of wait, 5 ms after:
+	// ~57 ms, plus the teardowns (10 ms + 250 µs per MiB, two daemons on
+	// two cores).
+	assert.InDelta(t, 0.057+0.011, small, 0.004)
+	assert.InDelta(t, small+0.079*0.250, large, 0.004, "80 MiB more each: 20 ms more of teardown")
+}

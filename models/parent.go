@@ -28,9 +28,11 @@ type parent struct {
 	woken     bool     // the sleep is over and the parent waits for a core (wake)
 	dead      []*child
 	deadDae   []*daemonProc
-	// tearing counts the children a graceful restart woke that are still
-	// tearing Python down; the reload waits for them (afterTeardowns).
+	// tearing counts the processes a restart woke that are still tearing
+	// Python down; the parent goes on once they are done: with the next
+	// in toSignal, then afterTeardowns.
 	tearing        int
+	toSignal       []func()
 	afterTeardowns func()
 	// onTick, when set, sees every maintenance pass (at the simulation
 	// clock's instant): how many children it forked and the idle count it

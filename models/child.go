@@ -49,9 +49,8 @@ type child struct {
 type worker struct {
 	c      *child
 	status Status
-	// served: the thread has served a connection and keeps what that
-	// touched (host.apache_thread_served); a prefork child's one worker
-	// is no thread of its own and starts served.
+	// served: the thread (a prefork child's, its main one) has served a
+	// connection and keeps what that touched (host.apache_thread_served).
 	served bool
 	conn   *conn
 	req    *request
@@ -77,7 +76,7 @@ func newChild(s *server, slot, gen int) *child {
 	c.proc = s.mem.start(kindChild, private)
 	c.workers = make([]*worker, s.cfg.threadsPerChild)
 	for i := range c.workers {
-		w := &worker{c: c, served: threadsOf(s) == 0}
+		w := &worker{c: c}
 		s.sim.InitTimer(&w.timer, nil)
 		w.respondOK = func() { w.respond(200) }
 		w.closeFn, w.doneFn = w.close, w.done

@@ -30,10 +30,15 @@ type child struct {
 	pools     int      // connections it has had open at once: their pools' memory stays
 
 	// event only
-	conns        int     // open connections, parked and lingering included
-	lingering    int     // connections in lingering close
-	parked       []*conn // keep-alive connections held by no thread
-	sweep        *sim.Timer
+	conns     int     // open connections, parked and lingering included
+	lingering int     // connections in lingering close
+	parked    []*conn // keep-alive connections held by no thread
+	sweep     *sim.Timer
+	// lingerQ: connections in lingering close, held by the listener, not
+	// by a thread (event.c's linger_q), in the order they close; lingerT
+	// fires at the first one's end.
+	lingerQ      []lingerer
+	lingerT      *sim.Timer
 	notAccepting bool // listeners disabled by connections_above_limit
 	wasBusy      bool // no idle worker since the last keep-alive sweep
 
@@ -90,6 +95,7 @@ func newChild(s *server, slot, gen int) *child {
 	}
 	if s.cfg.mpm == "event" {
 		c.sweep = s.sim.NewTimer(c.sweepParked)
+		c.lingerT = s.sim.NewTimer(c.lingerEnd)
 	}
 	return c
 }
@@ -335,21 +341,73 @@ func (w *worker) respond(status int) {
 	w.timer.Reset(cfg.keepAliveTimeout)
 }
 
-// close closes the connection: ap_lingering_close, in CLOSING for about one
-// round trip, then the worker is free.
+// close closes the connection: a lingering close, for about one round trip
+// (host.linger_time) until the client's FIN. prefork and worker linger on
+// the connection's thread, in CLOSING (ap_lingering_close); event's thread
+// only shuts the connection down and hands it to the listener, which closes
+// it when the FIN comes (event.c: process_lingering_close queues it in
+// linger_q), so the thread is free at once while the connection — and its
+// pool, not yet recycled — stays open.
 func (w *worker) close() {
 	cn := w.conn
 	w.timer.Stop()
-	w.set(Closing)
 	cn.serverClosed = true
 	if w.c.s.cfg.mpm == "event" {
-		w.c.lingering++
+		c := w.c
+		c.lingering++
+		cn.worker = nil
+		w.conn = nil
+		c.lingerQ = append(c.lingerQ, lingerer{cn, c.s.sim.Now() + sim.Time(c.s.sc.Host.LingerTime.Duration)})
+		if !c.lingerT.Pending() {
+			c.lingerT.ResetAt(c.lingerQ[0].until)
+		}
+		if cl := cn.client; cl != nil && !cn.clientClosed {
+			cl.serverClosed(cn)
+		}
+		w.idle()
+		return
 	}
+	w.set(Closing)
 	if cl := cn.client; cl != nil && !cn.clientClosed {
 		cl.serverClosed(cn)
 	}
 	w.timer.SetFunc(w.doneFn)
 	w.timer.Reset(sim.Time(w.c.s.sc.Host.LingerTime.Duration))
+}
+
+// A lingerer is an event connection in lingering close until until.
+type lingerer struct {
+	cn    *conn
+	until sim.Time
+}
+
+// lingerEnd closes the event connections whose lingering close is over:
+// the listener's close_connection, which recycles the pool.
+func (c *child) lingerEnd() {
+	now := c.s.sim.Now()
+	n := 0
+	for n < len(c.lingerQ) && c.lingerQ[n].until <= now {
+		cn := c.lingerQ[n].cn
+		c.lingerQ[n] = lingerer{}
+		c.conns--
+		c.lingering--
+		c.s.releaseConn(cn)
+		n++
+	}
+	c.lingerQ = c.lingerQ[n:]
+	if len(c.lingerQ) > 0 {
+		c.lingerT.ResetAt(c.lingerQ[0].until)
+	}
+	if c.dying && c.drained() {
+		c.exit()
+	}
+}
+
+// drained reports whether a dying child has nothing left to finish: no
+// thread holds a connection, none is parked, none lingers (event's
+// listener waits for every connection before the process exits).
+func (c *child) drained() bool {
+	return c.busyWorkers() == 0 && len(c.parked) == 0 && len(c.lingerQ) == 0
 }
 
 // done: the connection is over; the worker goes back to its loop.
@@ -359,10 +417,6 @@ func (w *worker) done() {
 	cn.worker = nil
 	w.conn = nil
 	s.releaseConn(cn)
-	if s.cfg.mpm == "event" {
-		c.conns--
-		c.lingering--
-	}
 	if s.cfg.mpm == "prefork" {
 		// child_main after a connection: the pod check (an idle-kill byte),
 		// then die_now or a new generation, then at the top of the loop
@@ -399,7 +453,7 @@ func (w *worker) idle() {
 	c := w.c
 	if c.dying {
 		w.set(Dead)
-		if c.busyWorkers() == 0 && len(c.parked) == 0 {
+		if c.drained() {
 			c.exit()
 		}
 		return
@@ -465,7 +519,7 @@ func (c *child) closeParked(cn *conn) {
 		cl.serverClosed(cn)
 	}
 	c.s.releaseConn(cn)
-	if c.dying && c.busyWorkers() == 0 && len(c.parked) == 0 {
+	if c.dying && c.drained() {
 		c.exit()
 		return
 	}
@@ -528,7 +582,7 @@ func (c *child) stopIdle() {
 	for len(c.parked) > 0 && !c.exited {
 		c.closeParked(c.parked[0])
 	}
-	if !c.exited && c.busyWorkers() == 0 && len(c.parked) == 0 {
+	if !c.exited && c.drained() {
 		c.exit()
 	}
 }
@@ -570,6 +624,7 @@ func (c *child) exit() {
 	if c.sweep != nil {
 		c.sweep.Stop()
 	}
+	c.dropLingering()
 	if c.py != nil {
 		c.py.stop()
 	}
@@ -643,4 +698,19 @@ func (c *child) abort() {
 	}
 	c.s.stats.parked.Add(c.s.sim.Now(), -float64(len(c.parked)))
 	c.parked = nil
+	c.dropLingering()
+}
+
+// dropLingering lets go of the connections in lingering close of a process
+// that is gone.
+func (c *child) dropLingering() {
+	if c.lingerT != nil {
+		c.lingerT.Stop()
+	}
+	for _, l := range c.lingerQ {
+		c.conns--
+		c.lingering--
+		c.s.releaseConn(l.cn)
+	}
+	c.lingerQ = nil
 }

@@ -448,3 +448,68 @@ rate = 0.25
 		assert.InDelta(t, float64(want), children[0].private, 1, "%d requests one at a time", n)
 	}
 }
+
+// event's threads hand a connection's lingering close to the listener
+// (event.c: process_lingering_close queues it in linger_q) and are free at
+// once; worker's threads linger themselves, in CLOSING. With as many
+// closed-loop users as threads, event accepts a user's next connection
+// while its last one, and that one's pool, still lingers: the child holds
+// two pools per user (measured: 10, 20 and 40 users with no think time
+// through 40 threads grew 33–36 KiB per pool at two pools per user; the
+// model held one per user when its threads lingered). worker's next
+// connection waits for a thread, so its pools stay one per user.
+func TestLingeringCloseHoldsAPoolAndOnlyWorkerHoldsAThread(t *testing.T) {
+	const users, threads = 20, 20
+	for _, mpm := range []string{"event", "worker"} {
+		sc := parse(t, fmt.Sprintf(`
+duration = "10s"
+[apache]
+mpm = %q
+keep_alive = false
+start_servers = 1
+server_limit = 1
+threads_per_child = %d
+max_request_workers = %d
+min_spare_threads = 1
+max_spare_threads = 100
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+[wsgi.daemon_process.app]
+processes = 1
+threads = %d
+[app]
+request_cpu = "const(0s)"
+request_wait = "const(200ms)"
+[workload.population.users]
+kind = "closed"
+users = %d
+requests_per_connection = "const(1)"
+think_time = "const(0s)"
+`, mpm, threads, threads, threads, users), "")
+		run, _, s := simulateTraced(t, sc)
+		require.Greater(t, run.Summary.Requests.Completed, int64(10*users))
+		var child *process
+		for _, p := range s.mem.procs {
+			if p.kind == kindChild {
+				require.Nil(t, child, "one child")
+				child = p
+			}
+		}
+		require.NotNil(t, child)
+		h := sc.Host
+		atRest := h.ApacheChildPrivate + h.ApacheListenerPrivate + threads*(h.ApacheThreadPrivate+h.ApacheThreadServed)
+		pools := (child.private - float64(atRest)) / float64(h.ConnectionPoolMemory)
+		want := map[string]float64{"event": 2 * users, "worker": users}[mpm]
+		assert.InDelta(t, want, pools, 1, "%s: pools per user", mpm)
+		closing := 0.0
+		for _, r := range run.Rows {
+			closing += r.Closing
+		}
+		if mpm == "event" {
+			assert.Zero(t, closing, "event: the listener lingers, no thread is in CLOSING")
+		} else {
+			assert.Positive(t, closing, "worker: the thread lingers, in CLOSING")
+		}
+	}
+}

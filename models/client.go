@@ -214,7 +214,9 @@ func (c *client) start() {
 	if !c.drawnAhead {
 		n = workload.RequestsPerConnection(c.cl, &c.rng)
 	}
-	c.s.stats.arrive()
+	if !c.pop.p.Observer { // an observer's requests load the server, not the results
+		c.s.stats.arrive()
+	}
 	c.left = n - 1
 	idle := sim.Time(c.cl.IdleBeforeFirst.Duration)
 	if n == 0 || idle > 0 {
@@ -317,7 +319,9 @@ func (c *client) send(r *request) {
 	now := c.s.sim.Now()
 	if r.attempt == 0 {
 		r.first = now
-		c.s.stats.send(now)
+		if !c.pop.p.Observer {
+			c.s.stats.send(now)
+		}
 	}
 	r.attempt++
 	r.sent = now
@@ -353,7 +357,9 @@ func (c *client) response(r *request, status int) {
 		c.fail(r, status)
 		return
 	}
-	c.s.stats.complete(r.first)
+	if !c.pop.p.Observer {
+		c.s.stats.complete(r.first)
+	}
 	c.s.releaseRequest(r)
 	c.next()
 }
@@ -392,7 +398,9 @@ func (c *client) fail(r *request, cause int) {
 		c.wait(sim.Time(w.RetryDelay.Duration), retrying)
 		return
 	}
-	c.s.stats.fail(cause, r.first) // before r may be freed
+	if !c.pop.p.Observer {
+		c.s.stats.fail(cause, r.first) // before r may be freed
+	}
 	c.s.releaseRequest(r)
 	c.req = nil
 	c.left = 0

@@ -513,3 +513,49 @@ think_time = "const(0s)"
 		}
 	}
 }
+
+// An observer's requests ([workload.observer.NAME]: a monitor, or runtime
+// mode's server-status requests in a prediction of a measured run) are
+// served like any — by a prefork child, which then keeps what serving
+// touched — but they are not the results: only the traffic's own requests
+// are counted.
+func TestObserverLoadsTheServerNotTheResults(t *testing.T) {
+	const base = `
+duration = "20s"
+[apache]
+mpm = "prefork"
+start_servers = 3
+min_spare_servers = 3
+max_spare_servers = 5
+[app]
+request_cpu = "const(20ms)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "10s"
+rate = 0
+[[workload.phase]]
+duration = "10s"
+rate = 1
+`
+	const observer = `
+[workload.observer.status]
+kind = "closed"
+users = 1
+think_time = "const(100ms)"
+static_fraction = 1
+`
+	plain, _, _ := simulateTraced(t, parse(t, base, ""))
+	watched, _, _ := simulateTraced(t, parse(t, base+observer, ""))
+	assert.Equal(t, plain.Summary.Requests, watched.Summary.Requests, "the observer's ~200 requests are not counted")
+	assert.Positive(t, watched.Summary.Requests.Completed)
+	for i := 0; i < 10; i++ {
+		assert.Zero(t, watched.Rows[i].Arrivals+watched.Rows[i].Completions, "second %d: nothing counted", i)
+	}
+	// Before the traffic, the observer's requests alone have reached the
+	// three idle children in turn (they wait for accept in order), and
+	// each keeps its served thread's pages and a connection's pool.
+	h := parse(t, base, "").Host
+	grown := (watched.Rows[5].ChildrenPSSMB - plain.Rows[5].ChildrenPSSMB) * (1 << 20)
+	assert.InDelta(t, float64(3*(h.ApacheThreadServed+h.ConnectionPoolMemory)), grown, 2048)
+}

@@ -53,7 +53,7 @@ func costOf(a scenarios.App, path string) cost {
 // opened and checked here, so a bad log is an error before anything runs.
 func newPopulations(s *server) ([]*population, error) {
 	var out []*population
-	for _, p := range workload.Populations(s.sc) {
+	for _, p := range append(workload.Populations(s.sc), workload.Observers(s.sc)...) {
 		pop := &population{s: s, p: p, clients: p.ClientStreams(),
 			service: s.streams.Substreams(fmt.Sprintf("%s/%d", p.StreamName("service"), s.sc.Replication))}
 		for _, path := range p.Targets.Paths {

@@ -80,6 +80,14 @@ type Measurement struct {
 	// it served runtime mode's synthetic app, whose own modules `simulate
 	// validate` adds to the prediction (host.runtime_app_memory).
 	WSGIScript string `json:"wsgi_script,omitempty"`
+	// StatusRequests is how many server-status requests runtime mode's
+	// sampler sent to Apache, one at a time, each StatusPeriodMS after the
+	// previous one was sent, or later when its answer came later. They load
+	// Apache like any request (a worker each, its memory) and `simulate
+	// validate` predicts the measured run with them (AsMeasured). Zero in
+	// measurements made before they were counted.
+	StatusRequests int     `json:"status_requests,omitempty"`
+	StatusPeriodMS float64 `json:"status_period_ms,omitempty"`
 }
 
 // ForeignCPU is CPU used by processes that were not part of the run.

@@ -145,6 +145,11 @@ func Check(s *scenarios.Scenario) error {
 			return fmt.Errorf("route %q: a URL prefix must start with / and contain no spaces or quotes", p)
 		}
 	}
+	if len(s.Workload.Observers) > 0 {
+		// Its sampler's server-status requests are the observer of a
+		// measured run; `simulate validate` adds them to the prediction.
+		return fmt.Errorf("workload.observer: runtime mode does not play observers (its own server-status requests are the one a measured run has); they are for the simulator")
+	}
 	return nil
 }
 

@@ -203,6 +203,11 @@ func TestConfigRejects(t *testing.T) {
 	s.WSGI.ProcessGroup = "nosuch"
 	_, err := Config(s, Layout{Root: "/x", Port: 1})
 	assert.ErrorContains(t, err, "nosuch")
+
+	// Observers are the simulator's: a measured run's is the sampler.
+	s = mustParse(t, "[[workload.phase]]\nduration = \"1s\"\nrate = 1\n[workload.observer.lb]\nkind = \"closed\"\nusers = 1\n", "")
+	_, err = Config(s, Layout{Root: "/x", Port: 1})
+	assert.ErrorContains(t, err, "workload.observer")
 }
 
 // TestConfigSyntax runs `apache2 -t` on every generated configuration.

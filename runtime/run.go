@@ -344,9 +344,11 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	}
 	res.Run = aggregate(s, t0, sched, res, sm.log, notes, fired)
 	res.Run.Summary.Measurement = &results.Measurement{
-		ModWSGI:    modWSGI,
-		ForeignCPU: foreignCPU(before, after, goruntime.NumCPU(), ran),
-		WSGIScript: opt.WSGIScript,
+		ModWSGI:        modWSGI,
+		ForeignCPU:     foreignCPU(before, after, goruntime.NumCPU(), ran),
+		WSGIScript:     opt.WSGIScript,
+		StatusRequests: sm.statusSent(),
+		StatusPeriodMS: float64(opt.SamplePeriod) / float64(time.Millisecond),
 	}
 	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
 	if ran > 0 {

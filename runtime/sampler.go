@@ -93,6 +93,7 @@ type sampler struct {
 	status  *Scoreboard // latest answer
 	statusT time.Time   // when the latest status request was sent
 	busyReq bool        // a status request is outstanding
+	sent    int         // status requests sent
 
 	prevCPU       [2]uint64
 	importOff     int64
@@ -164,7 +165,11 @@ func (sm *sampler) run(ctx context.Context) {
 }
 
 // fetchStatus asks mod_status for the scoreboard in the background: under
-// saturation the request waits in the listen queue like any other.
+// saturation the request waits in the listen queue like any other. A tick
+// sends none while the last one is outstanding, so the requests are one
+// client's, each a period after the previous one ended at the most — the
+// observer `simulate validate` adds to its prediction
+// (results.Measurement.StatusRequests).
 func (sm *sampler) fetchStatus(ctx context.Context) {
 	sm.mu.Lock()
 	if sm.busyReq {
@@ -172,6 +177,7 @@ func (sm *sampler) fetchStatus(ctx context.Context) {
 		return
 	}
 	sm.busyReq = true
+	sm.sent++
 	sm.statusT = time.Now()
 	sm.mu.Unlock()
 	go func() {
@@ -247,6 +253,13 @@ func parseStatus(body []byte) *Scoreboard {
 		sb.Busy-- // ourselves
 	}
 	return sb
+}
+
+// statusSent returns how many status requests the sampler sent.
+func (sm *sampler) statusSent() int {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	return sm.sent
 }
 
 // sweep takes one sample.

@@ -342,6 +342,15 @@ func (w Workload) check(ps *problems, s *Scenario) {
 	for _, n := range sortedKeys(w.Populations) {
 		w.Populations[n].check(ps, joinKey("workload.population", n), s)
 	}
+	for _, n := range sortedKeys(w.Observers) {
+		key := joinKey("workload.observer", n)
+		o := w.Observers[n]
+		if o.Kind == "replay" {
+			ps.add(key+".kind", o.Kind, "an observer is open or closed traffic (a monitor's requests), not a replay")
+			continue
+		}
+		o.check(ps, key, s)
+	}
 }
 
 // check checks one population; key is its table's path.

@@ -251,6 +251,13 @@
 //	amplitude  number    0        sine: rate ± amplitude; 0 <= amplitude <= rate
 //	period     duration  0        sine: > 0
 //
+// [workload.population.NAME] tables make the traffic several populations
+// (open, closed or replay; README), and [workload.observer.NAME] tables,
+// with the same keys (open or closed), traffic that loads the server but
+// is not counted: health checks, a monitor, or runtime mode's own
+// server-status requests, which `simulate validate` adds to its
+// predictions (docs/model.md §9.5).
+//
 // # [[event]]
 //
 // Something that happens to the server at an instant (docs/model.md §2.3–2.7,

@@ -332,12 +332,17 @@ func parse(src source, variant string, sets []Override) (*Scenario, error) {
 // the values they default to: a population's client keys and arrivals are
 // [workload]'s, a URL prefix's costs are [app]'s.
 func inherit(merged map[string]any, s *Scenario) {
-	for _, n := range sortedKeys(s.Workload.Populations) {
-		p := s.Workload.Populations[n]
-		key := joinKey("workload.population", n)
-		copyUnwritten(merged, key, reflect.ValueOf(&p.Client).Elem(), reflect.ValueOf(s.Workload.Client))
-		if !hasRaw(merged, key+".arrivals") {
-			p.Arrivals = s.Workload.Arrivals
+	for _, t := range []struct {
+		table string
+		ps    map[string]*Population
+	}{{"workload.population", s.Workload.Populations}, {"workload.observer", s.Workload.Observers}} {
+		for _, n := range sortedKeys(t.ps) {
+			p := t.ps[n]
+			key := joinKey(t.table, n)
+			copyUnwritten(merged, key, reflect.ValueOf(&p.Client).Elem(), reflect.ValueOf(s.Workload.Client))
+			if !hasRaw(merged, key+".arrivals") {
+				p.Arrivals = s.Workload.Arrivals
+			}
 		}
 	}
 	for _, u := range sortedKeys(s.App.URLs) {

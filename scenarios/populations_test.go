@@ -83,6 +83,8 @@ func TestPopulationErrors(t *testing.T) {
 		{"stop before start", "[workload.population.a]\nkind = \"closed\"\nusers = 1\nstart = \"20s\"\nstop = \"10s\"\n", 5, "workload.population.a.stop", "must be after start"},
 		{"a replay without a log", "[workload.population.a]\nkind = \"replay\"\n", 1, "workload.population.a.log", "needs log ="},
 		{"a bad client key in a population", "[workload.population.a]\nkind = \"closed\"\nusers = 1\nheader_bytes = 0\n", 4, "workload.population.a.header_bytes", "from 1 to 1048576"},
+		{"an observer that replays a log", "[[workload.phase]]\nduration = \"1s\"\nrate = 1.0\n[workload.observer.lb]\nkind = \"replay\"\n", 5, "workload.observer.lb.kind", "not a replay"},
+		{"a closed observer without users", "[[workload.phase]]\nduration = \"1s\"\nrate = 1.0\n[workload.observer.lb]\nkind = \"closed\"\n", 4, "workload.observer.lb.users", "from 1 to 1000000 users"},
 		{"touch_script of a group that does not exist", "[[workload.phase]]\nduration = \"1s\"\nrate = 1.0\n[[event]]\nat = \"1s\"\naction = \"touch_script\"\ngroup = \"api\"\n", 7, "event[0].group", "no daemon process group \"api\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -298,11 +298,19 @@ func (a App) CostFor(path string) URLCost {
 // population: connections arrive on the phases' rate profile and behave as
 // its Client keys say. With [workload.population.NAME] tables, those are the
 // populations, and the Client keys here are every population's defaults.
+//
+// [workload.observer.NAME] tables are traffic that loads the server but is
+// left out of the results: a monitor's requests, a load balancer's health
+// checks, or runtime mode's own server-status requests, which `simulate
+// validate` adds to its predictions of a measured run (validate.AsMeasured).
+// They take a population's keys (open or closed only) and default to the
+// same client keys.
 type Workload struct {
 	Arrivals    string                 `toml:"arrivals"` // poisson or constant
 	Phases      []Phase                `toml:"phase"`    // in order; the last continues to the end of the run (RateAt)
 	Client                             // how each client behaves
 	Populations map[string]*Population `toml:"population"`
+	Observers   map[string]*Population `toml:"observer"`
 }
 
 // Client is how one client behaves on its connections.

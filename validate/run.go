@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/forkcast/forkcast/pool"
 	"github.com/forkcast/forkcast/results"
@@ -76,6 +77,11 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predic
 // condition of the run, as its seed is, not a constant fitted to it. sc is
 // not changed; without a runtime measurement it is returned as it is.
 //
+// Runtime mode's sampler asked Apache for /server-status every
+// status_period_ms, one request at a time: they are traffic the measured
+// server had, so the prediction gets them as an observer (statusObserver),
+// served but left out of the results.
+//
 // When the run served runtime mode's synthetic app (not the user's own
 // WSGI script), the app's own modules are part of what was measured:
 // host.runtime_app_memory joins app.import_memory (private, per load of
@@ -93,10 +99,8 @@ func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenari
 	if d := measured.Summary.DurationS; d > 0 {
 		foreign = max(0, m.ForeignCPU.Seconds) / d
 	}
-	if m.ObserverCores <= 0 && len(m.ObserverCoresByInterval) == 0 && foreign == 0 && !synthetic {
-		return sc
-	}
 	c := *sc
+	c.Workload.Observers = statusObserver(sc.Workload, m)
 	c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+foreign)
 	if len(m.ObserverCoresByInterval) > 0 {
 		// Interval by interval, as the measured run had it.
@@ -112,3 +116,49 @@ func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenari
 	}
 	return &c
 }
+
+// StatusObserver names the observer that stands for runtime mode's
+// server-status requests in a prediction of a measured run.
+const StatusObserver = "runtime-status"
+
+// statusPeriod is how often runtime mode's sampler has asked for
+// /server-status since its first version (runtime.Options.SamplePeriod's
+// default), for measurements that do not say (status_period_ms).
+const statusPeriod = 100 * time.Millisecond
+
+// statusObserver returns w's observers with runtime mode's server-status
+// requests added: one client (the sampler sends none while one is
+// outstanding), a request per connection (its HTTP client keeps none
+// alive), each a period after the last answer, from the first tick; Apache
+// answers them itself (mod_status: static_fraction 1) and the sampler gives
+// up after 2 s (runtime's statusClient).
+func statusObserver(w scenarios.Workload, m *results.Measurement) map[string]*scenarios.Population {
+	period := time.Duration(m.StatusPeriodMS * float64(time.Millisecond))
+	if m.StatusPeriodMS == 0 && m.StatusRequests == 0 {
+		period = statusPeriod // measured before they were counted
+	}
+	if period <= 0 {
+		return w.Observers
+	}
+	out := make(map[string]*scenarios.Population, len(w.Observers)+1)
+	for n, o := range w.Observers {
+		out[n] = o
+	}
+	cl := w.Client
+	cl.RequestsPerConnection = scenarios.Const(1, false)
+	cl.ThinkTime = scenarios.Const(period.Seconds(), true)
+	cl.IdleBeforeFirst, cl.HeaderTime, cl.IdleAfterLast = scenarios.Duration{}, scenarios.Duration{}, scenarios.Duration{}
+	cl.HeaderBytes = statusRequestBytes
+	cl.StaticFraction = 1
+	cl.URLs = map[string]float64{"/server-status": 1}
+	cl.ClientTimeout = scenarios.Duration{Duration: 2 * time.Second}
+	cl.Retries = 0
+	out[StatusObserver] = &scenarios.Population{Kind: "closed", Users: 1,
+		Start: scenarios.Duration{Duration: period}, Client: cl}
+	return out
+}
+
+// statusRequestBytes is the size of the sampler's request: its request
+// line and Go's HTTP client's headers (Host, User-Agent, Connection: close,
+// Accept-Encoding).
+const statusRequestBytes = 120

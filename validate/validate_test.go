@@ -600,10 +600,46 @@ func TestAsMeasuredAddsTheSyntheticAppsOwnMemory(t *testing.T) {
 	assert.Zero(t, sc.App.ExtraImportCPU)
 
 	user := results.Run{Summary: results.Summary{Measurement: &results.Measurement{WSGIScript: "/srv/app.wsgi"}}}
-	assert.Same(t, sc, AsMeasured(sc, user), "the user's own script: its memory is its own")
+	asUser := AsMeasured(sc, user)
+	assert.Equal(t, sc.App, asUser.App, "the user's own script: its memory is its own")
+	assert.Equal(t, sc.Host.PythonSharedText, asUser.Host.PythonSharedText)
 
 	bare := scenario(t, "10s", phase("10s", 5), "[host]\nruntime_app_memory = \"0B\"\nruntime_app_text = \"0B\"\nruntime_app_cpu = \"0s\"\nruntime_app_fini_cpu = \"0s\"\n")
-	assert.Same(t, bare, AsMeasured(bare, synthetic), "no app memory in the profile: nothing to add")
+	asBare := AsMeasured(bare, synthetic)
+	assert.Equal(t, bare.App, asBare.App, "no app memory in the profile: nothing to add")
+	assert.Equal(t, bare.Host, asBare.Host)
+}
+
+// Runtime mode's sampler asks Apache for /server-status every period, one
+// request at a time: the prediction of a measured run gets them as an
+// observer — one user, a request per connection that Apache answers
+// itself, a period apart — and measurements from before they were counted
+// get runtime mode's period, 100 ms. The scenario is not changed, and an
+// observer it has stays.
+func TestAsMeasuredAddsRuntimeModesStatusRequests(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "[workload.observer.lb]\nkind = \"closed\"\nusers = 1\nthink_time = \"const(5s)\"\n")
+	for _, tc := range []struct {
+		m      results.Measurement
+		period time.Duration
+	}{
+		{results.Measurement{StatusRequests: 40, StatusPeriodMS: 250}, 250 * time.Millisecond},
+		{results.Measurement{}, 100 * time.Millisecond},
+	} {
+		as := AsMeasured(sc, results.Run{Summary: results.Summary{Measurement: &tc.m}})
+		require.Len(t, as.Workload.Observers, 2)
+		assert.Contains(t, as.Workload.Observers, "lb", "the scenario's own observer stays")
+		o := as.Workload.Observers[StatusObserver]
+		require.NotNil(t, o)
+		assert.Equal(t, "closed", o.Kind)
+		assert.Equal(t, 1, o.Users)
+		assert.Equal(t, tc.period, o.Start.Duration, "from the sampler's first tick")
+		assert.Equal(t, 1.0, o.StaticFraction, "mod_status answers, not the app")
+		assert.InDelta(t, tc.period.Seconds(), o.ThinkTime.Mean(), 1e-12)
+		assert.InDelta(t, 1, o.RequestsPerConnection.Mean(), 1e-12)
+		assert.Equal(t, 2*time.Second, o.ClientTimeout.Duration)
+	}
+	assert.Len(t, sc.Workload.Observers, 1, "the scenario itself is not changed")
+	assert.Same(t, sc, AsMeasured(sc, results.Run{}), "the simulator's runs have no measurement")
 }
 
 // The simulator's summary rounds throughput_rps to 0.01/s; the same 57

@@ -40,6 +40,9 @@ type Population struct {
 	Targets Targets
 	Users   int                   // closed
 	Config  *scenarios.Population // the scenario's table; nil for the workload without populations
+	// Observer: a [workload.observer.NAME] table's traffic, which loads the
+	// server but is left out of the results.
+	Observer bool
 
 	seed   uint64
 	phases []scenarios.Phase
@@ -54,11 +57,24 @@ func Populations(sc *scenarios.Scenario) []*Population {
 		return []*Population{{Kind: "open", Stop: end, Client: &w.Client, Targets: NewTargets(&w.Client),
 			seed: sc.Seed, phases: w.Phases, arr: w.Arrivals}}
 	}
+	return named(sc, w.Populations, false)
+}
+
+// Observers returns a scenario's observers ([workload.observer.NAME]),
+// sorted by name. Their streams are their own ("arrivals/observer/NAME"),
+// so adding one changes no population's draws.
+func Observers(sc *scenarios.Scenario) []*Population {
+	return named(sc, sc.Workload.Observers, true)
+}
+
+func named(sc *scenarios.Scenario, tables map[string]*scenarios.Population, observer bool) []*Population {
+	end := sc.Duration.Duration
 	var out []*Population
-	for _, name := range sortedNames(w.Populations) {
-		c := w.Populations[name]
+	for _, name := range sortedNames(tables) {
+		c := tables[name]
 		p := &Population{Name: name, Kind: c.Kind, Start: c.Start.Duration, Stop: end, Client: &c.Client,
-			Targets: NewTargets(&c.Client), Users: c.Users, Config: c, seed: sc.Seed, phases: c.Phases, arr: c.Arrivals}
+			Targets: NewTargets(&c.Client), Users: c.Users, Config: c, Observer: observer,
+			seed: sc.Seed, phases: c.Phases, arr: c.Arrivals}
 		if c.Stop.Duration > 0 && c.Stop.Duration < end {
 			p.Stop = c.Stop.Duration
 		}
@@ -69,7 +85,10 @@ func Populations(sc *scenarios.Scenario) []*Population {
 
 // stream returns the name of one of the population's streams.
 func (p *Population) stream(name string) string {
-	if p.Name == "" {
+	switch {
+	case p.Observer:
+		return name + "/observer/" + p.Name
+	case p.Name == "":
 		return name
 	}
 	return name + "/" + p.Name

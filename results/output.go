@@ -124,6 +124,21 @@ func CheckOutput(dir string, replace bool) error {
 	return nil
 }
 
+// CheckNew is CheckOutput for an output that is never replaced, whatever
+// the flags (a measurement: it cannot be made again): it names no way past
+// an existing output but another directory.
+func CheckNew(dir string) error {
+	dir = filepath.Clean(dir)
+	exists, err := checkReplaceable(dir)
+	if err != nil {
+		return err
+	}
+	if exists {
+		return &OutputError{Path: dir, Msg: "already exists (a forkcast output), and a measurement is never replaced: choose another output directory"}
+	}
+	return nil
+}
+
 // Amend adds files to an existing forkcast output directory dir (or to a
 // directory inside one), as `simulate plot` does when it redraws figures:
 // fill writes the new files into a temporary directory; each may take the

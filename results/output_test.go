@@ -115,6 +115,10 @@ func TestPublishReplacesOnlyItsOwnOutput(t *testing.T) {
 
 	err := WriteDir(target, sample())
 	assert.ErrorContains(t, err, "already exists (a forkcast output)", "WriteDir never replaces")
+	err = CheckNew(target)
+	assert.ErrorContains(t, err, "a measurement is never replaced")
+	assert.NotContains(t, err.Error(), "--force", "no flag replaces a measurement: none is offered")
+	assert.NoError(t, CheckNew(filepath.Join(dir, "fresh")))
 
 	next := sample()
 	next.Summary.Seed = 42

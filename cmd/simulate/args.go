@@ -63,9 +63,15 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.sets, "set", "override a scenario key, `KEY=VALUE` (repeatable), e.g. apache.max_request_workers=50")
 }
 
-// registerForce adds --force, for the commands that run scenarios.
-func (f *scenarioFlags) registerForce(fs *flag.FlagSet) {
-	fs.BoolVar(&f.force, "force", false, "run past the time and memory limits a run is held to (and the memory guard of real runs), and replace an existing forkcast output")
+// registerForce adds --force, for the commands that run scenarios; with
+// replaces, it also replaces an existing forkcast output (a measurement
+// never is).
+func (f *scenarioFlags) registerForce(fs *flag.FlagSet, replaces bool) {
+	usage := "run past the time and memory limits a run is held to (and the memory guard of real runs)"
+	if replaces {
+		usage += ", and replace an existing forkcast output"
+	}
+	fs.BoolVar(&f.force, "force", false, usage)
 }
 
 // overrides returns --seed and --duration as scenario overrides, then --set.

@@ -22,7 +22,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", "compare FILE|BUILTIN [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots] [--jobs N] [--force]", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
-	sf.registerForce(fs)
+	sf.registerForce(fs, true)
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>); each variant in a subdirectory")
 	noPlots := fs.Bool("no-plots", false, "do not draw figures")
 	jobs := jobsFlag(fs)

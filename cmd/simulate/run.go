@@ -21,7 +21,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", "run [FILE|BUILTIN] [--variant NAME] [--seed N] [--duration D] [--set KEY=VALUE]... [--out DIR] [--no-plots] [--force]", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
-	sf.registerForce(fs)
+	sf.registerForce(fs, true)
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>])")
 	noPlots := fs.Bool("no-plots", false, "do not draw figures")
 	arg, err := scenarioArg(fs, args)

@@ -30,7 +30,7 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 		"summary.json, timeseries.csv and events.log like 'simulate run'. Needs:\n    "+rt.InstallLine, stderr)
 	var sf scenarioFlags
 	sf.register(fs)
-	sf.registerForce(fs)
+	sf.registerForce(fs, false)
 	out := fs.String("out", "", "output `DIR`, which must not exist (default out/<name>[-<variant>]-runtime)")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this, unless --force")
 	apache := fs.String("apache", "", "the apache2 binary (default $"+rt.EnvApache+", else "+rt.DefaultBinary+")")
@@ -77,8 +77,8 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 		}
 		dir = filepath.Join("out", name+"-runtime")
 	}
-	if err := results.CheckOutput(dir, false); err != nil {
-		return err // a measurement is not repeatable: never replaced
+	if err := results.CheckNew(dir); err != nil {
+		return err // a measurement is not repeatable: never replaced, even with --force
 	}
 	if *accessLog != "" {
 		if _, err := os.Lstat(*accessLog); err == nil {

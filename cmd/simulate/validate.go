@@ -61,7 +61,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 		"       simulate validate FILE --measured DIR [--out DIR] [--no-plots]   (predict now, compare with an earlier measurement)", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
-	sf.registerForce(fs)
+	sf.registerForce(fs, true)
 	reps := fs.Int("replications", 0, "simulator replications `N` of the measured seed (default: the scenario's validate.replications)")
 	out := fs.String("out", "", "output `DIR` (default out/<scenario>[-<variant>]-validate)")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "refuse scenarios longer than this `DURATION` unless --force")

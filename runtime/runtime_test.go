@@ -54,10 +54,12 @@ func runScenario(t *testing.T, src, variant string) *Result {
 	assert.True(t, m.ForeignCPU.Share >= 0 && m.ForeignCPU.Share <= 1, "%+v", m.ForeignCPU)
 	assert.Greater(t, m.ObserverCores, 0.0, "the load generator and sampler use some CPU")
 	assert.Less(t, m.ObserverCores, 1.0, "but not a core")
-	// The sampler asks for /server-status every 100 ms, one at a time: about
-	// ten a second of the run (simulate validate predicts them, AsMeasured).
+	// The sampler asks for /server-status every 100 ms, none while the last
+	// is unanswered: at most one a tick, fewer while Apache is saturated
+	// (simulate validate predicts them, AsMeasured).
 	assert.Equal(t, 100.0, m.StatusPeriodMS)
-	assert.InDelta(t, 10*s.Duration.Seconds(), float64(m.StatusRequests), 2*s.Duration.Seconds(), "status requests")
+	assert.Positive(t, m.StatusRequests, "status requests")
+	assert.LessOrEqual(t, m.StatusRequests, int(s.Duration.Seconds()*10)+1, "status requests: at most one a tick")
 	assert.Len(t, back.Rows, int(s.Duration.Duration/s.Interval.Duration))
 	return res
 }

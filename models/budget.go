@@ -3,6 +3,9 @@ package models
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -56,26 +59,16 @@ func EstimateCost(sc *scenarios.Scenario) Estimate {
 	eff, _ := sc.Effective()
 	e := Estimate{}
 	dur := eff.Duration.Seconds()
-	w := &eff.Workload
 
-	// Traffic: ∫ λ(t) dt over the run, and the highest rate.
-	var peakRate float64
-	e.Connections, peakRate = traffic(w.Phases, dur)
-	perConn := math.Max(w.RequestsPerConnection.Mean(), 1)
-	e.Requests = e.Connections * perConn
-
-	// Retries: each attempt after the first waits retry_delay and costs at
-	// least Apache's own CPU, so a request makes at most this many.
-	minAttempt := w.RetryDelay.Seconds() + math.Max(eff.Host.RequestCPU.Seconds(), 1e-6)
-	e.Attempts = e.Requests * (1 + math.Min(float64(w.Retries), dur/minAttempt))
-
-	// Clients in flight: arrivals over the longest a client can stay.
-	stay := dur
-	if ct := w.ClientTimeout.Seconds(); ct > 0 {
-		stay = math.Min(dur, (ct+w.RetryDelay.Seconds())*(1+float64(w.Retries))+w.IdleAfterLast.Seconds()+
-			perConn*(w.ThinkTime.Mean()+ct))
+	// Traffic: every population's and observer's (the workload without
+	// populations is one open population of [workload]'s phases).
+	loads := trafficOf(&eff)
+	for _, t := range loads {
+		e.Connections += t.connections
+		e.Requests += t.requests
+		e.Attempts += t.attempts
+		e.Clients += t.clients
 	}
-	e.Clients = math.Min(e.Connections, peakRate*stay+1)
 
 	// Server: every slot the configuration allows, and the daemons.
 	a := eff.Apache
@@ -112,7 +105,7 @@ func EstimateCost(sc *scenarios.Scenario) Estimate {
 		keys string
 		secs float64
 	}{
-		{trafficKeys(sc, "workload.retries"), (e.Attempts*eventsPerAttempt + e.Spawns*20) / eventsPerSecond},
+		{trafficKeys(loads, "retries"), (e.Attempts*eventsPerAttempt + e.Spawns*20) / eventsPerSecond},
 		{"duration, apache.max_request_workers, apache.server_limit, apache.threads_per_child (maintenance scans every slot and thread each second)", e.Ticks * e.Threads / scanPerSecond},
 		{"duration, apache.max_request_workers, apache.start_servers, wsgi.daemon_process.*.processes (every process is re-measured when memory changes)", changes * e.Processes / memPerSecond},
 		{"interval (timeseries rows)", e.Rows * (4/eventsPerSecond + 2e-6)},
@@ -128,7 +121,7 @@ func EstimateCost(sc *scenarios.Scenario) Estimate {
 		keys string
 		secs float64 // bytes, reusing the shape
 	}{
-		{trafficKeys(sc, "workload.client_timeout"), e.Clients * bytesPerClient},
+		{trafficKeys(loads, "client_timeout"), e.Clients * bytesPerClient},
 		{"apache.max_request_workers, apache.server_limit, wsgi.daemon_process.*.processes", e.Processes * bytesPerProcess},
 		{"apache.threads_per_child, wsgi.daemon_process.*.threads", e.Threads * bytesPerThread},
 		{"interval (timeseries rows)", e.Rows * bytesPerRow},
@@ -177,13 +170,126 @@ func traffic(phases []scenarios.Phase, dur float64) (total, peak float64) {
 	return total, peak
 }
 
-// trafficKeys names the keys that make the traffic large.
-func trafficKeys(sc *scenarios.Scenario, extra string) string {
-	keys := []string{"duration"}
-	for i := range sc.Workload.Phases {
-		keys = append(keys, fmt.Sprintf("workload.phase[%d].rate", i))
+// trafficKeys names the keys that make the traffic large: those of the
+// populations (or observers) that carry at least a tenth of the requests —
+// their rates or users, requests per connection and extra (a client key).
+func trafficKeys(loads []load, extra string) string {
+	total := 0.0
+	for _, l := range loads {
+		total += l.requests
 	}
-	return strings.Join(append(keys, "workload.requests_per_connection", extra), ", ")
+	keys := []string{"duration"}
+	for _, l := range loads {
+		if l.requests >= total/10 {
+			keys = append(keys, l.keys...)
+			keys = append(keys, l.client+".requests_per_connection", l.client+"."+extra)
+		}
+	}
+	return strings.Join(keys, ", ")
+}
+
+// load is one population's share of an Estimate, with the keys that set it
+// (extra: where a client key of the population goes).
+type load struct {
+	connections, requests, attempts, clients float64
+	keys                                     []string
+	client                                   string // the table its client keys are in
+}
+
+// trafficOf bounds the traffic of sc's populations and observers (sc
+// effective). An open population: ∫ λ(t) dt of its phases over its
+// window, its clients in flight the highest rate over the longest a client
+// can stay. A closed one: each user's request takes at least its think
+// time and its own CPU (Apache's and the app's mean), and all of them
+// together at most the cores' worth of that CPU. A replay: at most a line
+// of its log per 40 bytes (the shortest plausible line), times multiply.
+func trafficOf(sc *scenarios.Scenario) []load {
+	dur := sc.Duration.Seconds()
+	w := &sc.Workload
+	cpu := math.Max(sc.Host.RequestCPU.Seconds()+sc.App.RequestCPU.Mean(), 1e-6)
+	var out []load
+	add := func(table string, keys []string, cl *scenarios.Client, window float64, connections, peakRate float64, users int) {
+		perConn := math.Max(cl.RequestsPerConnection.Mean(), 1)
+		l := load{connections: connections, requests: connections * perConn, keys: keys, client: table}
+		if users > 0 {
+			cycle := cl.ThinkTime.Mean() + cpu
+			l.requests = math.Min(float64(users)*window/cycle, float64(sc.Host.CPUs)*window/cpu) + float64(users)
+			l.connections = l.requests/perConn + float64(users)
+		}
+		// Retries: each attempt after the first waits retry_delay and
+		// costs at least Apache's own CPU, so a request makes at most
+		// this many.
+		minAttempt := cl.RetryDelay.Seconds() + math.Max(sc.Host.RequestCPU.Seconds(), 1e-6)
+		l.attempts = l.requests * (1 + math.Min(float64(cl.Retries), dur/minAttempt))
+		// Clients in flight: arrivals over the longest a client can stay.
+		stay := dur
+		if ct := cl.ClientTimeout.Seconds(); ct > 0 {
+			stay = math.Min(dur, (ct+cl.RetryDelay.Seconds())*(1+float64(cl.Retries))+cl.IdleAfterLast.Seconds()+
+				perConn*(cl.ThinkTime.Mean()+ct))
+		}
+		l.clients = math.Min(l.connections, peakRate*stay+1)
+		if users > 0 {
+			l.clients = float64(users)
+		}
+		out = append(out, l)
+	}
+	if len(w.Populations) == 0 {
+		total, peak := traffic(w.Phases, dur)
+		var keys []string
+		for i := range w.Phases {
+			keys = append(keys, fmt.Sprintf("workload.phase[%d].rate", i))
+		}
+		add("workload", keys, &w.Client, dur, total, peak, 0)
+	}
+	for _, t := range []struct {
+		table string
+		ps    map[string]*scenarios.Population
+	}{{"workload.population", w.Populations}, {"workload.observer", w.Observers}} {
+		for _, n := range sortedNames(t.ps) {
+			p, key := t.ps[n], t.table+"."+n
+			from := math.Min(p.Start.Seconds(), dur)
+			to := dur
+			if s := p.Stop.Seconds(); s > 0 {
+				to = math.Min(s, dur)
+			}
+			window := math.Max(to-from, 0)
+			switch p.Kind {
+			case "open":
+				total, peak := traffic(p.Phases, window)
+				var keys []string
+				for i := range p.Phases {
+					keys = append(keys, fmt.Sprintf("%s.phase[%d].rate", key, i))
+				}
+				add(key, keys, &p.Client, window, total, peak, 0)
+			case "closed":
+				add(key, []string{key + ".users", key + ".think_time"}, &p.Client, window, 0, 0, p.Users)
+			case "replay":
+				lines := 0.0
+				if p.Log != "" {
+					path := p.Log
+					if !filepath.IsAbs(path) && sc.Source != "" {
+						path = filepath.Join(filepath.Dir(sc.Source), path)
+					}
+					if st, err := os.Stat(path); err == nil {
+						lines = float64(st.Size()) / 40
+					}
+				}
+				n := lines * math.Max(p.Multiply, 1)
+				add(key, []string{key + ".log", key + ".multiply"}, &p.Client, window, n, n/math.Max(window, 1), 0)
+			}
+		}
+	}
+	return out
+}
+
+// sortedNames returns m's keys in order.
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // drivers orders the terms' keys by their share, largest first, keeping

@@ -2,10 +2,11 @@ package models
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -245,7 +246,7 @@ func trafficOf(sc *scenarios.Scenario) []load {
 		table string
 		ps    map[string]*scenarios.Population
 	}{{"workload.population", w.Populations}, {"workload.observer", w.Observers}} {
-		for _, n := range sortedNames(t.ps) {
+		for _, n := range slices.Sorted(maps.Keys(t.ps)) {
 			p, key := t.ps[n], t.table+"."+n
 			from := math.Min(p.Start.Seconds(), dur)
 			to := dur
@@ -280,16 +281,6 @@ func trafficOf(sc *scenarios.Scenario) []load {
 		}
 	}
 	return out
-}
-
-// sortedNames returns m's keys in order.
-func sortedNames[V any](m map[string]V) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // drivers orders the terms' keys by their share, largest first, keeping

@@ -55,11 +55,13 @@ type worker struct {
 	c      *child
 	status Status
 	// served: the thread (a prefork child's, its main one) has served a
-	// connection and keeps what that touched (host.apache_thread_served).
-	served bool
-	conn   *conn
-	req    *request
-	timer  sim.Timer // keep-alive wait, reading a request, lingering close
+	// connection and keeps what that touched (host.apache_thread_served);
+	// statusServed: it has run mod_status's handler, which goes deeper
+	// (host.apache_thread_status).
+	served, statusServed bool
+	conn                 *conn
+	req                  *request
+	timer                sim.Timer // keep-alive wait, reading a request, lingering close
 	// readStart is when the read of the current request began (its
 	// mod_reqtimeout header stage counts from it).
 	readStart sim.Time
@@ -280,6 +282,16 @@ func (w *worker) read(r *request) {
 	w.set(BusyWrite)
 	apacheCPU := sim.Time(s.sc.Host.RequestCPU.Duration)
 	switch {
+	case r.path == statusPath:
+		// mod_status answers, not the app; its handler runs the thread
+		// deeper into its stack than the others do, and the thread keeps
+		// those pages (measured by calibrate's status requests one at a
+		// time, which reach every thread in turn).
+		if !w.statusServed {
+			w.statusServed = true
+			s.mem.grow(w.c.proc, float64(s.sc.Host.ApacheThreadStatus))
+		}
+		s.cpu.Run(&w.job, apacheCPU, nil, w.staticDone)
 	case r.static:
 		s.cpu.Run(&w.job, apacheCPU, nil, w.staticDone)
 	case scenarios.Embedded(r.group):
@@ -293,6 +305,10 @@ func (w *worker) read(r *request) {
 		s.cpu.Run(&w.job, apacheCPU, nil, w.proxyFn)
 	}
 }
+
+// statusPath is where mod_status answers, as runtime mode's configuration
+// (and Debian's mod_status.conf) has it: Apache's own handler, not the app.
+const statusPath = "/server-status"
 
 // dropsConnection is ap_status_drops_connection: these statuses are always
 // sent with Connection: close.

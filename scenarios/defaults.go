@@ -78,6 +78,7 @@ func DefaultHost() Host {
 		ApacheThreadPrivate:   14 * KiB,
 		ApacheListenerPrivate: 229 * KiB,
 		ApacheThreadServed:    7 * KiB,  // calibrate, 2026-12-03
+		ApacheThreadStatus:    7 * KiB,  // calibrate, 2026-12-03
 		ConnectionPoolMemory:  37 * KiB, // calibrate, 2026-12-03
 		PythonThreadMemory:    3 * KiB,
 		PythonRequestMemory:   191 * KiB,

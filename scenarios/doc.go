@@ -83,6 +83,7 @@
 //	apache_thread_private   size      "14KiB"   per worker thread, idle
 //	apache_listener_private size      "229KiB"  a worker/event child's listener thread and its structures
 //	apache_thread_served    size      "7KiB"    kept by a worker or daemon thread once it has served a request
+//	apache_thread_status    size      "7KiB"    kept by a worker thread once it has run mod_status's handler (/server-status), beyond that
 //	connection_pool_memory  size      "37KiB"   kept per connection a process has had open at once (its pool)
 //	python_thread_memory    size      "3KiB"    a thread's state in the interpreter, from its first Python request
 //	python_request_memory   size      "191KiB"  what an interpreter allocates over its first requests and keeps

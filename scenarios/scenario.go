@@ -67,6 +67,7 @@ type Host struct {
 	ApacheThreadPrivate   Size `toml:"apache_thread_private"`   // per worker thread, idle (its stack's touched pages)
 	ApacheListenerPrivate Size `toml:"apache_listener_private"` // a worker/event child's listener thread and its structures, beyond a prefork child's
 	ApacheThreadServed    Size `toml:"apache_thread_served"`    // kept by a worker or daemon thread once it has served a request (its stack's deeper pages, its allocator caches)
+	ApacheThreadStatus    Size `toml:"apache_thread_status"`    // kept by a worker thread once it has served a server-status request, beyond apache_thread_served (mod_status runs deeper into the stack)
 	ConnectionPoolMemory  Size `toml:"connection_pool_memory"`  // kept per connection a process has had open at once: its transaction pool and allocator
 	PythonThreadMemory    Size `toml:"python_thread_memory"`    // a thread's state in the interpreter, from its first Python request
 	PythonRequestMemory   Size `toml:"python_request_memory"`   // what an interpreter allocates over its first requests and keeps

@@ -107,16 +107,18 @@ type ThreadsProbe struct {
 	Threads int
 	Daemon  bool
 	// After the first sample: Sequential requests one at a time, a sample,
-	// then Rounds rounds of Threads requests at once (each sleeping
-	// calServeSleep, so every thread holds one), a sample.
-	Sequential, Rounds int
+	// Status requests for /server-status one at a time (mod_status answers
+	// them), a sample, then Rounds rounds of Threads requests at once (each
+	// sleeping calServeSleep, so every thread holds one), a sample.
+	Sequential, Status, Rounds int
 }
 
 // ThreadsSample is the threads probe's memory: the child's and the daemon
-// process's (zero in embedded mode) at rest, after the sequential requests
-// and after the rounds.
+// process's (zero in embedded mode) at rest, after the sequential requests,
+// after the rounds and after the status requests (which come before the
+// rounds).
 type ThreadsSample struct {
-	Child, Daemon [3]Memory
+	Child, Daemon [4]Memory
 }
 
 // The threads probe's samples.
@@ -124,6 +126,7 @@ const (
 	AtRest = iota
 	AfterSequential
 	AfterRounds
+	AfterStatus
 )
 
 // RequestsSample is what the request probe measured.
@@ -182,6 +185,7 @@ type Profile struct {
 	ApacheThreadPrivate  scenarios.Size
 	ApacheListener       scenarios.Size
 	ApacheThreadServed   scenarios.Size
+	ApacheThreadStatus   scenarios.Size
 	ConnectionPoolMemory scenarios.Size
 	PythonThreadMemory   scenarios.Size
 	PythonRequestMemory  scenarios.Size
@@ -268,6 +272,11 @@ const (
 //     pools: it grew (n − 1)·S more. U is what a thread keeps once it has
 //     served (its stack's deeper pages, its allocator caches), S the
 //     transaction pool a connection open at once leaves;
+//   - apache_thread_status: between the sequential requests and the rounds,
+//     as many server-status requests one at a time, which reach every
+//     thread in turn too: what the child grew over them, per thread
+//     (mod_status's handler runs a thread deeper into its stack than the
+//     proxy to a daemon does);
 //   - python_thread_memory, python_request_memory: an embedded event child
 //     of calManyThreads threads grew E over the same rounds, and the daemon
 //     process D over the sequential requests, which two of its threads
@@ -452,7 +461,7 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	if err != nil {
 		return fmt.Errorf("probe: an event child of %d threads proxying to a daemon: %w", calFewThreads, err)
 	}
-	many, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Daemon: true, Sequential: calSequential, Rounds: calRounds})
+	many, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Daemon: true, Sequential: calSequential, Status: calSequential, Rounds: calRounds})
 	if err != nil {
 		return fmt.Errorf("probe: an event child of %d threads proxying to a daemon: %w", calManyThreads, err)
 	}
@@ -465,20 +474,26 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	thread := max(0, (priv(many.Child[AtRest])-priv(few.Child[AtRest]))/(n-calFewThreads))
 	prof.ApacheThreadPrivate = scenarios.Size(thread)
 	prof.ApacheListener = scenarios.Size(max(0, priv(few.Child[AtRest])-calFewThreads*thread-float64(prof.ApacheChildPrivate)))
-	// The sequential requests used one pool and every thread; the rounds
-	// n pools at once, n-1 of them new.
-	pool := max(0, (priv(many.Child[AfterRounds])-priv(many.Child[AfterSequential]))/(n-1))
+	// The sequential requests used one pool and every thread, and so did
+	// the status requests after them; the rounds n pools at once, n-1 of
+	// them new.
+	status := priv(many.Child[AfterStatus])
+	if many.Child[AfterStatus].Private == 0 { // a probe without them
+		status = priv(many.Child[AfterSequential])
+	}
+	pool := max(0, (priv(many.Child[AfterRounds])-status)/(n-1))
 	prof.ConnectionPoolMemory = scenarios.Size(pool)
 	served := max(0, (priv(many.Child[AfterSequential])-priv(many.Child[AtRest])-pool)/n)
 	prof.ApacheThreadServed = scenarios.Size(served)
+	prof.ApacheThreadStatus = scenarios.Size(max(0, (status-priv(many.Child[AfterSequential]))/n))
 	e := priv(emb.Child[AfterRounds]) - priv(emb.Child[AtRest])
 	d := priv(many.Daemon[AfterSequential]) - priv(many.Daemon[AtRest])
 	perThread := max(pool+served, (e-d)/(n-2)) // S + U + T
 	prof.PythonThreadMemory = scenarios.Size(perThread - pool - served)
 	prof.PythonRequestMemory = scenarios.Size(max(0, d-2*perThread))
-	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after %d rounds of %d at once %s; its daemon %s at rest, %s after the requests one at a time, %s after the rounds; embedded, %d threads: %s at rest, %s after the rounds",
+	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, after %d rounds of %d at once %s; its daemon %s at rest, %s after the requests one at a time, %s after the rounds; embedded, %d threads: %s at rest, %s after the rounds",
 		scenarios.Size(priv(few.Child[AtRest])), calFewThreads, scenarios.Size(priv(many.Child[AtRest])), n,
-		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), calRounds, n, scenarios.Size(priv(many.Child[AfterRounds])),
+		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), scenarios.Size(status), calRounds, n, scenarios.Size(priv(many.Child[AfterRounds])),
 		scenarios.Size(priv(many.Daemon[AtRest])), scenarios.Size(priv(many.Daemon[AfterSequential])), scenarios.Size(priv(many.Daemon[AfterRounds])),
 		n, scenarios.Size(priv(emb.Child[AtRest])), scenarios.Size(priv(emb.Child[AfterRounds]))))
 	return nil
@@ -637,6 +652,7 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"apache_thread_private":    kib(p.ApacheThreadPrivate),
 		"apache_listener_private":  kib(p.ApacheListener),
 		"apache_thread_served":     kib(p.ApacheThreadServed),
+		"apache_thread_status":     kib(p.ApacheThreadStatus),
 		"connection_pool_memory":   kib(p.ConnectionPoolMemory),
 		"python_thread_memory":     kib(p.PythonThreadMemory),
 		"python_request_memory":    kib(p.PythonRequestMemory),

@@ -168,11 +168,18 @@ func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, 
 	} else {
 		s.Child[AfterSequential] = Memory{Private: rest + used(seq)}
 	}
+	// Status requests one at a time reach every thread in turn, each of
+	// which keeps 6 KiB more (mod_status runs deeper).
+	var status int64
+	if p.Status > 0 {
+		status = int64(min(p.Status, p.Threads)) * 6 * k
+		s.Child[AfterStatus] = Memory{Private: s.Child[AfterSequential].Private + status}
+	}
 	if p.Rounds > 0 {
 		seq = p.Threads
 	}
 	if p.Daemon {
-		s.Child[AfterRounds] = Memory{Private: rest + proxied(seq, seq)}
+		s.Child[AfterRounds] = Memory{Private: rest + status + proxied(seq, seq)}
 		s.Daemon[AfterRounds] = Memory{Private: daemonRest + used(seq)}
 	} else {
 		s.Child[AfterRounds] = Memory{Private: rest + used(seq)}
@@ -192,10 +199,11 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 		calls = append(calls, preloads...) // in turns
 	}
 	assert.Equal(t, calls, fp.calls)
-	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Rounds: 3}, {Threads: 40, Rounds: 3}}, fp.threads)
+	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Status: 50, Rounds: 3}, {Threads: 40, Rounds: 3}}, fp.threads)
 	assert.Equal(t, scenarios.Size(14<<10), prof.ApacheThreadPrivate, "an idle thread")
 	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
 	assert.Equal(t, scenarios.Size(8<<10), prof.ApacheThreadServed, "a thread that has served")
+	assert.Equal(t, scenarios.Size(6<<10), prof.ApacheThreadStatus, "a thread that has served a status request, beyond that")
 	assert.Equal(t, scenarios.Size(24<<10), prof.ConnectionPoolMemory, "a connection open at once")
 	assert.Equal(t, scenarios.Size(12<<10), prof.PythonThreadMemory, "a thread's state in the interpreter")
 	assert.Equal(t, scenarios.Size(224<<10), prof.PythonRequestMemory, "an interpreter's first requests")

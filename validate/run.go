@@ -129,9 +129,9 @@ const statusPeriod = 100 * time.Millisecond
 // statusObserver returns w's observers with runtime mode's server-status
 // requests added: one client (the sampler sends none while one is
 // outstanding), a request per connection (its HTTP client keeps none
-// alive), each a period after the last answer, from the first tick; Apache
-// answers them itself (mod_status: static_fraction 1) and the sampler gives
-// up after 2 s (runtime's statusClient).
+// alive), each a period after the last answer, from the first tick;
+// mod_status answers them, not the app, and the sampler gives up after 2 s
+// (runtime's statusClient).
 func statusObserver(w scenarios.Workload, m *results.Measurement) map[string]*scenarios.Population {
 	period := time.Duration(m.StatusPeriodMS * float64(time.Millisecond))
 	if m.StatusPeriodMS == 0 && m.StatusRequests == 0 {
@@ -149,8 +149,8 @@ func statusObserver(w scenarios.Workload, m *results.Measurement) map[string]*sc
 	cl.ThinkTime = scenarios.Const(period.Seconds(), true)
 	cl.IdleBeforeFirst, cl.HeaderTime, cl.IdleAfterLast = scenarios.Duration{}, scenarios.Duration{}, scenarios.Duration{}
 	cl.HeaderBytes = statusRequestBytes
-	cl.StaticFraction = 1
-	cl.URLs = map[string]float64{"/server-status": 1}
+	cl.StaticFraction = 0
+	cl.URLs = map[string]float64{"/server-status": 1} // mod_status answers it (models.statusPath)
 	cl.ClientTimeout = scenarios.Duration{Duration: 2 * time.Second}
 	cl.Retries = 0
 	out[StatusObserver] = &scenarios.Population{Kind: "closed", Users: 1,

@@ -633,7 +633,7 @@ func TestAsMeasuredAddsRuntimeModesStatusRequests(t *testing.T) {
 		assert.Equal(t, "closed", o.Kind)
 		assert.Equal(t, 1, o.Users)
 		assert.Equal(t, tc.period, o.Start.Duration, "from the sampler's first tick")
-		assert.Equal(t, 1.0, o.StaticFraction, "mod_status answers, not the app")
+		assert.Equal(t, map[string]float64{"/server-status": 1}, o.URLs, "mod_status answers, not the app")
 		assert.InDelta(t, tc.period.Seconds(), o.ThinkTime.Mean(), 1e-12)
 		assert.InDelta(t, 1, o.RequestsPerConnection.Mean(), 1e-12)
 		assert.Equal(t, 2*time.Second, o.ClientTimeout.Duration)

@@ -44,7 +44,7 @@ func (stubProber) Requests(_ context.Context, rate float64, d time.Duration) (va
 func (stubProber) Threads(_ context.Context, p validate.ThreadsProbe) (validate.ThreadsSample, error) {
 	var s validate.ThreadsSample
 	rest := int64(600<<10 + p.Threads*20<<10)
-	s.Child = [3]validate.Memory{{Private: rest}, {Private: rest}, {Private: rest + int64(p.Threads)*40<<10}}
+	s.Child = [4]validate.Memory{{Private: rest}, {Private: rest}, {Private: rest + int64(p.Threads)*40<<10}, {Private: rest}}
 	return s, nil
 }
 

@@ -53,6 +53,7 @@ ErrorLog %q
 LogLevel warn
 %sLoadModule mpm_event_module %s/mod_mpm_event.so
 LoadModule authz_core_module %s/mod_authz_core.so
+LoadModule status_module %s/mod_status.so
 LoadModule wsgi_module %s/mod_wsgi.so
 StartServers 1
 ServerLimit 1
@@ -62,11 +63,15 @@ MaxRequestWorkers %d
 MinSpareThreads 1
 MaxSpareThreads %d
 KeepAlive Off
+ExtendedStatus On
+<Location /server-status>
+    SetHandler server-status
+</Location>
 WSGILazyInitialization On
 WSGISocketPrefix %q
 WSGIScriptAlias / %q
 %s`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
-		p.modules, p.modules, p.modules, t, t, t, t, filepath.Join(root, "wsgi"), script, wsgi)
+		p.modules, p.modules, p.modules, p.modules, t, t, t, t, filepath.Join(root, "wsgi"), script, wsgi)
 	pid, done, output, err := p.start(root, conf)
 	if err != nil {
 		return s, err
@@ -138,6 +143,17 @@ WSGIScriptAlias / %q
 		return s, err
 	}
 	sample(validate.AfterSequential)
+	if probe.Status > 0 {
+		for range probe.Status {
+			if err := getStatus(ctx, client, port); err != nil {
+				return s, err
+			}
+		}
+		if err := settle(300 * time.Millisecond); err != nil {
+			return s, err
+		}
+		sample(validate.AfterStatus)
+	}
 	for range probe.Rounds {
 		var wg sync.WaitGroup
 		errs := make(chan error, t)
@@ -161,6 +177,28 @@ WSGIScriptAlias / %q
 	}
 	sample(validate.AfterRounds)
 	return s, nil
+}
+
+// getStatus asks mod_status for the scoreboard, as runtime mode's sampler
+// does, and makes sure mod_status answered, not the app.
+func getStatus(ctx context.Context, client *http.Client, port int) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://127.0.0.1:%d/server-status?auto", port), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Scoreboard:")) {
+		return fmt.Errorf("/server-status answered %s without a scoreboard", resp.Status)
+	}
+	return nil
 }
 
 // isProbeDaemon reports whether pid is the threads probe's daemon process

@@ -55,13 +55,14 @@ type worker struct {
 	c      *child
 	status Status
 	// served: the thread (a prefork child's, its main one) has served a
-	// connection and keeps what that touched (host.apache_thread_served);
+	// connection and keeps what that touched (host.apache_thread_served).
+	served bool
 	// statusServed: it has run mod_status's handler, which goes deeper
 	// (host.apache_thread_status).
-	served, statusServed bool
-	conn                 *conn
-	req                  *request
-	timer                sim.Timer // keep-alive wait, reading a request, lingering close
+	statusServed bool
+	conn         *conn
+	req          *request
+	timer        sim.Timer // keep-alive wait, reading a request, lingering close
 	// readStart is when the read of the current request began (its
 	// mod_reqtimeout header stage counts from it).
 	readStart sim.Time

@@ -78,3 +78,17 @@ func sum(xs []float64) float64 {
 	}
 	return s
 }
+
+// onlyChild returns the run's one Apache child, failing the test if there
+// is not exactly one.
+func onlyChild(t *testing.T, s *server) *process {
+	t.Helper()
+	var children []*process
+	for _, p := range s.mem.procs {
+		if p.kind == kindChild {
+			children = append(children, p)
+		}
+	}
+	require.Len(t, children, 1, "one child")
+	return children[0]
+}

@@ -435,17 +435,11 @@ rate = 0.25
 `, 4*n+1, threads, 4*n), "")
 		run, _, s := simulateTraced(t, sc)
 		require.Equal(t, int64(n), run.Summary.Requests.Completed)
-		var children []*process
-		for _, p := range s.mem.procs {
-			if p.kind == kindChild {
-				children = append(children, p)
-			}
-		}
-		require.Len(t, children, 1)
+		child := onlyChild(t, s)
 		h := sc.Host
 		atRest := h.ApacheChildPrivate + h.ApacheListenerPrivate + threads*h.ApacheThreadPrivate
 		want := atRest + scenarios.Size(min(n, threads))*h.ApacheThreadServed + h.ConnectionPoolMemory
-		assert.InDelta(t, float64(want), children[0].private, 1, "%d requests one at a time", n)
+		assert.InDelta(t, float64(want), child.private, 1, "%d requests one at a time", n)
 	}
 }
 
@@ -489,14 +483,7 @@ think_time = "const(0s)"
 `, mpm, threads, threads, threads, users), "")
 		run, _, s := simulateTraced(t, sc)
 		require.Greater(t, run.Summary.Requests.Completed, int64(10*users))
-		var child *process
-		for _, p := range s.mem.procs {
-			if p.kind == kindChild {
-				require.Nil(t, child, "one child")
-				child = p
-			}
-		}
-		require.NotNil(t, child)
+		child := onlyChild(t, s)
 		h := sc.Host
 		atRest := h.ApacheChildPrivate + h.ApacheListenerPrivate + threads*(h.ApacheThreadPrivate+h.ApacheThreadServed)
 		pools := (child.private - float64(atRest)) / float64(h.ConnectionPoolMemory)

@@ -119,6 +119,8 @@ type ThreadsProbe struct {
 // rounds).
 type ThreadsSample struct {
 	Child, Daemon [4]Memory
+	// ChildRounds is the child's memory after each round, 300 ms after it.
+	ChildRounds []Memory
 }
 
 // The threads probe's samples.
@@ -204,7 +206,16 @@ const (
 	calFewThreads  = 8        // ThreadsPerChild of the small event child
 	calManyThreads = 40       // and of the large one
 	calSequential  = 50       // requests one at a time in the threads probe
-	calRounds      = 3        // rounds of calManyThreads requests at once
+	// calRounds is how many rounds of calManyThreads requests at once the
+	// threads probe runs. A connection's pool keeps growing over its first
+	// rounds, as later requests reuse it (and its allocator keeps what the
+	// largest needed): measured after each round, a 40-thread child grew
+	// 2832, 2900, 2996, 3064, 3136, 3188 KiB and then stayed within ±40
+	// KiB (rounds 7-20); a 25-thread one 1940 to 2132 KiB over rounds 1-6.
+	// Three rounds stopped 4-5 KiB a pool short of the plateau; the last
+	// calPlateau rounds' mean is taken as it.
+	calRounds  = 8
+	calPlateau = 3
 	// calRepeats is how many times the preload probes run, in turns; each
 	// keeps its run of least CPU. Their constants are differences of CPU
 	// between probes, and other load only ever adds CPU time (a neighbour's
@@ -269,7 +280,8 @@ const (
 //     its threads take in turn (the fdqueue wakes its longest waiter), so
 //     every thread served on one pool: it grew n·U + S; then calRounds
 //     rounds of one connection per thread at once, which opened n − 1 more
-//     pools: it grew (n − 1)·S more. U is what a thread keeps once it has
+//     pools: it grew (n − 1)·S more, S once the pools stopped growing (the
+//     mean of the last calPlateau rounds). U is what a thread keeps once it has
 //     served (its stack's deeper pages, its allocator caches), S the
 //     transaction pool a connection open at once leaves;
 //   - apache_thread_status: between the sequential requests and the rounds,
@@ -455,6 +467,21 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	return prof, nil
 }
 
+// plateau is the child's private memory once its pools stopped growing:
+// the mean over the probe's last calPlateau rounds (a probe without
+// per-round samples: after the rounds).
+func plateau(s ThreadsSample) float64 {
+	r := s.ChildRounds
+	if len(r) < calPlateau {
+		return float64(s.Child[AfterRounds].Private)
+	}
+	var sum float64
+	for _, m := range r[len(r)-calPlateau:] {
+		sum += float64(m.Private)
+	}
+	return sum / calPlateau
+}
+
 // calibrateThreads runs the threads probes (see Calibrate).
 func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	few, err := p.Threads(ctx, ThreadsProbe{Threads: calFewThreads, Daemon: true})
@@ -481,19 +508,20 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	if many.Child[AfterStatus].Private == 0 { // a probe without them
 		status = priv(many.Child[AfterSequential])
 	}
-	pool := max(0, (priv(many.Child[AfterRounds])-status)/(n-1))
+	pool := max(0, (plateau(many)-status)/(n-1))
 	prof.ConnectionPoolMemory = scenarios.Size(pool)
 	served := max(0, (priv(many.Child[AfterSequential])-priv(many.Child[AtRest])-pool)/n)
 	prof.ApacheThreadServed = scenarios.Size(served)
 	prof.ApacheThreadStatus = scenarios.Size(max(0, (status-priv(many.Child[AfterSequential]))/n))
-	e := priv(emb.Child[AfterRounds]) - priv(emb.Child[AtRest])
+	e := plateau(emb) - priv(emb.Child[AtRest])
 	d := priv(many.Daemon[AfterSequential]) - priv(many.Daemon[AtRest])
 	perThread := max(pool+served, (e-d)/(n-2)) // S + U + T
 	prof.PythonThreadMemory = scenarios.Size(perThread - pool - served)
 	prof.PythonRequestMemory = scenarios.Size(max(0, d-2*perThread))
-	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, after %d rounds of %d at once %s; its daemon %s at rest, %s after the requests one at a time, %s after the rounds; embedded, %d threads: %s at rest, %s after the rounds",
+	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, after %d rounds of %d at once %s (after each round: %s; the last %d rounds' mean %s); its daemon %s at rest, %s after the requests one at a time, %s after the rounds; embedded, %d threads: %s at rest, %s after the rounds",
 		scenarios.Size(priv(few.Child[AtRest])), calFewThreads, scenarios.Size(priv(many.Child[AtRest])), n,
 		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), scenarios.Size(status), calRounds, n, scenarios.Size(priv(many.Child[AfterRounds])),
+		roundsKiB(many.ChildRounds), calPlateau, scenarios.Size(plateau(many)),
 		scenarios.Size(priv(many.Daemon[AtRest])), scenarios.Size(priv(many.Daemon[AfterSequential])), scenarios.Size(priv(many.Daemon[AfterRounds])),
 		n, scenarios.Size(priv(emb.Child[AtRest])), scenarios.Size(priv(emb.Child[AfterRounds]))))
 	return nil
@@ -675,4 +703,17 @@ func dur(d time.Duration) string { return fmt.Sprintf("%q", d.Round(time.Microse
 
 func kib(s scenarios.Size) string {
 	return fmt.Sprintf("\"%dKiB\"", (s+scenarios.KiB/2)/scenarios.KiB)
+}
+
+// roundsKiB lists a probe's per-round private memory in KiB, for the
+// profile's notes.
+func roundsKiB(r []Memory) string {
+	var b strings.Builder
+	for i, m := range r {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%d", m.Private>>10)
+	}
+	return b.String() + " KiB"
 }

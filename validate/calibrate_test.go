@@ -184,6 +184,21 @@ func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, 
 	} else {
 		s.Child[AfterRounds] = Memory{Private: rest + used(seq)}
 	}
+	// The pools reach their size over the first five rounds, a KiB each
+	// short per round before; after that a round leaves 0, +2 or -2 KiB a
+	// pool in turn (the last three rounds' mean is the plateau).
+	for i := 1; i <= p.Rounds; i++ {
+		short := int64(max(0, 5-i)) * k
+		if i > 5 {
+			short = int64([]int{0, 2, -2}[i%3]) * k
+		}
+		m := s.Child[AfterRounds]
+		m.Private -= int64(seq-1) * short
+		s.ChildRounds = append(s.ChildRounds, m)
+	}
+	if p.Rounds > 0 { // the sample after the rounds is the last round's
+		s.Child[AfterRounds] = s.ChildRounds[p.Rounds-1]
+	}
 	return s, nil
 }
 
@@ -199,12 +214,12 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 		calls = append(calls, preloads...) // in turns
 	}
 	assert.Equal(t, calls, fp.calls)
-	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Status: 50, Rounds: 3}, {Threads: 40, Rounds: 3}}, fp.threads)
+	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Status: 50, Rounds: 8}, {Threads: 40, Rounds: 8}}, fp.threads)
 	assert.Equal(t, scenarios.Size(14<<10), prof.ApacheThreadPrivate, "an idle thread")
 	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
 	assert.Equal(t, scenarios.Size(8<<10), prof.ApacheThreadServed, "a thread that has served")
 	assert.Equal(t, scenarios.Size(6<<10), prof.ApacheThreadStatus, "a thread that has served a status request, beyond that")
-	assert.Equal(t, scenarios.Size(24<<10), prof.ConnectionPoolMemory, "a connection open at once")
+	assert.Equal(t, scenarios.Size(24<<10), prof.ConnectionPoolMemory, "a connection open at once, once its pool stopped growing")
 	assert.Equal(t, scenarios.Size(12<<10), prof.PythonThreadMemory, "a thread's state in the interpreter")
 	assert.Equal(t, scenarios.Size(224<<10), prof.PythonRequestMemory, "an interpreter's first requests")
 	assert.Equal(t, 30*time.Millisecond, prof.SubInterpreterCPU, "a sub-interpreter's CPU over %{GLOBAL}'s")

@@ -171,6 +171,10 @@ WSGIScriptAlias / %q
 		if err := <-errs; err != nil {
 			return s, err
 		}
+		if err := settle(300 * time.Millisecond); err != nil {
+			return s, err
+		}
+		s.ChildRounds = append(s.ChildRounds, readMemory(child))
 	}
 	if err := settle(300 * time.Millisecond); err != nil {
 		return s, err

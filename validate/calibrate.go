@@ -108,26 +108,28 @@ type ThreadsProbe struct {
 	Daemon  bool
 	// After the first sample: Sequential requests one at a time, a sample,
 	// Status requests for /server-status one at a time (mod_status answers
-	// them), a sample, then Rounds rounds of Threads requests at once (each
-	// sleeping calServeSleep, so every thread holds one), a sample.
-	Sequential, Status, Rounds int
+	// them), a sample, then, for Load, Threads clients that each send their
+	// next request as soon as the last is answered (each sleeping
+	// CalServeSleep in the app, so every thread holds one nearly all the
+	// time), sampled every second, and a sample after it.
+	Sequential, Status int
+	Load               time.Duration
 }
 
 // ThreadsSample is the threads probe's memory: the child's and the daemon
 // process's (zero in embedded mode) at rest, after the sequential requests,
-// after the rounds and after the status requests (which come before the
-// rounds).
+// after the load and after the status requests (which come before the
+// load); ChildLoad is the child's every second of the load.
 type ThreadsSample struct {
 	Child, Daemon [4]Memory
-	// ChildRounds is the child's memory after each round, 300 ms after it.
-	ChildRounds []Memory
+	ChildLoad     []Memory
 }
 
 // The threads probe's samples.
 const (
 	AtRest = iota
 	AfterSequential
-	AfterRounds
+	AfterLoad
 	AfterStatus
 )
 
@@ -206,15 +208,19 @@ const (
 	calFewThreads  = 8        // ThreadsPerChild of the small event child
 	calManyThreads = 40       // and of the large one
 	calSequential  = 50       // requests one at a time in the threads probe
-	// calRounds is how many rounds of calManyThreads requests at once the
-	// threads probe runs. A connection's pool keeps growing over its first
-	// rounds, as later requests reuse it (and its allocator keeps what the
-	// largest needed): measured after each round, a 40-thread child grew
-	// 2832, 2900, 2996, 3064, 3136, 3188 KiB and then stayed within ±40
-	// KiB (rounds 7-20); a 25-thread one 1940 to 2132 KiB over rounds 1-6.
-	// Three rounds stopped 4-5 KiB a pool short of the plateau; the last
-	// calPlateau rounds' mean is taken as it.
-	calRounds  = 8
+	// calLoad is how long the threads probe keeps calManyThreads clients
+	// sending requests back to back, and the mean of its last calPlateau
+	// one-second samples is the child's memory under load. Traffic like
+	// that (as a real server's, and runtime mode's, arrives) leaves an
+	// event child's connection pools much larger than rounds of requests
+	// all at once, each round waiting for the last to finish (the probe
+	// before): 40 threads proxying to a daemon, 3964 KiB after 1 s, 4004
+	// KiB over 2-6 s and 4064 KiB over 7-10 s, where eight rounds leveled
+	// off at 3.1 MiB; 25 threads 2.7-2.8 MiB, eight rounds 2.1 MiB, and
+	// runtime mode's 25-thread children 2.6-2.7 MiB in a saturated run.
+	// (A child's connections open at once stayed at its thread count, ss
+	// said: the pools are larger, not more.)
+	calLoad    = 8 * time.Second
 	calPlateau = 3
 	// calRepeats is how many times the preload probes run, in turns; each
 	// keeps its run of least CPU. Their constants are differences of CPU
@@ -278,19 +284,20 @@ const (
 //   - apache_thread_served, connection_pool_memory: the large child
 //     served calSequential requests one at a time (KeepAlive Off), which
 //     its threads take in turn (the fdqueue wakes its longest waiter), so
-//     every thread served on one pool: it grew n·U + S; then calRounds
-//     rounds of one connection per thread at once, which opened n − 1 more
-//     pools: it grew (n − 1)·S more, S once the pools stopped growing (the
-//     mean of the last calPlateau rounds). U is what a thread keeps once it has
-//     served (its stack's deeper pages, its allocator caches), S the
-//     transaction pool a connection open at once leaves;
-//   - apache_thread_status: between the sequential requests and the rounds,
+//     every thread served on one pool: it grew n·U + S; then n clients
+//     sending requests back to back for calLoad, which kept a connection
+//     per thread open nearly all the time, n − 1 more pools: it grew
+//     (n − 1)·S more (the mean of the load's last calPlateau seconds). U
+//     is what a thread keeps once it has served (its stack's deeper pages,
+//     its allocator caches), S the transaction pool a connection open at
+//     once leaves under sustained traffic;
+//   - apache_thread_status: between the sequential requests and the load,
 //     as many server-status requests one at a time, which reach every
 //     thread in turn too: what the child grew over them, per thread
 //     (mod_status's handler runs a thread deeper into its stack than the
 //     proxy to a daemon does);
 //   - python_thread_memory, python_request_memory: an embedded event child
-//     of calManyThreads threads grew E over the same rounds, and the daemon
+//     of calManyThreads threads grew E over the same load, and the daemon
 //     process D over the sequential requests, which two of its threads
 //     serve in turn (mod_wsgi hands the listener role to the thread on top
 //     of its idle stack, wsgi_worker_release): E = R + 40·(S + U + T) and
@@ -467,13 +474,12 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	return prof, nil
 }
 
-// plateau is the child's private memory once its pools stopped growing:
-// the mean over the probe's last calPlateau rounds (a probe without
-// per-round samples: after the rounds).
-func plateau(s ThreadsSample) float64 {
-	r := s.ChildRounds
+// underLoad is the child's private memory under sustained load: the mean
+// of the load's last calPlateau samples (with fewer, after the load).
+func underLoad(s ThreadsSample) float64 {
+	r := s.ChildLoad
 	if len(r) < calPlateau {
-		return float64(s.Child[AfterRounds].Private)
+		return float64(s.Child[AfterLoad].Private)
 	}
 	var sum float64
 	for _, m := range r[len(r)-calPlateau:] {
@@ -488,11 +494,11 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	if err != nil {
 		return fmt.Errorf("probe: an event child of %d threads proxying to a daemon: %w", calFewThreads, err)
 	}
-	many, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Daemon: true, Sequential: calSequential, Status: calSequential, Rounds: calRounds})
+	many, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Daemon: true, Sequential: calSequential, Status: calSequential, Load: calLoad})
 	if err != nil {
 		return fmt.Errorf("probe: an event child of %d threads proxying to a daemon: %w", calManyThreads, err)
 	}
-	emb, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Rounds: calRounds})
+	emb, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Load: calLoad})
 	if err != nil {
 		return fmt.Errorf("probe: an embedded event child of %d threads: %w", calManyThreads, err)
 	}
@@ -502,28 +508,28 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	prof.ApacheThreadPrivate = scenarios.Size(thread)
 	prof.ApacheListener = scenarios.Size(max(0, priv(few.Child[AtRest])-calFewThreads*thread-float64(prof.ApacheChildPrivate)))
 	// The sequential requests used one pool and every thread, and so did
-	// the status requests after them; the rounds n pools at once, n-1 of
+	// the status requests after them; the load n pools at once, n-1 of
 	// them new.
 	status := priv(many.Child[AfterStatus])
 	if many.Child[AfterStatus].Private == 0 { // a probe without them
 		status = priv(many.Child[AfterSequential])
 	}
-	pool := max(0, (plateau(many)-status)/(n-1))
+	pool := max(0, (underLoad(many)-status)/(n-1))
 	prof.ConnectionPoolMemory = scenarios.Size(pool)
 	served := max(0, (priv(many.Child[AfterSequential])-priv(many.Child[AtRest])-pool)/n)
 	prof.ApacheThreadServed = scenarios.Size(served)
 	prof.ApacheThreadStatus = scenarios.Size(max(0, (status-priv(many.Child[AfterSequential]))/n))
-	e := plateau(emb) - priv(emb.Child[AtRest])
+	e := underLoad(emb) - priv(emb.Child[AtRest])
 	d := priv(many.Daemon[AfterSequential]) - priv(many.Daemon[AtRest])
 	perThread := max(pool+served, (e-d)/(n-2)) // S + U + T
 	prof.PythonThreadMemory = scenarios.Size(perThread - pool - served)
 	prof.PythonRequestMemory = scenarios.Size(max(0, d-2*perThread))
-	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, after %d rounds of %d at once %s (after each round: %s; the last %d rounds' mean %s); its daemon %s at rest, %s after the requests one at a time, %s after the rounds; embedded, %d threads: %s at rest, %s after the rounds",
+	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, with %d clients sending requests back to back for %v (every second: %s) %.0f KiB, the last %d seconds' mean; its daemon %s at rest, %s after the requests one at a time, %s after the load; embedded, %d threads: %s at rest, %.0f KiB under the load",
 		scenarios.Size(priv(few.Child[AtRest])), calFewThreads, scenarios.Size(priv(many.Child[AtRest])), n,
-		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), scenarios.Size(status), calRounds, n, scenarios.Size(priv(many.Child[AfterRounds])),
-		roundsKiB(many.ChildRounds), calPlateau, scenarios.Size(plateau(many)),
-		scenarios.Size(priv(many.Daemon[AtRest])), scenarios.Size(priv(many.Daemon[AfterSequential])), scenarios.Size(priv(many.Daemon[AfterRounds])),
-		n, scenarios.Size(priv(emb.Child[AtRest])), scenarios.Size(priv(emb.Child[AfterRounds]))))
+		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), scenarios.Size(status), n, calLoad,
+		samplesKiB(many.ChildLoad), underLoad(many)/1024, calPlateau,
+		scenarios.Size(priv(many.Daemon[AtRest])), scenarios.Size(priv(many.Daemon[AfterSequential])), scenarios.Size(priv(many.Daemon[AfterLoad])),
+		n, scenarios.Size(priv(emb.Child[AtRest])), underLoad(emb)/1024))
 	return nil
 }
 
@@ -705,9 +711,9 @@ func kib(s scenarios.Size) string {
 	return fmt.Sprintf("\"%dKiB\"", (s+scenarios.KiB/2)/scenarios.KiB)
 }
 
-// roundsKiB lists a probe's per-round private memory in KiB, for the
-// profile's notes.
-func roundsKiB(r []Memory) string {
+// samplesKiB lists samples' private memory in KiB, for the profile's
+// notes.
+func samplesKiB(r []Memory) string {
 	var b strings.Builder
 	for i, m := range r {
 		if i > 0 {

@@ -175,29 +175,30 @@ func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, 
 		status = int64(min(p.Status, p.Threads)) * 6 * k
 		s.Child[AfterStatus] = Memory{Private: s.Child[AfterSequential].Private + status}
 	}
-	if p.Rounds > 0 {
+	if p.Load > 0 {
 		seq = p.Threads
 	}
 	if p.Daemon {
-		s.Child[AfterRounds] = Memory{Private: rest + status + proxied(seq, seq)}
-		s.Daemon[AfterRounds] = Memory{Private: daemonRest + used(seq)}
+		s.Child[AfterLoad] = Memory{Private: rest + status + proxied(seq, seq)}
+		s.Daemon[AfterLoad] = Memory{Private: daemonRest + used(seq)}
 	} else {
-		s.Child[AfterRounds] = Memory{Private: rest + used(seq)}
+		s.Child[AfterLoad] = Memory{Private: rest + used(seq)}
 	}
-	// The pools reach their size over the first five rounds, a KiB each
-	// short per round before; after that a round leaves 0, +2 or -2 KiB a
-	// pool in turn (the last three rounds' mean is the plateau).
-	for i := 1; i <= p.Rounds; i++ {
+	// Under the load the pools reach their size over the first five
+	// seconds, a KiB each short per second before; after that a sample
+	// finds 0, +2 or -2 KiB a pool in turn (the last three samples' mean
+	// is the size).
+	for i := 1; i <= int(p.Load/time.Second); i++ {
 		short := int64(max(0, 5-i)) * k
 		if i > 5 {
 			short = int64([]int{0, 2, -2}[i%3]) * k
 		}
-		m := s.Child[AfterRounds]
+		m := s.Child[AfterLoad]
 		m.Private -= int64(seq-1) * short
-		s.ChildRounds = append(s.ChildRounds, m)
+		s.ChildLoad = append(s.ChildLoad, m)
 	}
-	if p.Rounds > 0 { // the sample after the rounds is the last round's
-		s.Child[AfterRounds] = s.ChildRounds[p.Rounds-1]
+	if n := len(s.ChildLoad); n > 0 { // the sample after the load is as the last
+		s.Child[AfterLoad] = s.ChildLoad[n-1]
 	}
 	return s, nil
 }
@@ -214,7 +215,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 		calls = append(calls, preloads...) // in turns
 	}
 	assert.Equal(t, calls, fp.calls)
-	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Status: 50, Rounds: 8}, {Threads: 40, Rounds: 8}}, fp.threads)
+	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Status: 50, Load: 8 * time.Second}, {Threads: 40, Load: 8 * time.Second}}, fp.threads)
 	assert.Equal(t, scenarios.Size(14<<10), prof.ApacheThreadPrivate, "an idle thread")
 	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
 	assert.Equal(t, scenarios.Size(8<<10), prof.ApacheThreadServed, "a thread that has served")

@@ -154,33 +154,52 @@ WSGIScriptAlias / %q
 		}
 		sample(validate.AfterStatus)
 	}
-	for range probe.Rounds {
-		var wg sync.WaitGroup
-		errs := make(chan error, t)
-		for range t {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := get(validate.CalServeSleep); err != nil {
-					errs <- err
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		if err := <-errs; err != nil {
+	if probe.Load > 0 {
+		if err := load(ctx, t, probe.Load, get, func() { s.ChildLoad = append(s.ChildLoad, readMemory(child)) }); err != nil {
 			return s, err
 		}
-		if err := settle(300 * time.Millisecond); err != nil {
-			return s, err
-		}
-		s.ChildRounds = append(s.ChildRounds, readMemory(child))
 	}
 	if err := settle(300 * time.Millisecond); err != nil {
 		return s, err
 	}
-	sample(validate.AfterRounds)
+	sample(validate.AfterLoad)
 	return s, nil
+}
+
+// load runs clients that each send a request (get) as soon as their last
+// was answered, for d, and calls sample every second meanwhile. It stops
+// at the first error.
+func load(ctx context.Context, clients int, d time.Duration, get func(time.Duration) error, sample func()) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				if err := get(validate.CalServeSleep); err != nil && ctx.Err() == nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for done := false; !done; {
+		select {
+		case <-tick.C:
+			sample()
+		case <-ctx.Done():
+			done = true
+		}
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
 }
 
 // getStatus asks mod_status for the scoreboard, as runtime mode's sampler

@@ -292,6 +292,8 @@ func (w *worker) read(r *request) {
 			w.statusServed = true
 			s.mem.grow(w.c.proc, float64(s.sc.Host.ApacheThreadStatus))
 		}
+		// status_handler reads every worker slot of every process.
+		s.mem.mapScoreboard(w.c.proc)
 		s.cpu.Run(&w.job, apacheCPU, nil, w.staticDone)
 	case r.static:
 		s.cpu.Run(&w.job, apacheCPU, nil, w.staticDone)

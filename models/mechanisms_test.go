@@ -543,8 +543,51 @@ urls = { "/server-status" = 1 }
 	// three idle children in turn (they wait for accept in order), and
 	// each keeps its served thread's pages, the deeper ones mod_status's
 	// handler touched, and a connection's pool — and no app: mod_status
-	// answers /server-status, so nothing is imported for it.
+	// answers /server-status, so nothing is imported for it. Each now maps
+	// the whole scoreboard (prefork's default ServerLimit 256: 96,312
+	// bytes), shared four ways with the parent, where it mapped its own
+	// slots, shared with the parent.
 	h := parse(t, base, "").Host
 	grown := (watched.Rows[5].ChildrenPSSMB - plain.Rows[5].ChildrenPSSMB) * (1 << 20)
-	assert.InDelta(t, float64(3*(h.ApacheThreadServed+h.ApacheThreadStatus+h.ConnectionPoolMemory)), grown, 2048)
+	const scoreboard, own = 56 + 256*(40+336), 40 + 336
+	assert.InDelta(t, float64(3*(h.ApacheThreadServed+h.ApacheThreadStatus+h.ConnectionPoolMemory))+3*scoreboard/4.0-3*own/2.0, grown, 2048)
+	assert.InDelta(t, (plain.Rows[5].PSSMB-watched.Rows[5].PSSMB)*(1<<20), -float64(3*(h.ApacheThreadServed+h.ApacheThreadStatus+h.ConnectionPoolMemory)), 2048,
+		"the scoreboard's PSS adds up to its size however many processes map it")
+}
+
+// httpd's scoreboard is shared memory of ap_calc_scoreboard_size bytes:
+// the parent zeroes all of it at start, each child maps the slots it
+// writes, and a child that has run mod_status maps every slot. A larger
+// ThreadLimit is paid for in every server, used or not.
+func TestScoreboardIsSharedMemory(t *testing.T) {
+	const base = `
+duration = "5s"
+[apache]
+mpm = "event"
+start_servers = 2
+thread_limit = %d
+[[workload.phase]]
+duration = "5s"
+rate = 0
+`
+	measure := func(threadLimit int) (parentRSS, childRSS, total float64) {
+		_, _, s := simulateTraced(t, parse(t, fmt.Sprintf(base, threadLimit), ""))
+		s.mem.measure(s.sim.Now(), func(p *process, rss, pss float64) {
+			switch p.kind {
+			case kindParent:
+				parentRSS = rss
+			case kindChild:
+				childRSS = rss
+			}
+			total += pss
+		})
+		return
+	}
+	p64, c64, t64 := measure(64)
+	p32, c32, t32 := measure(32)
+	// event's ServerLimit 16: 16 × 32 more worker slots of 336 bytes.
+	const more = 16 * 32 * 336
+	assert.Equal(t, float64(more), p64-p32, "the parent maps the whole scoreboard")
+	assert.Equal(t, c64, c32, "a child maps only its own slots (25 threads), whatever the limit")
+	assert.InDelta(t, float64(more), t64-t32, 1e-6, "the PSS of all processes adds up to the scoreboard's size")
 }

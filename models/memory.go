@@ -3,6 +3,7 @@ package models
 import (
 	"math"
 
+	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
 )
 
@@ -25,6 +26,10 @@ type process struct {
 	leak    float64 // the parent's leaked heap inherited at fork: never written, so never copied
 	index   int
 	owner   any // *child or *daemonProc, for the OOM killer
+	// sbOwn is the scoreboard a child maps: its own process and worker
+	// slots, until it has run mod_status (sbAll), which maps all of it.
+	sbOwn float64
+	sbAll bool
 }
 
 // memory accounts every process's pages as /proc/PID/smaps_rollup reports
@@ -41,6 +46,14 @@ type process struct {
 //     written again, so children keep sharing all of it. The shared region's
 //     PSS is split among the parent and its sharers in proportion to what
 //     each maps;
+//   - the scoreboard (scoreboardSize) is shared memory the parent zeroes
+//     whole when it creates it, so it maps all of it; a child maps the
+//     pages it touches (fork copies no page tables of a shared mapping):
+//     its own process and worker slots, which it writes, and all of them
+//     once it has run mod_status's handler, which reads every slot;
+//     mod_wsgi's daemons touch none. PSS divides its own slots among the
+//     child and the processes that map it all, and the rest among the
+//     latter;
 //   - everything else is private: each process's own heap, the interpreter
 //     when initialised after fork, the imported app, per-request growth.
 //
@@ -57,6 +70,11 @@ type memory struct {
 	nPython    int
 	now        snapshot
 	killing    bool
+	// The scoreboard: its size, how many processes map it all (the
+	// parent and the children that have run mod_status), and the slots
+	// the other children map, in all.
+	scoreboard, sbOwn float64
+	sbAll             int
 }
 
 type snapshot struct {
@@ -65,12 +83,43 @@ type snapshot struct {
 	swap                        float64
 }
 
-func newMemory(s *server) *memory { return &memory{s: s} }
+func newMemory(s *server) *memory { return &memory{s: s, scoreboard: scoreboardSize(s.sc.Apache)} }
+
+// The sizes of httpd 2.4's scoreboard records on 64-bit Linux, each
+// rounded up to 8 bytes as server/scoreboard.c's SIZE_OF_ macros do
+// (include/scoreboard.h: global_score 56 bytes, process_score 36,
+// worker_score 336, of which request[64], client64[64], client[32] and
+// vhost[32]).
+const (
+	sizeofGlobalScore  = 56
+	sizeofProcessScore = 40
+	sizeofWorkerScore  = 336
+)
+
+// scoreboardSize is ap_calc_scoreboard_size: a global record, a process
+// slot per ServerLimit and a worker slot per ServerLimit × ThreadLimit
+// (prefork's thread limit is 1).
+func scoreboardSize(a scenarios.Apache) float64 {
+	threads := a.ThreadLimit
+	if a.MPM == "prefork" {
+		threads = 1
+	}
+	return sizeofGlobalScore + float64(a.ServerLimit)*(sizeofProcessScore+float64(threads)*sizeofWorkerScore)
+}
 
 // start registers a new process with private bytes of its own. Children and
 // daemons inherit the parent's shareable heap copy-on-write.
 func (m *memory) start(kind procKind, private float64) *process {
 	p := &process{kind: kind, pid: m.s.pid(), born: m.s.sim.Now(), private: private, index: len(m.procs)}
+	switch kind {
+	case kindParent:
+		p.sbAll = true
+		m.sbAll++
+	case kindChild:
+		// child_main and its threads write their slots' status at once.
+		p.sbOwn = sizeofProcessScore + float64(m.s.cfg.threadsPerChild)*sizeofWorkerScore
+		m.sbOwn += p.sbOwn
+	}
 	if kind == kindParent {
 		m.parent = p
 	} else {
@@ -101,6 +150,10 @@ func (m *memory) stop(p *process) {
 	if p.python {
 		m.nPython--
 	}
+	if p.sbAll {
+		m.sbAll--
+	}
+	m.sbOwn -= p.sbOwn
 	if p.kind != kindParent {
 		m.s.stats.restarts.gone(p.born)
 	}
@@ -123,6 +176,17 @@ func (m *memory) mapPython(p *process) {
 		m.nPython++
 		m.changed()
 	}
+}
+
+// mapScoreboard records that p has read every scoreboard slot (mod_status).
+func (m *memory) mapScoreboard(p *process) {
+	if p.sbAll || p.index < 0 {
+		return
+	}
+	m.sbOwn -= p.sbOwn
+	p.sbOwn, p.sbAll = 0, true
+	m.sbAll++
+	m.changed()
 }
 
 // growParentHeap adds bytes to the parent's live heap (Python initialised in
@@ -171,10 +235,22 @@ func (m *memory) measure(now sim.Time, fn func(p *process, rss, pss float64)) sn
 	if heap+sumShared > 0 {
 		split = heap / (heap + sumShared)
 	}
+	// The scoreboard: the slots children map alone with the processes
+	// that map it all, and the rest among those only.
+	sbAll := float64(max(m.sbAll, 1))
+	sbWhole := (m.scoreboard-m.sbOwn)/sbAll + m.sbOwn/(sbAll+1)
 	var s snapshot
 	for _, p := range m.procs {
 		rss := apacheText + p.private
 		pss := apacheText/n + p.private
+		switch {
+		case p.sbAll:
+			rss += m.scoreboard
+			pss += sbWhole
+		case p.sbOwn > 0:
+			rss += p.sbOwn
+			pss += p.sbOwn / (sbAll + 1)
+		}
 		if p.python && m.nPython > 0 {
 			rss += pyText
 			pss += pyText / float64(m.nPython)

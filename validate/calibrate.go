@@ -216,8 +216,9 @@ const (
 	// all at once, each round waiting for the last to finish (the probe
 	// before): 40 threads proxying to a daemon, 3964 KiB after 1 s, 4004
 	// KiB over 2-6 s and 4064 KiB over 7-10 s, where eight rounds leveled
-	// off at 3.1 MiB; 25 threads 2.7-2.8 MiB, eight rounds 2.1 MiB, and
-	// runtime mode's 25-thread children 2.6-2.7 MiB in a saturated run.
+	// off at 3188 KiB; 25 threads 2680-2820 KiB, eight rounds 1940-2132
+	// KiB, and runtime mode's 25-thread children 2580-2712 KiB private in
+	// a saturated run.
 	// (A child's connections open at once stayed at its thread count, ss
 	// said: the pools are larger, not more.)
 	calLoad    = 8 * time.Second

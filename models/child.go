@@ -57,6 +57,10 @@ type worker struct {
 	// served: the thread (a prefork child's, its main one) has served a
 	// connection and keeps what that touched (host.apache_thread_served).
 	served bool
+	// inProgress: its request holds host.request_pool_memory until it
+	// ends (ap_process_request's r->pool: its blocks go back to the
+	// allocator, past MaxMemFree to malloc, when the request is done).
+	inProgress bool
 	// statusServed: it has run mod_status's handler, which goes deeper
 	// (host.apache_thread_status).
 	statusServed bool
@@ -281,6 +285,8 @@ func (w *worker) read(r *request) {
 	w.req = r
 	r.read = s.sim.Now()
 	w.set(BusyWrite)
+	w.inProgress = true
+	s.mem.grow(w.c.proc, float64(s.sc.Host.RequestPoolMemory))
 	apacheCPU := sim.Time(s.sc.Host.RequestCPU.Duration)
 	switch {
 	case r.path == statusPath:
@@ -332,6 +338,10 @@ func (w *worker) respond(status int) {
 	r, cn := w.req, w.conn
 	w.req = nil
 	w.proxy = nil
+	if w.inProgress {
+		w.inProgress = false
+		s.mem.grow(w.c.proc, -float64(s.sc.Host.RequestPoolMemory))
+	}
 	if cl := cn.client; cl != nil && !cn.clientClosed {
 		cl.response(r, status)
 	}
@@ -699,6 +709,7 @@ func (c *child) abort() {
 			}
 		}
 		// The process is gone: drop what its workers held.
+		w.inProgress = false
 		if w.req != nil {
 			c.s.releaseRequest(w.req)
 			w.req = nil

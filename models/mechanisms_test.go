@@ -483,10 +483,15 @@ think_time = "const(0s)"
 `, mpm, threads, threads, threads, users), "")
 		run, _, s := simulateTraced(t, sc)
 		require.Greater(t, run.Summary.Requests.Completed, int64(10*users))
-		child := onlyChild(t, s)
+		cp := onlyChild(t, s)
 		h := sc.Host
 		atRest := h.ApacheChildPrivate + h.ApacheListenerPrivate + threads*(h.ApacheThreadPrivate+h.ApacheThreadServed)
-		pools := (child.private - float64(atRest)) / float64(h.ConnectionPoolMemory)
+		for _, w := range cp.owner.(*child).workers { // requests in progress when the run ended
+			if w.inProgress {
+				atRest += h.RequestPoolMemory
+			}
+		}
+		pools := (cp.private - float64(atRest)) / float64(h.ConnectionPoolMemory)
 		want := map[string]float64{"event": 2 * users, "worker": users}[mpm]
 		assert.InDelta(t, want, pools, 1, "%s: pools per user", mpm)
 		closing := 0.0
@@ -590,4 +595,46 @@ rate = 0
 	assert.Equal(t, float64(more), p64-p32, "the parent maps the whole scoreboard")
 	assert.Equal(t, c64, c32, "a child maps only its own slots (25 threads), whatever the limit")
 	assert.InDelta(t, float64(more), t64-t32, 1e-6, "the PSS of all processes adds up to the scoreboard's size")
+}
+
+// A request holds host.request_pool_memory while it is in progress and
+// returns it when it ends: the same traffic with and without it peaks
+// higher by at most a request's worth per busy thread, and ends equal once
+// every request is done.
+func TestRequestPoolMemoryIsHeldWhileInProgress(t *testing.T) {
+	const text = `
+duration = "10s"
+[apache]
+mpm = "event"
+keep_alive = false
+start_servers = 1
+server_limit = 1
+max_request_workers = 25
+min_spare_threads = 1
+max_spare_threads = 100
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+[wsgi.daemon_process.app]
+processes = 1
+threads = 25
+[app]
+request_cpu = "const(1ms)"
+request_wait = "const(200ms)"
+[[workload.phase]]
+duration = "5s"
+rate = 40
+[[workload.phase]]
+duration = "5s"
+rate = 0
+`
+	held, _, sHeld := simulateTraced(t, parse(t, text, ""))
+	none, _, sNone := simulateTraced(t, parse(t, text+"[host]\nrequest_pool_memory = \"0B\"\n", ""))
+	q := float64(parse(t, text, "").Host.RequestPoolMemory)
+	require.Positive(t, q)
+	assert.Equal(t, held.Summary.Requests, none.Summary.Requests, "memory changes no timing here")
+	extra := (held.Summary.Peak.PSSMB - none.Summary.Peak.PSSMB) * (1 << 20)
+	assert.GreaterOrEqual(t, extra, q, "at the peak at least one request is in progress")
+	assert.LessOrEqual(t, extra, 25*q, "and at most one per thread (ThreadsPerChild 25)")
+	assert.Equal(t, onlyChild(t, sNone).private, onlyChild(t, sHeld).private, "all of it returned once the requests ended")
 }

@@ -120,8 +120,9 @@ func TestWorkerEventDefaultsCapAtSixProcesses(t *testing.T) {
 				assert.LessOrEqual(t, tk.spawned, 4, "never more than the 6 - 2 missing processes at once")
 			}
 			h := sc.Host
-			// Every thread has served Python at 400 requests/s.
-			thread := h.ApacheThreadPrivate + h.ApacheThreadServed + h.ConnectionPoolMemory + h.PythonThreadMemory
+			// Every thread has served Python at 400 requests/s, and at the
+			// peak every one has a request in progress.
+			thread := h.ApacheThreadPrivate + h.ApacheThreadServed + h.ConnectionPoolMemory + h.RequestPoolMemory + h.PythonThreadMemory
 			perChild := float64(sc.App.ImportMemory+h.PythonInterpreter+h.SubInterpreterMemory+h.PythonRequestMemory+h.ApacheChildPrivate+25*thread) / (1 << 20)
 			assert.InDelta(t, 6*perChild, run.Summary.Peak.PSSMB, 12, "~6 x the per-process memory, plus Apache's own")
 			assert.Less(t, run.Summary.Peak.PSSMB, 300.0, "a few hundred MB, not gigabytes")

@@ -79,7 +79,8 @@ func DefaultHost() Host {
 		ApacheListenerPrivate: 229 * KiB,
 		ApacheThreadServed:    7 * KiB,  // calibrate, 2026-12-03
 		ApacheThreadStatus:    7 * KiB,  // calibrate, 2026-12-03
-		ConnectionPoolMemory:  37 * KiB, // calibrate, 2026-12-03
+		ConnectionPoolMemory:  43 * KiB, // calibrate, 2026-12-03
+		RequestPoolMemory:     20 * KiB, // calibrate, 2026-12-03
 		PythonThreadMemory:    3 * KiB,
 		PythonRequestMemory:   191 * KiB,
 		PythonSharedText:      2 * MiB,

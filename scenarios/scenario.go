@@ -69,6 +69,7 @@ type Host struct {
 	ApacheThreadServed    Size `toml:"apache_thread_served"`    // kept by a worker or daemon thread once it has served a request (its stack's deeper pages, its allocator caches)
 	ApacheThreadStatus    Size `toml:"apache_thread_status"`    // kept by a worker thread once it has served a server-status request, beyond apache_thread_served (mod_status runs deeper into the stack)
 	ConnectionPoolMemory  Size `toml:"connection_pool_memory"`  // kept per connection a process has had open at once: its transaction pool and allocator
+	RequestPoolMemory     Size `toml:"request_pool_memory"`     // held by a worker while its request is in progress (its request pool's blocks), returned when it ends
 	PythonThreadMemory    Size `toml:"python_thread_memory"`    // a thread's state in the interpreter, from its first Python request
 	PythonRequestMemory   Size `toml:"python_request_memory"`   // what an interpreter allocates over its first requests and keeps
 	PythonSharedText      Size `toml:"python_shared_text"`      // libpython text, shared by processes that initialise Python

@@ -191,6 +191,7 @@ type Profile struct {
 	ApacheThreadServed   scenarios.Size
 	ApacheThreadStatus   scenarios.Size
 	ConnectionPoolMemory scenarios.Size
+	RequestPoolMemory    scenarios.Size
 	PythonThreadMemory   scenarios.Size
 	PythonRequestMemory  scenarios.Size
 	Notes                []string // how each was measured, with the raw figures
@@ -210,17 +211,15 @@ const (
 	calSequential  = 50       // requests one at a time in the threads probe
 	// calLoad is how long the threads probe keeps calManyThreads clients
 	// sending requests back to back, and the mean of its last calPlateau
-	// one-second samples is the child's memory under load. Traffic like
-	// that (as a real server's, and runtime mode's, arrives) leaves an
-	// event child's connection pools much larger than rounds of requests
-	// all at once, each round waiting for the last to finish (the probe
-	// before): 40 threads proxying to a daemon, 3964 KiB after 1 s, 4004
-	// KiB over 2-6 s and 4064 KiB over 7-10 s, where eight rounds leveled
-	// off at 3188 KiB; 25 threads 2680-2820 KiB, eight rounds 1940-2132
-	// KiB, and runtime mode's 25-thread children 2580-2712 KiB private in
-	// a saturated run.
-	// (A child's connections open at once stayed at its thread count, ss
-	// said: the pools are larger, not more.)
+	// one-second samples is the child's memory under load. Rounds of
+	// requests all at once, each round waiting for the last to finish (the
+	// probe before), only ever sampled the child between rounds, with no
+	// request in progress: 40 threads proxying to a daemon leveled off at
+	// 3188 KiB after eight rounds, and gave 3264 KiB 300 ms after the
+	// load, but 3964-4064 KiB under it; runtime mode's saturated 25-thread
+	// children measured 2580-2712 KiB private, a 25-thread child under the
+	// load 2680-2820 KiB and between rounds 1940-2132 KiB. (A child's
+	// connections open at once stayed at its thread count, ss said.)
 	calLoad    = 8 * time.Second
 	calPlateau = 3
 	// calRepeats is how many times the preload probes run, in turns; each
@@ -282,16 +281,19 @@ const (
 //     Python in them), at rest: the extra private memory per extra thread,
 //     and what the small child holds beyond its threads and a prefork
 //     child (the listener thread, its pollset and queues);
-//   - apache_thread_served, connection_pool_memory: the large child
-//     served calSequential requests one at a time (KeepAlive Off), which
-//     its threads take in turn (the fdqueue wakes its longest waiter), so
-//     every thread served on one pool: it grew n·U + S; then n clients
-//     sending requests back to back for calLoad, which kept a connection
-//     per thread open nearly all the time, n − 1 more pools: it grew
-//     (n − 1)·S more (the mean of the load's last calPlateau seconds). U
-//     is what a thread keeps once it has served (its stack's deeper pages,
-//     its allocator caches), S the transaction pool a connection open at
-//     once leaves under sustained traffic;
+//   - apache_thread_served, connection_pool_memory, request_pool_memory:
+//     the large child served calSequential requests one at a time
+//     (KeepAlive Off), which its threads take in turn (the fdqueue wakes
+//     its longest waiter), so every thread served on one pool: it grew
+//     n·U + S; then n clients sent requests back to back for calLoad,
+//     which kept a connection per thread open and a request on it in
+//     progress nearly all the time: under the load (the mean of its last
+//     calPlateau seconds) the child held (n − 1)·S + n·Q more, and once
+//     the requests had ended (after the load) (n − 1)·S. U is what a
+//     thread keeps once it has served (its stack's deeper pages, its
+//     allocator caches), S the transaction pool a connection open at once
+//     leaves, Q what a request holds while in progress (its request pool's
+//     blocks, returned when it ends);
 //   - apache_thread_status: between the sequential requests and the load,
 //     as many server-status requests one at a time, which reach every
 //     thread in turn too: what the child grew over them, per thread
@@ -515,22 +517,23 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	if many.Child[AfterStatus].Private == 0 { // a probe without them
 		status = priv(many.Child[AfterSequential])
 	}
-	pool := max(0, (underLoad(many)-status)/(n-1))
+	pool := max(0, (priv(many.Child[AfterLoad])-status)/(n-1))
 	prof.ConnectionPoolMemory = scenarios.Size(pool)
+	prof.RequestPoolMemory = scenarios.Size(max(0, (underLoad(many)-priv(many.Child[AfterLoad]))/n))
 	served := max(0, (priv(many.Child[AfterSequential])-priv(many.Child[AtRest])-pool)/n)
 	prof.ApacheThreadServed = scenarios.Size(served)
 	prof.ApacheThreadStatus = scenarios.Size(max(0, (status-priv(many.Child[AfterSequential]))/n))
-	e := underLoad(emb) - priv(emb.Child[AtRest])
+	e := priv(emb.Child[AfterLoad]) - priv(emb.Child[AtRest])
 	d := priv(many.Daemon[AfterSequential]) - priv(many.Daemon[AtRest])
 	perThread := max(pool+served, (e-d)/(n-2)) // S + U + T
 	prof.PythonThreadMemory = scenarios.Size(perThread - pool - served)
 	prof.PythonRequestMemory = scenarios.Size(max(0, d-2*perThread))
-	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, with %d clients sending requests back to back for %v (every second: %s) %.0f KiB, the last %d seconds' mean; its daemon %s at rest, %s after the requests one at a time, %s after the load; embedded, %d threads: %s at rest, %.0f KiB under the load",
+	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, with %d clients sending requests back to back for %v (every second: %s) %.0f KiB, the last %d seconds' mean, and %s once they stopped; its daemon %s at rest, %s after the requests one at a time, %s after the load; embedded, %d threads: %s at rest, %.0f KiB under the load, %s after it",
 		scenarios.Size(priv(few.Child[AtRest])), calFewThreads, scenarios.Size(priv(many.Child[AtRest])), n,
 		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), scenarios.Size(status), n, calLoad,
-		samplesKiB(many.ChildLoad), underLoad(many)/1024, calPlateau,
+		samplesKiB(many.ChildLoad), underLoad(many)/1024, calPlateau, scenarios.Size(priv(many.Child[AfterLoad])),
 		scenarios.Size(priv(many.Daemon[AtRest])), scenarios.Size(priv(many.Daemon[AfterSequential])), scenarios.Size(priv(many.Daemon[AfterLoad])),
-		n, scenarios.Size(priv(emb.Child[AtRest])), underLoad(emb)/1024))
+		n, scenarios.Size(priv(emb.Child[AtRest])), underLoad(emb)/1024, scenarios.Size(priv(emb.Child[AfterLoad]))))
 	return nil
 }
 
@@ -689,6 +692,7 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"apache_thread_served":     kib(p.ApacheThreadServed),
 		"apache_thread_status":     kib(p.ApacheThreadStatus),
 		"connection_pool_memory":   kib(p.ConnectionPoolMemory),
+		"request_pool_memory":      kib(p.RequestPoolMemory),
 		"python_thread_memory":     kib(p.PythonThreadMemory),
 		"python_request_memory":    kib(p.PythonRequestMemory),
 	}

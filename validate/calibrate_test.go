@@ -184,21 +184,18 @@ func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, 
 	} else {
 		s.Child[AfterLoad] = Memory{Private: rest + used(seq)}
 	}
-	// Under the load the pools reach their size over the first five
-	// seconds, a KiB each short per second before; after that a sample
-	// finds 0, +2 or -2 KiB a pool in turn (the last three samples' mean
-	// is the size).
+	// Under the load every thread's request holds 16 KiB more while in
+	// progress, returned after the load. The first five seconds' samples
+	// come a KiB a pool short per second, then 0, +2 or -2 KiB a pool in
+	// turn (the last three samples' mean is the level under load).
 	for i := 1; i <= int(p.Load/time.Second); i++ {
 		short := int64(max(0, 5-i)) * k
 		if i > 5 {
 			short = int64([]int{0, 2, -2}[i%3]) * k
 		}
 		m := s.Child[AfterLoad]
-		m.Private -= int64(seq-1) * short
+		m.Private += int64(seq)*16*k - int64(seq-1)*short
 		s.ChildLoad = append(s.ChildLoad, m)
-	}
-	if n := len(s.ChildLoad); n > 0 { // the sample after the load is as the last
-		s.Child[AfterLoad] = s.ChildLoad[n-1]
 	}
 	return s, nil
 }
@@ -220,7 +217,8 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
 	assert.Equal(t, scenarios.Size(8<<10), prof.ApacheThreadServed, "a thread that has served")
 	assert.Equal(t, scenarios.Size(6<<10), prof.ApacheThreadStatus, "a thread that has served a status request, beyond that")
-	assert.Equal(t, scenarios.Size(24<<10), prof.ConnectionPoolMemory, "a connection open at once, once its pool stopped growing")
+	assert.Equal(t, scenarios.Size(24<<10), prof.ConnectionPoolMemory, "a connection open at once, after its requests ended")
+	assert.Equal(t, scenarios.Size(16<<10), prof.RequestPoolMemory, "a request in progress")
 	assert.Equal(t, scenarios.Size(12<<10), prof.PythonThreadMemory, "a thread's state in the interpreter")
 	assert.Equal(t, scenarios.Size(224<<10), prof.PythonRequestMemory, "an interpreter's first requests")
 	assert.Equal(t, 30*time.Millisecond, prof.SubInterpreterCPU, "a sub-interpreter's CPU over %{GLOBAL}'s")

@@ -111,18 +111,16 @@ func scoreboardSize(a scenarios.Apache) float64 {
 // daemons inherit the parent's shareable heap copy-on-write.
 func (m *memory) start(kind procKind, private float64) *process {
 	p := &process{kind: kind, pid: m.s.pid(), born: m.s.sim.Now(), private: private, index: len(m.procs)}
-	switch kind {
-	case kindParent:
-		p.sbAll = true
-		m.sbAll++
-	case kindChild:
-		// child_main and its threads write their slots' status at once.
-		p.sbOwn = sizeofProcessScore + float64(m.s.cfg.threadsPerChild)*sizeofWorkerScore
-		m.sbOwn += p.sbOwn
-	}
 	if kind == kindParent {
 		m.parent = p
+		p.sbAll = true // ap_create_scoreboard zeroed all of it
+		m.sbAll++
 	} else {
+		if kind == kindChild {
+			// child_main and its threads write their slots' status at once.
+			p.sbOwn = sizeofProcessScore + float64(m.s.cfg.threadsPerChild)*sizeofWorkerScore
+			m.sbOwn += p.sbOwn
+		}
 		p.cow, p.leak = m.parentHeap, m.parentLeak
 		if !m.s.sc.WSGI.LazyInitialization {
 			// Python was initialised in the parent: the child maps libpython.

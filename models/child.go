@@ -286,7 +286,7 @@ func (w *worker) read(r *request) {
 	r.read = s.sim.Now()
 	w.set(BusyWrite)
 	w.inProgress = true
-	s.mem.grow(w.c.proc, float64(s.sc.Host.RequestPoolMemory))
+	s.mem.hold(w.c.proc, float64(s.sc.Host.RequestPoolMemory))
 	apacheCPU := sim.Time(s.sc.Host.RequestCPU.Duration)
 	switch {
 	case r.path == statusPath:
@@ -340,7 +340,7 @@ func (w *worker) respond(status int) {
 	w.proxy = nil
 	if w.inProgress {
 		w.inProgress = false
-		s.mem.grow(w.c.proc, -float64(s.sc.Host.RequestPoolMemory))
+		s.mem.hold(w.c.proc, -float64(s.sc.Host.RequestPoolMemory))
 	}
 	if cl := cn.client; cl != nil && !cn.clientClosed {
 		cl.response(r, status)

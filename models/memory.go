@@ -167,6 +167,35 @@ func (m *memory) grow(p *process, bytes float64) {
 	m.changed()
 }
 
+// hold adds private bytes p holds for a while, or returns them (negative):
+// a request's pool, twice per request, on the event loop's hot path. It
+// does not measure every process again as grow does: private bytes count
+// whole in p's RSS and PSS, so the totals move by as much (the shared
+// pages' erosion is brought up to date at the next other change or output
+// row). A change that would take memory in use past RAM, or one while the
+// host swaps, takes grow's full path: swap and the OOM killer.
+func (m *memory) hold(p *process, bytes float64) {
+	if p.index < 0 {
+		return
+	}
+	if m.killing || m.now.swap > 0 || m.now.pss+bytes > float64(m.s.sc.Host.RAM) {
+		m.grow(p, bytes)
+		return
+	}
+	p.private += bytes
+	m.now.pss += bytes
+	m.now.rss += bytes
+	switch p.kind {
+	case kindParent:
+		m.now.parentPSS += bytes
+	case kindChild:
+		m.now.childPSS += bytes
+	case kindDaemon:
+		m.now.daePSS += bytes
+	}
+	m.s.stats.held(p.kind, m.now)
+}
+
 // mapPython records that p maps libpython.
 func (m *memory) mapPython(p *process) {
 	if !p.python && p.index >= 0 {

@@ -78,6 +78,24 @@ func (st *stats) memory(m snapshot) {
 	st.swap.Set(now, m.swap/mib)
 }
 
+// held is memory for a change of one process's private bytes while the
+// host does not swap (memory.hold): only the totals, and that process
+// kind's, moved.
+func (st *stats) held(kind procKind, m snapshot) {
+	now := st.s.sim.Now()
+	st.pss.Set(now, m.pss/mib)
+	st.restarts.pss(now, m.pss/mib)
+	st.rss.Set(now, m.rss/mib)
+	switch kind {
+	case kindParent:
+		st.parentPSS.Set(now, m.parentPSS/mib)
+	case kindChild:
+		st.childPSS.Set(now, m.childPSS/mib)
+	case kindDaemon:
+		st.daePSS.Set(now, m.daePSS/mib)
+	}
+}
+
 // complete records a request first sent at start that completed now.
 func (st *stats) complete(start sim.Time) {
 	latency := st.s.sim.Now() - start

@@ -82,6 +82,8 @@ type client struct {
 	replayQueue []workload.ReplayRequest
 	replayLast  bool // the log says the connection ends after the queue
 	replayKeep  bool // … but Apache kept it alive: idle until the server closes it
+
+	answer int // the status of the response on its way (receiving)
 }
 
 type timerFired struct{ c *client }
@@ -104,6 +106,7 @@ const (
 	first                        // idle_before_first is over: send the first request
 	revisit                      // a user's think time is over: connect again
 	arriving                     // the load generator's timer is late: start the visit
+	receiving                    // the response is on its way (host.response_delay): receive c.req
 )
 
 // newClient returns the population's client number id, reusing one whose
@@ -201,6 +204,9 @@ func (c *client) fire() {
 		if cn := c.conn; cn != nil && !cn.clientClosed {
 			c.s.connect(cn)
 		}
+	case receiving:
+		c.s.clientIO = c.s.sim.Now()
+		c.receive(c.req, c.answer)
 	}
 }
 
@@ -325,6 +331,9 @@ func (c *client) send(r *request) {
 	}
 	r.attempt++
 	r.sent = now
+	if !c.pop.p.Observer {
+		c.s.clientIO = now
+	}
 	if c.req != r { // a retry is c.req already
 		holdRequest(r)
 		c.req = r
@@ -346,11 +355,32 @@ func (c *client) send(r *request) {
 	c.s.requestArrives(c.conn)
 }
 
-// response delivers the server's answer to request r.
+// response is the server's answer to request r, written now. A client on
+// the host receives it host.response_delay later (response_delay_daemon's
+// for a request a daemon process served), drawn by how long the load
+// generator had been quiet (docs/model.md §9.9): the wait is on the
+// client's timer, idle while a request is outstanding. An observer's
+// answers are not delayed: they are not measured.
 func (c *client) response(r *request, status int) {
 	if r != c.req {
 		return // the client gave up on it already
 	}
+	s := c.s
+	delay := s.sc.Host.ResponseDelay
+	if d := s.sc.Host.ResponseDelayDaemon; len(d) > 0 && !r.static && !scenarios.Embedded(r.group) {
+		delay = d
+	}
+	if len(delay) > 0 && !c.pop.p.Observer {
+		quiet := s.sim.Now() - s.clientIO
+		c.answer = status
+		c.wait(sim.Time(delay.Draw(quiet.Duration(), s.delayRand.Float64())), receiving)
+		return
+	}
+	c.receive(r, status)
+}
+
+// receive takes the answer to request r, the client's outstanding one.
+func (c *client) receive(r *request, status int) {
 	c.deadline.Stop()
 	c.req = nil
 	if status != 200 {

@@ -36,3 +36,96 @@ func TestSimulateKeepsTheLatencyHistogram(t *testing.T) {
 	require.NoError(t, results.WriteHistogram(&b, again.Latencies, results.SimulatorEpoch, 30))
 	assert.Equal(t, a.String(), b.String())
 }
+
+// A client on the host receives each response host.response_delay after
+// the server wrote it, by how long the load generator had been quiet: for
+// a lone request, since it was sent (docs/model.md §9.9).
+func TestResponseDelayGrowsWithTheQuiet(t *testing.T) {
+	lone := func(cpu, delay string) results.Latency {
+		sc := parse(t, `
+duration = "20s"
+[host]
+request_cpu = "0s"
+response_delay = [`+delay+`]
+[apache]
+mpm = "prefork"
+start_servers = 4
+min_spare_servers = 4
+max_spare_servers = 5
+max_request_workers = 4
+keep_alive = false
+[wsgi]
+preload = true
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(`+cpu+`)"
+request_wait = "const(0s)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "20s"
+rate = 2
+`, "")
+		run, err := Simulate(sc)
+		require.NoError(t, err)
+		require.Greater(t, run.Summary.Requests.Completed, int64(35))
+		return run.Summary.Latency
+	}
+	const levels = `"0s: 1ms 1ms", "100ms: 5ms 5ms"`
+	for _, cpu := range []string{"20ms", "50ms", "200ms"} {
+		base := lone(cpu, "")
+		got := lone(cpu, levels)
+		// The quiet is the request's time at the server, base; the delay
+		// 1 ms after no quiet, 5 ms after 100 ms and more, linear between.
+		want := 1 + 4*min(base.P50, 100)/100
+		// The histogram keeps 3 significant digits.
+		tol := 0.002 * got.P50
+		assert.InDelta(t, base.P50+want, got.P50, tol, "%s of CPU: %.3f ms at the server", cpu, base.P50)
+		assert.InDelta(t, base.Max+want, got.Max, tol)
+	}
+	// A level's quantiles are the delay's distribution: uniform from 0 to
+	// 2 ms here, so the median is 1 ms later and the spread 2 ms.
+	base := lone("200ms", "")
+	got := lone("200ms", `"0s: 0s 2ms"`)
+	assert.InDelta(t, base.P50+1, got.P50, 0.3)
+	assert.InDelta(t, base.Mean+1, got.Mean, 0.3)
+	assert.Greater(t, got.Max-got.P50, 0.5, "the delays vary")
+	assert.Less(t, got.Max-base.Max, 2.0+0.002*got.Max)
+}
+
+// A daemon process's answer takes response_delay_daemon, when it is set.
+func TestResponseDelayOfADaemonProcess(t *testing.T) {
+	p50 := func(delays string) float64 {
+		sc := parse(t, `
+duration = "10s"
+[host]
+request_cpu = "0s"
+`+delays+`
+[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "app"
+preload = true
+[wsgi.daemon_process.app]
+processes = 1
+threads = 4
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(20ms)"
+request_wait = "const(0s)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "10s"
+rate = 2
+`, "")
+		run, err := Simulate(sc)
+		require.NoError(t, err)
+		return run.Summary.Latency.P50
+	}
+	base := p50("")
+	assert.InDelta(t, base+1, p50(`response_delay = ["0s: 1ms 1ms"]`), 0.05, "without daemon levels, response_delay's")
+	assert.InDelta(t, base+7, p50(`response_delay = ["0s: 1ms 1ms"]
+response_delay_daemon = ["0s: 7ms 7ms"]`), 0.05, "the daemon levels")
+}

@@ -40,11 +40,16 @@ type server struct {
 	pythonInChildren bool // mod_wsgi initialises Python in Apache children
 	scriptMtime      int  // embedded mode's WSGI script's mtime, bumped by touch_script events
 
-	importRand *rand.Rand    // import CPU times, drawn as processes import
-	acceptRand *rand.Rand    // which daemon process wins the accept mutex
-	schedRand  *rand.Rand    // the kernel scheduler's waits (docs/model.md §8.4)
-	jitterRand *rand.Rand    // the load generator's timer lateness (docs/model.md §9.1)
-	pops       []*population // the traffic, by population name
+	importRand *rand.Rand // import CPU times, drawn as processes import
+	acceptRand *rand.Rand // which daemon process wins the accept mutex
+	schedRand  *rand.Rand // the kernel scheduler's waits (docs/model.md §8.4)
+	jitterRand *rand.Rand // the load generator's timer lateness (docs/model.md §9.1)
+	delayRand  *rand.Rand // responses' delays to the client (host.response_delay; docs/model.md §9.9)
+	// clientIO is the last instant a client (not an observer) sent a
+	// request or received a response: the load generator has been quiet
+	// since (host.response_delay).
+	clientIO sim.Time
+	pops     []*population // the traffic, by population name
 	// loadStart is the scenario's t=0 on the simulation clock: Apache starts
 	// at simulation time 0, the load once Apache is ready (ready).
 	loadStart sim.Time
@@ -101,6 +106,7 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	// their own per replication, which variants share.
 	s.schedRand = s.streams.Stream(fmt.Sprintf("sched/%d", sc.Replication))
 	s.jitterRand = s.streams.Stream(fmt.Sprintf("jitter/%d", sc.Replication))
+	s.delayRand = s.streams.Stream(fmt.Sprintf("response-delay/%d", sc.Replication))
 	// The time from the load's start to the parent's first maintenance
 	// tick: the scenario's, or drawn per replication from a stream of its
 	// own (so variants, which share the seed, share it too).

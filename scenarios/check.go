@@ -142,6 +142,8 @@ func (h Host) check(ps *problems) {
 	if !(h.BackgroundCPU >= 0 && h.BackgroundCPU <= float64(h.CPUs)) {
 		ps.add("host.background_cpu", h.BackgroundCPU, "must be from 0 to host.cpus (%d): the cores other processes want", h.CPUs)
 	}
+	h.ResponseDelay.check(ps, "host.response_delay")
+	h.ResponseDelayDaemon.check(ps, "host.response_delay_daemon")
 }
 
 func (a Apache) check(ps *problems) {

@@ -110,6 +110,9 @@
 //	sched_wait              duration  "0s"      the same for a task preempted mid-run (the parent in a fork burst)
 //	sched_run               duration  "0s"      mean CPU a task runs before it is preempted while all cores are taken; 0: never
 //	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)
+//	response_delay          levels    []        a response's delay to a client on this host, by the load generator's quiet time:
+//	                                            ["QUIET: Q0 … Qk-1", …], quantiles from 0% to 100% (ResponseDelay)
+//	response_delay_daemon   levels    []        the same for a request a daemon process serves; empty: response_delay's
 //	runtime_app_memory      size      "640KiB"  validate only: private memory runtime mode's synthetic app adds to each process that loads it
 //	runtime_app_text        size      "600KiB"  validate only: the same app's file-backed pages, shared by the processes that load it
 //	runtime_app_cpu         duration  "12.5ms"  validate only: the CPU its modules take to import, per load

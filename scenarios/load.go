@@ -558,6 +558,7 @@ var (
 	sizeType       = reflect.TypeFor[Size]()
 	distType       = reflect.TypeFor[Dist]()
 	tickPhaseType  = reflect.TypeFor[TickPhase]()
+	delayLevelType = reflect.TypeFor[DelayLevel]()
 	daemonType     = reflect.TypeFor[*DaemonProcess]()
 	phaseType      = reflect.TypeFor[Phase]()
 	populationType = reflect.TypeFor[*Population]()
@@ -620,6 +621,19 @@ func decode(raw any, v reflect.Value, key string, ps *problems) {
 			return
 		}
 		v.Set(reflect.ValueOf(tp))
+		return
+	case delayLevelType:
+		r, ok := raw.(string)
+		var l DelayLevel
+		if !ok {
+			ps.add(key, raw, "expected a level written as a string, \"QUIET: Q0 Q1 …\", got %s", describe(raw))
+			return
+		}
+		if err := l.UnmarshalText([]byte(r)); err != nil {
+			ps.add(key, raw, "%v", err)
+			return
+		}
+		v.Set(reflect.ValueOf(l))
 		return
 	case distType:
 		r, ok := raw.(string)
@@ -813,7 +827,7 @@ func knownPaths() map[string][]string {
 			paths[tag] = append(paths[tag], p)
 			ft := t.FieldByIndex(i).Type
 			switch {
-			case ft == durationType || ft == sizeType || ft == distType || ft == tickPhaseType:
+			case ft == durationType || ft == sizeType || ft == distType || ft == tickPhaseType || ft == reflect.TypeFor[ResponseDelay]():
 			case ft.Kind() == reflect.Struct:
 				walk(ft, p)
 			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:

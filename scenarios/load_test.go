@@ -41,6 +41,26 @@ func TestBadInput(t *testing.T) {
 			line: 4, key: "apache.start_servers", msg: []string{"TOML syntax error"},
 		},
 		{
+			name: "response delay level without a colon",
+			doc:  "[host]\nresponse_delay = [\"0s 1ms 2ms\"]\n" + phase,
+			line: 2, key: "host.response_delay[0]", msg: []string{"\"QUIET: Q0 Q1 …\""},
+		},
+		{
+			name: "response delay levels out of order",
+			doc:  "[host]\nresponse_delay = [\"100ms: 1ms 2ms\", \"10ms: 1ms 2ms\"]\n" + phase,
+			line: 2, key: "host.response_delay", msg: []string{"increasing order of quiet time"},
+		},
+		{
+			name: "response delay quantiles that decrease",
+			doc:  "[host]\nresponse_delay = [\"0s: 2ms 1ms\"]\n" + phase,
+			line: 2, key: "host.response_delay", msg: []string{"must not decrease"},
+		},
+		{
+			name: "response delay levels of different sizes",
+			doc:  "[host]\nresponse_delay = [\"0s: 1ms 2ms\", \"10ms: 1ms 2ms 3ms\"]\n" + phase,
+			line: 2, key: "host.response_delay", msg: []string{"as many quantiles as the first (2)"},
+		},
+		{
 			name: "unknown key suggests the closest",
 			doc:  "[apache]\nmpm = \"prefork\"\n\nmax_request_worker = 50\n" + phase,
 			line: 4, key: "apache.max_request_worker", msg: []string{"unknown key", "did you mean apache.max_request_workers?"},

@@ -107,6 +107,14 @@ type Host struct {
 	SchedWait     Duration `toml:"sched_wait"`      // a task preempted while every core is taken waits U(0, 2×this×q)
 	SchedRun      Duration `toml:"sched_run"`       // the mean CPU a task runs before it is preempted while every core is taken (exponential); 0: never
 	ArrivalJitter Duration `toml:"arrival_jitter"`  // mean lateness of a load generator's timer wake-up (exponential)
+	// ResponseDelay is how much longer than the server's work a client on
+	// this host waits for a response, by how long the load generator had
+	// been quiet (ResponseDelay's doc; docs/model.md §9.9).
+	ResponseDelay ResponseDelay `toml:"response_delay"`
+	// ResponseDelayDaemon is the same for a request a mod_wsgi daemon
+	// process serves: its answer comes back through the Apache child's
+	// proxy, one more process to wake. Empty: response_delay's.
+	ResponseDelayDaemon ResponseDelay `toml:"response_delay_daemon"`
 
 	// RuntimeAppMemory, RuntimeAppText, RuntimeAppCPU and
 	// RuntimeAppFiniCPU are what runtime mode's synthetic app itself adds

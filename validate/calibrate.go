@@ -88,6 +88,12 @@ type Prober interface {
 	// processes' left out), the requests completed, and how late the load
 	// generator's timer woke for them.
 	Requests(ctx context.Context, rate float64, d time.Duration) (RequestsSample, error)
+	// Responses serves n requests of runtime mode's app burning cpu of
+	// CPU each, one at a time, CalResponseGap apart after each answer
+	// (in a mod_wsgi daemon process behind an event child with daemon,
+	// in a prefork child otherwise), and returns their latencies as the
+	// load generator measured them.
+	Responses(ctx context.Context, cpu time.Duration, n int, daemon bool) (ResponsesSample, error)
 	// Sched runs burners CPU-bound processes and, among them, a process
 	// that sleeps and measures how late it wakes, then forks bursts of
 	// children that burn CPU, timing each fork (docs/model.md §8.4).
@@ -143,6 +149,12 @@ type RequestsSample struct {
 	Foreign *results.ForeignCPU
 }
 
+// ResponsesSample is what the responses probe measured.
+type ResponsesSample struct {
+	Latencies []time.Duration // of the completed requests
+	Foreign   *results.ForeignCPU
+}
+
 // SchedSample is what the scheduler probe saw with Burners CPU-bound
 // processes running on Cores cores.
 type SchedSample struct {
@@ -179,6 +191,8 @@ type Profile struct {
 	SchedWait            time.Duration
 	SchedRun             time.Duration
 	ArrivalJitter        time.Duration
+	ResponseDelay        scenarios.ResponseDelay
+	ResponseDelayDaemon  scenarios.ResponseDelay
 	RuntimeAppMemory     scenarios.Size
 	RuntimeAppText       scenarios.Size
 	RuntimeAppCPU        time.Duration
@@ -196,6 +210,11 @@ type Profile struct {
 	PythonRequestMemory  scenarios.Size
 	Notes                []string // how each was measured, with the raw figures
 }
+
+// calResponseCPU are the responses probe's levels: the app's CPU per
+// request, so the load generator is quiet that long (and a little more)
+// before each answer.
+var calResponseCPU = []time.Duration{0, 10 * time.Millisecond, 30 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond}
 
 // Calibration probe sizes.
 const (
@@ -229,6 +248,12 @@ const (
 	// VM within an hour, one probe each, put runtime mode's app at 6, 27
 	// and 8 ms and a sub-interpreter at 18, 42 and 24 ms.
 	calRepeats = 3
+	// The responses probe: calResponses lone requests at each CPU of
+	// calResponseCPU, each sent calResponseGap after the last answer; the
+	// delay's levels keep calDelayQuantiles quantiles (every 10%).
+	calResponses      = 25
+	CalResponseGap    = 400 * time.Millisecond
+	calDelayQuantiles = 11
 	// CalServeSleep is how long each request of a round sleeps in the app:
 	// long enough that all of a round's requests are in at once.
 	CalServeSleep = 200 * time.Millisecond
@@ -315,7 +340,16 @@ const (
 //     requests. It holds Apache's and mod_wsgi's request handling, the
 //     synthetic app's bookkeeping, and the load generator's share, which in
 //     runtime mode runs on the same cores; for a production host with
-//     remote clients it overstates by that share.
+//     remote clients it overstates by that share;
+//   - response_delay, response_delay_daemon: runtime mode serving
+//     calResponses lone requests at each CPU of calResponseCPU (one at a
+//     time, each CalResponseGap after the last answer), in a prefork
+//     child, then in a daemon process behind an event child: a level per
+//     CPU, at the time the model has such a
+//     request at the server (its CPU × cpu_second + request_cpu), which is
+//     how long the load generator was quiet when Apache wrote the answer;
+//     its quantiles are those of the latencies less that time
+//     (docs/model.md §9.9).
 func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	var prof Profile
 	few, err := p.Apache(ctx, ApacheProbe{Children: calFew, Restart: true})
@@ -465,6 +499,13 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.Notes = append(prof.Notes, fmt.Sprintf("runtime mode, app doing nothing, %v: %v CPU idle, %v CPU for %d requests at %g/s; the load generator's timer woke %v late on average",
 		calRequestTime, idle.CPU.Round(time.Millisecond), busy.CPU.Round(time.Millisecond), n, calRequestRate, busy.Lateness.Round(time.Microsecond)))
 
+	if prof.ResponseDelay, err = calibrateResponses(ctx, p, &prof, false); err != nil {
+		return prof, err
+	}
+	if prof.ResponseDelayDaemon, err = calibrateResponses(ctx, p, &prof, true); err != nil {
+		return prof, err
+	}
+
 	var sched []SchedSample
 	for _, k := range schedBurners(goruntime.NumCPU()) {
 		smp, err := p.Sched(ctx, k)
@@ -475,6 +516,55 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	}
 	prof.SchedWakeWait, prof.SchedWait, prof.SchedRun, prof.Notes = deriveSched(sched, prof.Notes)
 	return prof, nil
+}
+
+// calibrateResponses runs the responses probe (see Calibrate), after
+// cpu_second and request_cpu are known.
+func calibrateResponses(ctx context.Context, p Prober, prof *Profile, daemon bool) (scenarios.ResponseDelay, error) {
+	var delay scenarios.ResponseDelay
+	var medians []string
+	where := "in a prefork child"
+	if daemon {
+		where = "in a daemon process behind an event child"
+	}
+	for _, cpu := range calResponseCPU {
+		smp, err := p.Responses(ctx, cpu, calResponses, daemon)
+		if err != nil {
+			return nil, fmt.Errorf("probe: lone requests of %v of CPU %s: %w", cpu, where, err)
+		}
+		if len(smp.Latencies) < 2 {
+			return nil, fmt.Errorf("probe: lone requests of %v of CPU %s: %d of %d completed", cpu, where, len(smp.Latencies), calResponses)
+		}
+		if f := smp.Foreign; f != nil && f.Share > MaxForeignCPU {
+			prof.Notes = append(prof.Notes, fmt.Sprintf("WARNING: disturbed: other processes used %s during the responses probe: calibrate again on a quieter machine", f))
+		}
+		atServer := time.Duration(float64(cpu)*prof.CPUSecond) + prof.RequestCPU
+		extra := make([]float64, len(smp.Latencies))
+		for i, l := range smp.Latencies {
+			extra[i] = float64(max(0, l-atServer))
+		}
+		sort.Float64s(extra)
+		lvl := scenarios.DelayLevel{Quiet: atServer.Round(time.Microsecond)}
+		for k := range calDelayQuantiles {
+			lvl.Quantiles = append(lvl.Quantiles, time.Duration(quantileSorted(extra, float64(k)/(calDelayQuantiles-1))).Round(time.Microsecond))
+		}
+		delay = append(delay, lvl)
+		medians = append(medians, fmt.Sprintf("%v: %v", cpu, time.Duration(quantileSorted(extra, 0.5)).Round(time.Microsecond)))
+	}
+	prof.Notes = append(prof.Notes, fmt.Sprintf("lone requests %s, %d at each CPU, %v apart: the median latency beyond the time at the server (CPU × cpu_second + request_cpu), by CPU: %s",
+		where, calResponses, CalResponseGap, strings.Join(medians, ", ")))
+	return delay, nil
+}
+
+// quantileSorted is the q-quantile of sorted xs, linear between order
+// statistics.
+func quantileSorted(xs []float64, q float64) float64 {
+	x := q * float64(len(xs)-1)
+	i := int(x)
+	if i >= len(xs)-1 {
+		return xs[len(xs)-1]
+	}
+	return xs[i] + (x-float64(i))*(xs[i+1]-xs[i])
 }
 
 // underLoad is the child's private memory under sustained load: the mean
@@ -696,6 +786,11 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"python_thread_memory":     kib(p.PythonThreadMemory),
 		"python_request_memory":    kib(p.PythonRequestMemory),
 	}
+	for k, r := range map[string]scenarios.ResponseDelay{"response_delay": p.ResponseDelay, "response_delay_daemon": p.ResponseDelayDaemon} {
+		if len(r) > 0 {
+			kv[k] = levels(r)
+		}
+	}
 	keys := make([]string, 0, len(kv))
 	for k := range kv {
 		keys = append(keys, k)
@@ -706,6 +801,17 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// levels writes a response delay's levels as a TOML array, one a line.
+func levels(r scenarios.ResponseDelay) string {
+	var b strings.Builder
+	b.WriteString("[\n")
+	for _, l := range r {
+		t, _ := l.MarshalText()
+		fmt.Fprintf(&b, "  %q,\n", t)
+	}
+	return b.String() + "]"
 }
 
 // kib writes a size in whole KiB, as smaps_rollup reports it.

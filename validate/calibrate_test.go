@@ -103,6 +103,24 @@ func (f *fakeProber) Requests(_ context.Context, rate float64, d time.Duration) 
 	return RequestsSample{CPU: time.Duration(d.Seconds()*30)*time.Millisecond + time.Duration(n)*700*time.Microsecond, Completed: n, Lateness: 80 * time.Microsecond}, nil
 }
 
+// Responses: a lone request takes its CPU × 1.1 and 700 µs (the burn's
+// and request_cpu's), then the client waits 1 ms more after no quiet and
+// 3 ms more after 100 ms and longer (1 ms more again from a daemon
+// process), plus i × 10 µs for the i-th of them (in a shuffled order).
+func (f *fakeProber) Responses(_ context.Context, cpu time.Duration, n int, daemon bool) (ResponsesSample, error) {
+	at := time.Duration(1.1*float64(cpu)) + 700*time.Microsecond
+	extra := time.Millisecond + time.Duration(min(1, float64(cpu)/float64(100*time.Millisecond))*float64(2*time.Millisecond))
+	if daemon {
+		extra += time.Millisecond
+	}
+	var s ResponsesSample
+	for i := range n {
+		j := (i * 7) % n
+		s.Latencies = append(s.Latencies, at+extra+time.Duration(j)*10*time.Microsecond)
+	}
+	return s, nil
+}
+
 // Sched follows the model on 2 cores: a sleep ends 100 µs late, plus 2 ms
 // per queued task per core; a fork costs 100 µs of CPU, and every 5th fork
 // among busy cores waits 3 ms per queued task per core.
@@ -243,6 +261,17 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.InDelta(t, 1.1, prof.CPUSecond, 1e-9)
 	assert.Equal(t, 700*time.Microsecond, prof.RequestCPU, "the extra CPU over the extra requests; background excluded")
 	assert.Equal(t, 80*time.Microsecond, prof.ArrivalJitter)
+	require.Len(t, prof.ResponseDelay, 5, "a level per CPU of the responses probe")
+	for i, cpu := range calResponseCPU {
+		l := prof.ResponseDelay[i]
+		assert.Equal(t, time.Duration(1.1*float64(cpu))+700*time.Microsecond, l.Quiet, "at the server: CPU × cpu_second + request_cpu")
+		base := time.Millisecond + time.Duration(min(1, float64(cpu)/float64(100*time.Millisecond))*float64(2*time.Millisecond))
+		require.Len(t, l.Quantiles, 11)
+		assert.Equal(t, base, l.Quantiles[0], "the least extra time")
+		assert.Equal(t, base+(calResponses-1)*5*time.Microsecond, l.Quantiles[5], "the median")
+		assert.Equal(t, base+(calResponses-1)*10*time.Microsecond, l.Quantiles[10], "the most")
+		assert.Equal(t, base+time.Millisecond, prof.ResponseDelayDaemon[i].Quantiles[0], "a daemon process's answer: 1 ms more")
+	}
 	assert.InDelta(t, float64(2*time.Millisecond), float64(prof.SchedWakeWait), 1e3, "the wake-up lateness over the timer's own, per queued task per core")
 	assert.InDelta(t, float64(3*time.Millisecond), float64(prof.SchedWait), 1e3)
 	assert.InDelta(t, float64(500*time.Microsecond), float64(prof.SchedRun), float64(60*time.Microsecond), "five forks of 100 µs between waits")
@@ -261,6 +290,8 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 10*time.Millisecond, sc.Host.PythonInitCPU.Duration)
 	assert.Equal(t, prof.SchedWait.Round(time.Microsecond), sc.Host.SchedWait.Duration)
 	assert.Equal(t, 80*time.Microsecond, sc.Host.ArrivalJitter.Duration)
+	assert.Equal(t, prof.ResponseDelay, sc.Host.ResponseDelay, "the levels as written")
+	assert.Equal(t, prof.ResponseDelayDaemon, sc.Host.ResponseDelayDaemon)
 	assert.Equal(t, 40*time.Millisecond, sc.Host.RestartCPU.Duration)
 	assert.Equal(t, 500*time.Microsecond, sc.Host.GracefulChildCPU.Duration)
 	assert.Equal(t, scenarios.Size(700<<10), sc.Host.RuntimeAppMemory)

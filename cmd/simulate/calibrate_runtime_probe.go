@@ -65,3 +65,69 @@ rate = %g
 	out.CPU = time.Duration(cpu * float64(time.Second))
 	return out, nil
 }
+
+// Responses runs runtime mode with one closed-loop user of an app burning
+// cpu per request: it sends a request, waits for the answer, thinks
+// validate.CalResponseGap, and sends the next, on a fresh connection each
+// time (no keep-alive), to a fixed prefork pool with the app preloaded or,
+// with daemon, to an event child proxying to one daemon process. It
+// returns the latencies of the first n requests completed.
+func (p *apacheProber) Responses(ctx context.Context, cpu time.Duration, n int, daemon bool) (validate.ResponsesSample, error) {
+	d := time.Duration(n+2)*(cpu+validate.CalResponseGap+10*time.Millisecond) + time.Second
+	d = d.Round(time.Second)
+	server := `[apache]
+mpm = "prefork"
+start_servers = 4
+min_spare_servers = 4
+max_spare_servers = 5
+max_request_workers = 4
+keep_alive = false
+[wsgi]
+preload = true
+application_group = "%{GLOBAL}"`
+	if daemon {
+		server = `[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+preload = true
+application_group = "%{GLOBAL}"
+[wsgi.daemon_process.app]
+processes = 1
+threads = 4`
+	}
+	sc, err := scenarios.Parse("calibrate-responses.toml", []byte(fmt.Sprintf(`
+name = "calibrate-responses"
+duration = %q
+%s
+[app]
+import_cpu = "const(0s)"
+import_memory = "0B"
+request_cpu = "const(%s)"
+request_wait = "const(0s)"
+[workload.population.probe]
+kind = "closed"
+users = 1
+stop = %q
+think_time = "const(%s)"
+`, d.String(), server, cpu.String(), (d-time.Second).String(), validate.CalResponseGap.String())), "")
+	if err != nil {
+		return validate.ResponsesSample{}, err
+	}
+	res, err := rt.Run(ctx, sc, rt.Options{Binary: p.binary, AnyModWSGI: true})
+	if err != nil {
+		return validate.ResponsesSample{}, err
+	}
+	var out validate.ResponsesSample
+	for _, r := range res.Requests {
+		if r.Outcome == rt.OK && len(out.Latencies) < n {
+			out.Latencies = append(out.Latencies, r.Latency())
+		}
+	}
+	if m := res.Run.Summary.Measurement; m != nil {
+		out.Foreign = &m.ForeignCPU
+	}
+	return out, nil
+}

@@ -40,6 +40,15 @@ func (stubProber) Requests(_ context.Context, rate float64, d time.Duration) (va
 	return validate.RequestsSample{CPU: time.Duration(d.Seconds()*50)*time.Millisecond + time.Duration(n)*800*time.Microsecond, Completed: n, Lateness: 60 * time.Microsecond}, nil
 }
 
+// Responses: the CPU × 1.2 and 0.8 ms at the server, and 2 ms more.
+func (stubProber) Responses(_ context.Context, cpu time.Duration, n int, _ bool) (validate.ResponsesSample, error) {
+	var s validate.ResponsesSample
+	for range n {
+		s.Latencies = append(s.Latencies, time.Duration(1.2*float64(cpu))+2800*time.Microsecond)
+	}
+	return s, nil
+}
+
 // Threads: 20 KiB per idle thread, 40 KiB more once a thread has served.
 func (stubProber) Threads(_ context.Context, p validate.ThreadsProbe) (validate.ThreadsSample, error) {
 	var s validate.ThreadsSample
@@ -76,6 +85,9 @@ func TestCalibrateWritesALoadableProfile(t *testing.T) {
 	assert.Equal(t, 3*time.Millisecond, sc.Host.SchedWakeWait.Duration, "the wake-up lateness per queued task per core")
 	assert.Zero(t, sc.Host.SchedRun.Duration, "forks never waited: the parent is never preempted")
 	assert.Equal(t, 60*time.Microsecond, sc.Host.ArrivalJitter.Duration)
+	require.Len(t, sc.Host.ResponseDelay, 5)
+	assert.Equal(t, 2*time.Millisecond, sc.Host.ResponseDelay.Draw(time.Second, 0.5), "2 ms beyond the time at the server")
+	assert.Equal(t, sc.Host.ResponseDelay, sc.Host.ResponseDelayDaemon)
 }
 
 func TestCalibrateWithoutApacheExits3(t *testing.T) {

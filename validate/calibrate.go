@@ -337,7 +337,7 @@ const (
 //   - request_cpu: what one request costs this machine beyond the app's own
 //     work, from runtime mode serving an app that does nothing at
 //     calRequestRate and at 0 requests/s: the extra CPU over the extra
-//     requests. It holds Apache's and mod_wsgi's request handling, the
+//     requests, the median of calRepeats such pairs. It holds Apache's and mod_wsgi's request handling, the
 //     synthetic app's bookkeeping, and the load generator's share, which in
 //     runtime mode runs on the same cores; for a production host with
 //     remote clients it overstates by that share;
@@ -477,27 +477,38 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.CPUSecond = median(walls)
 	prof.Notes = append(prof.Notes, fmt.Sprintf("burn of %gs CPU took %v s of wall time (3 runs)", calBurn, walls))
 
-	idle, err := p.Requests(ctx, 0, calRequestTime)
-	if err != nil {
-		return prof, fmt.Errorf("probe: an idle runtime run: %w", err)
-	}
-	busy, err := p.Requests(ctx, calRequestRate, calRequestTime)
-	if err != nil {
-		return prof, fmt.Errorf("probe: %g requests/s of an app doing nothing: %w", calRequestRate, err)
-	}
-	n := busy.Completed
-	if n == 0 {
-		return prof, fmt.Errorf("probe: no request completed at %g requests/s", calRequestRate)
-	}
-	prof.RequestCPU = max(0, (busy.CPU-idle.CPU)/time.Duration(n))
-	prof.ArrivalJitter = busy.Lateness
-	for _, r := range []RequestsSample{idle, busy} {
-		if r.Foreign != nil && r.Foreign.Share > MaxForeignCPU {
-			prof.Notes = append(prof.Notes, fmt.Sprintf("WARNING: disturbed: other processes used %s during a request probe: calibrate again on a quieter machine", r.Foreign))
+	// request_cpu is a difference of two runs' CPU, each with runtime
+	// mode's own background in it: one pair put it at 288 µs where the
+	// pairs before and after gave 0.8-1.1 ms. calRepeats pairs, in turns,
+	// and their median.
+	var perRequest, late []float64
+	var runs []string
+	for range calRepeats {
+		idle, err := p.Requests(ctx, 0, calRequestTime)
+		if err != nil {
+			return prof, fmt.Errorf("probe: an idle runtime run: %w", err)
 		}
+		busy, err := p.Requests(ctx, calRequestRate, calRequestTime)
+		if err != nil {
+			return prof, fmt.Errorf("probe: %g requests/s of an app doing nothing: %w", calRequestRate, err)
+		}
+		n := busy.Completed
+		if n == 0 {
+			return prof, fmt.Errorf("probe: no request completed at %g requests/s", calRequestRate)
+		}
+		perRequest = append(perRequest, float64(max(0, (busy.CPU-idle.CPU)/time.Duration(n))))
+		late = append(late, float64(busy.Lateness))
+		for _, r := range []RequestsSample{idle, busy} {
+			if r.Foreign != nil && r.Foreign.Share > MaxForeignCPU {
+				prof.Notes = append(prof.Notes, fmt.Sprintf("WARNING: disturbed: other processes used %s during a request probe: calibrate again on a quieter machine", r.Foreign))
+			}
+		}
+		runs = append(runs, fmt.Sprintf("%v CPU idle, %v CPU for %d requests", idle.CPU.Round(time.Millisecond), busy.CPU.Round(time.Millisecond), n))
 	}
-	prof.Notes = append(prof.Notes, fmt.Sprintf("runtime mode, app doing nothing, %v: %v CPU idle, %v CPU for %d requests at %g/s; the load generator's timer woke %v late on average",
-		calRequestTime, idle.CPU.Round(time.Millisecond), busy.CPU.Round(time.Millisecond), n, calRequestRate, busy.Lateness.Round(time.Microsecond)))
+	prof.RequestCPU = time.Duration(median(perRequest))
+	prof.ArrivalJitter = time.Duration(median(late))
+	prof.Notes = append(prof.Notes, fmt.Sprintf("runtime mode, app doing nothing, %v at 0 and %g requests/s, %d times: %s; request_cpu the median; the load generator's timer woke %v late on average (median)",
+		calRequestTime, calRequestRate, calRepeats, strings.Join(runs, "; "), prof.ArrivalJitter.Round(time.Microsecond)))
 
 	if prof.ResponseDelay, err = calibrateResponses(ctx, p, &prof, false); err != nil {
 		return prof, err

@@ -28,6 +28,10 @@ type fakeProber struct {
 	// load, if set, is the CPU other load adds to each child of the n-th
 	// Apache probe (from 0).
 	load func(n int) time.Duration
+	// lowBusy, if set, has the first busy request run measure half its
+	// requests' CPU (an outlier pair).
+	lowBusy  bool
+	requests int
 }
 
 func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, error) {
@@ -100,7 +104,14 @@ func (f *fakeProber) Burn(_ context.Context, seconds float64) (time.Duration, er
 // timer wakes 80 µs late.
 func (f *fakeProber) Requests(_ context.Context, rate float64, d time.Duration) (RequestsSample, error) {
 	n := int64(rate * d.Seconds())
-	return RequestsSample{CPU: time.Duration(d.Seconds()*30)*time.Millisecond + time.Duration(n)*700*time.Microsecond, Completed: n, Lateness: 80 * time.Microsecond}, nil
+	per := 700 * time.Microsecond
+	if rate > 0 {
+		f.requests++
+		if f.lowBusy && f.requests == 1 {
+			per /= 2
+		}
+	}
+	return RequestsSample{CPU: time.Duration(d.Seconds()*30)*time.Millisecond + time.Duration(n)*per, Completed: n, Lateness: 80 * time.Microsecond}, nil
 }
 
 // Responses: a lone request takes its CPU × 1.1 and 700 µs (the burn's
@@ -337,4 +348,14 @@ func TestCalibrateKeepsEachPreloadProbesLeastCPU(t *testing.T) {
 	prof, err = Calibrate(context.Background(), always)
 	require.NoError(t, err)
 	assert.Equal(t, 32*time.Millisecond, prof.RuntimeAppCPU, "load in every run is measured")
+}
+
+// One pair of request runs that measured too little CPU does not set
+// request_cpu: it is the median of calRepeats pairs.
+func TestRequestCPUIsTheMedianOfPairs(t *testing.T) {
+	fp := &fakeProber{lowBusy: true}
+	prof, err := Calibrate(context.Background(), fp)
+	require.NoError(t, err)
+	assert.Equal(t, calRepeats, fp.requests)
+	assert.Equal(t, 700*time.Microsecond, prof.RequestCPU)
 }

@@ -71,6 +71,10 @@ type Measurement struct {
 	// second), competing with Apache on the same machine. `simulate
 	// validate` predicts the measured run with it (host.background_cpu).
 	ObserverCores float64 `json:"observer_cores"`
+	// ApacheCPU is the CPU Apache's process tree used while the load ran,
+	// in CPU-seconds: the parent, its children and mod_wsgi daemons, those
+	// that exited during the run included (from /proc/PID/stat).
+	ApacheCPU float64 `json:"apache_cpu_s,omitempty"`
 	// ObserverCoresByInterval is the same, interval by interval of the
 	// timeseries: the sampler's sweeps cost more the more processes Apache
 	// has, and the load generator's work follows the load. `simulate

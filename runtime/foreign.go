@@ -170,6 +170,17 @@ func foreignCPU(a, b cpuSnapshot, cores int, d time.Duration) results.ForeignCPU
 	return fc
 }
 
+// treeCPU is the CPU, in seconds, that root and its descendants used
+// between a and b: each one's own time and that of the children it reaped
+// meanwhile (used).
+func treeCPU(a, b cpuSnapshot, root int) float64 {
+	var n uint64
+	for pid := range b.descendants(root) {
+		n += used(a, b, pid)
+	}
+	return ticks(n).Seconds()
+}
+
 func ticks(n uint64) time.Duration { return time.Duration(n) * clockTick }
 
 // observerByInterval is runtime mode's own CPU, in cores, in each of n

@@ -48,6 +48,9 @@ func TestForeignCPUIsTheMachineLessOurTree(t *testing.T) {
 	assert.Equal(t, "kworker/0:1", f.Top[4].Command)
 	assert.Contains(t, f.String(), "25% of the cores")
 	assert.Contains(t, f.String(), "go[9000] 4.0 s")
+	// Apache's tree alone: the parent's own, the children it reaped, and
+	// the child forked during the run.
+	assert.InDelta(t, 4.3, treeCPU(a, b, 7001), 1e-9, "310 + 120 ticks")
 }
 
 // TestForeignCPUSeesABusyProcess reads the real /proc: a CPU-bound process

@@ -28,7 +28,9 @@ type Options struct {
 	SamplePeriod time.Duration // default 100 ms
 	// MemoryPeriod is how often the sampler reads each process's
 	// smaps_rollup (default: the scenario's interval, at least
-	// SamplePeriod); in between, a process keeps the memory last read.
+	// SamplePeriod), and once more at the run's end; in between, a
+	// sample's memory lies on the line between the reads around it
+	// (interpolateMemory).
 	// Reading it walks the process's page tables under its mmap lock,
 	// which the process's own page faults and allocations wait for: read
 	// ten times a second, it slowed memory-near-limit's requests twofold
@@ -90,7 +92,7 @@ type Result struct {
 	Requests []RequestRecord // every request, in completion order
 	Imports  []Import        // every import of the app, from the app's log
 	Access   []AccessEntry   // Apache's access log (server-status requests included)
-	Samples  []Sample
+	Samples  []Sample        // every sweep of the sampler, memory interpolated between reads (interpolateMemory)
 	Config   string          // the httpd.conf that ran
 	Dropped  int64           // connections the generator could not open (its own cap)
 	Visits   []time.Duration // when each client of a closed or replay population connected (open ones are the schedule's)
@@ -326,7 +328,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	res := &Result{
 		Requests: gen.records,
 		Access:   readAccessLog(layout.AccessLog(), clock),
-		Samples:  sm.samples,
+		Samples:  interpolateMemory(sm.samples),
 		Config:   conf,
 		Dropped:  gen.dropped.Load(),
 		Visits:   gen.visits,
@@ -346,6 +348,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	res.Run.Summary.Measurement = &results.Measurement{
 		ModWSGI:        modWSGI,
 		ForeignCPU:     foreignCPU(before, after, goruntime.NumCPU(), ran),
+		ApacheCPU:      treeCPU(before, after, srv.pid),
 		WSGIScript:     opt.WSGIScript,
 		StatusRequests: sm.statusSent(),
 		StatusPeriodMS: float64(opt.SamplePeriod) / float64(time.Millisecond),

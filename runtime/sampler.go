@@ -25,6 +25,7 @@ type ProcInfo struct {
 	Private int64 // Private_Clean + Private_Dirty
 	Swap    int64
 	Started time.Duration // when the process was forked, since t=0 (/proc/PID/stat starttime, 10 ms resolution)
+	MemAt   time.Duration // when RSS, PSS, Private and Swap were read, since t=0 (a sweep's At)
 }
 
 // Scoreboard is mod_status's view (server-status?auto).
@@ -153,10 +154,16 @@ func (sm *sampler) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			if ctx.Err() == context.DeadlineExceeded {
+				// The run's end: read every process's memory once more,
+				// so the last interval's memory lies between two reads
+				// (interpolateMemory) and the peak counts the end.
+				sm.sweep(true)
+			}
 			return
 		case <-tick.C:
 		}
-		s := sm.sweep()
+		s := sm.sweep(false)
 		sm.fetchStatus(ctx)
 		if sm.progress != nil {
 			sm.progress(s)
@@ -262,12 +269,13 @@ func (sm *sampler) statusSent() int {
 	return sm.sent
 }
 
-// sweep takes one sample.
-func (sm *sampler) sweep() Sample {
+// sweep takes one sample; readMem reads every process's memory whatever
+// the time since the last read.
+func (sm *sampler) sweep(readMemory bool) Sample {
 	s := Sample{At: time.Since(sm.t0), DaemonQueue: -1, SelfCPU: selfCPU()}
 	// Memory is read every memPeriod (each process's the first time it is
 	// seen too); in between, each keeps what was read last.
-	fresh := s.At-sm.memAt >= sm.memPeriod-sm.period/2
+	fresh := readMemory || s.At-sm.memAt >= sm.memPeriod-sm.period/2
 	if fresh {
 		sm.memAt = s.At
 	}
@@ -277,6 +285,7 @@ func (sm *sampler) sweep() Sample {
 		p, ok := sm.mem[k]
 		if fresh || !ok {
 			p = readMem(pid)
+			p.MemAt = s.At
 		}
 		seen[k] = p
 		return p

@@ -189,7 +189,7 @@ func TestSamplerReadsMemoryOncePerPeriod(t *testing.T) {
 	// pauses cannot make a period pass or not.
 	sm.memPeriod = time.Hour
 	private := func() int64 {
-		for _, c := range sm.sweep().Children {
+		for _, c := range sm.sweep(false).Children {
 			if c.Pid == cmd.Process.Pid {
 				return c.Private
 			}

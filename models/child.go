@@ -44,7 +44,7 @@ type child struct {
 
 	py      *python
 	initJob *host.Job
-	finJob  *host.Job // tearing Python down on the way out
+	finJob  *host.Job // on the way out: Python torn down, memory freed
 	// wokenByRestart: a graceful restart woke it and the parent's reload
 	// waits for its teardown (parent.tearing).
 	wokenByRestart bool
@@ -627,8 +627,8 @@ func (c *child) stopIdle() {
 // reaps it — while with only the main interpreter it exits ("Python has
 // shutdown"), as single-threaded prefork children always do.
 func (c *child) exit() {
-	if c.exited || c.hung {
-		return
+	if c.exited || c.hung || (c.finJob != nil && c.finJob.Running()) {
+		return // gone, hung, or on its way out
 	}
 	if !c.killed && c.s.cfg.mpm != "prefork" && c.py != nil && c.py.subInterpreter {
 		c.hang()
@@ -638,6 +638,15 @@ func (c *child) exit() {
 		// wsgi_python_child_cleanup: Py_Finalize, on the way out.
 		c.py.stop()
 		c.finJob = c.s.cpu.Start(finalizeCPU(c.s, c.proc, c.py), c.py.gil, c.exit)
+		return
+	}
+	if !c.killed && c.finJob == nil {
+		// Without Python the way out is still not instant: the kernel
+		// frees the process's memory before the parent can reap it. So a
+		// child told to stop at a maintenance tick is not reaped by the
+		// waitpid that follows that tick, and the next tick still sees it
+		// (docs/model.md §3.6).
+		c.finJob = c.s.cpu.Start(exitFreeCPU(c.s, c.proc), nil, c.exit)
 		return
 	}
 	for _, w := range c.workers {

@@ -568,8 +568,14 @@ func finalizeCPU(s *server, p *process, py *python) sim.Time {
 			d += h.SubInterpreterFiniCPU.Duration
 		}
 	}
+	return sim.Time(d) + exitFreeCPU(s, p)
+}
+
+// exitFreeCPU is the CPU the kernel spends freeing process p's private
+// memory when it exits (host.exit_free_cpu per MiB).
+func exitFreeCPU(s *server, p *process) sim.Time {
 	private := p.private + p.cow - s.mem.shared(p, s.sim.Now()) + p.leak
-	return sim.Time(d) + sim.Time(float64(h.ExitFreeCPU.Duration)*private/mib)
+	return sim.Time(float64(s.sc.Host.ExitFreeCPU.Duration) * private / mib)
 }
 
 // exit ends the process; the parent respawns it at its next loop.

@@ -249,6 +249,48 @@ func TestOneKillPerTick(t *testing.T) {
 	_ = ticks
 }
 
+// An event server stops a child only when none is still exiting
+// (perform_idle_server_maintenance's do_kill), and a child stopped at a
+// tick is reaped only after the next one (ap_wait_or_timeout): after a
+// surge the pool shrinks by one child every two seconds, never at two
+// ticks in a row — as the real one did in event-daemon-saturated.
+func TestEventStopsAChildEveryOtherTick(t *testing.T) {
+	sc := parse(t, `
+duration = "40s"
+[apache]
+mpm = "event"
+keep_alive = false
+max_request_workers = 400
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+[wsgi.daemon_process.app]
+processes = 2
+threads = 5
+queue_timeout = "2s"
+[app]
+import_cpu = "const(100ms)"
+request_cpu = "exp(10ms)"
+request_wait = "const(200ms)"
+[[workload.phase]]
+duration = "15s"
+rate = 70
+[[workload.phase]]
+duration = "25s"
+rate = 5
+`, "")
+	run, _, _ := simulateTraced(t, sc)
+	kills := column(t, run, "kills")
+	n := 0
+	for i, k := range kills {
+		n += int(k)
+		if i > 0 && k > 0 {
+			assert.Zero(t, kills[i-1], "children stopped at %d s and at %d s", i-1, i)
+		}
+	}
+	assert.GreaterOrEqual(t, n, 4, "the surge's children are stopped after it")
+}
+
 // With keep-alive on, browser-like clients that keep their connection open
 // hold a prefork child each in BUSY_KEEPALIVE for KeepAliveTimeout: far more
 // children for the same traffic than with keep-alive off.

@@ -67,7 +67,8 @@ type Measurement struct {
 	// generator and the sampler used during the run.
 	ForeignCPU ForeignCPU `json:"foreign_cpu"`
 	// ObserverCores is the CPU runtime mode itself used while the load
-	// ran — its load generator and its sampler — in cores (CPU-seconds per
+	// ran — its load generator, its sampler and the commands the sampler
+	// runs (ss) — in cores (CPU-seconds per
 	// second), competing with Apache on the same machine. `simulate
 	// validate` predicts the measured run with it (host.background_cpu).
 	ObserverCores float64 `json:"observer_cores"`

@@ -82,3 +82,15 @@ func TestForeignCPUSeesABusyProcess(t *testing.T) {
 	assert.True(t, found, "the burner %d is named: %+v", pid, f.Top)
 	assert.Greater(t, f.Seconds, 0.05)
 }
+
+// Runtime mode's own CPU counts the commands it runs and reaps (the
+// sampler's ss): they compete with Apache like the load generator does.
+func TestSelfCPUCountsReapedCommands(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("needs python3")
+	}
+	before := selfCPU()
+	require.NoError(t, exec.Command(py, "-c", "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass").Run())
+	assert.Greater(t, selfCPU()-before, 250*time.Millisecond, "the command's 0.3 s of CPU")
+}

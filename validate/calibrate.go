@@ -141,7 +141,7 @@ const (
 
 // RequestsSample is what the request probe measured.
 type RequestsSample struct {
-	CPU       time.Duration // the machine's, all cores, less other processes'
+	CPU       time.Duration // Apache's process tree's, all cores (results.Measurement.ApacheCPU)
 	Completed int64
 	Lateness  time.Duration // the load generator's mean timer lateness per arrival
 	// Foreign is what other processes used meanwhile (runtime mode's
@@ -334,13 +334,13 @@ const (
 //   - cpu_second: the wall time of the app's burn loop per requested
 //     CPU-second, median of three (above 1 when the machine loses time to
 //     a hypervisor or to the loop's own overhead);
-//   - request_cpu: what one request costs this machine beyond the app's own
+//   - request_cpu: what one request costs Apache beyond the app's own
 //     work, from runtime mode serving an app that does nothing at
-//     calRequestRate and at 0 requests/s: the extra CPU over the extra
-//     requests, the median of calRepeats such pairs. It holds Apache's and mod_wsgi's request handling, the
-//     synthetic app's bookkeeping, and the load generator's share, which in
-//     runtime mode runs on the same cores; for a production host with
-//     remote clients it overstates by that share;
+//     calRequestRate and at 0 requests/s: the extra CPU of Apache's process
+//     tree over the extra requests, the median of calRepeats such pairs. It
+//     holds Apache's and mod_wsgi's request handling and the synthetic
+//     app's bookkeeping; not the load generator's share, which a
+//     validation adds as runtime mode's own CPU, interval by interval;
 //   - response_delay, response_delay_daemon: runtime mode serving
 //     calResponses lone requests at each CPU of calResponseCPU (one at a
 //     time, each CalResponseGap after the last answer), in a prefork
@@ -477,10 +477,10 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.CPUSecond = median(walls)
 	prof.Notes = append(prof.Notes, fmt.Sprintf("burn of %gs CPU took %v s of wall time (3 runs)", calBurn, walls))
 
-	// request_cpu is a difference of two runs' CPU, each with runtime
-	// mode's own background in it: one pair put it at 288 µs where the
-	// pairs before and after gave 0.8-1.1 ms. calRepeats pairs, in turns,
-	// and their median.
+	// request_cpu is a difference of two runs' CPU, each with Apache's
+	// own idle work in it: one pair (of the machine's CPU, then) put it at
+	// 288 µs where the pairs before and after gave 0.8-1.1 ms. calRepeats
+	// pairs, in turns, and their median.
 	var perRequest, late []float64
 	var runs []string
 	for range calRepeats {

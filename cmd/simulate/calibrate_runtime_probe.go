@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	goruntime "runtime"
 	"time"
 
 	rt "github.com/forkcast/forkcast/runtime"
@@ -49,20 +48,17 @@ rate = %g
 	if err != nil {
 		return validate.RequestsSample{}, err
 	}
-	cores := float64(goruntime.NumCPU())
-	var cpu float64
-	for _, r := range res.Run.Rows {
-		cpu += r.CPUUtil * cores * sc.Interval.Seconds()
-	}
 	out := validate.RequestsSample{Completed: res.Run.Summary.Requests.Completed}
-	if m := res.Run.Summary.Measurement; m != nil {
-		// Other processes' CPU is not the server's: without it, a busy
-		// machine's noise stays out of request_cpu's difference.
-		cpu = max(0, cpu-m.ForeignCPU.Seconds)
-		out.Lateness = time.Duration(m.TimerLateMeanMS * float64(time.Millisecond))
-		out.Foreign = &m.ForeignCPU
+	m := res.Run.Summary.Measurement
+	if m == nil {
+		return out, fmt.Errorf("runtime mode returned no measurement")
 	}
-	out.CPU = time.Duration(cpu * float64(time.Second))
+	// Apache's own tree: neither other processes' CPU (a busy machine's
+	// noise) nor runtime mode's load generator, whose CPU a validation
+	// adds on its own (observer_cores_by_interval), is the server's.
+	out.CPU = time.Duration(m.ApacheCPU * float64(time.Second))
+	out.Lateness = time.Duration(m.TimerLateMeanMS * float64(time.Millisecond))
+	out.Foreign = &m.ForeignCPU
 	return out, nil
 }
 

@@ -311,6 +311,12 @@ func (w *worker) read(r *request) {
 		}
 		w.exec.start(w.c.py, r, apacheCPU)
 	default:
+		// wsgi_execute_remote: the child proxies the request to the
+		// daemon and relays its answer, and the daemon reads and writes
+		// them; calibrate measures the whole beside request_cpu.
+		if d := s.sc.Host.RequestCPUDaemon.Duration; d > 0 {
+			apacheCPU = sim.Time(d)
+		}
 		s.cpu.Run(&w.job, apacheCPU, nil, w.proxyFn)
 	}
 }

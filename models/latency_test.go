@@ -129,3 +129,38 @@ rate = 2
 	assert.InDelta(t, base+7, p50(`response_delay = ["0s: 1ms 1ms"]
 response_delay_daemon = ["0s: 7ms 7ms"]`), 0.05, "the daemon levels")
 }
+
+// A request a daemon process serves costs request_cpu_daemon instead of
+// request_cpu (the child's proxying and the daemon's side); an embedded
+// one keeps request_cpu.
+func TestRequestCPUDaemon(t *testing.T) {
+	p50 := func(wsgi, host string) float64 {
+		sc := parse(t, `
+duration = "10s"
+[host]
+request_cpu = "1ms"
+`+host+`
+[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+`+wsgi+`
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(20ms)"
+request_wait = "const(0s)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "10s"
+rate = 2
+`, "")
+		run, err := Simulate(sc)
+		require.NoError(t, err)
+		return run.Summary.Latency.P50
+	}
+	const daemon = "process_group = \"app\"\npreload = true\n[wsgi.daemon_process.app]\nprocesses = 1\nthreads = 4"
+	const embedded = "process_group = \"\"\npreload = true"
+	assert.InDelta(t, p50(daemon, "")+2, p50(daemon, `request_cpu_daemon = "3ms"`), 0.05, "3 ms instead of 1 ms")
+	assert.InDelta(t, p50(embedded, ""), p50(embedded, `request_cpu_daemon = "3ms"`), 1e-9, "an embedded request keeps request_cpu")
+}

@@ -98,12 +98,13 @@
 //	child_init_cpu          duration  "2ms"     an Apache child's child_init without Python
 //	python_init_cpu         duration  "10ms"    Py_Initialize in one process
 //	python_fini_cpu         duration  "7ms"     Py_Finalize when a process with Python exits
-//	exit_free_cpu           duration  "200us"   per MiB of private memory such a process frees on its way out
+//	exit_free_cpu           duration  "200us"   per MiB of private memory a process frees on its way out
 //	sub_interpreter_cpu     duration  "17ms"    Py_NewInterpreter for an application group other than %{GLOBAL}
 //	sub_interpreter_fini_cpu duration "2ms"     Py_EndInterpreter for it when its process exits
 //	restart_cpu             duration  "15ms"    the parent's re-read of the configuration on a restart
 //	graceful_child_cpu      duration  "900us"   the parent's CPU per child on a graceful restart, beyond a hard restart's
 //	request_cpu             duration  "100us"   Apache's own CPU per request
+//	request_cpu_daemon      duration  "0s"      the same for a request a daemon process serves (proxying included); 0: request_cpu
 //	linger_time             duration  "200us"   lingering close, about one round trip
 //	cpu_second              number    1         host CPU-seconds per scenario CPU-second; > 0
 //	sched_wake_wait         duration  "0s"      a task woken while all cores are taken waits for one: uniform, mean this × q

@@ -84,13 +84,18 @@ type Host struct {
 	ChildInitCPU  Duration `toml:"child_init_cpu"`  // an Apache child's child_init without Python
 	PythonInitCPU Duration `toml:"python_init_cpu"` // Py_Initialize in one process
 	PythonFiniCPU Duration `toml:"python_fini_cpu"` // tearing the interpreter down when a process exits (Py_Finalize)
-	ExitFreeCPU   Duration `toml:"exit_free_cpu"`   // per MiB of private memory a process with Python frees on its way out
+	ExitFreeCPU   Duration `toml:"exit_free_cpu"`   // per MiB of private memory a process frees on its way out
 	RestartCPU    Duration `toml:"restart_cpu"`     // the parent's CPU to re-read the configuration, reload modules and run post_config on a restart
 	// GracefulChildCPU is the parent's CPU per child on a graceful
 	// restart beyond a hard restart's: telling it to finish, reaping it
 	// one for one.
 	GracefulChildCPU Duration `toml:"graceful_child_cpu"`
 	RequestCPU       Duration `toml:"request_cpu"` // Apache's own CPU per request (read, log, static send, proxy)
+	// RequestCPUDaemon replaces RequestCPU for a request a mod_wsgi daemon
+	// process serves: the child's proxying (wsgi_execute_remote) and the
+	// daemon's reading of the request and writing of the answer on top of
+	// Apache's own work. 0: RequestCPU.
+	RequestCPUDaemon Duration `toml:"request_cpu_daemon"`
 	LingerTime       Duration `toml:"linger_time"` // lingering close, about one round trip
 	CPUSecond        float64  `toml:"cpu_second"`  // how many host CPU-seconds one scenario CPU-second costs here
 

@@ -84,10 +84,11 @@ type Prober interface {
 	// took, on an otherwise idle core.
 	Burn(ctx context.Context, seconds float64) (time.Duration, error)
 	// Requests serves rate requests/s of runtime mode's app doing no work
-	// for d: the CPU time the machine spent on it (all cores, other
-	// processes' left out), the requests completed, and how late the load
+	// for d, from a fixed prefork pool or, with daemon, from a daemon
+	// process behind an event child: the CPU time Apache's process tree
+	// spent on it, the requests completed, and how late the load
 	// generator's timer woke for them.
-	Requests(ctx context.Context, rate float64, d time.Duration) (RequestsSample, error)
+	Requests(ctx context.Context, rate float64, d time.Duration, daemon bool) (RequestsSample, error)
 	// Responses serves n requests of runtime mode's app burning cpu of
 	// CPU each, one at a time, CalResponseGap apart after each answer
 	// (in a mod_wsgi daemon process behind an event child with daemon,
@@ -184,6 +185,7 @@ type Profile struct {
 	PythonFiniCPU        time.Duration
 	ExitFreeCPU          time.Duration // per MiB
 	RequestCPU           time.Duration
+	RequestCPUDaemon     time.Duration
 	RestartCPU           time.Duration
 	GracefulChildCPU     time.Duration
 	CPUSecond            float64
@@ -341,6 +343,9 @@ const (
 //     holds Apache's and mod_wsgi's request handling and the synthetic
 //     app's bookkeeping; not the load generator's share, which a
 //     validation adds as runtime mode's own CPU, interval by interval;
+//   - request_cpu_daemon: the same with the app in a mod_wsgi daemon
+//     process behind an event child: the child's proxying and the
+//     daemon's side of each request on top of Apache's own work;
 //   - response_delay, response_delay_daemon: runtime mode serving
 //     calResponses lone requests at each CPU of calResponseCPU (one at a
 //     time, each CalResponseGap after the last answer), in a prefork
@@ -481,34 +486,14 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	// own idle work in it: one pair (of the machine's CPU, then) put it at
 	// 288 µs where the pairs before and after gave 0.8-1.1 ms. calRepeats
 	// pairs, in turns, and their median.
-	var perRequest, late []float64
-	var runs []string
-	for range calRepeats {
-		idle, err := p.Requests(ctx, 0, calRequestTime)
-		if err != nil {
-			return prof, fmt.Errorf("probe: an idle runtime run: %w", err)
-		}
-		busy, err := p.Requests(ctx, calRequestRate, calRequestTime)
-		if err != nil {
-			return prof, fmt.Errorf("probe: %g requests/s of an app doing nothing: %w", calRequestRate, err)
-		}
-		n := busy.Completed
-		if n == 0 {
-			return prof, fmt.Errorf("probe: no request completed at %g requests/s", calRequestRate)
-		}
-		perRequest = append(perRequest, float64(max(0, (busy.CPU-idle.CPU)/time.Duration(n))))
-		late = append(late, float64(busy.Lateness))
-		for _, r := range []RequestsSample{idle, busy} {
-			if r.Foreign != nil && r.Foreign.Share > MaxForeignCPU {
-				prof.Notes = append(prof.Notes, fmt.Sprintf("WARNING: disturbed: other processes used %s during a request probe: calibrate again on a quieter machine", r.Foreign))
-			}
-		}
-		runs = append(runs, fmt.Sprintf("%v CPU idle, %v CPU for %d requests", idle.CPU.Round(time.Millisecond), busy.CPU.Round(time.Millisecond), n))
+	var late time.Duration
+	if prof.RequestCPU, late, err = calibrateRequests(ctx, p, &prof, false); err != nil {
+		return prof, err
 	}
-	prof.RequestCPU = time.Duration(median(perRequest))
-	prof.ArrivalJitter = time.Duration(median(late))
-	prof.Notes = append(prof.Notes, fmt.Sprintf("runtime mode, app doing nothing, %v at 0 and %g requests/s, %d times: %s; request_cpu the median; the load generator's timer woke %v late on average (median)",
-		calRequestTime, calRequestRate, calRepeats, strings.Join(runs, "; "), prof.ArrivalJitter.Round(time.Microsecond)))
+	prof.ArrivalJitter = late
+	if prof.RequestCPUDaemon, _, err = calibrateRequests(ctx, p, &prof, true); err != nil {
+		return prof, err
+	}
 
 	if prof.ResponseDelay, err = calibrateResponses(ctx, p, &prof, false); err != nil {
 		return prof, err
@@ -527,6 +512,45 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	}
 	prof.SchedWakeWait, prof.SchedWait, prof.SchedRun, prof.Notes = deriveSched(sched, prof.Notes)
 	return prof, nil
+}
+
+// calibrateRequests runs calRepeats pairs of request runs (see Calibrate),
+// in a prefork child or, with daemon, in a daemon process behind an event
+// child, and returns the median extra CPU per request and the load
+// generator's median timer lateness.
+func calibrateRequests(ctx context.Context, p Prober, prof *Profile, daemon bool) (perReq, late time.Duration, err error) {
+	where, key := "prefork children", "request_cpu"
+	if daemon {
+		where, key = "a daemon process behind an event child", "request_cpu_daemon"
+	}
+	var perRequest, lates []float64
+	var runs []string
+	for range calRepeats {
+		idle, err := p.Requests(ctx, 0, calRequestTime, daemon)
+		if err != nil {
+			return 0, 0, fmt.Errorf("probe: an idle runtime run (%s): %w", where, err)
+		}
+		busy, err := p.Requests(ctx, calRequestRate, calRequestTime, daemon)
+		if err != nil {
+			return 0, 0, fmt.Errorf("probe: %g requests/s of an app doing nothing (%s): %w", calRequestRate, where, err)
+		}
+		n := busy.Completed
+		if n == 0 {
+			return 0, 0, fmt.Errorf("probe: no request completed at %g requests/s (%s)", calRequestRate, where)
+		}
+		perRequest = append(perRequest, float64(max(0, (busy.CPU-idle.CPU)/time.Duration(n))))
+		lates = append(lates, float64(busy.Lateness))
+		for _, r := range []RequestsSample{idle, busy} {
+			if r.Foreign != nil && r.Foreign.Share > MaxForeignCPU {
+				prof.Notes = append(prof.Notes, fmt.Sprintf("WARNING: disturbed: other processes used %s during a request probe: calibrate again on a quieter machine", r.Foreign))
+			}
+		}
+		runs = append(runs, fmt.Sprintf("%v CPU idle, %v CPU for %d requests", idle.CPU.Round(time.Millisecond), busy.CPU.Round(time.Millisecond), n))
+	}
+	perReq, late = time.Duration(median(perRequest)), time.Duration(median(lates))
+	prof.Notes = append(prof.Notes, fmt.Sprintf("runtime mode, app doing nothing in %s, %v at 0 and %g requests/s, %d times, Apache's CPU: %s; %s the median; the load generator's timer woke %v late on average (median)",
+		where, calRequestTime, calRequestRate, calRepeats, strings.Join(runs, "; "), key, late.Round(time.Microsecond)))
+	return perReq, late, nil
 }
 
 // calibrateResponses runs the responses probe (see Calibrate), after
@@ -549,7 +573,11 @@ func calibrateResponses(ctx context.Context, p Prober, prof *Profile, daemon boo
 		if f := smp.Foreign; f != nil && f.Share > MaxForeignCPU {
 			prof.Notes = append(prof.Notes, fmt.Sprintf("WARNING: disturbed: other processes used %s during the responses probe: calibrate again on a quieter machine", f))
 		}
-		atServer := time.Duration(float64(cpu)*prof.CPUSecond) + prof.RequestCPU
+		reqCPU := prof.RequestCPU
+		if daemon && prof.RequestCPUDaemon > 0 {
+			reqCPU = prof.RequestCPUDaemon
+		}
+		atServer := time.Duration(float64(cpu)*prof.CPUSecond) + reqCPU
 		extra := make([]float64, len(smp.Latencies))
 		for i, l := range smp.Latencies {
 			extra[i] = float64(max(0, l-atServer))
@@ -775,6 +803,7 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"exit_free_cpu":            dur(p.ExitFreeCPU),
 		"cpu_second":               fmt.Sprintf("%.3f", p.CPUSecond),
 		"request_cpu":              dur(p.RequestCPU),
+		"request_cpu_daemon":       dur(p.RequestCPUDaemon),
 		"sched_wake_wait":          dur(p.SchedWakeWait),
 		"sched_wait":               dur(p.SchedWait),
 		"sched_run":                dur(p.SchedRun),

@@ -16,11 +16,8 @@ import (
 // from runtime mode's cpu_util column, less what other processes used
 // (measurement.foreign_cpu); the timer lateness is the load
 // generator's (summary.json's measurement.timer_late_mean_ms).
-func (p *apacheProber) Requests(ctx context.Context, rate float64, d time.Duration) (validate.RequestsSample, error) {
-	sc, err := scenarios.Parse("calibrate-requests.toml", []byte(fmt.Sprintf(`
-name = "calibrate-requests"
-duration = %q
-[apache]
+func (p *apacheProber) Requests(ctx context.Context, rate float64, d time.Duration, daemon bool) (validate.RequestsSample, error) {
+	server := `[apache]
 mpm = "prefork"
 start_servers = 8
 min_spare_servers = 8
@@ -29,7 +26,22 @@ max_request_workers = 8
 keep_alive = false
 [wsgi]
 preload = true
-application_group = "%%{GLOBAL}"
+application_group = "%{GLOBAL}"`
+	if daemon {
+		server = `[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+[wsgi.daemon_process.app]
+processes = 1
+threads = 8`
+	}
+	sc, err := scenarios.Parse("calibrate-requests.toml", []byte(fmt.Sprintf(`
+name = "calibrate-requests"
+duration = %q
+%s
 [app]
 import_cpu = "const(0s)"
 import_memory = "0B"
@@ -40,7 +52,7 @@ arrivals = "constant"
 [[workload.phase]]
 duration = %q
 rate = %g
-`, d.String(), d.String(), rate)), "")
+`, d.String(), server, d.String(), rate)), "")
 	if err != nil {
 		return validate.RequestsSample{}, err
 	}

@@ -35,7 +35,7 @@ func (stubProber) Burn(context.Context, float64) (time.Duration, error) {
 }
 
 // Requests: 50 ms of background a second, 0.8 ms per request.
-func (stubProber) Requests(_ context.Context, rate float64, d time.Duration) (validate.RequestsSample, error) {
+func (stubProber) Requests(_ context.Context, rate float64, d time.Duration, _ bool) (validate.RequestsSample, error) {
 	n := int64(rate * d.Seconds())
 	return validate.RequestsSample{CPU: time.Duration(d.Seconds()*50)*time.Millisecond + time.Duration(n)*800*time.Microsecond, Completed: n, Lateness: 60 * time.Microsecond}, nil
 }

@@ -590,8 +590,12 @@ func calibrateResponses(ctx context.Context, p Prober, prof *Profile, daemon boo
 		delay = append(delay, lvl)
 		medians = append(medians, fmt.Sprintf("%v: %v", cpu, time.Duration(quantileSorted(extra, 0.5)).Round(time.Microsecond)))
 	}
-	prof.Notes = append(prof.Notes, fmt.Sprintf("lone requests %s, %d at each CPU, %v apart: the median latency beyond the time at the server (CPU × cpu_second + request_cpu), by CPU: %s",
-		where, calResponses, CalResponseGap, strings.Join(medians, ", ")))
+	key := "request_cpu"
+	if daemon && prof.RequestCPUDaemon > 0 {
+		key = "request_cpu_daemon"
+	}
+	prof.Notes = append(prof.Notes, fmt.Sprintf("lone requests %s, %d at each CPU, %v apart: the median latency beyond the time at the server (CPU × cpu_second + %s), by CPU: %s",
+		where, calResponses, CalResponseGap, key, strings.Join(medians, ", ")))
 	return delay, nil
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Other processes' CPU (host.background_cpu) takes its cores from the
@@ -88,4 +89,42 @@ rate = 0
 	for i := range want {
 		assert.InDelta(t, want[i], util[i], 0.02, "interval %d", i)
 	}
+}
+
+// The profile is CPU runtime mode was measured to use: it keeps it while
+// the server saturates the cores, so the server's requests get the rest
+// (1.5 of 2 cores: 15 requests of 100 ms a second), not nearly all of it
+// as a process sharing 2 cores with 40 others would.
+func TestBackgroundProfileKeepsItsCoresUnderSaturation(t *testing.T) {
+	sc := parse(t, `
+duration = "20s"
+[host]
+cpus = 2
+request_cpu = "0s"
+[apache]
+mpm = "prefork"
+start_servers = 40
+min_spare_servers = 40
+max_spare_servers = 40
+max_request_workers = 40
+keep_alive = false
+[wsgi]
+process_group = ""
+preload = true
+application_group = "%{GLOBAL}"
+[app]
+import_cpu = "const(0s)"
+request_cpu = "const(100ms)"
+request_wait = "const(0s)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "20s"
+rate = 30
+`, "")
+	sc.Host.BackgroundProfile = []float64{0.5}
+	run, _, _ := simulateTraced(t, sc)
+	done, util := column(t, run, "completions")[5:], column(t, run, "cpu_util")[5:]
+	assert.InDelta(t, 15, stat.Mean(done, nil), 0.5, "1.5 cores for the requests")
+	assert.InDelta(t, 1.0, stat.Mean(util, nil), 0.01, "saturated")
 }

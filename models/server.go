@@ -182,9 +182,12 @@ const readyPollPeriod = 20 * sim.Millisecond
 // scenario to its end.
 func (s *server) run() {
 	if c := s.sc.Host.BackgroundCPU; c > 0 || len(s.sc.Host.BackgroundProfile) > 0 {
-		b := &background{s: s, g: host.Group{Cap: c}}
-		b.wake = s.sim.NewTimer(b.start)
+		b := &background{s: s, g: host.Group{Cap: min(c, float64(s.sc.Host.CPUs))}}
 		b.start()
+		if len(s.sc.Host.BackgroundProfile) > 0 {
+			b.wake = s.sim.NewTimer(b.reserve)
+			b.reserve()
+		}
 	}
 	s.parent.start()
 	s.readyPoll = s.sim.NewTimer(s.pollReady)

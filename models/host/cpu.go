@@ -16,7 +16,8 @@ import (
 //
 //	rate(job in g) = min(n_g, Cap_g)/n_g × min(1, C/D) / slowdown
 //
-// in CPU-seconds per second; slowdown is 1 unless memory is swapping.
+// in CPU-seconds per second; slowdown is 1 unless memory is swapping. Cores
+// taken off the top by Reserve are not shared: C is the cores less them.
 // Rates change whenever a job starts, ends or the slowdown changes.
 //
 // Jobs that run at the same rate form a rate class: the lone threads and
@@ -51,6 +52,7 @@ import (
 type CPU struct {
 	sim      *sim.Sim
 	cores    float64
+	reserved float64 // cores taken off the top (Reserve)
 	slowdown float64
 	classes  []class
 	active   []int32 // classes with running jobs, and at most one without (see class)
@@ -196,6 +198,20 @@ func (c *CPU) Cancel(j *Job) bool {
 		c.reschedule()
 	}
 	return true
+}
+
+// Reserve takes r cores off the top for work outside the jobs, which
+// gets them whatever the jobs want: CPU another process was measured to
+// use (the jobs share the rest). r is clamped to [0, cores]; it counts in
+// Busy and Delivered.
+func (c *CPU) Reserve(r float64) {
+	r = min(max(r, 0), c.cores)
+	if r == c.reserved {
+		return
+	}
+	c.settle()
+	c.reserved = r
+	c.reschedule()
 }
 
 // SetSlowdown makes every job run f times slower (f >= 1), e.g. while swapping.
@@ -374,6 +390,7 @@ func (c *CPU) settle() {
 	if dt <= 0 {
 		return
 	}
+	c.work += c.reserved * dt
 	for _, k := range c.active {
 		cl := &c.classes[k]
 		w := cl.rate * dt
@@ -401,9 +418,10 @@ func (c *CPU) reschedule() {
 			demand += float64(len(cl.tags)) / cl.n * cl.m
 		}
 	}
+	avail := c.cores - c.reserved
 	share := 1.0
-	if demand > c.cores {
-		share = c.cores / demand
+	if demand > avail {
+		share = avail / demand
 	}
 	share /= c.slowdown
 	next := math.Inf(1)
@@ -417,10 +435,7 @@ func (c *CPU) reschedule() {
 			next = t
 		}
 	}
-	busy := demand
-	if busy > c.cores {
-		busy = c.cores
-	}
+	busy := min(demand, avail) + c.reserved
 	c.busy.Set(c.sim.Now(), busy)
 	if c.running == 0 {
 		c.timer.Stop()

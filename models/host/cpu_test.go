@@ -79,6 +79,28 @@ func TestSlowdownAndCancel(t *testing.T) {
 	assert.InDelta(t, 1.0, mean, 1e-9, "one core busy throughout")
 }
 
+// Reserved cores are not shared: three jobs share the 1.5 cores left of 2,
+// and the reserve counts as busy and delivered.
+func TestReserve(t *testing.T) {
+	s := sim.New()
+	c := NewCPU(s, 2)
+	c.Reserve(0.5)
+	var done []sim.Time
+	for range 3 {
+		c.Start(sim.Second, nil, func() { done = append(done, s.Now()) })
+	}
+	s.At(2*sim.Second, func() { c.Reserve(0) })
+	s.Run(4 * sim.Second)
+	require.Len(t, done, 3)
+	for _, d := range done {
+		assert.InDelta(t, float64(2*sim.Second), float64(d), 10, "0.5 core each")
+	}
+	assert.InDelta(t, float64(4*sim.Second), float64(c.Delivered()), 10, "3 s of jobs and 2 × 0.5 reserved")
+	assert.InDelta(t, 1.0, c.Busy().Mean(s.Now()), 1e-9, "2 cores for 2 s of 4")
+	c.Reserve(5)
+	assert.InDelta(t, 2.0, c.Busy().Value(), 1e-9, "at most every core")
+}
+
 // A process's own Job value is run again and again; a job that finished
 // at the same instant as another whose callback kills its process is
 // cancelled before its own callback runs, and its callback never runs.

@@ -149,7 +149,8 @@ type Host struct {
 	// never read from a file: `simulate validate` sets it to what runtime
 	// mode itself used in each interval of the measured run (its load
 	// generator and its sampler, whose sweeps cost more the more
-	// processes Apache has).
+	// processes Apache has). Unlike BackgroundCPU it does not compete: it
+	// was used, so each interval's is reserved off the top of the cores.
 	BackgroundProfile []float64 `toml:"-"`
 }
 

@@ -10,12 +10,25 @@ import (
 	"github.com/forkcast/forkcast/validate"
 )
 
+// probeDaemonServer is the probes' daemon set-up: an event child proxying
+// to one mod_wsgi daemon process of 4 threads, the app preloaded.
+const probeDaemonServer = `[apache]
+mpm = "event"
+keep_alive = false
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+preload = true
+application_group = "%{GLOBAL}"
+[wsgi.daemon_process.app]
+processes = 1
+threads = 4`
+
 // Requests runs runtime mode with an app that does no work: a fixed prefork
-// pool (so no process starts or stops during the probe), no keep-alive,
-// evenly spaced requests at rate for d. The CPU is the whole machine's,
-// from runtime mode's cpu_util column, less what other processes used
-// (measurement.foreign_cpu); the timer lateness is the load
-// generator's (summary.json's measurement.timer_late_mean_ms).
+// pool (so no process starts or stops during the probe) or, with daemon,
+// probeDaemonServer; no keep-alive, evenly spaced requests at rate for d.
+// The CPU is Apache's process tree's (measurement.apache_cpu_s); the timer
+// lateness is the load generator's (measurement.timer_late_mean_ms).
 func (p *apacheProber) Requests(ctx context.Context, rate float64, d time.Duration, daemon bool) (validate.RequestsSample, error) {
 	server := `[apache]
 mpm = "prefork"
@@ -28,15 +41,7 @@ keep_alive = false
 preload = true
 application_group = "%{GLOBAL}"`
 	if daemon {
-		server = `[apache]
-mpm = "event"
-keep_alive = false
-[wsgi]
-process_group = "app"
-restrict_embedded = true
-[wsgi.daemon_process.app]
-processes = 1
-threads = 8`
+		server = probeDaemonServer
 	}
 	sc, err := scenarios.Parse("calibrate-requests.toml", []byte(fmt.Sprintf(`
 name = "calibrate-requests"
@@ -94,17 +99,7 @@ keep_alive = false
 preload = true
 application_group = "%{GLOBAL}"`
 	if daemon {
-		server = `[apache]
-mpm = "event"
-keep_alive = false
-[wsgi]
-process_group = "app"
-restrict_embedded = true
-preload = true
-application_group = "%{GLOBAL}"
-[wsgi.daemon_process.app]
-processes = 1
-threads = 4`
+		server = probeDaemonServer
 	}
 	sc, err := scenarios.Parse("calibrate-responses.toml", []byte(fmt.Sprintf(`
 name = "calibrate-responses"

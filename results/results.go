@@ -63,9 +63,17 @@ type Measurement struct {
 	// arrival, past the arrival's instant: mean and 99th percentile, ms.
 	TimerLateMeanMS float64 `json:"timer_late_mean_ms"`
 	TimerLateP99MS  float64 `json:"timer_late_p99_ms"`
+	// Cores is how many cores the measuring machine had.
+	Cores int `json:"cores,omitempty"`
 	// ForeignCPU is the CPU that processes outside Apache, the load
 	// generator and the sampler used during the run.
 	ForeignCPU ForeignCPU `json:"foreign_cpu"`
+	// ForeignCoresByInterval is the same, in cores, interval by interval
+	// of the timeseries: a burst of it in a surge's deciding seconds can
+	// change the outcome while the run's total stays small. Quiet intervals
+	// read a few hundredths of a core either side of zero (/proc/stat
+	// counts whole clock ticks).
+	ForeignCoresByInterval []float64 `json:"foreign_cores_by_interval,omitempty"`
 	// ObserverCores is the CPU runtime mode itself used while the load
 	// ran — its load generator, its sampler and the commands the sampler
 	// runs (ss) — in cores (CPU-seconds per
@@ -76,6 +84,8 @@ type Measurement struct {
 	// in CPU-seconds: the parent, its children and mod_wsgi daemons, those
 	// that exited during the run included (from /proc/PID/stat).
 	ApacheCPU float64 `json:"apache_cpu_s,omitempty"`
+	// ApacheCoresByInterval is the same, in cores, interval by interval.
+	ApacheCoresByInterval []float64 `json:"apache_cores_by_interval,omitempty"`
 	// ObserverCoresByInterval is the same, interval by interval of the
 	// timeseries: the sampler's sweeps cost more the more processes Apache
 	// has, and the load generator's work follows the load. `simulate

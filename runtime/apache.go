@@ -210,6 +210,7 @@ type procStat struct {
 	pid, ppid, pgrp int
 	state           byte
 	startTicks      uint64
+	cpu             uint64 // utime + stime + cutime + cstime: its CPU and its reaped children's, clock ticks
 }
 
 func readStat(pid int) (procStat, bool) {
@@ -229,6 +230,10 @@ func readStat(pid int) (procStat, bool) {
 	st.ppid, _ = strconv.Atoi(f[1])
 	st.pgrp, _ = strconv.Atoi(f[2])
 	st.startTicks, _ = strconv.ParseUint(f[19], 10, 64)
+	for _, x := range f[11:15] {
+		n, _ := strconv.ParseUint(x, 10, 64)
+		st.cpu += n
+	}
 	return st, true
 }
 

@@ -183,16 +183,17 @@ func treeCPU(a, b cpuSnapshot, root int) float64 {
 
 func ticks(n uint64) time.Duration { return time.Duration(n) * clockTick }
 
-// observerByInterval is runtime mode's own CPU, in cores, in each of n
-// intervals of iv from t=0: between the last samples of consecutive
-// intervals (t=0 and selfBefore for the first), rounded to 0.001. An
-// interval without a sample repeats the one before.
-func observerByInterval(samples []Sample, selfBefore, iv time.Duration, n int) []float64 {
+// cpuByInterval is a CPU use, in cores, in each of n intervals of iv from
+// t=0: the growth of total (a sample's cumulative CPU time) between the
+// last samples of consecutive intervals (t=0 and atZero for the first),
+// over the time between them, rounded to 0.001. An interval without a
+// sample repeats the one before.
+func cpuByInterval(samples []Sample, atZero time.Duration, iv time.Duration, n int, total func(Sample) time.Duration) []float64 {
 	if n <= 0 || iv <= 0 {
 		return nil
 	}
 	out := make([]float64, n)
-	prevAt, prevCPU := time.Duration(0), selfBefore
+	prevAt, prevCPU := time.Duration(0), atZero
 	j := 0
 	for i := range out {
 		end := time.Duration(i+1) * iv
@@ -207,10 +208,48 @@ func observerByInterval(samples []Sample, selfBefore, iv time.Duration, n int) [
 			continue
 		}
 		s := samples[last]
-		out[i] = math.Round((s.SelfCPU-prevCPU).Seconds()/(s.At-prevAt).Seconds()*1000) / 1000
-		prevAt, prevCPU = s.At, s.SelfCPU
+		cpu := total(s)
+		out[i] = math.Round((cpu-prevCPU).Seconds()/(s.At-prevAt).Seconds()*1000) / 1000
+		prevAt, prevCPU = s.At, cpu
 	}
 	return out
+}
+
+// observerByInterval is runtime mode's own CPU (Sample.SelfCPU), in cores,
+// interval by interval; selfBefore is its value at t=0.
+func observerByInterval(samples []Sample, selfBefore, iv time.Duration, n int) []float64 {
+	return cpuByInterval(samples, selfBefore, iv, n, func(s Sample) time.Duration { return s.SelfCPU })
+}
+
+// foreignByInterval is what processes outside the run used, in cores,
+// interval by interval: the machine's busy time less Apache's tree's and
+// runtime mode's own (Sample.MachineBusy − ApacheCPU − SelfCPU), from
+// their values at t=0 in before and selfBefore. Each is read at a slightly
+// different instant and /proc/stat counts whole clock ticks, so a quiet
+// interval reads a few hundredths of a core either side of zero; what
+// matters is a window's sum (Disturbed in package validate).
+func foreignByInterval(samples []Sample, before cpuSnapshot, srvPid int, selfBefore, iv time.Duration, n int) []float64 {
+	atZero := ticks(before.busy) - before.tree(srvPid) - selfBefore
+	return cpuByInterval(samples, atZero, iv, n, func(s Sample) time.Duration { return s.MachineBusy - s.ApacheCPU - s.SelfCPU })
+}
+
+// apacheByInterval is Apache's tree's CPU (Sample.ApacheCPU), in cores,
+// interval by interval, from its value at t=0 in before.
+func apacheByInterval(samples []Sample, before cpuSnapshot, srvPid int, iv time.Duration, n int) []float64 {
+	return cpuByInterval(samples, before.tree(srvPid), iv, n, func(s Sample) time.Duration { return s.ApacheCPU })
+}
+
+// tree is the CPU root's process tree had used by snapshot s, as the
+// sampler counts it (Sample.ApacheCPU): each process's own time and its
+// reaped children's.
+func (s cpuSnapshot) tree(root int) time.Duration {
+	var n uint64
+	for pid := range s.descendants(root) {
+		if p, ok := s.procs[pid]; ok {
+			n += p.own + p.kids
+		}
+	}
+	return ticks(n)
 }
 
 // selfCPU is the CPU runtime mode has used so far: this process — the

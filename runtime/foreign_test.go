@@ -94,3 +94,64 @@ func TestSelfCPUCountsReapedCommands(t *testing.T) {
 	require.NoError(t, exec.Command(py, "-c", "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass").Run())
 	assert.Greater(t, selfCPU()-before, 250*time.Millisecond, "the command's 0.3 s of CPU")
 }
+
+// Apache's tree's CPU, as the sampler sums it each sweep, counts a child's
+// time while it runs, while it is a zombie and once its parent has reaped
+// it, with no dip and no double count: each interval's use is a
+// difference of these sums.
+func TestSamplerCountsTheTreesCPUThroughAReap(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("needs python3")
+	}
+	// This test process stands for Apache's parent.
+	sm := newSampler(Layout{Root: t.TempDir()}, os.Getpid(), newRunClock(time.Now()), 100*time.Millisecond, false)
+	start := sm.sweep(false).ApacheCPU
+	cmd := exec.Command(py, "-c", "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass")
+	require.NoError(t, cmd.Start())
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		st, ok := readStat(cmd.Process.Pid)
+		require.True(t, ok)
+		if st.state == 'Z' {
+			break // exited, not reaped
+		}
+		require.True(t, time.Now().Before(deadline), "the child never exited")
+	}
+	zombie := sm.sweep(false)
+	require.NoError(t, cmd.Wait())
+	reaped := sm.sweep(false)
+	assert.Greater(t, zombie.ApacheCPU-start, 350*time.Millisecond, "the zombie's 0.4 s")
+	assert.GreaterOrEqual(t, reaped.ApacheCPU, zombie.ApacheCPU, "reaping moves the child's time into its parent's")
+	assert.Less(t, reaped.ApacheCPU-zombie.ApacheCPU, 100*time.Millisecond, "and counts it once")
+	assert.GreaterOrEqual(t, reaped.MachineBusy, reaped.ApacheCPU-start, "the machine was busy at least that long")
+}
+
+// Foreign CPU interval by interval is the machine's busy time less
+// Apache's tree's and runtime mode's own, from their values at t=0.
+func TestForeignByInterval(t *testing.T) {
+	const srv = 7001
+	before := cpuSnapshot{busy: 500, procs: map[int]procCPU{ // 5 s busy, 3 s of it Apache's (ticks of 10 ms)
+		srv:  {ppid: 1, own: 100, kids: 100},
+		7002: {ppid: srv, own: 100},
+	}}
+	ms := time.Millisecond
+	var samples []Sample
+	for at := 100 * ms; at <= 2*time.Second; at += 100 * ms {
+		// Apache 1 core, runtime mode 0.2, others 0.3 in the first second
+		// and 0.8 in the second.
+		s := Sample{At: at, ApacheCPU: 3*time.Second + at, SelfCPU: time.Second + at/5}
+		other := at * 3 / 10
+		if at > time.Second {
+			other = 300*ms + (at-time.Second)*8/10
+		}
+		s.MachineBusy = 5*time.Second + at + at/5 + other
+		samples = append(samples, s)
+	}
+	got := foreignByInterval(samples, before, srv, time.Second, time.Second, 2)
+	require.Len(t, got, 2)
+	assert.InDelta(t, 0.3, got[0], 0.001)
+	assert.InDelta(t, 0.8, got[1], 0.06, "from the first second's last sample (0.9 s) to 2 s")
+	apache := apacheByInterval(samples, before, srv, time.Second, 2)
+	assert.InDelta(t, 1.0, apache[0], 0.001)
+	assert.InDelta(t, 1.0, apache[1], 0.001)
+}

@@ -347,6 +347,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	res.Run = aggregate(s, t0, sched, res, sm.log, notes, fired)
 	res.Run.Summary.Measurement = &results.Measurement{
 		ModWSGI:        modWSGI,
+		Cores:          goruntime.NumCPU(),
 		ForeignCPU:     foreignCPU(before, after, goruntime.NumCPU(), ran),
 		ApacheCPU:      treeCPU(before, after, srv.pid),
 		WSGIScript:     opt.WSGIScript,
@@ -356,7 +357,10 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
 	if ran > 0 {
 		res.Run.Summary.Measurement.ObserverCores = math.Round((selfAfter-selfBefore).Seconds()/ran.Seconds()*1000) / 1000
-		res.Run.Summary.Measurement.ObserverCoresByInterval = observerByInterval(res.Samples, selfBefore, s.Interval.Duration, len(res.Run.Rows))
+		m := res.Run.Summary.Measurement
+		m.ObserverCoresByInterval = observerByInterval(res.Samples, selfBefore, s.Interval.Duration, len(res.Run.Rows))
+		m.ApacheCoresByInterval = apacheByInterval(res.Samples, before, srv.pid, s.Interval.Duration, len(res.Run.Rows))
+		m.ForeignCoresByInterval = foreignByInterval(res.Samples, before, srv.pid, selfBefore, s.Interval.Duration, len(res.Run.Rows))
 	}
 	return res, nil
 }

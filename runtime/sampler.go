@@ -50,6 +50,12 @@ type Sample struct {
 	ImportingEmbedded int           // of which Apache children
 	DaemonBusy        int           // requests in progress in daemon processes
 	SelfCPU           time.Duration // runtime mode's own CPU so far (selfCPU)
+	// MachineBusy is all cores' busy time so far (/proc/stat), and
+	// ApacheCPU what Apache's tree used so far: each process's CPU and its
+	// reaped children's (/proc/PID/stat), zombies included, so a child's
+	// time stays counted while its parent reaps it. Differences between
+	// sweeps give each interval's use (cpuByInterval).
+	MachineBusy, ApacheCPU time.Duration
 }
 
 // Totals of a sample's memory, in bytes.
@@ -291,16 +297,21 @@ func (sm *sampler) sweep(readMemory bool) Sample {
 		return p
 	}
 	defer func() { sm.mem = seen }()
+	var apacheTicks uint64
 	for _, pid := range allPids() {
 		st, ok := readStat(pid)
-		if !ok || st.state == 'Z' || st.state == 'X' {
+		if !ok {
+			continue
+		}
+		ours := pid == sm.srvPid || st.ppid == sm.srvPid || st.pgrp == sm.srvPid
+		if ours {
+			apacheTicks += st.cpu
+		}
+		if !ours || st.state == 'Z' || st.state == 'X' {
 			continue
 		}
 		if pid == sm.srvPid {
 			s.Parent = mem(pid, st)
-			continue
-		}
-		if st.ppid != sm.srvPid && st.pgrp != sm.srvPid {
 			continue
 		}
 		p := mem(pid, st)
@@ -314,7 +325,9 @@ func (sm *sampler) sweep(readMemory bool) Sample {
 			s.Children = append(s.Children, p)
 		}
 	}
+	s.ApacheCPU = ticks(apacheTicks)
 	cpu := readCPU()
+	s.MachineBusy = ticks(cpu[0] - min(cpu[0], cpu[1]))
 	if dt := cpu[0] - sm.prevCPU[0]; dt > 0 && cpu[0] >= sm.prevCPU[0] {
 		s.CPUUtil = 1 - float64(cpu[1]-sm.prevCPU[1])/float64(dt)
 	}

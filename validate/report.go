@@ -72,10 +72,13 @@ func (r *Report) WriteTable(w io.Writer) {
 		switch {
 		case !m.Pass:
 			verdict = "FAIL"
-		case !within(m, m.Kind, m.Tolerance) && m.RunsLikeMeasured != nil:
-			verdict = fmt.Sprintf("ok (like %d of %d runs)", *m.RunsLikeMeasured, m.Predicted.N)
-		case !within(m, m.Kind, m.Tolerance):
+		case within(m, m.Kind, m.Tolerance):
+		case m.InRunInterval != nil && *m.InRunInterval && m.RunsLikeMeasured != nil:
+			verdict = fmt.Sprintf("ok (in run interval; like %d of %d runs)", *m.RunsLikeMeasured, m.Predicted.N)
+		case m.InRunInterval != nil && *m.InRunInterval:
 			verdict = "ok (in run interval)"
+		case m.RunsLikeMeasured != nil:
+			verdict = fmt.Sprintf("ok (like %d of %d runs)", *m.RunsLikeMeasured, m.Predicted.N)
 		}
 		name := m.Name
 		if m.Note != "" {
@@ -98,6 +101,10 @@ func (r *Report) WriteTable(w io.Writer) {
 		verdict = fmt.Sprintf("%d of %d metrics outside tolerance: %s", len(r.Failed), len(r.Metrics), strings.Join(r.Failed, ", "))
 	}
 	fmt.Fprintf(w, "median absolute percentage error %.1f%%; %s\n", r.MAPE, verdict)
+	if tl := r.SpawnTimeline; len(tl.Measured) > 0 {
+		fmt.Fprintf(w, "spawn timeline: %d of %d intervals within 1 child/s of the predicted mean or inside its one-run 95%% interval\n",
+			tl.Close, len(tl.Measured))
+	}
 	if c := r.Coverage; c.Total > 0 {
 		fmt.Fprintf(w, "coverage: %d of %d measured values inside their one-run 95%% interval (%.0f%%); mean interval width %.0f%% of the predicted mean\n",
 			c.Inside, c.Total, 100*c.Share, 100*c.MeanWidth)

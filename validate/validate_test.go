@@ -244,6 +244,11 @@ func TestSpawnTimelineAlignedOnTheSurge(t *testing.T) {
 	require.Len(t, tl.Measured, 10)
 	assert.Equal(t, []float64{1, 2, 4, 8, 16, 0, 0, 0, 0, 0}, tl.Measured)
 	assert.Equal(t, []float64{0.5, 1.5, 3, 6, 12, 8, 0, 0, 0, 0}, tl.PredictedMean)
+	// Measured 1, 2, 4, 8, 16 against replications' 0/1, 1/2, 2/4, 4/8,
+	// 8/16: each inside the replications' range, so inside the one-run
+	// interval; then 0 against 0/16 (inside) and 0s.
+	assert.Equal(t, 10, tl.Close)
+	assert.GreaterOrEqual(t, tl.PredictedRunHi[4], 16.0)
 	assert.Equal(t, 0.0, tl.TimeS[0])
 	sp := metric(t, rep, "spawn_timeline")
 	// MAE = (0.5+0.5+1+2+4+8)/10 = 1.6 births/s; measured level 31/10 = 3.1.
@@ -296,6 +301,12 @@ func TestCurveLikeOneReplication(t *testing.T) {
 		require.NotNil(t, sp.RunsLikeMeasured, c.name)
 		assert.Equal(t, c.like, *sp.RunsLikeMeasured, c.name)
 		assert.Equal(t, c.pass, sp.Pass, c.name)
+		if c.like == 0 {
+			// 8 births/s in the first three seconds, where the
+			// replications had 1, 2 and 0–4: those three are neither
+			// within one child a second nor inside the one-run interval.
+			assert.Equal(t, 7, rep.SpawnTimeline.Close, c.name)
+		}
 		if c.like == 1 {
 			var b strings.Builder
 			rep.WriteTable(&b)
@@ -303,6 +314,32 @@ func TestCurveLikeOneReplication(t *testing.T) {
 			assert.Contains(t, sp.Note, "like 1 of 5 replications", c.name)
 		}
 	}
+}
+
+// A value's odds: of replications peaking at 3, 4 and 5 processes, those
+// like the measured peak are counted and the table says so, though their
+// mean is off by more than the tolerance.
+func TestValueLikeSomeReplications(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	var reps []results.Run
+	for i, peak := range []float64{3, 4, 5, 3, 5, 4, 4, 5} {
+		reps = append(reps, mkRun(uint64(i+1), 1, 10, constant(peak), constant(100), nil))
+	}
+	rep, err := Compare(sc, reps, mkRun(1, 1, 10, constant(3), constant(100), nil))
+	require.NoError(t, err)
+	pk := metric(t, rep, "peak_processes")
+	assert.InDelta(t, 4.125, pk.Predicted.Mean, 1e-12)
+	assert.False(t, within(pk, pk.Kind, pk.Tolerance), "the mean is 37% off")
+	require.NotNil(t, pk.RunsLikeMeasured)
+	assert.Equal(t, 2, *pk.RunsLikeMeasured, "two replications peaked at 3")
+	assert.True(t, pk.Pass, "inside the one-run interval")
+	var b strings.Builder
+	rep.WriteTable(&b)
+	assert.Contains(t, b.String(), "ok (in run interval; like 2 of 8 runs)")
+
+	rep, err = Compare(sc, reps, mkRun(1, 1, 10, constant(4), constant(100), nil))
+	require.NoError(t, err)
+	assert.Equal(t, 3, *metric(t, rep, "peak_processes").RunsLikeMeasured)
 }
 
 func TestCurveMAEAndSteadyAndPeak(t *testing.T) {
@@ -416,7 +453,7 @@ func TestPassInsideThePredictedInterval(t *testing.T) {
 		rep.WriteTable(&b)
 		if c.measured == 125 {
 			assert.Greater(t, m.RelError, m.Tolerance, "outside the 10% tolerance")
-			assert.Contains(t, b.String(), "ok (in run interval)")
+			assert.Contains(t, b.String(), "ok (in run interval; like 1 of 3 runs)")
 		}
 	}
 }

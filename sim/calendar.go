@@ -162,19 +162,35 @@ func (c *calendar) next(until Time) (entry, bool) {
 			c.n--
 			return c.take(b, 0), true
 		}
-		first := bk[0].at
-		for _, e := range bk[1:] {
-			first = min(first, e.at)
+		// The earliest (by instant, then sequence) fires now; the
+		// others go to lower buckets around its instant, those due then
+		// to 0. The loop is put's, with the calendar's fields held in
+		// locals: the stores into the buckets could alias them.
+		m := 0
+		for i := 1; i < len(bk); i++ {
+			if bk[i].less(bk[m]) {
+				m = i
+			}
 		}
-		if first > until {
+		first := bk[m]
+		if first.at > until {
 			return entry{}, false
 		}
-		c.last = first
-		c.buckets[b] = bk[:0]
-		c.used &^= 1 << b
-		for _, e := range bk {
-			c.put(e)
+		n := len(bk) - 1
+		bk[m] = bk[n]
+		last, at, used := first.at, c.at, c.used&^(1<<b)
+		c.last = last
+		c.buckets[b] = bk[:0] // its array stays bucket b's; the others go below b
+		for _, e := range bk[:n] {
+			d := bits.Len64(uint64(e.at^last)) & 63
+			dst := c.buckets[d]
+			at[e.slot()] = uint32(d<<24 | len(dst))
+			c.buckets[d] = append(dst, e)
+			used |= 1 << d
 		}
+		c.used = used
+		c.n--
+		return first, true
 	}
 	// Bucket 0: every timer due at last; the earliest scheduled first.
 	b0 := c.buckets[0]

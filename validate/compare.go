@@ -251,7 +251,7 @@ func Compare(sc *scenarios.Scenario, predicted []results.Run, measured results.R
 			m.RunsLikeMeasured = valuesLike(d, m.Predicted.Values, m.Measured, m.Tolerance)
 		}
 		m.Pass = within(m, d.Kind, m.Tolerance) || (m.InRunInterval != nil && *m.InRunInterval) ||
-			(m.RunsLikeMeasured != nil && *m.RunsLikeMeasured > 0)
+			(d.Curve && *m.RunsLikeMeasured > 0)
 		if !m.Pass {
 			rep.Pass = false
 			rep.Failed = append(rep.Failed, d.Name)

@@ -340,6 +340,24 @@ func TestValueLikeSomeReplications(t *testing.T) {
 	rep, err = Compare(sc, reps, mkRun(1, 1, 10, constant(4), constant(100), nil))
 	require.NoError(t, err)
 	assert.Equal(t, 3, *metric(t, rep, "peak_processes").RunsLikeMeasured)
+
+	// Counted, not judged: nineteen replications at 10 and one at 20; a
+	// measured 22 is within 15% of that one but outside the one-run
+	// interval, and fails.
+	reps = reps[:0]
+	for i := range 20 {
+		peak := 10.0
+		if i == 7 {
+			peak = 20
+		}
+		reps = append(reps, mkRun(uint64(i+1), 1, 10, constant(peak), constant(100), nil))
+	}
+	rep, err = Compare(sc, reps, mkRun(1, 1, 10, constant(22), constant(100), nil))
+	require.NoError(t, err)
+	pk = metric(t, rep, "peak_processes")
+	assert.Equal(t, 1, *pk.RunsLikeMeasured)
+	assert.False(t, *pk.InRunInterval, "the interval reaches 20, the replications' largest")
+	assert.False(t, pk.Pass)
 }
 
 func TestCurveMAEAndSteadyAndPeak(t *testing.T) {

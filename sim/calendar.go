@@ -162,35 +162,45 @@ func (c *calendar) next(until Time) (entry, bool) {
 			c.n--
 			return c.take(b, 0), true
 		}
-		// The earliest (by instant, then sequence) fires now; the
-		// others go to lower buckets around its instant, those due then
-		// to 0. The loop is put's, with the calendar's fields held in
-		// locals: the stores into the buckets could alias them.
-		m := 0
+		// The earliest fires now; the others go to lower buckets
+		// around its instant, those due then to 0. The earliest is
+		// found by instant alone, without a branch to mispredict; if
+		// others are due at the same instant, bucket 0 below picks
+		// among them all by sequence. The loop is put's, with the
+		// calendar's fields held in locals: the stores into the
+		// buckets could alias them.
+		m, min := 0, bk[0].at
 		for i := 1; i < len(bk); i++ {
-			if bk[i].less(bk[m]) {
-				m = i
-			}
+			// if bk[i].at < min { m, min = i, bk[i].at }: instants are
+			// in [0, 2^63), so the difference cannot overflow and its
+			// sign bit makes the mask.
+			d := bk[i].at - min
+			lt := int(d >> 63)
+			min += d & Time(lt)
+			m ^= (m ^ i) & lt
 		}
-		first := bk[m]
-		if first.at > until {
+		if min > until {
 			return entry{}, false
 		}
+		first := bk[m]
 		n := len(bk) - 1
 		bk[m] = bk[n]
-		last, at, used := first.at, c.at, c.used&^(1<<b)
-		c.last = last
+		at, used := c.at, c.used&^(1<<b)
+		c.last = min
 		c.buckets[b] = bk[:0] // its array stays bucket b's; the others go below b
 		for _, e := range bk[:n] {
-			d := bits.Len64(uint64(e.at^last)) & 63
+			d := bits.Len64(uint64(e.at^min)) & 63
 			dst := c.buckets[d]
 			at[e.slot()] = uint32(d<<24 | len(dst))
 			c.buckets[d] = append(dst, e)
 			used |= 1 << d
 		}
 		c.used = used
-		c.n--
-		return first, true
+		if used&1 == 0 {
+			c.n--
+			return first, true
+		}
+		c.put(first) // due with others: bucket 0 orders them
 	}
 	// Bucket 0: every timer due at last; the earliest scheduled first.
 	b0 := c.buckets[0]

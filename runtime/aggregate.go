@@ -52,6 +52,7 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 	daemonSeen := map[int]bool{}
 	initialDaemons := 0
 	peak := results.Peak{}
+	var taken *Scoreboard // the last scoreboard with workers not idle
 	for k, sm := range res.Samples {
 		for _, p := range sm.Children {
 			if _, ok := firstSeen[p.Pid]; !ok {
@@ -114,11 +115,20 @@ func aggregate(s *scenarios.Scenario, t0 time.Time, sched []Arrival, res *Result
 			a.keepalive += float64(sm.Status.KeepAlive)
 			a.closing += float64(sm.Status.Closing)
 			a.parked += float64(sm.Status.Parked)
+			if sm.Status.Busy+sm.Status.KeepAlive+sm.Status.Closing > 0 {
+				taken = sm.Status
+			}
 		case sm.Saturated:
 			// The status request found no free worker: every worker of
-			// every live child is taken.
+			// every live child is taken, but by what is not known (a
+			// prefork child holding a keep-alive connection is taken as
+			// surely as one running a request). They are split as the
+			// last scoreboard with taken workers split them.
 			a.nsb++
-			a.busy += float64(max(0, len(sm.Children)*tpc-sm.ImportingEmbedded))
+			b, k, c := splitTaken(max(0, len(sm.Children)*tpc-sm.ImportingEmbedded), taken)
+			a.busy += b
+			a.keepalive += k
+			a.closing += c
 		}
 	}
 	for i := range rows {
@@ -308,4 +318,15 @@ func logLines(raw []rawLogLine, notes []results.LogLine, end time.Duration) []re
 	out = append(out, notes...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
 	return out
+}
+
+// splitTaken splits n taken workers into busy, keep-alive and closing ones
+// as the scoreboard last split them; all busy without one.
+func splitTaken(n int, last *Scoreboard) (busy, keepalive, closing float64) {
+	if last == nil {
+		return float64(n), 0, 0
+	}
+	all := float64(last.Busy + last.KeepAlive + last.Closing)
+	f := float64(n) / all
+	return float64(last.Busy) * f, float64(last.KeepAlive) * f, float64(last.Closing) * f
 }

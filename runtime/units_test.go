@@ -226,3 +226,32 @@ func TestObserverByInterval(t *testing.T) {
 	assert.InDelta(t, 0.3, got[1], 0.02, "from the last sample of the first second (0.9 s) to 1.9 s")
 	assert.Equal(t, got[1], got[2], "no sample in the third second")
 }
+
+// A sample whose status request found no idle worker knows the workers are
+// taken, not by what: a prefork child holding a keep-alive connection is
+// taken too. Such samples split them as the last scoreboard did, so a
+// surge of keep-alive connections is not shown as requests in progress.
+func TestSaturatedSamplesSplitLikeTheLastScoreboard(t *testing.T) {
+	s := mustParse(t, "duration = \"3s\"\ninterval = \"1s\"\n[apache]\nmpm = \"prefork\"\n[[workload.phase]]\nduration = \"3s\"\nrate = 1\n", "")
+	children := func(n int) []ProcInfo {
+		var ps []ProcInfo
+		for i := range n {
+			ps = append(ps, ProcInfo{Pid: 10 + i})
+		}
+		return ps
+	}
+	res := &Result{Samples: []Sample{
+		// Second 0: saturated before any scoreboard showed a taken worker.
+		{At: 500 * time.Millisecond, Children: children(4), Saturated: true},
+		// Second 1: one request in progress, three keep-alive waits.
+		{At: 1500 * time.Millisecond, Children: children(4), Status: &Scoreboard{Busy: 1, KeepAlive: 3}},
+		// Second 2: eight children, none idle.
+		{At: 2500 * time.Millisecond, Children: children(8), Saturated: true},
+	}}
+	run := aggregate(s, time.Now(), nil, res, nil, nil, nil)
+	require.Len(t, run.Rows, 3)
+	assert.Equal(t, 4.0, run.Rows[0].Busy, "nothing known: all busy")
+	assert.Equal(t, [2]float64{1, 3}, [2]float64{run.Rows[1].Busy, run.Rows[1].KeepAlive})
+	assert.Equal(t, [2]float64{2, 6}, [2]float64{run.Rows[2].Busy, run.Rows[2].KeepAlive}, "split 1:3")
+	assert.Zero(t, run.Rows[2].Idle)
+}

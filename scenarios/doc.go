@@ -94,7 +94,7 @@
 //	python_restart_leak     size      "2MiB"    leaked in the parent per restart with lazy_initialization = false
 //	cow_erosion             duration  "5s"      time constant for a child to dirty pages shared copy-on-write
 //	cow_shared_floor        number    0.2       fraction of inherited heap that stays shared; 0 to 1
-//	fork_time               duration  "1ms"     the parent's wall time per fork()
+//	fork_time               duration  "1ms"     the parent's CPU per fork() in a maintenance burst
 //	child_init_cpu          duration  "2ms"     an Apache child's child_init without Python
 //	python_init_cpu         duration  "10ms"    Py_Initialize in one process
 //	python_fini_cpu         duration  "7ms"     Py_Finalize when a process with Python exits

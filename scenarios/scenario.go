@@ -80,7 +80,7 @@ type Host struct {
 	CowErosion     Duration `toml:"cow_erosion"`      // time constant for a child to dirty pages it shares copy-on-write with the parent
 	CowSharedFloor float64  `toml:"cow_shared_floor"` // fraction of the inherited heap that stays shared
 
-	ForkTime      Duration `toml:"fork_time"`       // the parent's wall time per fork()
+	ForkTime      Duration `toml:"fork_time"`       // the parent's CPU per fork() in a maintenance burst
 	ChildInitCPU  Duration `toml:"child_init_cpu"`  // an Apache child's child_init without Python
 	PythonInitCPU Duration `toml:"python_init_cpu"` // Py_Initialize in one process
 	PythonFiniCPU Duration `toml:"python_fini_cpu"` // tearing the interpreter down when a process exits (Py_Finalize)

@@ -135,6 +135,21 @@ func (f *fakeProber) Responses(_ context.Context, cpu time.Duration, n int, daem
 	return s, nil
 }
 
+// ForkBursts: the parent's maintenance forks 1, 2, 4, 8, 16 and 32
+// children; the small bursts at 5 ms of its CPU per fork (a tick's scan and
+// log line weigh on one fork), the others at 1.75 ms.
+func (f *fakeProber) ForkBursts(context.Context) ([]ForkBurst, error) {
+	var out []ForkBurst
+	for _, n := range []int{1, 2, 4, 8, 16, 32} {
+		per := 1750 * time.Microsecond
+		if n < 8 {
+			per = 5 * time.Millisecond
+		}
+		out = append(out, ForkBurst{Forks: n, CPU: time.Duration(n) * per})
+	}
+	return out, nil
+}
+
 // Sched follows the model on 2 cores: a sleep ends 100 µs late, plus 2 ms
 // per queued task per core; a fork costs 100 µs of CPU, and every 5th fork
 // among busy cores waits 3 ms per queued task per core.
@@ -263,10 +278,10 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(5<<20), prof.ApacheSharedText)
 	assert.Equal(t, scenarios.Size(3584<<10), prof.PythonInterpreter)
 	assert.Equal(t, scenarios.Size(2<<20), prof.PythonSharedText)
-	assert.Equal(t, time.Millisecond, prof.ForkTime)
+	assert.Equal(t, 1750*time.Microsecond, prof.ForkTime, "the parent's CPU per fork in its bursts of 8 or more")
 	assert.Equal(t, 2*time.Millisecond, prof.ChildInitCPU)
 	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
-	assert.Equal(t, 40*time.Millisecond, prof.RestartCPU, "the restart less its forks")
+	assert.Equal(t, 40*time.Millisecond, prof.RestartCPU, "the restart less its forks, at the startup probes' 1 ms each")
 	assert.Equal(t, 500*time.Microsecond, prof.GracefulChildCPU, "a graceful restart's extra per child")
 	assert.InDelta(t, float64(8*time.Millisecond), float64(prof.PythonFiniCPU), 1e3, "the teardown less freeing the child's private memory")
 	assert.InDelta(t, float64(250*time.Microsecond), float64(prof.ExitFreeCPU), 1e3, "per MiB freed")
@@ -303,7 +318,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 700*time.Microsecond, sc.Host.RequestCPU.Duration)
 	assert.Equal(t, 1200*time.Microsecond, sc.Host.RequestCPUDaemon.Duration)
 	assert.Equal(t, scenarios.Size(3584<<10), sc.Host.PythonInterpreter)
-	assert.Equal(t, time.Millisecond, sc.Host.ForkTime.Duration)
+	assert.Equal(t, 1750*time.Microsecond, sc.Host.ForkTime.Duration)
 	assert.Equal(t, 10*time.Millisecond, sc.Host.PythonInitCPU.Duration)
 	assert.Equal(t, prof.SchedWait.Round(time.Microsecond), sc.Host.SchedWait.Duration)
 	assert.Equal(t, 80*time.Microsecond, sc.Host.ArrivalJitter.Duration)
@@ -364,4 +379,17 @@ func TestRequestCPUIsTheMedianOfPairs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, calRepeats, fp.requests)
 	assert.Equal(t, 700*time.Microsecond, prof.RequestCPU)
+}
+
+// fork_time counts the bursts of 8 forks or more; a probe whose parent
+// never made one is an error that says what it saw.
+func TestForkTimeNeedsABurst(t *testing.T) {
+	ft, notes, err := deriveForkTime([]ForkBurst{{Forks: 8, CPU: 6 * time.Millisecond}, {Forks: 16, CPU: 12 * time.Millisecond}, {Forks: 2, CPU: 9 * time.Millisecond}}, 400*time.Microsecond, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 750*time.Microsecond, ft)
+	require.Len(t, notes, 1)
+	assert.Contains(t, notes[0], "16 forks in 12ms")
+	_, _, err = deriveForkTime([]ForkBurst{{Forks: 1, CPU: time.Millisecond}, {Forks: 4, CPU: 3 * time.Millisecond}}, 0, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no burst of 8 forks or more (1 forks in 1ms, 4 forks in 3ms)")
 }

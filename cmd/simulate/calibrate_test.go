@@ -57,6 +57,12 @@ func (stubProber) Threads(_ context.Context, p validate.ThreadsProbe) (validate.
 	return s, nil
 }
 
+// ForkBursts: the parent's maintenance forks 8, 16 and 32 children at
+// 0.8 ms of its CPU each.
+func (stubProber) ForkBursts(context.Context) ([]validate.ForkBurst, error) {
+	return []validate.ForkBurst{{Forks: 8, CPU: 6400 * time.Microsecond}, {Forks: 16, CPU: 12800 * time.Microsecond}, {Forks: 32, CPU: 25600 * time.Microsecond}}, nil
+}
+
 // Sched: sleeps end 3 ms late per burner beyond the first on 2 cores;
 // forks never wait.
 func (stubProber) Sched(_ context.Context, k int) (validate.SchedSample, error) {
@@ -81,7 +87,7 @@ func TestCalibrateWritesALoadableProfile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1.2, sc.Host.CPUSecond)
 	assert.Equal(t, 4*scenarios.MiB, sc.Host.PythonInterpreter)
-	assert.Equal(t, time.Millisecond, sc.Host.ForkTime.Duration)
+	assert.Equal(t, 800*time.Microsecond, sc.Host.ForkTime.Duration, "the parent's CPU per fork in its maintenance bursts")
 	assert.Equal(t, 3*time.Millisecond, sc.Host.SchedWakeWait.Duration, "the wake-up lateness per queued task per core")
 	assert.Zero(t, sc.Host.SchedRun.Duration, "forks never waited: the parent is never preempted")
 	assert.Equal(t, 60*time.Microsecond, sc.Host.ArrivalJitter.Duration)

@@ -288,12 +288,13 @@ const (
 //   - fork_time: the parent's CPU time per fork in its maintenance bursts
 //     of at least calBurstLeast forks (the ForkBursts probe): fork() is
 //     CPU-bound (copying page tables), and in a burst the children forked
-//     before run beside it. The large Apache's startup, calMany − calFew
-//     forks more than the small one's, took 0.41 ms of the parent's CPU
-//     per fork where its maintenance bursts took 0.7–0.85 ms, and the
-//     bursts are what the model times with it (docs/model.md §8.4); the
-//     startup figure stays in restart_cpu and graceful_child_cpu, which
-//     take the startup probes' own forks out of their CPU;
+//     before run beside it. The bursts are what the model times with it
+//     (docs/model.md §8.4); the large Apache's startup, calMany − calFew
+//     forks more than the small one's, gives the startup's CPU per fork
+//     (a small difference of two totals: 0.41 and 0.07 ms in two
+//     calibrations, where the bursts gave 0.7–1.1 ms), which stays in
+//     restart_cpu and graceful_child_cpu, taking the startup probes' own
+//     forks out of their CPU;
 //   - child_init_cpu: a child's CPU time without Python, median;
 //   - python_init_cpu: how much that grows with Python;
 //   - restart_cpu: the small Apache's parent's CPU time for a restart

@@ -96,16 +96,7 @@ func (p *apacheProber) Apache(ctx context.Context, probe validate.ApacheProbe) (
 		app = fmt.Sprintf("WSGIScriptAlias / %q\nWSGIImportScript %q process-group=%%{GLOBAL} application-group=%s\n", app, app, group)
 	}
 	n := probe.Children
-	conf := fmt.Sprintf(`ServerRoot %q
-ServerName 127.0.0.1
-Listen 127.0.0.1:%d
-PidFile %q
-ErrorLog %q
-LogLevel warn
-%sLoadModule mpm_prefork_module %s/mod_mpm_prefork.so
-LoadModule authz_core_module %s/mod_authz_core.so
-LoadModule wsgi_module %s/mod_wsgi.so
-StartServers %d
+	conf := p.confHead(root, port, user, "mpm_prefork", "authz_core", "wsgi") + fmt.Sprintf(`StartServers %d
 MinSpareServers %d
 MaxSpareServers %d
 ServerLimit %d
@@ -113,8 +104,7 @@ MaxRequestWorkers %d
 WSGIRestrictEmbedded %s
 WSGILazyInitialization On
 WSGISocketPrefix %q
-%s`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
-		p.modules, p.modules, p.modules, n, n, n+1, n+1, n+1, restrict, filepath.Join(root, "wsgi"), app)
+%s`, n, n, n+1, n+1, n+1, restrict, filepath.Join(root, "wsgi"), app)
 	pid, done, output, err := p.start(root, conf)
 	if err != nil {
 		return s, err
@@ -225,6 +215,19 @@ func probeRoot() (root string, port int, user string, err error) {
 		user = "User nobody\nGroup nogroup\n"
 	}
 	return root, port, user, nil
+}
+
+// confHead is the start of a probe's httpd.conf: its ServerRoot, a
+// listener on 127.0.0.1:port, its pid file and error log there, user (from
+// probeRoot), and the modules, mod_NAME.so from the prober's directory.
+func (p *apacheProber) confHead(root string, port int, user string, modules ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ServerRoot %q\nServerName 127.0.0.1\nListen 127.0.0.1:%d\nPidFile %q\nErrorLog %q\nLogLevel warn\n%s",
+		root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user)
+	for _, m := range modules {
+		fmt.Fprintf(&b, "LoadModule %s_module %s/mod_%s.so\n", m, p.modules, m)
+	}
+	return b.String()
 }
 
 // start writes conf to root/httpd.conf and starts apache2 on it in the

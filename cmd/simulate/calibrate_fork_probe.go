@@ -35,16 +35,7 @@ func (p *apacheProber) ForkBursts(ctx context.Context) ([]validate.ForkBurst, er
 		return nil, err
 	}
 	defer os.RemoveAll(root)
-	conf := fmt.Sprintf(`ServerRoot %q
-ServerName 127.0.0.1
-Listen 127.0.0.1:%d
-PidFile %q
-ErrorLog %q
-LogLevel warn
-%sLoadModule mpm_prefork_module %s/mod_mpm_prefork.so
-LoadModule authz_core_module %s/mod_authz_core.so
-LoadModule wsgi_module %s/mod_wsgi.so
-StartServers 1
+	conf := p.confHead(root, port, user, "mpm_prefork", "authz_core", "wsgi") + fmt.Sprintf(`StartServers 1
 MinSpareServers %d
 MaxSpareServers %d
 ServerLimit %d
@@ -52,8 +43,7 @@ MaxRequestWorkers %d
 WSGIRestrictEmbedded Off
 WSGILazyInitialization On
 WSGISocketPrefix %q
-`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
-		p.modules, p.modules, p.modules, forkSpare, forkLimit, forkLimit, forkLimit, filepath.Join(root, "wsgi"))
+`, forkSpare, forkLimit, forkLimit, forkLimit, filepath.Join(root, "wsgi"))
 	pid, done, output, err := p.start(root, conf)
 	if err != nil {
 		return nil, err

@@ -45,17 +45,7 @@ func (p *apacheProber) Threads(ctx context.Context, probe validate.ThreadsProbe)
 	if probe.Daemon {
 		wsgi = fmt.Sprintf("WSGIRestrictEmbedded On\nWSGIDaemonProcess probe processes=1 threads=%d display-name=(wsgi:probe)\nWSGIProcessGroup probe\nWSGIApplicationGroup %%{GLOBAL}\nWSGIImportScript %q process-group=probe application-group=%%{GLOBAL}\n", t, script)
 	}
-	conf := fmt.Sprintf(`ServerRoot %q
-ServerName 127.0.0.1
-Listen 127.0.0.1:%d
-PidFile %q
-ErrorLog %q
-LogLevel warn
-%sLoadModule mpm_event_module %s/mod_mpm_event.so
-LoadModule authz_core_module %s/mod_authz_core.so
-LoadModule status_module %s/mod_status.so
-LoadModule wsgi_module %s/mod_wsgi.so
-StartServers 1
+	conf := p.confHead(root, port, user, "mpm_event", "authz_core", "status", "wsgi") + fmt.Sprintf(`StartServers 1
 ServerLimit 1
 ThreadsPerChild %d
 ThreadLimit %d
@@ -70,8 +60,7 @@ ExtendedStatus On
 WSGILazyInitialization On
 WSGISocketPrefix %q
 WSGIScriptAlias / %q
-%s`, root, port, filepath.Join(root, "httpd.pid"), filepath.Join(root, "error.log"), user,
-		p.modules, p.modules, p.modules, p.modules, t, t, t, t, filepath.Join(root, "wsgi"), script, wsgi)
+%s`, t, t, t, t, filepath.Join(root, "wsgi"), script, wsgi)
 	pid, done, output, err := p.start(root, conf)
 	if err != nil {
 		return s, err

@@ -89,8 +89,11 @@ type Metric struct {
 	// doubling burst that a tick sees or misses, a fourth child forked or
 	// not) has a mean like no single run, real or simulated. For values
 	// it is reported, not judged (they pass inside their interval).
-	RunsLikeMeasured *int   `json:"replications_like_measured,omitempty"`
-	Note             string `json:"note,omitempty"`
+	RunsLikeMeasured *int `json:"replications_like_measured,omitempty"`
+	// Rank places the measured value among the replications' values
+	// (values, with 2 or more replications).
+	Rank *Rank  `json:"measured_rank,omitempty"`
+	Note string `json:"note,omitempty"`
 }
 
 // Timeline is the aligned spawn timeline: children born per second in each
@@ -138,13 +141,15 @@ type Report struct {
 // model whose replications vary what really varies covers about 95%; one
 // whose bands are too narrow covers less. MeanWidth is the intervals'
 // mean width relative to the predicted mean (each metric's floor below),
-// so that bands wide enough to cover anything show too.
+// so that bands wide enough to cover anything show too. Ranks is where
+// the measured values fell among the replications (Rank, Ranks).
 type Coverage struct {
 	Inside    int      `json:"inside"`
 	Total     int      `json:"total"`
 	Share     float64  `json:"share"`
 	MeanWidth float64  `json:"mean_relative_width"`
 	Outside   []string `json:"outside,omitempty"`
+	Ranks     Ranks    `json:"ranks"`
 }
 
 // Add counts r's metrics into c; a suite adds several reports, naming the
@@ -155,6 +160,9 @@ func (c *Coverage) Add(r *Report, prefix string) {
 		width = c.MeanWidth * float64(c.Total)
 	}
 	for _, m := range r.Metrics {
+		if m.Rank != nil {
+			c.Ranks.Add(*m.Rank)
+		}
 		if m.InRunInterval == nil {
 			continue
 		}
@@ -326,6 +334,7 @@ func compute(d Def, predicted []results.Run, measured results.Run, a align) (Met
 	if m.Predicted.RunLo != nil {
 		in := *m.Predicted.RunLo-d.Resolution <= mv && mv <= *m.Predicted.RunHi
 		m.InRunInterval = &in
+		m.Rank = rankOf(vals, mv, d.Resolution)
 	}
 	if strings.HasPrefix(d.Name, "latency_") && !a.histograms {
 		m.Note = "from summary.json: not every run has latency.hdr"

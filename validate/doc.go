@@ -54,6 +54,9 @@
 // than the tolerance. (The interval of the mean would be the wrong yardstick:
 // it shrinks with more replications while one run's spread does not.) The
 // table shows the one-run interval and marks those "ok (in run interval)".
+// Each value also records its place among the replications (Rank), and a
+// report or suite the rank histogram of those places (Coverage): flat when
+// the model's spread, two-way odds included, is reality's.
 //
 //	metric            unit   tolerance (default)      what
 //	spawn_timeline    /s     relative 0.5, floor 1    children born per second in each interval of the surge's first 10 s (curve)

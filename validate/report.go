@@ -109,6 +109,9 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "coverage: %d of %d measured values inside their one-run 95%% interval (%.0f%%); mean interval width %.0f%% of the predicted mean\n",
 			c.Inside, c.Total, 100*c.Share, 100*c.MeanWidth)
 	}
+	if h := r.Coverage.Ranks; h.N > 0 {
+		fmt.Fprintf(w, "%s\n", h.Text())
+	}
 }
 
 // num writes a value with 3 significant digits, without exponent for

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -319,6 +320,85 @@ func TestCurveLikeOneReplication(t *testing.T) {
 // A value's odds: of replications peaking at 3, 4 and 5 processes, those
 // like the measured peak are counted and the table says so, though their
 // mean is off by more than the tolerance.
+// Where a measured value ranks among the replications: Compare records
+// it, and over many metrics the rank histogram is flat when the real run
+// is one more draw of the model's distribution — a bell or a two-way
+// outcome alike (its ties spread over their places, not piled in the
+// middle) — while bands too narrow pile the measurements at both ends and
+// a biased model on one side.
+func TestRankHistogramShowsWhetherTheSpreadIsReality(t *testing.T) {
+	for _, tc := range []struct {
+		rank Rank
+		want [5]float64
+	}{
+		{Rank{Below: 0, Equal: 0, N: 4}, [5]float64{1, 0, 0, 0, 0}},
+		{Rank{Below: 2, Equal: 0, N: 4}, [5]float64{0, 0, 1, 0, 0}},
+		{Rank{Below: 3, Equal: 1, N: 4}, [5]float64{0, 0, 0, 0.5, 0.5}},
+		{Rank{Below: 0, Equal: 9, N: 9}, [5]float64{0.2, 0.2, 0.2, 0.2, 0.2}}, // all alike: any place
+		{Rank{Below: 20, Equal: 0, N: 20}, [5]float64{0, 0, 0, 0, 1}},
+	} {
+		got := tc.rank.Fifths()
+		for i := range got {
+			assert.InDelta(t, tc.want[i], got[i], 1e-12, "%+v", tc.rank)
+		}
+	}
+	assert.Equal(t, &Rank{Below: 1, Equal: 2, N: 4}, rankOf([]float64{0.09, 0.1, 0.109, 0.11}, 0.1, 0.01),
+		"a value measured rounded down to 10 ms ties with what rounds to it")
+
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	var reps []results.Run
+	for i, peak := range []float64{3, 4, 5, 3, 5, 4, 4, 5} {
+		reps = append(reps, mkRun(uint64(i+1), 1, 10, constant(peak), constant(100), nil))
+	}
+	rep, err := Compare(sc, reps, mkRun(1, 1, 10, constant(4), constant(100), nil))
+	require.NoError(t, err)
+	assert.Equal(t, &Rank{Below: 2, Equal: 3, N: 8}, metric(t, rep, "peak_processes").Rank)
+	assert.Equal(t, rep.Coverage.Total, rep.Coverage.Ranks.N+rep.Coverage.Ranks.AllAlike)
+	assert.Positive(t, rep.Coverage.Ranks.AllAlike, "no failures, real or simulated: nothing to rank")
+	var b strings.Builder
+	rep.WriteTable(&b)
+	assert.Contains(t, b.String(), "ranks: ")
+
+	r := rand.New(rand.NewPCG(1, 2))
+	hist := func(draw func(measured bool) float64) [5]float64 {
+		var c Coverage
+		for range 3000 {
+			vals := make([]float64, 20)
+			for i := range vals {
+				vals[i] = draw(false)
+			}
+			c.Add(&Report{Metrics: []Metric{{Rank: rankOf(vals, draw(true), 0)}}}, "")
+		}
+		assert.Equal(t, 3000, c.Ranks.N+c.Ranks.AllAlike)
+		return c.Ranks.Shares
+	}
+	bell := hist(func(bool) float64 { return r.NormFloat64() })
+	twoWay := hist(func(bool) float64 { // 6 children or 8, 3 times in 10
+		if r.Float64() < 0.3 {
+			return 8
+		}
+		return 6
+	})
+	narrow := hist(func(measured bool) float64 {
+		if measured {
+			return r.NormFloat64()
+		}
+		return 0.5 * r.NormFloat64()
+	})
+	biased := hist(func(measured bool) float64 {
+		if measured {
+			return r.NormFloat64() + 0.5
+		}
+		return r.NormFloat64()
+	})
+	for i := range 5 {
+		assert.InDelta(t, 0.2, bell[i], 0.025, "bell %v", bell)
+		assert.InDelta(t, 0.2, twoWay[i], 0.025, "two-way %v", twoWay)
+	}
+	assert.Greater(t, narrow[0]+narrow[4], 0.55, "too narrow: %v", narrow)
+	assert.Greater(t, biased[4], biased[0]+0.15, "biased: %v", biased)
+}
+
 func TestValueLikeSomeReplications(t *testing.T) {
 	sc := scenario(t, "10s", phase("10s", 5), "")
 	var reps []results.Run

@@ -278,8 +278,30 @@ func validateSuite(files []string, sf scenarioFlags, out string, opt caseOptions
 			c.Inside, c.Total, 100*c.MeanWidth, strings.Join(r.rep.Failed, ", "), strings.Join(c.Outside, ", "))
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\nsuite: %d cases, %d outside tolerance, %d not judged; coverage %d of %d measured values inside their one-run 95%% interval (%.0f%%), mean interval width %.0f%% of the predicted mean\nwrote %s\n",
-		len(rows), failed, disturbed, total.Inside, total.Total, 100*total.Share, 100*total.MeanWidth, out)
+	fmt.Fprintf(stdout, "\nsuite: %d cases, %d outside tolerance, %d not judged; coverage %d of %d measured values inside their one-run 95%% interval (%.0f%%), mean interval width %.0f%% of the predicted mean\n",
+		len(rows), failed, disturbed, total.Inside, total.Total, 100*total.Share, 100*total.MeanWidth)
+	if total.Ranks.N > 0 {
+		fmt.Fprintf(stdout, "suite %s\nranks by metric, fifths lowest first:\n", total.Ranks.Text())
+		tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		for _, name := range validate.Names() {
+			var h validate.Ranks
+			for _, r := range rows {
+				if r.rep == nil {
+					continue
+				}
+				for _, m := range r.rep.Metrics {
+					if m.Name == name && m.Rank != nil {
+						h.Add(*m.Rank)
+					}
+				}
+			}
+			if h.N > 0 {
+				fmt.Fprintf(tw, "  %s	%d	%s\n", name, h.N, h)
+			}
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", out)
 	switch {
 	case disturbed > 0:
 		return exitError{code: ExitDisturbed, err: fmt.Errorf("%d of %d cases not judged: the measurement was disturbed (see above)", disturbed, len(rows))}

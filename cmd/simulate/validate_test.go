@@ -225,4 +225,6 @@ func TestValidateSuiteReportsCoverage(t *testing.T) {
 	}(), "one replication gives none")
 	assert.Contains(t, stdout, "suite: 2 cases")
 	assert.Regexp(t, `coverage \d+ of \d+ measured values`, stdout)
+	assert.Regexp(t, `suite ranks: \d+ measured values by fifth`, stdout)
+	assert.Regexp(t, `(?m)^  peak_processes +\d+ +\d+% \d+% \d+% \d+% \d+%$`, stdout, "the ranks of each metric")
 }

@@ -117,3 +117,44 @@ func TestThroughputIsCompletionsOverTheLoadsDuration(t *testing.T) {
 	assert.InDelta(t, float64(run.Summary.Requests.Completed)/30, run.Summary.Throughput, 0.005)
 	assert.Equal(t, 30.0, run.Summary.DurationS)
 }
+
+// A child counts as spawned when fork() has made it — its start time,
+// which is when runtime mode counts it — not when the parent decided on
+// it: a burst the scheduler stretches over tens of milliseconds spreads
+// its spawns over the rows it spans, every one counted once.
+func TestSpawnsCountWhenForked(t *testing.T) {
+	sc := builtin(t, "prefork-spike", "", append([]string{"tick_phase=500ms", "interval=10ms"}, schedKeys...)...)
+	eff, _ := sc.Effective()
+	s, err := newServer(&eff)
+	require.NoError(t, err)
+	sink := &memorySink{}
+	s.sink = sink
+	var bursts []burst
+	s.parent.onTick = func(at sim.Time, spawned, _ int) {
+		if spawned > 0 {
+			bursts = append(bursts, burst{at, s.parent.forkAt, spawned})
+		}
+	}
+	s.run()
+	row := func(at sim.Time) int { return int((at - s.loadStart) / (10 * sim.Millisecond)) }
+	total, stretched := 0.0, 0
+	for _, r := range sink.rows {
+		total += r.Spawns
+	}
+	for _, b := range bursts {
+		if b.at < s.loadStart || row(b.lastFork) >= len(sink.rows) {
+			continue
+		}
+		var in float64
+		for i := row(b.at); i <= row(b.lastFork); i++ {
+			in += sink.rows[i].Spawns
+		}
+		assert.Equal(t, float64(b.n), in, "the burst of %d at %v: its spawns in the rows it spans", b.n, b.at)
+		if row(b.lastFork) > row(b.at)+1 {
+			stretched++
+			assert.Less(t, sink.rows[row(b.at)].Spawns, float64(b.n), "a burst over several rows is not all in its tick's row")
+		}
+	}
+	assert.Positive(t, stretched, "some burst spans rows")
+	assert.Equal(t, float64(s.stats.spawns), total, "every spawn in some row")
+}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -127,4 +128,18 @@ rate = 1
 
 	pinned := parse(t, fmt.Sprintf(doc, `tick_phase = "250ms"`), "")
 	assert.InDelta(t, 0.25, firstTick(pinned).Seconds(), 1e-6)
+
+	// "startup": the load starts at the first check that finds Apache
+	// ready, as runtime mode starts it, so the phase is what the start-up
+	// made it — the same in every replication but for where runtime
+	// mode's 20 ms polls fall.
+	var startup []float64
+	for rep := range 10 {
+		sc := parse(t, fmt.Sprintf(doc, `tick_phase = "startup"`), "")
+		sc.Replication = rep
+		startup = append(startup, firstTick(sc).Seconds())
+	}
+	spread := slices.Max(startup) - slices.Min(startup)
+	assert.Positive(t, spread, "the polls fall anywhere in their period: %v", startup)
+	assert.LessOrEqual(t, spread, 0.020, "but nothing else varies: %v", startup)
 }

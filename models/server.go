@@ -55,6 +55,7 @@ type server struct {
 	loadStart sim.Time
 	readyPoll *sim.Timer
 	tickPhase sim.Time  // from the load's start to the parent's first maintenance tick, in (0, 1 s]
+	firstPoll sim.Time  // from Apache's start to the first check that it is ready
 	readyAt   sim.Time  // when runtime mode's warm-up would have found Apache ready
 	spare     []*client // clients whose visit is over, to be reused
 	requests  slab[request]
@@ -111,8 +112,14 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	// tick: the scenario's, or drawn per replication from a stream of its
 	// own (so variants, which share the seed, share it too).
 	s.tickPhase = sim.Time(sc.TickPhase.Duration)
-	if sc.TickPhase.Random {
-		s.tickPhase = sim.Time(1 + s.streams.Stream(fmt.Sprintf("tick/%d", sc.Replication)).Int64N(int64(sim.Second)))
+	s.firstPoll = readyPollPeriod
+	switch tick := s.streams.Stream(fmt.Sprintf("tick/%d", sc.Replication)); {
+	case sc.TickPhase.Random:
+		s.tickPhase = sim.Time(1 + tick.Int64N(int64(sim.Second)))
+	case sc.TickPhase.Startup:
+		// Runtime mode's 20 ms polls are not in step with Apache's
+		// start: the first comes anywhere in the period.
+		s.firstPoll = sim.Time(1 + tick.Int64N(int64(readyPollPeriod)))
 	}
 	var err error
 	if s.pops, err = newPopulations(s); err != nil {
@@ -191,7 +198,7 @@ func (s *server) run() {
 	}
 	s.parent.start()
 	s.readyPoll = s.sim.NewTimer(s.pollReady)
-	s.readyPoll.Reset(readyPollPeriod)
+	s.readyPoll.Reset(s.firstPoll)
 	defer func() { // however the run ends: stopped, or a bug's panic too
 		for _, pop := range s.pops {
 			pop.end()
@@ -211,12 +218,13 @@ func (s *server) pollReady() {
 		return
 	}
 	s.readyAt = s.sim.Now()
-	// Where the parent's 1 s timer stands when the load arrives is an
-	// uncontrolled condition of every real run (measured anywhere in the
-	// second): the load starts at the first instant from now at which the
-	// parent's next maintenance tick is tickPhase away. Nothing happens
-	// in an idle server meanwhile.
-	if next, ok := s.parent.tick.When(); ok {
+	// Where the parent's 1 s timer stands when a surge arrives is, in
+	// production, anywhere in the second: the load starts at the first
+	// instant from now at which the parent's next maintenance tick is
+	// tickPhase away (nothing happens in an idle server meanwhile). With
+	// "startup" it starts now, as runtime mode starts it: the phase is
+	// then what the start-up made it, the same in every replication.
+	if next, ok := s.parent.tick.When(); ok && !s.sc.TickPhase.Startup {
 		at := next - s.tickPhase
 		for at < s.sim.Now() {
 			at += sim.Second

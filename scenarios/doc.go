@@ -62,8 +62,10 @@
 //	seed         integer   1       seeds every random stream; >= 0
 //	interval     duration  "1s"    one timeseries.csv row per interval; > 0, <= duration
 //	tick_phase   string    "random"  from the load's start to the Apache parent's first maintenance
-//	                                 tick: "random" draws it per replication (uniform over the second,
-//	                                 as in real runs), or a duration in (0, 1s] pins it
+//	                                 tick: "random" draws it per replication (uniform over the second:
+//	                                 a surge meets a running server at any instant); "startup" starts
+//	                                 the load as soon as Apache is ready, as runtime mode does, so the
+//	                                 start-up sets it; a duration in (0, 1s] pins it
 //
 // # [host]
 //

@@ -19,7 +19,10 @@ type Scenario struct {
 	Interval    Duration `toml:"interval"` // time-series row length
 	// TickPhase is the time from the load's start to the Apache parent's
 	// first maintenance tick: "random" (the default: drawn per
-	// replication, as it falls in a real run) or a duration in (0, 1s].
+	// replication, as a surge meets a running server at any instant),
+	// "startup" (the load starts as soon as Apache is ready, as runtime
+	// mode starts it: the phase is what Apache's start-up made it) or a
+	// duration in (0, 1s].
 	TickPhase TickPhase `toml:"tick_phase"`
 
 	Host     Host     `toml:"host"`

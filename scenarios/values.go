@@ -60,22 +60,28 @@ func durationSyntax(s string) bool {
 // MarshalText writes d the way UnmarshalText reads it.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// TickPhase is "random" or a duration in (0, 1s]: see Scenario.TickPhase.
+// TickPhase is "random", "startup" or a duration in (0, 1s]: see
+// Scenario.TickPhase.
 type TickPhase struct {
 	Random   bool
+	Startup  bool
 	Duration time.Duration
 }
 
-// UnmarshalText parses "random" or a duration.
+// UnmarshalText parses "random", "startup" or a duration.
 func (p *TickPhase) UnmarshalText(b []byte) error {
 	s := strings.TrimSpace(string(b))
-	if s == "random" {
+	switch s {
+	case "random":
 		*p = TickPhase{Random: true}
+		return nil
+	case "startup":
+		*p = TickPhase{Startup: true}
 		return nil
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil || v <= 0 || v > time.Second {
-		return fmt.Errorf("%q: expected \"random\" or a duration from more than 0 to 1s (the time from the load's start to the parent's first maintenance tick)", s)
+		return fmt.Errorf("%q: expected \"random\", \"startup\" or a duration from more than 0 to 1s (the time from the load's start to the parent's first maintenance tick)", s)
 	}
 	*p = TickPhase{Duration: v}
 	return nil
@@ -83,8 +89,11 @@ func (p *TickPhase) UnmarshalText(b []byte) error {
 
 // MarshalText writes the phase as UnmarshalText reads it.
 func (p TickPhase) MarshalText() ([]byte, error) {
-	if p.Random {
+	switch {
+	case p.Random:
 		return []byte("random"), nil
+	case p.Startup:
+		return []byte("startup"), nil
 	}
 	return []byte(p.Duration.String()), nil
 }

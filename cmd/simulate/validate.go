@@ -58,7 +58,8 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 func validateCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", "validate FILE|BUILTIN... [--variant V] [--replications N] [--seed N] [--set KEY=VALUE]... [--out DIR] [--force] [--max-duration D] [--no-plots] [--jobs N]\n"+
 		"       simulate validate --from PRED_DIR... --measured DIR [FILE] [--out DIR] [--no-plots]\n"+
-		"       simulate validate FILE --measured DIR [--out DIR] [--no-plots]   (predict now, compare with an earlier measurement)", stderr)
+		"       simulate validate FILE --measured DIR [--out DIR] [--no-plots]   (predict now, compare with an earlier measurement)\n"+
+		"       simulate validate --summary DIR...   (add up earlier validations: every validation.json below the DIRs)", stderr)
 	var sf scenarioFlags
 	sf.register(fs)
 	sf.registerForce(fs, true)
@@ -70,9 +71,13 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	var from stringList
 	fs.Var(&from, "from", "compare existing predicted result `DIR`s (repeatable; a directory of result directories counts as all of them)")
 	measuredDir := fs.String("measured", "", "with --from: the measured result `DIR`")
+	summary := fs.Bool("summary", false, "add up the validations already written below the DIRs given: case by case and over all")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
+	}
+	if *summary {
+		return validateSummary(pos, stdout)
 	}
 	if *reps < 0 {
 		return usagef("--replications %d: want 1 or more", *reps)
@@ -259,48 +264,34 @@ func validateSuite(files []string, sf scenarioFlags, out string, opt caseOptions
 		}
 		rows = append(rows, row{caseName(sc), rep, err})
 	}
-	var total validate.Coverage
 	failed, disturbed := 0, 0
+	var reps []*validate.Report
+	var names []string
+	for _, r := range rows {
+		if r.rep == nil {
+			disturbed++
+			continue
+		}
+		if !r.rep.Pass {
+			failed++
+		}
+		reps, names = append(reps, r.rep), append(names, r.name)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "case	metrics passing	median abs % error	coverage	mean 95% width	misses / outside the interval	")
 	for _, r := range rows {
 		if r.rep == nil {
-			disturbed++
 			fmt.Fprintf(tw, "%s	not judged: disturbed					\n", r.name)
 			continue
 		}
 		c := r.rep.Coverage
-		total.Add(r.rep, r.name+".")
-		if !r.rep.Pass {
-			failed++
-		}
 		fmt.Fprintf(tw, "%s	%d/%d	%.1f%%	%d/%d	%.0f%%	%s / %s\n", r.name, len(r.rep.Metrics)-len(r.rep.Failed), len(r.rep.Metrics), r.rep.MAPE,
 			c.Inside, c.Total, 100*c.MeanWidth, strings.Join(r.rep.Failed, ", "), strings.Join(c.Outside, ", "))
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\nsuite: %d cases, %d outside tolerance, %d not judged; coverage %d of %d measured values inside their one-run 95%% interval (%.0f%%), mean interval width %.0f%% of the predicted mean\n",
-		len(rows), failed, disturbed, total.Inside, total.Total, 100*total.Share, 100*total.MeanWidth)
-	if total.Ranks.N > 0 {
-		fmt.Fprintf(stdout, "suite %s\nranks by metric, fifths lowest first:\n", total.Ranks.Text())
-		tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		for _, name := range validate.Names() {
-			var h validate.Ranks
-			for _, r := range rows {
-				if r.rep == nil {
-					continue
-				}
-				for _, m := range r.rep.Metrics {
-					if m.Name == name && m.Rank != nil {
-						h.Add(*m.Rank)
-					}
-				}
-			}
-			if h.N > 0 {
-				fmt.Fprintf(tw, "  %s	%d	%s\n", name, h.N, h)
-			}
-		}
-		tw.Flush()
-	}
+	total := suiteCoverage(reps, names)
+	fmt.Fprintf(stdout, "\nsuite: %d cases, %d outside tolerance, %d not judged; ", len(rows), failed, disturbed)
+	writeCoverage(stdout, total, reps)
 	fmt.Fprintf(stdout, "wrote %s\n", out)
 	switch {
 	case disturbed > 0:

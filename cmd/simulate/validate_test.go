@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,6 +202,41 @@ func TestValidateRefusesADisturbedMeasurement(t *testing.T) {
 	code, _, stderr = runCLI("validate", spikeFile(t), "--out", out, "--no-plots", "--force")
 	assert.Contains(t, []int{0, 1}, code, stderr)
 	assert.FileExists(t, filepath.Join(out, "validation.json"))
+}
+
+// Validations already written add up, case by case, across several runs
+// of a suite (--summary): nothing is simulated, the numbers are the
+// reports' own, and a directory holding none is refused.
+func TestValidateSummaryAddsUpEarlierValidations(t *testing.T) {
+	fakeRuntime(t, nil)
+	a := spikeFile(t)
+	b := filepath.Join(t.TempDir(), "other.toml")
+	src, err := os.ReadFile(a)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(b, []byte(strings.Replace(string(src), "replications = 1", "replications = 3", 1)), 0o644))
+	runs := []string{filepath.Join(t.TempDir(), "first"), filepath.Join(t.TempDir(), "second")}
+	metrics, inside := 0, 0
+	for _, out := range runs {
+		code, _, stderr := runCLI("validate", a, b, "--out", out, "--no-plots", "--seed", "2")
+		require.Contains(t, []int{0, 1}, code, stderr)
+		for _, c := range []string{"spike", "other"} {
+			r, err := validate.ReadFile(filepath.Join(out, c, "validation.json"))
+			require.NoError(t, err)
+			metrics += len(r.Metrics) - len(r.Failed)
+			inside += r.Coverage.Inside
+		}
+	}
+	code, stdout, stderr := runCLI("validate", "--summary", runs[0], runs[1])
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "4 validations of 2 cases")
+	assert.Regexp(t, `(?m)^other +2 +\d+/\d+`, stdout, "each case with its two runs")
+	assert.Regexp(t, fmt.Sprintf(`metrics %d of \d+ pass; coverage %d of`, metrics, inside), stdout)
+	assert.Contains(t, stdout, "suite ranks: ")
+
+	empty := t.TempDir()
+	code, _, stderr = runCLI("validate", "--summary", empty)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "no validation.json below it")
 }
 
 // Several files are a suite: each case in its own directory, then a table

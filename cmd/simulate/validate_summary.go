@@ -70,7 +70,11 @@ func validateSummary(dirs []string, stdout io.Writer) error {
 	var names []string
 	for _, dir := range dirs {
 		var found int
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		root, err := filepath.EvalSymlinks(dir) // a link named on the command line is followed, as find -H does
+		if err != nil {
+			return usagef("--summary %s: %v", dir, err)
+		}
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || d.Name() != "validation.json" {
 				return err
 			}

@@ -226,7 +226,9 @@ func TestValidateSummaryAddsUpEarlierValidations(t *testing.T) {
 			inside += r.Coverage.Inside
 		}
 	}
-	code, stdout, stderr := runCLI("validate", "--summary", runs[0], runs[1])
+	link := filepath.Join(t.TempDir(), "second-link") // a link given on the command line is followed
+	require.NoError(t, os.Symlink(runs[1], link))
+	code, stdout, stderr := runCLI("validate", "--summary", runs[0], link)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "4 validations of 2 cases")
 	assert.Regexp(t, `(?m)^other +2 +\d+/\d+`, stdout, "each case with its two runs")

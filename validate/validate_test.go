@@ -346,10 +346,7 @@ func TestRankHistogramShowsWhetherTheSpreadIsReality(t *testing.T) {
 		"a value measured rounded down to 10 ms ties with what rounds to it")
 
 	sc := scenario(t, "10s", phase("10s", 5), "")
-	var reps []results.Run
-	for i, peak := range []float64{3, 4, 5, 3, 5, 4, 4, 5} {
-		reps = append(reps, mkRun(uint64(i+1), 1, 10, constant(peak), constant(100), nil))
-	}
+	reps := flatRuns(3, 4, 5, 3, 5, 4, 4, 5)
 	rep, err := Compare(sc, reps, mkRun(1, 1, 10, constant(4), constant(100), nil))
 	require.NoError(t, err)
 	assert.Equal(t, &Rank{Below: 2, Equal: 3, N: 8}, metric(t, rep, "peak_processes").Rank)
@@ -399,12 +396,19 @@ func TestRankHistogramShowsWhetherTheSpreadIsReality(t *testing.T) {
 	assert.Greater(t, biased[4], biased[0]+0.15, "biased: %v", biased)
 }
 
+// flatRuns returns one replication a level, its processes at that level
+// all run long.
+func flatRuns(levels ...float64) []results.Run {
+	var reps []results.Run
+	for i, l := range levels {
+		reps = append(reps, mkRun(uint64(i+1), 1, 10, constant(l), constant(100), nil))
+	}
+	return reps
+}
+
 func TestValueLikeSomeReplications(t *testing.T) {
 	sc := scenario(t, "10s", phase("10s", 5), "")
-	var reps []results.Run
-	for i, peak := range []float64{3, 4, 5, 3, 5, 4, 4, 5} {
-		reps = append(reps, mkRun(uint64(i+1), 1, 10, constant(peak), constant(100), nil))
-	}
+	reps := flatRuns(3, 4, 5, 3, 5, 4, 4, 5)
 	rep, err := Compare(sc, reps, mkRun(1, 1, 10, constant(3), constant(100), nil))
 	require.NoError(t, err)
 	pk := metric(t, rep, "peak_processes")

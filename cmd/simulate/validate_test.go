@@ -204,16 +204,24 @@ func TestValidateRefusesADisturbedMeasurement(t *testing.T) {
 	assert.FileExists(t, filepath.Join(out, "validation.json"))
 }
 
+// twoCases writes a suite of two cases: the spike with one replication
+// and "other", the same with three.
+func twoCases(t *testing.T) (a, b string) {
+	t.Helper()
+	a = spikeFile(t)
+	b = filepath.Join(t.TempDir(), "other.toml")
+	src, err := os.ReadFile(a)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(b, []byte(strings.Replace(string(src), "replications = 1", "replications = 3", 1)), 0o644))
+	return a, b
+}
+
 // Validations already written add up, case by case, across several runs
 // of a suite (--summary): nothing is simulated, the numbers are the
 // reports' own, and a directory holding none is refused.
 func TestValidateSummaryAddsUpEarlierValidations(t *testing.T) {
 	fakeRuntime(t, nil)
-	a := spikeFile(t)
-	b := filepath.Join(t.TempDir(), "other.toml")
-	src, err := os.ReadFile(a)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(b, []byte(strings.Replace(string(src), "replications = 1", "replications = 3", 1)), 0o644))
+	a, b := twoCases(t)
 	runs := []string{filepath.Join(t.TempDir(), "first"), filepath.Join(t.TempDir(), "second")}
 	metrics, inside := 0, 0
 	for _, out := range runs {
@@ -245,11 +253,7 @@ func TestValidateSummaryAddsUpEarlierValidations(t *testing.T) {
 // of the cases with the coverage of the one-run intervals.
 func TestValidateSuiteReportsCoverage(t *testing.T) {
 	fakeRuntime(t, nil)
-	a := spikeFile(t)
-	b := filepath.Join(t.TempDir(), "other.toml")
-	src, err := os.ReadFile(a)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(b, []byte(strings.Replace(string(src), "replications = 1", "replications = 3", 1)), 0o644))
+	a, b := twoCases(t)
 	out := filepath.Join(t.TempDir(), "suite")
 	code, stdout, stderr := runCLI("validate", a, b, "--out", out, "--no-plots")
 	assert.Contains(t, []int{0, 1}, code, stderr)

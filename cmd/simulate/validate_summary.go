@@ -117,8 +117,12 @@ func validateSummary(dirs []string, stdout io.Writer) error {
 	metrics, fails := 0, 0
 	for _, g := range groups {
 		c := suiteCoverage(g.reps, make([]string, len(g.reps)))
+		ranks := "none (older validations, or every value predicted exactly)"
+		if c.Ranks.N > 0 {
+			ranks = c.Ranks.String()
+		}
 		fmt.Fprintf(tw, "%s	%d	%d/%d	%d/%d	%.0f%%	%s\n", g.name, len(g.reps), g.metrics-g.fails, g.metrics,
-			c.Inside, c.Total, 100*c.MeanWidth, c.Ranks)
+			c.Inside, c.Total, 100*c.MeanWidth, ranks)
 		metrics, fails = metrics+g.metrics, fails+g.fails
 	}
 	tw.Flush()

@@ -28,12 +28,15 @@ type parent struct {
 	woken     bool     // the sleep is over and the parent waits for a core (wake)
 	dead      []*child
 	deadDae   []*daemonProc
-	// tearing counts the processes a restart woke that are still tearing
-	// Python down; the parent goes on once they are done: with the next
-	// in toSignal, then afterTeardowns.
+	// tearing counts the processes a restart woke that took the
+	// parent's core and are still tearing Python down; the parent goes on
+	// once they are done: with the next in toSignal, then afterTeardowns.
+	// keepsCore: some process the restart woke did not take it, and the
+	// parent keeps its core against them through the reload (cpuWork).
 	tearing        int
 	toSignal       []func()
 	afterTeardowns func()
+	keepsCore      bool
 	// onTick, when set, sees every maintenance pass (at the simulation
 	// clock's instant): how many children it forked and the idle count it
 	// acted on (tests use it).

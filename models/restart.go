@@ -71,6 +71,7 @@ func (p *parent) act(action string) {
 func (p *parent) restart(graceful bool) {
 	s := p.s
 	p.state = restarting
+	p.keepsCore = false
 	p.graceful = graceful
 	p.gen++
 	if graceful {
@@ -95,20 +96,23 @@ func (p *parent) restart(graceful bool) {
 				}
 				c.graceful()
 				if c.finJob != nil && !c.exited {
-					c.wokenByRestart = true
-					p.tearing++
+					p.woke(&c.wokenByRestart)
 				}
 			})
 		}
 		extra := sim.Time(told) * sim.Time(s.sc.Host.GracefulChildCPU.Duration)
-		// A child the signal wakes preempts the parent that woke it (the
-		// scheduler runs a freshly woken task before the one that has been
-		// running), so the parent signals the next only once the woken one
-		// has torn Python down, and reloads after the last. Measured (idle
-		// prefork, 5 children, graceful): every child's "Python has
-		// shutdown" before the parent's AH00163, 6–11 ms apart; with one
-		// core busy the new generation came 97 ms after the signal, 20 ms
-		// after the last of five teardowns of ~15 ms each.
+		// A child the signal wakes can preempt the parent that woke it
+		// (the scheduler runs a freshly woken task before the one that
+		// has been running): then the parent signals the next only once
+		// the woken one has torn Python down, and reloads after the last.
+		// Measured on one 2-core VM (idle prefork, 5 children, graceful):
+		// every child's "Python has shutdown" before the parent's AH00163,
+		// 6–11 ms apart; with one core busy the new generation came 97 ms
+		// after the signal, 20 ms after the last of five teardowns of ~15
+		// ms each. On another the parent kept its core: AH00163 6 ms after
+		// AH00171, the five teardowns ended together 37–46 ms after it,
+		// and the first reap found none (host.sched_wake_preempt, measured
+		// by `simulate calibrate`; woke).
 		p.afterTeardowns = func() { p.reload(extra) }
 		p.signalNext()
 		return
@@ -139,6 +143,39 @@ func (p *parent) signalNext() {
 		p.afterTeardowns = nil
 		f()
 	}
+}
+
+// woke notes a process the restart's signal woke, which tears Python
+// down (its flag: wokenByRestart): with probability
+// host.sched_wake_preempt it takes the parent's core, and the parent waits
+// for its teardown (tearing, tornDown); otherwise it waits for another
+// core and the parent keeps its own (keepsCore). The draw comes from the
+// scheduler's stream, only when the share is strictly between 0 and 1.
+func (p *parent) woke(flag *bool) {
+	share := p.s.sc.Host.SchedWakePreempt
+	if share >= 1 || (share > 0 && p.s.schedRand.Float64() < share) {
+		*flag = true
+		p.tearing++
+		return
+	}
+	p.keepsCore = true
+}
+
+// cpuWork runs work of the parent's CPU, then done: processor-shared with
+// the jobs, or, while it keeps its core against the processes its signals
+// woke (keepsCore), on a core of its own, which the jobs do not share
+// (host.CPU.HoldCore). Swapping's slowdown does not apply to the latter.
+func (p *parent) cpuWork(work sim.Time, done func()) {
+	s := p.s
+	if !p.keepsCore {
+		s.cpu.Start(work, nil, done)
+		return
+	}
+	s.cpu.HoldCore()
+	s.sim.After(work, func() {
+		s.cpu.ReleaseCore()
+		done()
+	})
 }
 
 // tornDown counts a woken process's teardown done: the parent goes on.
@@ -279,14 +316,14 @@ func (p *parent) reload(perChildren sim.Time) {
 		g.cleanup()
 	}
 	half := sim.Time(s.sc.Host.RestartCPU.Duration) / 2
-	s.cpu.Start(half+perChildren, nil, func() {
+	p.cpuWork(half+perChildren, func() {
 		p.freeProcChain(func() {
 			work := half
 			if !s.sc.WSGI.LazyInitialization {
 				s.mem.leakParentHeap(float64(s.sc.Host.PythonRestartLeak))
 				work += sim.Time(s.sc.Host.PythonInitCPU.Duration)
 			}
-			s.cpu.Start(work, nil, p.postConfig)
+			p.cpuWork(work, p.postConfig)
 		})
 	})
 }
@@ -297,10 +334,11 @@ func (p *parent) reload(perChildren sim.Time) {
 // in all (TIMEOUT_INTERVAL, TIMEOUT_USECS in apr_pools.c); those still
 // there then get SIGKILL. A daemon whose app lives in a sub-interpreter
 // hangs in its teardown (§6.6), so with one the parent waits the whole 3 s.
-// The daemons the SIGTERM woke preempt the parent, as a graceful restart's
-// children do (restart): its wait starts once their teardowns are done.
-// Measured (strace of an event + daemon graceful restart): the second
-// kill came 14 ms after the first, and the wait 14 ms after that.
+// The daemons the SIGTERM woke can preempt the parent, as a graceful
+// restart's children can (restart, woke): its wait starts once the
+// teardowns of those that did are done. Measured (strace of an event +
+// daemon graceful restart on the VM where they did): the second kill came
+// 14 ms after the first, and the wait 14 ms after that.
 func (p *parent) freeProcChain(done func()) {
 	s := p.s
 	var ds []*daemonProc
@@ -318,8 +356,7 @@ func (p *parent) freeProcChain(done func()) {
 	for _, d := range ds {
 		d.stop()
 		if d.finJob != nil && !d.exited {
-			d.wokenByRestart = true
-			p.tearing++
+			p.woke(&d.wokenByRestart)
 		}
 	}
 	const interval, timeout = 46875 * sim.Microsecond, 3 * sim.Second

@@ -136,6 +136,9 @@ func (h Host) check(ps *problems) {
 	if !(h.CPUSecond >= MinCPUSecond && h.CPUSecond <= MaxCPUSecond) {
 		ps.add("host.cpu_second", h.CPUSecond, "must be from %g to %g (host CPU-seconds per scenario CPU-second)", MinCPUSecond, float64(MaxCPUSecond))
 	}
+	if !(h.SchedWakePreempt >= 0 && h.SchedWakePreempt <= 1) {
+		ps.add("host.sched_wake_preempt", h.SchedWakePreempt, "must be a fraction from 0 to 1 (of the processes a restart's signals wake)")
+	}
 	if h.CPUs > MaxCPUs {
 		ps.add("host.cpus", h.CPUs, "must be at most %d", MaxCPUs)
 	}

@@ -101,6 +101,7 @@ func DefaultHost() Host {
 		RequestCPU:       D(100 * time.Microsecond),
 		LingerTime:       D(200 * time.Microsecond),
 		CPUSecond:        1,
+		SchedWakePreempt: 1, // measured on the first 2-core VM (docs/model.md §2.3)
 
 		// `simulate calibrate` on the project's machine (2026-12-03).
 		SubInterpreterCPU:     D(17 * time.Millisecond),

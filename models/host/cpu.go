@@ -52,7 +52,9 @@ import (
 type CPU struct {
 	sim      *sim.Sim
 	cores    float64
-	reserved float64 // cores taken off the top (Reserve)
+	reserved float64 // cores taken off the top: background + held, at most cores
+	outside  float64 // Reserve's
+	held     int     // HoldCore's
 	slowdown float64
 	classes  []class
 	active   []int32 // classes with running jobs, and at most one without (see class)
@@ -202,10 +204,34 @@ func (c *CPU) Cancel(j *Job) bool {
 
 // Reserve takes r cores off the top for work outside the jobs, which
 // gets them whatever the jobs want: CPU another process was measured to
-// use (the jobs share the rest). r is clamped to [0, cores]; it counts in
-// Busy and Delivered.
+// use (the jobs share the rest). r is at least 0, and with HoldCore's
+// cores at most cores; it counts in Busy and Delivered.
 func (c *CPU) Reserve(r float64) {
-	r = min(max(r, 0), c.cores)
+	c.outside = max(r, 0)
+	c.reserve()
+}
+
+// HoldCore takes one core off the top for a task that keeps it against
+// the jobs, which share the rest, until ReleaseCore: the Apache parent
+// through a restart's reload when the processes it woke wait for another
+// core (docs/model.md §2.3). Its work is timed by the caller. It counts in
+// Busy and Delivered.
+func (c *CPU) HoldCore() {
+	c.held++
+	c.reserve()
+}
+
+// ReleaseCore gives back a core HoldCore took.
+func (c *CPU) ReleaseCore() {
+	if c.held == 0 {
+		panic("host: ReleaseCore without HoldCore")
+	}
+	c.held--
+	c.reserve()
+}
+
+func (c *CPU) reserve() {
+	r := min(c.outside+float64(c.held), c.cores)
 	if r == c.reserved {
 		return
 	}

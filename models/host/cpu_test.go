@@ -101,6 +101,31 @@ func TestReserve(t *testing.T) {
 	assert.InDelta(t, 2.0, c.Busy().Value(), 1e-9, "at most every core")
 }
 
+// A held core is one the jobs do not share, on top of what Reserve
+// takes: two jobs of 1 s on 2 cores, one held, take 2 s; with 1.5 cores
+// reserved besides, the jobs get none until the reservation goes.
+func TestHoldCore(t *testing.T) {
+	s := sim.New()
+	c := NewCPU(s, 2)
+	c.HoldCore()
+	var done []sim.Time
+	for range 2 {
+		c.Start(sim.Second, nil, func() { done = append(done, s.Now()) })
+	}
+	s.At(sim.Second, func() { c.Reserve(1.5) })
+	s.At(3*sim.Second, func() { c.Reserve(0) })
+	s.At(4*sim.Second, func() { c.ReleaseCore() })
+	s.Run(10 * sim.Second)
+	require.Len(t, done, 2)
+	// 0–1 s: one core for the two (0.5 s each done); 1–3 s: none; 3–4 s:
+	// one core again (done at 4 s).
+	for _, d := range done {
+		assert.InDelta(t, float64(4*sim.Second), float64(d), 10)
+	}
+	assert.InDelta(t, 0.0, c.Busy().Value(), 1e-9, "nothing held, nothing running")
+	assert.Panics(t, func() { c.ReleaseCore() }, "no core is held")
+}
+
 // A process's own Job value is run again and again; a job that finished
 // at the same instant as another whose callback kills its process is
 // cancelled before its own callback runs, and its callback never runs.

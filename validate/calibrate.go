@@ -71,6 +71,11 @@ type ApacheSample struct {
 	// their start to their exit, as the parent's cutime + cstime count it
 	// (10 ms resolution, summed over them).
 	ReapedCPU time.Duration
+	// TornDownFirst, after a graceful restart of children with Python, is
+	// how many of them logged "Python has shutdown" before the parent's
+	// new generation logged AH00163 (its error log, in order); -1 when the
+	// log did not show both.
+	TornDownFirst int
 }
 
 // A Prober runs calibration probes on this machine. The real one starts a
@@ -205,6 +210,7 @@ type Profile struct {
 	SchedWakeWait        time.Duration
 	SchedWait            time.Duration
 	SchedRun             time.Duration
+	SchedWakePreempt     float64
 	ArrivalJitter        time.Duration
 	ResponseDelay        scenarios.ResponseDelay
 	ResponseDelayDaemon  scenarios.ResponseDelay
@@ -299,6 +305,11 @@ const (
 //   - python_init_cpu: how much that grows with Python;
 //   - restart_cpu: the small Apache's parent's CPU time for a restart
 //     (SIGHUP), less its forks of the new children;
+//   - sched_wake_preempt: the share of that graceful restart's children
+//     whose "Python has shutdown" came before the parent's AH00163 in its
+//     error log: each of those took the parent's core when the signal
+//     woke it and tore down first; the others waited for another core
+//     while the parent reloaded on its own (docs/model.md §2.3);
 //   - graceful_child_cpu: the parent's CPU time for a graceful restart
 //     (SIGUSR1) of calMany children with a bare interpreter, less its
 //     forks and restart_cpu, per child: telling each to finish and
@@ -413,6 +424,12 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.PythonInitCPU = time.Duration(max(0, cpu(py)-cpu(many)))
 	prof.RestartCPU = max(0, few.RestartCPU-calFew*startupFork)
 	prof.GracefulChildCPU = max(0, (py.RestartCPU-calMany*startupFork-prof.RestartCPU)/calMany)
+	prof.SchedWakePreempt = 1
+	if py.TornDownFirst >= 0 {
+		prof.SchedWakePreempt = min(1, float64(py.TornDownFirst)/float64(calMany))
+	} else {
+		prof.Notes = append(prof.Notes, "WARNING: the graceful restart's error log did not show the children's teardowns and the new generation: sched_wake_preempt left at 1")
+	}
 	bursts, err := p.ForkBursts(ctx)
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork maintenance's bursts of forks: %w", err)
@@ -493,8 +510,8 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU, few.RestartCPU),
 		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent CPU %v; child median private %s, shared %s, CPU %v", calMany,
 			many.ParentCPU, scenarios.Size(priv(many)), scenarios.Size(shared(many)), time.Duration(cpu(many))),
-		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit; the parent's CPU for their graceful restart %v", calMany,
-			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU, py.RestartCPU))
+		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit; the parent's CPU for their graceful restart %v; %d of their teardowns ended before its new generation began (sched_wake_preempt %.2f)", calMany,
+			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU, py.RestartCPU, py.TornDownFirst, prof.SchedWakePreempt))
 
 	if err := calibrateThreads(ctx, p, &prof); err != nil {
 		return prof, err
@@ -862,6 +879,7 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"sched_wake_wait":          dur(p.SchedWakeWait),
 		"sched_wait":               dur(p.SchedWait),
 		"sched_run":                dur(p.SchedRun),
+		"sched_wake_preempt":       fmt.Sprintf("%.2f", p.SchedWakePreempt),
 		"arrival_jitter":           dur(p.ArrivalJitter),
 		"restart_cpu":              dur(p.RestartCPU),
 		"graceful_child_cpu":       dur(p.GracefulChildCPU),

@@ -92,6 +92,10 @@ func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, err
 		for i, c := range s.ChildCPU {
 			s.ReapedCPU += c + teardown[i]
 		}
+		s.TornDownFirst = -1
+		if p.Graceful && p.Python { // a quarter took the parent's core
+			s.TornDownFirst = p.Children / 4
+		}
 	}
 	return s, nil
 }
@@ -283,6 +287,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
 	assert.Equal(t, 40*time.Millisecond, prof.RestartCPU, "the restart less its forks, at the startup probes' 1 ms each")
 	assert.Equal(t, 500*time.Microsecond, prof.GracefulChildCPU, "a graceful restart's extra per child")
+	assert.Equal(t, 0.25, prof.SchedWakePreempt, "4 of 16 teardowns before the new generation")
 	assert.InDelta(t, float64(8*time.Millisecond), float64(prof.PythonFiniCPU), 1e3, "the teardown less freeing the child's private memory")
 	assert.InDelta(t, float64(250*time.Microsecond), float64(prof.ExitFreeCPU), 1e3, "per MiB freed")
 	assert.InDelta(t, float64(3*time.Millisecond), float64(prof.SubInterpreterFini), 1e3, "a sub-interpreter's teardown less freeing its memory")
@@ -326,6 +331,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, prof.ResponseDelayDaemon, sc.Host.ResponseDelayDaemon)
 	assert.Equal(t, 40*time.Millisecond, sc.Host.RestartCPU.Duration)
 	assert.Equal(t, 500*time.Microsecond, sc.Host.GracefulChildCPU.Duration)
+	assert.Equal(t, 0.25, sc.Host.SchedWakePreempt)
 	assert.Equal(t, scenarios.Size(700<<10), sc.Host.RuntimeAppMemory)
 	assert.Equal(t, scenarios.Size(500<<10), sc.Host.RuntimeAppText)
 	assert.Equal(t, 12*time.Millisecond, sc.Host.RuntimeAppCPU.Duration)

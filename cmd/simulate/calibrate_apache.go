@@ -105,6 +105,11 @@ WSGIRestrictEmbedded %s
 WSGILazyInitialization On
 WSGISocketPrefix %q
 %s`, n, n, n+1, n+1, n+1, restrict, filepath.Join(root, "wsgi"), app)
+	if probe.Graceful && probe.Python {
+		// The new generation's AH00163 and each child's "Python has
+		// shutdown", in the order they happened (tornDownFirst).
+		conf += "LogLevel warn mpm_prefork:notice wsgi:info\n"
+	}
 	pid, done, output, err := p.start(root, conf)
 	if err != nil {
 		return s, err
@@ -174,7 +179,34 @@ WSGISocketPrefix %q
 	}
 	s.RestartCPU = cpuTime(pid) - before
 	s.ReapedCPU = childrenCPU(pid) - reaped
+	s.TornDownFirst = -1
+	if probe.Graceful && probe.Python {
+		b, _ := os.ReadFile(filepath.Join(root, "error.log"))
+		s.TornDownFirst = tornDownFirst(string(b))
+	}
 	return s, nil
+}
+
+// tornDownFirst counts, in an error log, the children's "Python has
+// shutdown" lines after a graceful restart's AH00171 and before the new
+// generation's AH00163: the children its signal woke that ran their
+// teardown before the parent had reloaded. -1 when the log lacks either
+// line. Apache appends every process's lines to the one file as they
+// happen, so their order is the order of events.
+func tornDownFirst(log string) int {
+	n, restarting := 0, false
+	for _, line := range strings.Split(log, "\n") {
+		switch {
+		case strings.Contains(line, "AH00171:"):
+			restarting, n = true, 0
+		case !restarting:
+		case strings.Contains(line, "Python has shutdown"):
+			n++
+		case strings.Contains(line, "AH00163:"):
+			return n
+		}
+	}
+	return -1
 }
 
 // waitForApache polls every 50 ms until ready() holds, and fails if the

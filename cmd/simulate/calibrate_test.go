@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,4 +102,28 @@ func TestCalibrateWithoutApacheExits3(t *testing.T) {
 	code, _, stderr := runCLI("calibrate", "--out", filepath.Join(t.TempDir(), "c.toml"))
 	assert.Equal(t, 3, code)
 	assert.Contains(t, stderr, "apt-get install")
+}
+
+// The error log of a graceful restart measured on a 2-core VM (runtime
+// mode's lazy prefork, five idle children): the parent reloaded before
+// any child had torn Python down. Lines that are not the restart's are
+// skipped; a log without the new generation says so.
+func TestTornDownFirstReadsTheErrorLogInOrder(t *testing.T) {
+	log := `[Fri Dec 04 16:32:15.045121 2026] [mpm_prefork:notice] [pid 13352] AH00163: Apache/2.4.71 (Debian) mod_wsgi/4.9.4 Python/3.11 configured -- resuming normal operations
+[Fri Dec 04 16:32:30.174825 2026] [mpm_prefork:notice] [pid 13352] AH00171: Graceful restart requested, doing restart
+[Fri Dec 04 16:32:30.181030 2026] [mpm_prefork:notice] [pid 13352] AH00163: Apache/2.4.71 (Debian) mod_wsgi/4.9.4 Python/3.11 configured -- resuming normal operations
+[Fri Dec 04 16:32:30.217626 2026] [wsgi:info] [pid 13355] mod_wsgi (pid=13355): Python has shutdown.
+[Fri Dec 04 16:32:30.217731 2026] [wsgi:info] [pid 13354] mod_wsgi (pid=13354): Python has shutdown.
+`
+	assert.Equal(t, 0, tornDownFirst(log))
+	// On the VM where the woken children took the parent's core.
+	log = `[Thu Dec 03 10:00:00.000000 2026] [mpm_prefork:notice] [pid 1] AH00171: Graceful restart requested, doing restart
+[Thu Dec 03 10:00:00.009000 2026] [wsgi:info] [pid 2] mod_wsgi (pid=2): Python has shutdown.
+[Thu Dec 03 10:00:00.017000 2026] [wsgi:info] [pid 3] mod_wsgi (pid=3): Python has shutdown.
+[Thu Dec 03 10:00:00.030000 2026] [mpm_prefork:notice] [pid 1] AH00163: Apache/2.4.71 (Debian) configured -- resuming normal operations
+[Thu Dec 03 10:00:00.041000 2026] [wsgi:info] [pid 4] mod_wsgi (pid=4): Python has shutdown.
+`
+	assert.Equal(t, 2, tornDownFirst(log))
+	assert.Equal(t, -1, tornDownFirst(strings.SplitN(log, "\n", 3)[0]+"\n"), "no new generation")
+	assert.Equal(t, -1, tornDownFirst(""), "no restart")
 }

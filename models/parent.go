@@ -31,11 +31,14 @@ type parent struct {
 	// tearing counts the processes a restart woke that took the
 	// parent's core and are still tearing Python down; the parent goes on
 	// once they are done: with the next in toSignal, then afterTeardowns.
-	// keepsCore: some process the restart woke did not take it, and the
-	// parent keeps its core against them through the reload (cpuWork).
+	// preempted: this restart's woken processes take the parent's core
+	// (woke). keepsCore: some process the restart woke did not take it,
+	// and the parent keeps its core against them through the reload
+	// (cpuWork).
 	tearing        int
 	toSignal       []func()
 	afterTeardowns func()
+	preempted      bool
 	keepsCore      bool
 	// onTick, when set, sees every maintenance pass (at the simulation
 	// clock's instant): how many children it forked and the idle count it

@@ -263,7 +263,7 @@ rate = 0.01
 // sleeps: the new generation comes a tick later (measured on a 2-core VM:
 // AH00163 6 ms after AH00171, the five teardowns done 37–46 ms after it,
 // the first new child at 1.01 s). Where they do (1), they are replaced at
-// once; in between, replications see both.
+// once; in between, replications see both, as often as the share says.
 func TestGracefulRestartWhereTheWokenChildrenWaitForACore(t *testing.T) {
 	birth := func(share string, seed int) float64 {
 		run, _, _ := simulateTraced(t, parse(t, `
@@ -298,7 +298,7 @@ rate = 0.01
 			late++
 		}
 	}
-	assert.True(t, late > 0 && late < 20, "half of the children take the core: the first reap finds one, unless none did (%d of 20 late)", late)
+	assert.True(t, late > 4 && late < 16, "half of the restarts' children take the core (%d of 20 late)", late)
 }
 
 // event keeps the slot of a process that is shutting down gracefully; one

@@ -137,7 +137,7 @@ func (h Host) check(ps *problems) {
 		ps.add("host.cpu_second", h.CPUSecond, "must be from %g to %g (host CPU-seconds per scenario CPU-second)", MinCPUSecond, float64(MaxCPUSecond))
 	}
 	if !(h.SchedWakePreempt >= 0 && h.SchedWakePreempt <= 1) {
-		ps.add("host.sched_wake_preempt", h.SchedWakePreempt, "must be a fraction from 0 to 1 (of the processes a restart's signals wake)")
+		ps.add("host.sched_wake_preempt", h.SchedWakePreempt, "must be a probability from 0 to 1")
 	}
 	if h.CPUs > MaxCPUs {
 		ps.add("host.cpus", h.CPUs, "must be at most %d", MaxCPUs)

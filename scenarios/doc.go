@@ -112,7 +112,7 @@
 //	sched_wake_wait         duration  "0s"      a task woken while all cores are taken waits for one: uniform, mean this × q
 //	sched_wait              duration  "0s"      the same for a task preempted mid-run (the parent in a fork burst)
 //	sched_run               duration  "0s"      mean CPU a task runs before it is preempted while all cores are taken; 0: never
-//	sched_wake_preempt      number    1         share of the processes a restart's signals wake that run before the parent goes on; 0 to 1
+//	sched_wake_preempt      number    1         odds that the processes a restart's signals wake run before the parent goes on; 0 to 1
 //	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)
 //	response_delay          levels    []        a response's delay to a client on this host, by the load generator's quiet time:
 //	                                            ["QUIET: Q0 … Qk-1", …], quantiles from 0% to 100% (ResponseDelay)

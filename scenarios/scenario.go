@@ -114,11 +114,11 @@ type Host struct {
 	SchedWakeWait Duration `toml:"sched_wake_wait"` // a task woken while every core is taken waits U(0, 2×this×q), q = (runnable − cores + 1)/cores
 	SchedWait     Duration `toml:"sched_wait"`      // a task preempted while every core is taken waits U(0, 2×this×q)
 	SchedRun      Duration `toml:"sched_run"`       // the mean CPU a task runs before it is preempted while every core is taken (exponential); 0: never
-	// SchedWakePreempt is the share of the processes a restart's signals
-	// wake (the old children, the old daemons) that take the signalling
-	// parent's core before it goes on, each tearing down first; it keeps
-	// its core against the others, which share the rest (docs/model.md
-	// §2.3). 1 (the default) is every one.
+	// SchedWakePreempt is the probability that the processes a restart's
+	// signals wake (the old children, the old daemons) take the
+	// signalling parent's core before it goes on, each tearing down
+	// first; otherwise it keeps its core while they share the rest
+	// (docs/model.md §2.3). 1 (the default): every restart.
 	SchedWakePreempt float64  `toml:"sched_wake_preempt"`
 	ArrivalJitter    Duration `toml:"arrival_jitter"` // mean lateness of a load generator's timer wake-up (exponential)
 	// ResponseDelay is how much longer than the server's work a client on

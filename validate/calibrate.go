@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	goruntime "runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -307,9 +308,10 @@ const (
 //     (SIGHUP), less its forks of the new children;
 //   - sched_wake_preempt: the share of that graceful restart's children
 //     whose "Python has shutdown" came before the parent's AH00163 in its
-//     error log: each of those took the parent's core when the signal
-//     woke it and tore down first; the others waited for another core
-//     while the parent reloaded on its own (docs/model.md §2.3);
+//     error log, over calRepeats such restarts: each of those took the
+//     parent's core when the signal woke it and tore down first; the
+//     others waited for another core while the parent reloaded on its own
+//     (docs/model.md §2.3);
 //   - graceful_child_cpu: the parent's CPU time for a graceful restart
 //     (SIGUSR1) of calMany children with a bare interpreter, less its
 //     forks and restart_cpu, per child: telling each to finish and
@@ -405,6 +407,17 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	if len(many.Children) == 0 || len(py.Children) == 0 {
 		return prof, fmt.Errorf("probe: Apache started no children")
 	}
+	// Who runs first after a graceful restart's signals varies from one
+	// restart to the next (2 and 11 of 16 children half an hour apart):
+	// calRepeats restarts, and the mean share.
+	tornFirst := []int{py.TornDownFirst}
+	for range calRepeats - 1 {
+		again, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, Restart: true, Graceful: true})
+		if err != nil {
+			return prof, fmt.Errorf("probe: prefork with %d children, each with a bare interpreter, restarted gracefully: %w", calMany, err)
+		}
+		tornFirst = append(tornFirst, again.TornDownFirst)
+	}
 	priv := func(s ApacheSample) float64 {
 		return medianOf(s.Children, func(m Memory) float64 { return float64(m.Private) })
 	}
@@ -425,10 +438,14 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.RestartCPU = max(0, few.RestartCPU-calFew*startupFork)
 	prof.GracefulChildCPU = max(0, (py.RestartCPU-calMany*startupFork-prof.RestartCPU)/calMany)
 	prof.SchedWakePreempt = 1
-	if py.TornDownFirst >= 0 {
-		prof.SchedWakePreempt = min(1, float64(py.TornDownFirst)/float64(calMany))
+	if slices.Min(tornFirst) >= 0 {
+		sum := 0
+		for _, n := range tornFirst {
+			sum += n
+		}
+		prof.SchedWakePreempt = min(1, float64(sum)/float64(len(tornFirst)*calMany))
 	} else {
-		prof.Notes = append(prof.Notes, "WARNING: the graceful restart's error log did not show the children's teardowns and the new generation: sched_wake_preempt left at 1")
+		prof.Notes = append(prof.Notes, "WARNING: a graceful restart's error log did not show the children's teardowns and the new generation: sched_wake_preempt left at 1")
 	}
 	bursts, err := p.ForkBursts(ctx)
 	if err != nil {
@@ -510,8 +527,8 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU, few.RestartCPU),
 		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent CPU %v; child median private %s, shared %s, CPU %v", calMany,
 			many.ParentCPU, scenarios.Size(priv(many)), scenarios.Size(shared(many)), time.Duration(cpu(many))),
-		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit; the parent's CPU for their graceful restart %v; %d of their teardowns ended before its new generation began (sched_wake_preempt %.2f)", calMany,
-			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU, py.RestartCPU, py.TornDownFirst, prof.SchedWakePreempt))
+		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit; the parent's CPU for their graceful restart %v; of their teardowns, %v ended before its new generation began in %d such restarts (sched_wake_preempt %.2f)", calMany,
+			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU, py.RestartCPU, tornFirst, len(tornFirst), prof.SchedWakePreempt))
 
 	if err := calibrateThreads(ctx, p, &prof); err != nil {
 		return prof, err

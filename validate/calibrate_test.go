@@ -32,6 +32,7 @@ type fakeProber struct {
 	// requests' CPU (an outlier pair).
 	lowBusy  bool
 	requests int
+	graceful int
 }
 
 func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, error) {
@@ -93,8 +94,9 @@ func (f *fakeProber) Apache(_ context.Context, p ApacheProbe) (ApacheSample, err
 			s.ReapedCPU += c + teardown[i]
 		}
 		s.TornDownFirst = -1
-		if p.Graceful && p.Python { // a quarter took the parent's core
-			s.TornDownFirst = p.Children / 4
+		if p.Graceful && p.Python { // a quarter, then none, then half took the parent's core
+			s.TornDownFirst = []int{p.Children / 4, 0, p.Children / 2}[f.graceful%3]
+			f.graceful++
 		}
 	}
 	return s, nil
@@ -258,7 +260,8 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	preloads := []ApacheProbe{{Children: 16, Python: true, App: AppMinimal, Restart: true}, {Children: 8, Python: true, App: AppMinimal, Ballast: 64 << 20, Restart: true},
 		{Children: 16, Python: true, App: AppRuntime, Restart: true},
 		{Children: 16, Python: true, App: AppMinimal, SubInterpreter: true, Restart: true}}
-	calls := []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, {Children: 16, Python: true, Restart: true, Graceful: true}}
+	graceful := ApacheProbe{Children: 16, Python: true, Restart: true, Graceful: true}
+	calls := []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, graceful, graceful, graceful}
 	for range calRepeats {
 		calls = append(calls, preloads...) // in turns
 	}
@@ -287,7 +290,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
 	assert.Equal(t, 40*time.Millisecond, prof.RestartCPU, "the restart less its forks, at the startup probes' 1 ms each")
 	assert.Equal(t, 500*time.Microsecond, prof.GracefulChildCPU, "a graceful restart's extra per child")
-	assert.Equal(t, 0.25, prof.SchedWakePreempt, "4 of 16 teardowns before the new generation")
+	assert.Equal(t, 0.25, prof.SchedWakePreempt, "4, 0 and 8 of 16 teardowns before the new generation")
 	assert.InDelta(t, float64(8*time.Millisecond), float64(prof.PythonFiniCPU), 1e3, "the teardown less freeing the child's private memory")
 	assert.InDelta(t, float64(250*time.Microsecond), float64(prof.ExitFreeCPU), 1e3, "per MiB freed")
 	assert.InDelta(t, float64(3*time.Millisecond), float64(prof.SubInterpreterFini), 1e3, "a sub-interpreter's teardown less freeing its memory")
@@ -352,9 +355,12 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 func TestCalibrateKeepsEachPreloadProbesLeastCPU(t *testing.T) {
 	quiet, err := Calibrate(context.Background(), &fakeProber{})
 	require.NoError(t, err)
+	// The preload probes come after the small, the large and the three
+	// graceful probes.
+	const first = 5
 	loaded := &fakeProber{load: func(n int) time.Duration {
 		switch n {
-		case 3 + 2, 3 + 4: // the runtime app's first run, the minimal script's second
+		case first + 2, first + 4: // the runtime app's first run, the minimal script's second
 			return 20 * time.Millisecond
 		}
 		return 0
@@ -367,7 +373,7 @@ func TestCalibrateKeepsEachPreloadProbesLeastCPU(t *testing.T) {
 	assert.Equal(t, 12*time.Millisecond, prof.RuntimeAppCPU)
 
 	always := &fakeProber{load: func(n int) time.Duration {
-		if n >= 3 && (n-3)%4 == 2 { // every run of the runtime app's probe
+		if n >= first && (n-first)%4 == 2 { // every run of the runtime app's probe
 			return 20 * time.Millisecond
 		}
 		return 0

@@ -226,16 +226,28 @@ rate = 0.2
 // signal, 20 ms after the last of five teardowns of ~15 ms.
 func TestGracefulRestartReloadsAfterTheChildrensTeardowns(t *testing.T) {
 	birth := func(memory string) float64 {
-		run, _, _ := simulateTraced(t, parse(t, `
+		return idleGracefulBirth(t, 1, `restart_cpu = "30ms"
+python_fini_cpu = "10ms"
+exit_free_cpu = "250us"`, `import_memory = "`+memory+`"`)
+	}
+	assert.InDelta(t, 0.087, birth("1MiB"), 0.005)
+	assert.InDelta(t, 0.16, birth("60MiB"), 0.005)
+	assert.InDelta(t, 0.34, birth("200MiB"), 0.01)
+}
+
+// idleGracefulBirth is the first new child's birth after a graceful
+// restart at 10 s of an idle prefork server of five children preloading
+// the app, on 2 cores, with the [host] and [app] keys given.
+func idleGracefulBirth(t *testing.T, seed int, host, app string) float64 {
+	t.Helper()
+	run, _, _ := simulateTraced(t, parse(t, `
 duration = "15s"
-seed = 1
+seed = `+fmt.Sprint(seed)+`
 [host]
 cpus = 2
 ram = "8GiB"
-restart_cpu = "30ms"
 graceful_child_cpu = "0s"
-python_fini_cpu = "10ms"
-exit_free_cpu = "250us"
+`+host+`
 [apache]
 mpm = "prefork"
 start_servers = 5
@@ -243,18 +255,14 @@ start_servers = 5
 process_group = ""
 preload = true
 [app]
-import_memory = "`+memory+`"
+`+app+`
 [[workload.phase]]
 duration = "15s"
 rate = 0.01
 `+event("10s", "graceful_restart"), ""))
-		r := onlyRestart(t, run)
-		require.NotNil(t, r.FirstChildS)
-		return *r.FirstChildS
-	}
-	assert.InDelta(t, 0.087, birth("1MiB"), 0.005)
-	assert.InDelta(t, 0.16, birth("60MiB"), 0.005)
-	assert.InDelta(t, 0.34, birth("200MiB"), 0.01)
+	r := onlyRestart(t, run)
+	require.NotNil(t, r.FirstChildS)
+	return *r.FirstChildS
 }
 
 // Where the children a graceful restart wakes do not take the parent's
@@ -266,29 +274,9 @@ rate = 0.01
 // once; in between, replications see both, as often as the share says.
 func TestGracefulRestartWhereTheWokenChildrenWaitForACore(t *testing.T) {
 	birth := func(share string, seed int) float64 {
-		run, _, _ := simulateTraced(t, parse(t, `
-duration = "15s"
-seed = `+fmt.Sprint(seed)+`
-[host]
-cpus = 2
-ram = "8GiB"
-restart_cpu = "12ms"
-graceful_child_cpu = "0s"
+		return idleGracefulBirth(t, seed, `restart_cpu = "12ms"
 python_fini_cpu = "7ms"
-sched_wake_preempt = `+share+`
-[apache]
-mpm = "prefork"
-start_servers = 5
-[wsgi]
-process_group = ""
-preload = true
-[[workload.phase]]
-duration = "15s"
-rate = 0.01
-`+event("10s", "graceful_restart"), ""))
-		r := onlyRestart(t, run)
-		require.NotNil(t, r.FirstChildS)
-		return *r.FirstChildS
+sched_wake_preempt = `+share, "")
 	}
 	assert.Less(t, birth("1", 1), 0.1, "each child tears down before the parent reloads")
 	assert.InDelta(t, 1.01, birth("0", 1), 0.02, "reloaded in 12 ms, before any of five 7 ms teardowns on one core")

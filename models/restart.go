@@ -156,7 +156,7 @@ func (p *parent) signalNext() {
 // it is strictly between 0 and 1), the parent waits for its teardown
 // (tearing, tornDown); otherwise it waits for another core and the parent
 // keeps its own (keepsCore). Once per restart, not per process: on the
-// second VM runtime mode's five idle children all waited (four runs), on
+// second VM runtime mode's five idle children all waited (five runs), on
 // the first they all took the core (every time), while calibrate's probe
 // of 16 saw 2, 11, 3, 11 and 5 take it.
 func (p *parent) woke(flag *bool) {

@@ -120,7 +120,7 @@ func threadsOf(s *server) int {
 // all while the slot still reads STARTING (docs/model.md §4.2).
 func (c *child) init() {
 	h := c.s.sc.Host
-	c.initJob = c.s.cpu.Start(sim.Time(h.ChildInitCPU.Duration), nil, func() {
+	c.initJob = c.s.cpu.Start(sim.Time(h.ChildInitCPU.Duration)+c.proc.takeOwed(), nil, func() {
 		c.initJob = nil
 		if !c.s.pythonInChildren {
 			c.ready()
@@ -300,13 +300,13 @@ func (w *worker) read(r *request) {
 		}
 		// status_handler reads every worker slot of every process.
 		s.mem.mapScoreboard(w.c.proc)
-		s.cpu.Run(&w.job, apacheCPU, nil, w.staticDone)
+		s.cpu.Run(&w.job, apacheCPU+w.c.proc.takeOwed(), nil, w.staticDone)
 	case r.static:
-		s.cpu.Run(&w.job, apacheCPU, nil, w.staticDone)
+		s.cpu.Run(&w.job, apacheCPU+w.c.proc.takeOwed(), nil, w.staticDone)
 	case scenarios.Embedded(r.group):
 		if s.sc.WSGI.RestrictEmbedded {
 			// "Embedded mode of mod_wsgi disabled by runtime configuration"
-			s.cpu.Run(&w.job, apacheCPU, nil, w.restrictedDone)
+			s.cpu.Run(&w.job, apacheCPU+w.c.proc.takeOwed(), nil, w.restrictedDone)
 			return
 		}
 		w.exec.start(w.c.py, r, apacheCPU)
@@ -317,7 +317,7 @@ func (w *worker) read(r *request) {
 		if d := s.sc.Host.RequestCPUDaemon.Duration; d > 0 {
 			apacheCPU = sim.Time(d)
 		}
-		s.cpu.Run(&w.job, apacheCPU, nil, w.proxyFn)
+		s.cpu.Run(&w.job, apacheCPU+w.c.proc.takeOwed(), nil, w.proxyFn)
 	}
 }
 

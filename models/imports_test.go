@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/forkcast/forkcast/scenarios"
@@ -142,4 +143,95 @@ rate = 1
 	spread := slices.Max(startup) - slices.Min(startup)
 	assert.Positive(t, spread, "the polls fall anywhere in their period: %v", startup)
 	assert.LessOrEqual(t, spread, 0.020, "but nothing else varies: %v", startup)
+}
+
+// On a host that no longer backs the memory it once gave (a VM with free
+// page reporting), first touches beyond host.memory_warm cost
+// memory_touch_cold_cpu instead of memory_touch_cpu per MiB (docs/model.md
+// §8.5): 16 children preloading an app of 50 MiB on 2 cores are ready
+// later by that extra CPU over the cores, and not at all later while the
+// warm memory lasts.
+func TestColdMemoryCostsCPUAtItsFirstTouch(t *testing.T) {
+	const src = `
+duration = "20s"
+[host]
+cpus = 2
+%s
+[apache]
+mpm = "prefork"
+start_servers = 16
+min_spare_servers = 1
+max_spare_servers = 32
+max_request_workers = 16
+[wsgi]
+preload = true
+application_group = "%%{GLOBAL}"
+[app]
+import_cpu = "const(100ms)"
+import_memory = "50MiB"
+[[workload.phase]]
+duration = "20s"
+rate = 0
+`
+	ready := func(host string) (float64, *server) {
+		_, _, s := simulateTraced(t, parse(t, fmt.Sprintf(src, host), ""))
+		return s.readyAt.Seconds(), s
+	}
+	const touch = "memory_touch_cpu = \"500us\"\nmemory_touch_cold_cpu = \"3ms\"\n"
+	off, s := ready("")
+	allWarm, _ := ready(touch + "memory_warm = \"100GiB\"")
+	noneWarm, _ := ready(touch + "memory_warm = \"0B\"")
+	someWarm, _ := ready(touch + "memory_warm = \"400MiB\"")
+	h := s.sc.Host
+	perChild := (h.ApacheChildPrivate + h.PythonInterpreter + 50*scenarios.MiB).MiBs()
+	all := 16*perChild + h.ApacheParentPrivate.MiBs() // MiB first touched
+	extra := 2.5e-3                                   // s of CPU per cold MiB
+	t.Logf("ready after %.3fs; with the memory warm %.3fs, none warm %.3fs, 400 MiB warm %.3fs (%.0f MiB first touched)", off, allWarm, noneWarm, someWarm, all)
+	assert.Equal(t, off, allWarm, "memory the host backs costs what the CPU constants already hold")
+	assert.InDelta(t, all*extra/2, noneWarm-off, 0.1*all*extra/2, "every MiB's extra CPU, shared by 2 cores")
+	assert.InDelta(t, (all-400)*extra/2, someWarm-off, 0.1*all*extra/2, "all but the first 400 MiB")
+}
+
+// The warm memory of host.memory_warm is used up by first touches; what a
+// process frees stays its own (a request's pool, malloc's heap), and what
+// an exited process held is warm again until free page reporting hands it
+// to the host, 2 s later (docs/model.md §8.5).
+func TestWarmMemoryIsUsedUpAndWhatExitsFreeIsWarmForAWhile(t *testing.T) {
+	sc := parse(t, `
+[host]
+memory_touch_cpu = "500us"
+memory_touch_cold_cpu = "3ms"
+memory_warm = "100MiB"
+[[workload.phase]]
+duration = "10s"
+rate = 0
+`, "")
+	eff, _ := sc.Effective()
+	s, err := newServer(&eff)
+	require.NoError(t, err)
+	s.stats.restarts.s = s // as the load's start sets it: an exit notes its time there
+	m := s.mem
+	const MiB = float64(scenarios.MiB)
+	cold := func(mib float64) sim.Time { return sim.Time(mib * 2.5 * float64(sim.Millisecond)) }
+
+	p := m.start(kindDaemon, 0)
+	m.grow(p, 80*MiB)
+	assert.Zero(t, p.takeOwed(), "within the warm memory")
+	m.grow(p, 40*MiB)
+	assert.Equal(t, cold(20), p.takeOwed(), "20 MiB beyond it")
+	m.hold(p, -10*MiB)
+	m.hold(p, 10*MiB)
+	assert.Zero(t, p.takeOwed(), "memory it had before is its own: no first touch")
+
+	m.stop(p) // 120 MiB free, the host still backs it
+	s.sim.Run(sim.Second)
+	q := m.start(kindDaemon, 0)
+	m.grow(q, 120*MiB)
+	assert.Zero(t, q.takeOwed(), "freed a second ago: warm")
+
+	m.stop(q)
+	s.sim.Run(3500 * sim.Millisecond) // 2.5 s later: reported, but for memory_warm
+	r := m.start(kindDaemon, 0)
+	m.grow(r, 150*MiB)
+	assert.Equal(t, cold(50), r.takeOwed(), "100 MiB warm, 50 beyond")
 }

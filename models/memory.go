@@ -30,6 +30,24 @@ type process struct {
 	// slots, until it has run mod_status (sbAll), which maps all of it.
 	sbOwn float64
 	sbAll bool
+	// touched is the most private memory p has had: what it frees (a
+	// request's pool back to APR, objects back to malloc) stays its own,
+	// and only growth beyond touched is a first touch. owed is the CPU (ns)
+	// of its first touches of memory the host no longer backed, to be paid
+	// in its next work (takeOwed).
+	touched, owed float64
+}
+
+// takeOwed returns the CPU p owes for first touches beyond the host's warm
+// memory and clears it: the work a process starts next takes that much
+// longer (docs/model.md §8.5).
+func (p *process) takeOwed() sim.Time {
+	if p.owed == 0 {
+		return 0
+	}
+	o := sim.Time(math.Round(p.owed))
+	p.owed = 0
+	return o
 }
 
 // memory accounts every process's pages as /proc/PID/smaps_rollup reports
@@ -75,7 +93,19 @@ type memory struct {
 	// the other children map, in all.
 	scoreboard, sbOwn float64
 	sbAll             int
+	// warm is the free memory the host still backs (bytes): warmCap
+	// (host.memory_warm), plus for pageReportingDelay what exited
+	// processes freed last; coldPerByte is the extra CPU (ns) a byte
+	// beyond it costs at its first touch, 0 when it costs nothing more
+	// (docs/model.md §8.5).
+	warm, warmCap, coldPerByte float64
+	lastFree                   sim.Time
 }
+
+// pageReportingDelay is how long free memory stays with the guest before
+// free page reporting hands it to the host: Linux's PAGE_REPORTING_DELAY
+// (mm/page_reporting.c, 2*HZ).
+const pageReportingDelay = 2 * sim.Second
 
 type snapshot struct {
 	pss, rss                    float64
@@ -83,7 +113,47 @@ type snapshot struct {
 	swap                        float64
 }
 
-func newMemory(s *server) *memory { return &memory{s: s, scoreboard: scoreboardSize(s.sc.Apache)} }
+func newMemory(s *server) *memory {
+	m := &memory{s: s, scoreboard: scoreboardSize(s.sc.Apache)}
+	h := &s.sc.Host
+	if extra := h.MemoryTouchColdCPU.Duration - h.MemoryTouchCPU.Duration; extra > 0 {
+		m.coldPerByte = float64(extra) / mib
+		m.warm, m.warmCap = float64(h.MemoryWarm), float64(h.MemoryWarm)
+	}
+	return m
+}
+
+// touch: p's private memory is now what it holds. Beyond the most it held
+// before, the pages are new: what the host still backs costs what the
+// calibrated CPU constants include, the rest coldPerByte more, owed to
+// p's next work.
+func (m *memory) touch(p *process) {
+	grown := p.private - p.touched
+	if grown <= 0 {
+		return
+	}
+	p.touched = p.private
+	if m.coldPerByte == 0 {
+		return
+	}
+	if m.warm > m.warmCap && m.s.sim.Now()-m.lastFree >= pageReportingDelay {
+		m.warm = m.warmCap // reported to the host, which took it back
+	}
+	w := min(grown, m.warm)
+	m.warm -= w
+	p.owed += (grown - w) * m.coldPerByte
+}
+
+// release: an exited process's memory is free again. The guest hands the
+// pages freed last out first, and the host backs them until free page
+// reporting gives them back, pageReportingDelay later.
+func (m *memory) release(p *process) {
+	if m.coldPerByte == 0 {
+		return
+	}
+	m.warm += p.touched
+	m.lastFree = m.s.sim.Now()
+}
 
 // The sizes of httpd 2.4's scoreboard records on 64-bit Linux, each
 // rounded up to 8 bytes as server/scoreboard.c's SIZE_OF_ macros do
@@ -129,6 +199,7 @@ func (m *memory) start(kind procKind, private float64) *process {
 		}
 	}
 	m.procs = append(m.procs, p)
+	m.touch(p)
 	m.changed()
 	return p
 }
@@ -145,6 +216,7 @@ func (m *memory) stop(p *process) {
 	m.procs[p.index].index = p.index
 	m.procs = m.procs[:last]
 	p.index = -1
+	m.release(p)
 	if p.python {
 		m.nPython--
 	}
@@ -164,6 +236,7 @@ func (m *memory) grow(p *process, bytes float64) {
 		return
 	}
 	p.private += bytes
+	m.touch(p)
 	m.changed()
 }
 
@@ -183,6 +256,7 @@ func (m *memory) hold(p *process, bytes float64) {
 		return
 	}
 	p.private += bytes
+	m.touch(p)
 	m.now.pss += bytes
 	m.now.rss += bytes
 	switch p.kind {

@@ -57,7 +57,7 @@ func (py *python) init(done func()) {
 		return
 	}
 	s.mem.grow(py.proc, float64(s.sc.Host.PythonInterpreter))
-	py.job = s.cpu.Start(sim.Time(s.sc.Host.PythonInitCPU.Duration), py.gil, func() {
+	py.job = s.cpu.Start(sim.Time(s.sc.Host.PythonInitCPU.Duration)+py.proc.takeOwed(), py.gil, func() {
 		py.job = nil
 		done()
 	})
@@ -105,7 +105,7 @@ func (py *python) load(done func()) {
 	if py.importStepped == nil {
 		py.importStepped, py.importWaited = py.stepped, py.waited
 	}
-	py.job = s.cpu.Start(first+py.stepCPU, py.gil, py.importStepped)
+	py.job = s.cpu.Start(first+py.stepCPU+py.proc.takeOwed(), py.gil, py.importStepped)
 }
 
 // stepped: one step of the import has burnt its CPU; it waits, if the
@@ -130,9 +130,21 @@ func (py *python) waited() {
 		return // the OOM killer chose this process
 	}
 	if py.step++; py.step < importSteps {
-		py.job = s.cpu.Start(py.stepCPU, py.gil, py.importStepped)
+		py.job = s.cpu.Start(py.stepCPU+py.proc.takeOwed(), py.gil, py.importStepped)
 		return
 	}
+	if owed := py.proc.takeOwed(); owed > 0 {
+		// The last step's memory was touched beyond the host's warm
+		// memory: the import ends once that is paid (docs/model.md §8.5).
+		py.job = s.cpu.Start(owed, py.gil, py.finishLoad)
+		return
+	}
+	py.finishLoad()
+}
+
+// finishLoad: the import is done; every thread waiting for it goes on.
+func (py *python) finishLoad() {
+	py.job = nil
 	py.loaded, py.loading = true, false
 	py.mtime = *py.script
 	ws := py.waiters
@@ -212,7 +224,7 @@ func (e *execution) loaded() {
 	e.run()
 }
 
-func (e *execution) run() { e.s.cpu.Run(&e.job, e.cpu, e.py.gil, e.onCPU) }
+func (e *execution) run() { e.s.cpu.Run(&e.job, e.cpu+e.py.proc.takeOwed(), e.py.gil, e.onCPU) }
 
 func (e *execution) cpuDone() {
 	if e.r.wait > 0 && !e.interrupted {

@@ -114,6 +114,10 @@
 //	sched_run               duration  "0s"      mean CPU a task runs before it is preempted while all cores are taken; 0: never
 //	sched_wake_preempt      number    1         odds that the processes a restart's signals wake run before the parent goes on; 0 to 1
 //	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)
+//	memory_touch_cpu        duration  "0s"      CPU per MiB of new memory a process first touches, while the host backs it
+//	memory_touch_cold_cpu   duration  "0s"      the same beyond memory_warm (a VM whose host takes freed memory back); not above
+//	                                            memory_touch_cpu: no extra cost
+//	memory_warm             size      "0B"      new memory the host still backs when Apache starts; memory freed returns to it
 //	response_delay          levels    []        a response's delay to a client on this host, by the load generator's quiet time:
 //	                                            ["QUIET: Q0 … Qk-1", …], quantiles from 0% to 100% (ResponseDelay)
 //	response_delay_daemon   levels    []        the same for a request a daemon process serves; empty: response_delay's

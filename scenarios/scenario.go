@@ -121,6 +121,19 @@ type Host struct {
 	// (docs/model.md §2.3). 1 (the default): every restart.
 	SchedWakePreempt float64  `toml:"sched_wake_preempt"`
 	ArrivalJitter    Duration `toml:"arrival_jitter"` // mean lateness of a load generator's timer wake-up (exponential)
+
+	// The first touch of memory (docs/model.md §8.5), measured by
+	// `simulate calibrate`. A virtual machine whose host takes back the
+	// memory it frees (virtio-balloon free page reporting) backs only so
+	// much new memory at once: up to MemoryWarm a fresh page costs
+	// MemoryTouchCPU per MiB, as the calibrated CPU constants include,
+	// beyond it MemoryTouchColdCPU. A process pays the difference for the
+	// memory it grows by beyond that pool, as CPU in its next work;
+	// memory freed returns to the pool, up to MemoryWarm. Both CPU keys 0
+	// (the default), or cold no dearer than warm: no such cost.
+	MemoryTouchCPU     Duration `toml:"memory_touch_cpu"`
+	MemoryTouchColdCPU Duration `toml:"memory_touch_cold_cpu"`
+	MemoryWarm         Size     `toml:"memory_warm"`
 	// ResponseDelay is how much longer than the server's work a client on
 	// this host waits for a response, by how long the load generator had
 	// been quiet (ResponseDelay's doc; docs/model.md §9.9).

@@ -113,6 +113,16 @@ type Prober interface {
 	// children at successive ticks (children initialising Python), and
 	// returns each tick's burst as the parent ran it.
 	ForkBursts(ctx context.Context) ([]ForkBurst, error)
+	// Touch touches fresh memory in one Python process, step bytes at a
+	// time, keeping all of it, and returns each step's CPU time: up to as
+	// much as the machine can spare (docs/model.md §8.5).
+	Touch(ctx context.Context, step int64) (TouchSample, error)
+}
+
+// TouchSample is the touch probe's: each Step bytes' CPU time, in order.
+type TouchSample struct {
+	Step int64
+	CPU  []time.Duration
 }
 
 // ForkBurst is one maintenance pass's burst of forks: how many, and the
@@ -230,6 +240,9 @@ type Profile struct {
 	RequestPoolMemory    scenarios.Size
 	PythonThreadMemory   scenarios.Size
 	PythonRequestMemory  scenarios.Size
+	MemoryTouchCPU       time.Duration // per MiB
+	MemoryTouchColdCPU   time.Duration // per MiB
+	MemoryWarm           scenarios.Size
 	Notes                []string // how each was measured, with the raw figures
 }
 
@@ -246,6 +259,7 @@ const (
 	calMany        = 16 // in the large one: the parent's extra CPU per extra child is its startup's CPU per fork
 	calBurstLeast  = 8  // the least forks of a maintenance burst that fork_time counts
 	calBurn        = 1.0
+	calTouchStep   = 20 << 20 // bytes a step of the touch probe touches
 	calBallasted   = 8        // children in the ballast probe
 	calBallast     = 64 << 20 // bytes each of them allocates (at most an eighth of the RAM in all)
 	calFewThreads  = 8        // ThreadsPerChild of the small event child
@@ -302,6 +316,13 @@ const (
 //     calibrations, where the bursts gave 0.7–1.1 ms), which stays in
 //     restart_cpu and graceful_child_cpu, taking the startup probes' own
 //     forks out of their CPU;
+//   - memory_touch_cpu, memory_touch_cold_cpu, memory_warm: first, before
+//     any other probe frees memory, one process touches fresh memory a
+//     step at a time and keeps it (calTouchStep steps, up to what the
+//     machine can spare): the CPU per MiB of its first steps, and where
+//     a run of steps costs several times that (a virtual machine whose
+//     host took back the memory it had freed, and backs it again page by
+//     page), their cost and the memory touched before them (deriveTouch);
 //   - child_init_cpu: a child's CPU time without Python, median;
 //   - python_init_cpu: how much that grows with Python;
 //   - restart_cpu: the small Apache's parent's CPU time for a restart
@@ -392,6 +413,14 @@ const (
 //     (docs/model.md §9.9).
 func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	var prof Profile
+	// First, before the other probes free memory the host would still
+	// back for a while.
+	touched, err := p.Touch(ctx, calTouchStep)
+	if err != nil {
+		return prof, fmt.Errorf("probe: first touches of fresh memory: %w", err)
+	}
+	prof.MemoryTouchCPU, prof.MemoryTouchColdCPU, prof.MemoryWarm = deriveTouch(touched)
+	prof.Notes = append(prof.Notes, touchNote(touched, prof))
 	few, err := p.Apache(ctx, ApacheProbe{Children: calFew, Restart: true})
 	if err != nil {
 		return prof, fmt.Errorf("probe: prefork with %d children, WSGIRestrictEmbedded On: %w", calFew, err)
@@ -915,6 +944,9 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"request_pool_memory":      kib(p.RequestPoolMemory),
 		"python_thread_memory":     kib(p.PythonThreadMemory),
 		"python_request_memory":    kib(p.PythonRequestMemory),
+		"memory_touch_cpu":         dur(p.MemoryTouchCPU),
+		"memory_touch_cold_cpu":    dur(p.MemoryTouchColdCPU),
+		"memory_warm":              kib(p.MemoryWarm),
 	}
 	for k, r := range map[string]scenarios.ResponseDelay{"response_delay": p.ResponseDelay, "response_delay_daemon": p.ResponseDelayDaemon} {
 		if len(r) > 0 {

@@ -156,6 +156,22 @@ func (f *fakeProber) ForkBursts(context.Context) ([]ForkBurst, error) {
 	return out, nil
 }
 
+// Touch: 20 steps at 0.6 ms per MiB, then the host no longer backs the
+// memory and every step costs 3.1 ms per MiB, but for one dear step among
+// the warm ones (the machine's noise, not the end of the warm memory).
+func (f *fakeProber) Touch(_ context.Context, step int64) (TouchSample, error) {
+	s := TouchSample{Step: step}
+	mib := time.Duration(step >> 20)
+	for i := range 30 {
+		per := 600 * time.Microsecond
+		if i == 7 || i >= 20 {
+			per = 3100 * time.Microsecond
+		}
+		s.CPU = append(s.CPU, per*mib)
+	}
+	return s, nil
+}
+
 // Sched follows the model on 2 cores: a sleep ends 100 µs late, plus 2 ms
 // per queued task per core; a fork costs 100 µs of CPU, and every 5th fork
 // among busy cores waits 3 ms per queued task per core.
@@ -291,6 +307,9 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 40*time.Millisecond, prof.RestartCPU, "the restart less its forks, at the startup probes' 1 ms each")
 	assert.Equal(t, 500*time.Microsecond, prof.GracefulChildCPU, "a graceful restart's extra per child")
 	assert.Equal(t, 0.25, prof.SchedWakePreempt, "4, 0 and 8 of 16 teardowns before the new generation")
+	assert.Equal(t, 600*time.Microsecond, prof.MemoryTouchCPU, "per MiB, while the host backs it")
+	assert.Equal(t, 3100*time.Microsecond, prof.MemoryTouchColdCPU, "per MiB, beyond")
+	assert.Equal(t, scenarios.Size(400<<20), prof.MemoryWarm, "20 steps of 20 MiB before the run of dear ones; the lone dear step is noise")
 	assert.InDelta(t, float64(8*time.Millisecond), float64(prof.PythonFiniCPU), 1e3, "the teardown less freeing the child's private memory")
 	assert.InDelta(t, float64(250*time.Microsecond), float64(prof.ExitFreeCPU), 1e3, "per MiB freed")
 	assert.InDelta(t, float64(3*time.Millisecond), float64(prof.SubInterpreterFini), 1e3, "a sub-interpreter's teardown less freeing its memory")
@@ -328,6 +347,8 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(3584<<10), sc.Host.PythonInterpreter)
 	assert.Equal(t, 1750*time.Microsecond, sc.Host.ForkTime.Duration)
 	assert.Equal(t, 10*time.Millisecond, sc.Host.PythonInitCPU.Duration)
+	assert.Equal(t, 3100*time.Microsecond, sc.Host.MemoryTouchColdCPU.Duration)
+	assert.Equal(t, scenarios.Size(400<<20), sc.Host.MemoryWarm)
 	assert.Equal(t, prof.SchedWait.Round(time.Microsecond), sc.Host.SchedWait.Duration)
 	assert.Equal(t, 80*time.Microsecond, sc.Host.ArrivalJitter.Duration)
 	assert.Equal(t, prof.ResponseDelay, sc.Host.ResponseDelay, "the levels as written")

@@ -64,6 +64,15 @@ func (stubProber) ForkBursts(context.Context) ([]validate.ForkBurst, error) {
 	return []validate.ForkBurst{{Forks: 8, CPU: 6400 * time.Microsecond}, {Forks: 16, CPU: 12800 * time.Microsecond}, {Forks: 32, CPU: 25600 * time.Microsecond}}, nil
 }
 
+// Touch: 0.5 ms per MiB throughout (a host that backs all the memory).
+func (stubProber) Touch(_ context.Context, step int64) (validate.TouchSample, error) {
+	s := validate.TouchSample{Step: step}
+	for range 10 {
+		s.CPU = append(s.CPU, time.Duration(step>>20)*500*time.Microsecond)
+	}
+	return s, nil
+}
+
 // Sched: sleeps end 3 ms late per burner beyond the first on 2 cores;
 // forks never wait.
 func (stubProber) Sched(_ context.Context, k int) (validate.SchedSample, error) {

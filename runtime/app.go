@@ -39,12 +39,27 @@ type appParams struct {
 	// URLs are [app.urls] costs by URL prefix (the app picks the longest
 	// that matches, as scenarios.App.CostFor does).
 	URLs map[string]urlCost `json:"urls"`
+	// TouchCPUPerByte is host.memory_touch_cpu per byte (seconds) when the
+	// host's first touches beyond memory_warm cost more: the app then
+	// leaves that much room for its touches, as a real app's measured CPU
+	// includes them, and a dearer touch makes its work longer, as a real
+	// app's (docs/model.md §8.5). 0: it leaves room for what its last
+	// touch cost, so its CPU is what the scenario says.
+	TouchCPUPerByte float64 `json:"touch_cpu_per_byte,omitempty"`
 }
 
 type urlCost struct {
 	RequestCPU          distParams `json:"request_cpu"`
 	RequestWait         distParams `json:"request_wait"`
 	RequestMemoryGrowth int64      `json:"request_memory_growth"`
+}
+
+// touchCPUPerByte is app.json's touch_cpu_per_byte for h.
+func touchCPUPerByte(h scenarios.Host) float64 {
+	if h.MemoryTouchColdCPU.Duration <= h.MemoryTouchCPU.Duration {
+		return 0
+	}
+	return h.MemoryTouchCPU.Seconds() / float64(scenarios.MiB)
 }
 
 // writeApp writes the WSGI script, its parameters, the static page and the
@@ -80,6 +95,7 @@ func writeApp(s *scenarios.Scenario, l Layout) error {
 		RequestWait:         toParams(s.App.RequestWait),
 		RequestMemoryGrowth: int64(s.App.RequestMemoryGrowth),
 		URLs:                urlCosts(s.App),
+		TouchCPUPerByte:     touchCPUPerByte(s.Host),
 	}, "", "  ")
 	if err != nil {
 		return err

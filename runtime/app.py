@@ -103,16 +103,28 @@ _import_cpu = sample(P["import_cpu"])
 _import_wait = sample(P["import_wait"]) if "import_wait" in P else 0.0
 _ballast = []
 _step_bytes = int(P["import_memory"]) // IMPORT_STEPS
+# With touch_cpu_per_byte (host.memory_touch_cpu), the import's own work
+# is import_cpu less that for its memory, and its touches take what they
+# take: more on a host that no longer backs the memory, as a real import's
+# would. Without it, each step leaves room for what the last touch cost.
+_warm_rate = float(P.get("touch_cpu_per_byte", 0.0))
 _cpu0 = time.thread_time()
 _touch_cpu = 0.0  # what the last step's touch cost: the next one leaves room for it
+_touched = 0.0  # what the touches cost in all
 for _i in range(IMPORT_STEPS):
-    burn_until(_cpu0 + _import_cpu * (_i + 1) / IMPORT_STEPS - _touch_cpu)
+    if _warm_rate > 0:
+        burn_until(_cpu0 + max(0.0, _import_cpu - _warm_rate * _step_bytes * IMPORT_STEPS) * (_i + 1) / IMPORT_STEPS + _touched)
+    else:
+        burn_until(_cpu0 + _import_cpu * (_i + 1) / IMPORT_STEPS - _touch_cpu)
     if _import_wait > 0:
         time.sleep(_import_wait / IMPORT_STEPS)
     _a = time.thread_time()
     _ballast.append(touch(_step_bytes))
     _touch_cpu = time.thread_time() - _a
+    _touched += _touch_cpu
 _touch_rate = _touch_cpu / _step_bytes if _step_bytes > 0 else 0.0  # CPU per byte touched
+if _warm_rate > 0:
+    _touch_rate = _warm_rate
 _t1 = time.time()
 _append(os.path.join(_var, "import.log"), "import %d %.6f %.6f %s\n" % (_pid, _t0, _t1, _argv0))
 
@@ -148,7 +160,8 @@ def application(environ, start_response):
         cpu, wait, growth = costs(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
         global _touch_rate
         # The burn leaves room for the touch at the end, at the cost per
-        # byte the last touch in this process had.
+        # byte the last touch in this process had (or, with
+        # touch_cpu_per_byte, at that: a dearer touch takes longer).
         burn(sample(cpu) - growth * _touch_rate)
         w = sample(wait)
         if w > 0:
@@ -156,7 +169,8 @@ def application(environ, start_response):
         if growth > 0:
             a = time.thread_time()
             _retained.append(touch(growth))
-            _touch_rate = (time.thread_time() - a) / growth
+            if _warm_rate <= 0:
+                _touch_rate = (time.thread_time() - a) / growth
     finally:
         _set_active(-1)
     group = environ.get("mod_wsgi.process_group", "")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +255,32 @@ func TestSaturatedSamplesSplitLikeTheLastScoreboard(t *testing.T) {
 	assert.Equal(t, [2]float64{1, 3}, [2]float64{run.Rows[1].Busy, run.Rows[1].KeepAlive})
 	assert.Equal(t, [2]float64{2, 6}, [2]float64{run.Rows[2].Busy, run.Rows[2].KeepAlive}, "split 1:3")
 	assert.Zero(t, run.Rows[2].Idle)
+}
+
+// The app's import is import_cpu of CPU, its memory's touches included.
+// Given host.memory_touch_cpu (on a host where first touches beyond
+// memory_warm cost more), it leaves that much per MiB for its touches and
+// they take what they take, as a real import's would (docs/model.md §8.5):
+// here 5 ms per MiB, far more than a touch costs, so the import is that
+// much shorter than import_cpu.
+func TestAppLeavesTheWarmTouchCostForItsMemory(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("needs python3")
+	}
+	importCPU := func(host string) float64 {
+		l := Layout{Root: t.TempDir()}
+		s := mustParse(t, host+"[app]\nimport_cpu = \"const(300ms)\"\nimport_memory = \"40MiB\"\n[[workload.phase]]\nduration = \"1s\"\nrate = 1\n", "")
+		require.NoError(t, writeApp(s, l))
+		out, err := exec.Command(py, "-c", "import time\nt = time.thread_time()\nexec(open("+strconv.Quote(l.Script())+").read())\nprint(time.thread_time() - t)").Output()
+		require.NoError(t, err)
+		v, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+		require.NoError(t, err)
+		return v
+	}
+	plain := importCPU("")
+	warm := importCPU("[host]\nmemory_touch_cpu = \"5ms\"\nmemory_touch_cold_cpu = \"10ms\"\n")
+	t.Logf("the import's CPU: %.3f s; leaving 5 ms per MiB for the touches: %.3f s", plain, warm)
+	assert.InDelta(t, 0.3, plain, 0.05, "import_cpu, its touches included")
+	assert.Less(t, warm, plain-0.1, "200 ms left for touches that take far less")
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,6 +104,61 @@ type Measurement struct {
 	// measurements made before they were counted.
 	StatusRequests int     `json:"status_requests,omitempty"`
 	StatusPeriodMS float64 `json:"status_period_ms,omitempty"`
+	// FirstTouches is what first touches of fresh memory cost just
+	// before the load started, when the scenario's host profile says the
+	// host backs only so much of it (docs/model.md §8.5): how much of it
+	// the host still backed varies from run to run, and `simulate
+	// validate` gives the prediction what this run had.
+	FirstTouches *FirstTouches `json:"first_touches,omitempty"`
+}
+
+// FirstTouches is a touch probe's record (docs/model.md §8.5): one process
+// touched fresh memory StepMiB at a time, keeping it all; MSPerMiB is each
+// step's CPU time per MiB, in order.
+type FirstTouches struct {
+	StepMiB  float64   `json:"step_mib"`
+	MSPerMiB []float64 `json:"ms_per_mib"`
+}
+
+// A step of a touch probe is cold when it cost more than touchColdRatio
+// times the warm steps (the median of the first touchWarmSteps), and the
+// memory the host backs has run out at the first of touchColdRun cold
+// steps in a row: one dear step alone is the machine's noise (a burst of
+// another tenant, a page-table allocation).
+const (
+	touchWarmSteps = 5
+	touchColdRatio = 2.0
+	touchColdRun   = 3
+)
+
+// Split reads the record: the CPU per MiB of a first touch while the host
+// backs the memory (the median of the first steps) and, where a run of
+// cold steps begins, the median from there on and the memory touched
+// before it, what the host still backed. Without such a run cold is false,
+// coldMS is warmMS and warmMiB all that was touched: at least that much.
+func (f FirstTouches) Split() (warmMS, coldMS, warmMiB float64, cold bool) {
+	c := f.MSPerMiB
+	if len(c) == 0 {
+		return 0, 0, 0, false
+	}
+	warmMS = medianOf(c[:min(touchWarmSteps, len(c))])
+	for k := 1; k+touchColdRun <= len(c); k++ {
+		run := true
+		for _, x := range c[k : k+touchColdRun] {
+			run = run && x > touchColdRatio*warmMS
+		}
+		if run {
+			return warmMS, medianOf(c[k:]), float64(k) * f.StepMiB, true
+		}
+	}
+	return warmMS, warmMS, float64(len(c)) * f.StepMiB, false
+}
+
+func medianOf(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	return (s[(n-1)/2] + s[n/2]) / 2
 }
 
 // ForeignCPU is CPU used by processes that were not part of the run.

@@ -229,6 +229,16 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		notes = append(notes, results.LogLine{Module: "forkcast", Level: "warn", PID: os.Getpid(), Msg: err.Error()})
 	}
 
+	// What first touches of fresh memory cost now, when the host backs
+	// only so much of it (docs/model.md §8.5).
+	touches, err := touchProbe(ctx, s.Host)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, interrupted(ctx)
+		}
+		notes = append(notes, results.LogLine{Module: "forkcast", Level: "warn", PID: os.Getpid(), Msg: err.Error()})
+	}
+
 	// t=0: the load starts.
 	before := takeCPUSnapshot()
 	selfBefore := selfCPU()
@@ -353,6 +363,7 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		WSGIScript:     opt.WSGIScript,
 		StatusRequests: sm.statusSent(),
 		StatusPeriodMS: float64(opt.SamplePeriod) / float64(time.Millisecond),
+		FirstTouches:   touches,
 	}
 	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
 	if ran > 0 {

@@ -399,3 +399,37 @@ action = "graceful_stop"
 	assert.Empty(t, last.Children, "nothing left after the graceful stop")
 	assert.Empty(t, last.Daemons)
 }
+
+// On a host whose profile says first touches beyond what it backs cost
+// more (docs/model.md §8.5), a run measures them just before its load, for
+// `simulate validate` to give the prediction what this run had; the
+// synthetic app then leaves the warm cost for its touches (app.json).
+func TestRuntimeMeasuresFirstTouchesWhereTheHostBacksOnlySoMuch(t *testing.T) {
+	src := `
+duration = "3s"
+[host]
+memory_touch_cpu = "500us"
+memory_touch_cold_cpu = "3ms"
+memory_warm = "300MiB"
+[apache]
+mpm = "prefork"
+start_servers = 2
+[app]
+import_cpu = "const(20ms)"
+import_memory = "4MiB"
+[[workload.phase]]
+duration = "3s"
+rate = 2
+`
+	res := runScenario(t, src, "")
+	f := res.Run.Summary.Measurement.FirstTouches
+	require.NotNil(t, f, "the touch probe ran")
+	assert.Equal(t, 20.0, f.StepMiB)
+	require.GreaterOrEqual(t, len(f.MSPerMiB), 5, "at least the warm steps")
+	for _, ms := range f.MSPerMiB {
+		assert.Positive(t, ms)
+	}
+	warm, _, mib, _ := f.Split()
+	t.Logf("first touches: %.2f ms per MiB for %.0f MiB", warm, mib)
+	assert.Zero(t, res.Run.Summary.Requests.Failed)
+}

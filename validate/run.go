@@ -82,6 +82,10 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, n int, predict Predic
 // server had, so the prediction gets them as an observer (statusObserver),
 // served but left out of the results.
 //
+// When the measurement says how much fresh memory the host still backed
+// as the load started (its first touches, on a host whose profile says it
+// backs only so much), that is the prediction's host.memory_warm.
+//
 // When the run served runtime mode's synthetic app (not the user's own
 // WSGI script), the app's own modules are part of what was measured:
 // host.runtime_app_memory joins app.import_memory (private, per load of
@@ -107,6 +111,16 @@ func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenari
 		c.Host.BackgroundProfile = slices.Clone(m.ObserverCoresByInterval)
 	} else {
 		c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+max(0, m.ObserverCores))
+	}
+	if f := m.FirstTouches; f != nil && c.Host.MemoryTouchColdCPU.Duration > c.Host.MemoryTouchCPU.Duration {
+		// How much fresh memory the host still backed when this run's
+		// load started (docs/model.md §8.5); a probe that found no end
+		// says at least what it touched.
+		_, _, mib, cold := f.Split()
+		warm := scenarios.Size(mib * float64(scenarios.MiB))
+		if cold || warm > c.Host.MemoryWarm {
+			c.Host.MemoryWarm = warm
+		}
 	}
 	if synthetic {
 		c.App.ImportMemory += c.Host.RuntimeAppMemory

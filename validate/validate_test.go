@@ -3,6 +3,7 @@ package validate
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -722,6 +723,29 @@ func TestAsMeasuredGivesThePredictionTheObserversCPU(t *testing.T) {
 
 	measured.Summary.Measurement.ObserverCores = 5
 	assert.Equal(t, 2.0, AsMeasured(sc, measured).Host.BackgroundCPU, "at most every core")
+}
+
+// The fresh memory the host still backed as the measured load started is
+// the prediction's host.memory_warm (docs/model.md §8.5): where the probe
+// found the end of it, that; where it did not, at least what it touched;
+// and only on a host whose profile says first touches beyond it cost more.
+func TestAsMeasuredGivesThePredictionTheWarmMemoryTheRunHad(t *testing.T) {
+	const vm = "[host]\nmemory_touch_cpu = \"500us\"\nmemory_touch_cold_cpu = \"3ms\"\nmemory_warm = \"360MiB\"\n"
+	sc := scenario(t, "10s", phase("10s", 5), vm)
+	run := func(steps ...float64) results.Run {
+		return results.Run{Summary: results.Summary{Measurement: &results.Measurement{
+			FirstTouches: &results.FirstTouches{StepMiB: 20, MSPerMiB: steps}}}}
+	}
+	warm := []float64{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5} // 200 MiB
+	found := run(append(slices.Clone(warm), 3, 3, 3)...)
+	assert.Equal(t, scenarios.Size(200<<20), AsMeasured(sc, found).Host.MemoryWarm, "the end the run's probe found")
+	assert.Equal(t, scenarios.Size(360<<20), sc.Host.MemoryWarm, "the scenario itself is not changed")
+	assert.Equal(t, scenarios.Size(360<<20), AsMeasured(sc, run(warm...)).Host.MemoryWarm,
+		"200 MiB touched without an end: at least that, and the profile says more")
+	long := slices.Repeat([]float64{0.5}, 40) // 800 MiB, no end
+	assert.Equal(t, scenarios.Size(800<<20), AsMeasured(sc, run(long...)).Host.MemoryWarm, "at least what it touched")
+	bare := scenario(t, "10s", phase("10s", 5), "[host]\nmemory_warm = \"360MiB\"\n")
+	assert.Equal(t, scenarios.Size(360<<20), AsMeasured(bare, found).Host.MemoryWarm, "no dearer first touches in the profile: nothing to give")
 }
 
 // A run that served runtime mode's synthetic app measured the app's own

@@ -335,57 +335,13 @@ func (p *apacheProber) Burn(ctx context.Context, seconds float64) (time.Duration
 	return time.Duration(v * float64(time.Second)), nil
 }
 
-// touchScript touches fresh memory as runtime mode's app does
-// (runtime/app.py: touch), step bytes at a time up to limit, keeping it
-// all, and prints each step's CPU time in seconds.
-const touchScript = `
-import sys, time
-step, limit = int(sys.argv[1]), int(sys.argv[2])
-kept, out = [], []
-for _ in range(limit // step):
-    t = time.thread_time()
-    kept.append(bytearray(b"\x01") * step)
-    out.append(time.thread_time() - t)
-print(" ".join(repr(x) for x in out))
-`
-
-// touchLimit is how much fresh memory the touch probe may take: a quarter
-// of what the machine has available, at most touchMax.
-const touchMax = 1536 << 20
-
 func (p *apacheProber) Touch(ctx context.Context, step int64) (validate.TouchSample, error) {
 	s := validate.TouchSample{Step: step}
-	limit := min(int64(touchMax), memAvailable()/4)
-	if limit < step {
-		return s, nil
+	f, err := rt.FirstTouches(ctx, p.python, step, rt.TouchLimit(), false)
+	for _, ms := range f.MSPerMiB {
+		s.CPU = append(s.CPU, time.Duration(ms*f.StepMiB*float64(time.Millisecond)))
 	}
-	out, err := exec.CommandContext(ctx, p.python, "-c", touchScript, strconv.FormatInt(step, 10), strconv.FormatInt(limit, 10)).Output()
-	if err != nil {
-		return s, fmt.Errorf("python3: %w", err)
-	}
-	for _, f := range strings.Fields(string(out)) {
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil {
-			return s, fmt.Errorf("python3 printed %q", out)
-		}
-		s.CPU = append(s.CPU, time.Duration(v*float64(time.Second)))
-	}
-	return s, nil
-}
-
-// memAvailable is /proc/meminfo's MemAvailable in bytes (0 if unknown).
-func memAvailable() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	return s, err
 }
 
 // stopGroup stops an Apache started with Setsid: SIGTERM to the parent,

@@ -84,6 +84,7 @@ func TestValidationSubsetAgainstApache(t *testing.T) {
 	b, err := os.ReadFile(profile)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "sched_wake_preempt left at 1", "the graceful probe's error log orders the teardowns and the new generation")
+	assert.Regexp(t, `\nmemory_touch_cpu = "[1-9]`, string(b), "the touch probe measured what a first touch of fresh memory costs")
 	for _, c := range ciSubset {
 		name, variant, _ := strings.Cut(c, ":")
 		t.Run(c, func(t *testing.T) {

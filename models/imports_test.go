@@ -14,17 +14,17 @@ import (
 	"github.com/forkcast/forkcast/sim"
 )
 
-// An import that waits (files, a database, a configuration service) holds
-// the module lock but no core: 16 children importing at once on 2 cores
-// take about the import's own time when it is all wait, and eight times as
-// long when it is all CPU, which the cores share. The same import split
-// between the two costs what its CPU costs: the waits overlap other imports.
-func TestImportWaitIsNotSharedCPU(t *testing.T) {
-	imported := func(cpu, wait string) float64 {
-		sc := parse(t, fmt.Sprintf(`
+// preloaded16 starts 16 prefork children preloading the app in %{GLOBAL}
+// on 2 cores, with the [host] and [app] keys given and no load, edited by
+// edit if not nil, and returns when Apache was ready: once every preload
+// was done, so how long the 16 imports took from Apache's start.
+func preloaded16(t *testing.T, host, app string, edit func(*scenarios.Scenario)) (float64, *server) {
+	t.Helper()
+	sc := parse(t, fmt.Sprintf(`
 duration = "30s"
 [host]
 cpus = 2
+%s
 [apache]
 mpm = "prefork"
 start_servers = 16
@@ -35,17 +35,27 @@ max_request_workers = 16
 preload = true
 application_group = "%%{GLOBAL}"
 [app]
-import_cpu = "const(%s)"
-import_wait = "const(%s)"
-import_memory = "1MiB"
+%s
 [[workload.phase]]
 duration = "30s"
 rate = 0
-`, cpu, wait), "")
-		_, _, s := simulateTraced(t, sc)
-		// Apache is ready once every preload is done: that is how long
-		// the 16 imports took, from Apache's start.
-		return s.readyAt.Seconds()
+`, host, app), "")
+	if edit != nil {
+		edit(sc)
+	}
+	_, _, s := simulateTraced(t, sc)
+	return s.readyAt.Seconds(), s
+}
+
+// An import that waits (files, a database, a configuration service) holds
+// the module lock but no core: 16 children importing at once on 2 cores
+// take about the import's own time when it is all wait, and eight times as
+// long when it is all CPU, which the cores share. The same import split
+// between the two costs what its CPU costs: the waits overlap other imports.
+func TestImportWaitIsNotSharedCPU(t *testing.T) {
+	imported := func(cpu, wait string) float64 {
+		at, _ := preloaded16(t, "", fmt.Sprintf("import_cpu = \"const(%s)\"\nimport_wait = \"const(%s)\"\nimport_memory = \"1MiB\"", cpu, wait), nil)
+		return at
 	}
 	allWait := imported("0s", "1s")
 	allCPU := imported("1s", "0s")
@@ -61,28 +71,8 @@ rate = 0
 // app's: 16 preloading children share 2 cores for it.
 func TestExtraImportCPUIsImportCPU(t *testing.T) {
 	ready := func(importCPU string, extra time.Duration) float64 {
-		sc := parse(t, fmt.Sprintf(`
-duration = "20s"
-[host]
-cpus = 2
-[apache]
-mpm = "prefork"
-start_servers = 16
-min_spare_servers = 1
-max_spare_servers = 32
-max_request_workers = 16
-[wsgi]
-preload = true
-application_group = "%%{GLOBAL}"
-[app]
-import_cpu = "const(%s)"
-[[workload.phase]]
-duration = "20s"
-rate = 0
-`, importCPU), "")
-		sc.App.ExtraImportCPU = extra
-		_, _, s := simulateTraced(t, sc)
-		return s.readyAt.Seconds()
+		at, _ := preloaded16(t, "", fmt.Sprintf("import_cpu = \"const(%s)\"", importCPU), func(sc *scenarios.Scenario) { sc.App.ExtraImportCPU = extra })
+		return at
 	}
 	own := ready("500ms", 0)
 	extra := ready("0s", 500*time.Millisecond)
@@ -152,30 +142,8 @@ rate = 1
 // later by that extra CPU over the cores, and not at all later while the
 // warm memory lasts.
 func TestColdMemoryCostsCPUAtItsFirstTouch(t *testing.T) {
-	const src = `
-duration = "20s"
-[host]
-cpus = 2
-%s
-[apache]
-mpm = "prefork"
-start_servers = 16
-min_spare_servers = 1
-max_spare_servers = 32
-max_request_workers = 16
-[wsgi]
-preload = true
-application_group = "%%{GLOBAL}"
-[app]
-import_cpu = "const(100ms)"
-import_memory = "50MiB"
-[[workload.phase]]
-duration = "20s"
-rate = 0
-`
 	ready := func(host string) (float64, *server) {
-		_, _, s := simulateTraced(t, parse(t, fmt.Sprintf(src, host), ""))
-		return s.readyAt.Seconds(), s
+		return preloaded16(t, host, "import_cpu = \"const(100ms)\"\nimport_memory = \"50MiB\"", nil)
 	}
 	const touch = "memory_touch_cpu = \"500us\"\nmemory_touch_cold_cpu = \"3ms\"\n"
 	off, s := ready("")

@@ -266,6 +266,9 @@ func TestSaturatedSamplesSplitLikeTheLastScoreboard(t *testing.T) {
 func TestAppLeavesTheWarmTouchCostForItsMemory(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3 is missing: CI installs it")
+		}
 		t.Skip("needs python3")
 	}
 	importCPU := func(host string) float64 {

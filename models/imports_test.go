@@ -163,7 +163,8 @@ func TestColdMemoryCostsCPUAtItsFirstTouch(t *testing.T) {
 // The warm memory of host.memory_warm is used up by first touches; what a
 // process frees stays its own (a request's pool, malloc's heap), and what
 // an exited process held is warm again until free page reporting hands it
-// to the host, 2 s later (docs/model.md §8.5).
+// to the host, 2 s later; when the load starts there is memory_warm of it
+// again (docs/model.md §8.5).
 func TestWarmMemoryIsUsedUpAndWhatExitsFreeIsWarmForAWhile(t *testing.T) {
 	sc := parse(t, `
 [host]
@@ -202,4 +203,8 @@ rate = 0
 	r := m.start(kindDaemon, 0)
 	m.grow(r, 150*MiB)
 	assert.Equal(t, cold(50), r.takeOwed(), "100 MiB warm, 50 beyond")
+
+	m.loadStarts() // as runtime mode measures it just before the load
+	m.grow(r, 100*MiB)
+	assert.Zero(t, r.takeOwed(), "memory_warm again when the load starts")
 }

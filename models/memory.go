@@ -94,8 +94,9 @@ type memory struct {
 	scoreboard, sbOwn float64
 	sbAll             int
 	// warm is the free memory the host still backs (bytes): warmCap
-	// (host.memory_warm), plus for pageReportingDelay what exited
-	// processes freed last; coldPerByte is the extra CPU (ns) a byte
+	// (host.memory_warm) at Apache's start and again at the load's,
+	// plus for pageReportingDelay what exited processes freed last, less
+	// what has been touched since; coldPerByte is the extra CPU (ns) a byte
 	// beyond it costs at its first touch, 0 when it costs nothing more
 	// (docs/model.md §8.5).
 	warm, warmCap, coldPerByte float64
@@ -142,6 +143,15 @@ func (m *memory) touch(p *process) {
 	w := min(grown, m.warm)
 	m.warm -= w
 	p.owed += (grown - w) * m.coldPerByte
+}
+
+// loadStarts: the load starts with memory_warm of warm memory, whatever
+// Apache's start took, as runtime mode measures it just before its load
+// and calibrate at rest (docs/model.md §8.5).
+func (m *memory) loadStarts() {
+	if m.coldPerByte != 0 {
+		m.warm = m.warmCap
+	}
 }
 
 // release: an exited process's memory is free again. The guest hands the

@@ -242,6 +242,7 @@ func (s *server) pollReady() {
 func (s *server) startLoad() {
 	s.loadStart = s.sim.Now()
 	s.loaded = true
+	s.mem.loadStarts()
 	for _, l := range s.early {
 		l.At -= s.loadStart.Duration()
 		s.emit(s.sink.Log(l))

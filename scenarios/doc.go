@@ -117,7 +117,7 @@
 //	memory_touch_cpu        duration  "0s"      CPU per MiB of new memory a process first touches, while the host backs it
 //	memory_touch_cold_cpu   duration  "0s"      the same beyond memory_warm (a VM whose host takes freed memory back); not above
 //	                                            memory_touch_cpu: no extra cost
-//	memory_warm             size      "0B"      new memory the host still backs when Apache starts; memory freed returns to it
+//	memory_warm             size      "0B"      new memory the host still backs when Apache starts and when the load starts
 //	response_delay          levels    []        a response's delay to a client on this host, by the load generator's quiet time:
 //	                                            ["QUIET: Q0 … Qk-1", …], quantiles from 0% to 100% (ResponseDelay)
 //	response_delay_daemon   levels    []        the same for a request a daemon process serves; empty: response_delay's

@@ -247,9 +247,8 @@ func (w *worker) set(st Status) {
 		w.status = st
 		return
 	}
-	w.c.s.stats.status(w.status, -1)
+	w.c.s.stats.move(w.status, st)
 	w.status = st
-	w.c.s.stats.status(st, 1)
 }
 
 // serve starts on a connection: ap_process_connection.

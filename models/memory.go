@@ -277,7 +277,7 @@ func (m *memory) hold(p *process, bytes float64) {
 	case kindDaemon:
 		m.now.daePSS += bytes
 	}
-	m.s.stats.held(p.kind, m.now)
+	m.s.stats.held(p.kind, &m.now)
 }
 
 // mapPython records that p maps libpython.

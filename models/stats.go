@@ -53,6 +53,13 @@ func (st *stats) addProcesses(g *sim.Gauge, n float64) {
 
 func (st *stats) status(s Status, d float64) { st.statusG[s].Add(st.s.sim.Now(), d) }
 
+// move records a worker's change of status, from one to another.
+func (st *stats) move(from, to Status) {
+	now := st.s.sim.Now()
+	st.statusG[from].Add(now, -1)
+	st.statusG[to].Add(now, 1)
+}
+
 // arrive counts a client's connection. Rows are [start, start+interval):
 // one that arrives at the very instant the current row ends (constant
 // pacing, a replayed log's whole seconds) belongs to the next row, even if
@@ -81,7 +88,7 @@ func (st *stats) memory(m snapshot) {
 // held is memory for a change of one process's private bytes while the
 // host does not swap (memory.hold): only the totals, and that process
 // kind's, moved.
-func (st *stats) held(kind procKind, m snapshot) {
+func (st *stats) held(kind procKind, m *snapshot) {
 	now := st.s.sim.Now()
 	st.pss.Set(now, m.pss/mib)
 	st.restarts.pss(now, m.pss/mib)

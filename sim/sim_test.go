@@ -114,6 +114,10 @@ func TestGaugeTimeWeightedMean(t *testing.T) {
 	assert.Equal(t, 1.0, max)
 	assert.InDelta(t, (8+1+2)/6.0, g.Mean(6*Second), 1e-12)
 	assert.Equal(t, 4.0, g.Max())
+	// The whole run's mean and maximum count the window still open.
+	g.Set(7*Second, 9) // 1 for 1 s, then 9
+	assert.InDelta(t, (8+1+2+1+9)/8.0, g.Mean(8*Second), 1e-12)
+	assert.Equal(t, 9.0, g.Max())
 }
 
 func TestQuantiles(t *testing.T) {

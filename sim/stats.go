@@ -15,8 +15,8 @@ type Gauge struct {
 	start   Time // start of the current window
 	area    float64
 	max     float64 // maximum in the current window
-	allArea float64
-	allMax  float64
+	allArea float64 // the windows' areas before the current one
+	allMax  float64 // the windows' maxima before the current one
 	origin  Time
 }
 
@@ -25,11 +25,12 @@ func NewGauge(t Time, v float64) *Gauge {
 	return &Gauge{value: v, last: t, start: t, origin: t, max: v, allMax: v}
 }
 
+// advance brings the window's area up to t. Set, on the hot path of every
+// model, touches only the current window; the whole run's area and
+// maximum take each window's as it closes (Window) or when asked.
 func (g *Gauge) advance(t Time) {
 	if t > g.last {
-		a := g.value * float64(t-g.last)
-		g.area += a
-		g.allArea += a
+		g.area += g.value * float64(t-g.last)
 		g.last = t
 	}
 }
@@ -40,9 +41,6 @@ func (g *Gauge) Set(t Time, v float64) {
 	g.value = v
 	if v > g.max {
 		g.max = v
-	}
-	if v > g.allMax {
-		g.allMax = v
 	}
 }
 
@@ -61,12 +59,14 @@ func (g *Gauge) Window(t Time) (mean, max float64) {
 		mean = g.area / float64(t-g.start)
 	}
 	max = g.max
+	g.allArea += g.area
+	g.allMax = math.Max(g.allMax, g.max)
 	g.start, g.area, g.max = t, 0, g.value
 	return mean, max
 }
 
 // Max returns the largest value seen over the whole run.
-func (g *Gauge) Max() float64 { return g.allMax }
+func (g *Gauge) Max() float64 { return math.Max(g.allMax, g.max) }
 
 // Mean returns the time-weighted mean over the whole run up to t.
 func (g *Gauge) Mean(t Time) float64 {
@@ -74,7 +74,7 @@ func (g *Gauge) Mean(t Time) float64 {
 	if t <= g.origin {
 		return g.value
 	}
-	return g.allArea / float64(t-g.origin)
+	return (g.allArea + g.area) / float64(t-g.origin)
 }
 
 // Quantiles records durations in an HDR histogram: quantiles to a fixed

@@ -33,9 +33,11 @@ func appMemory(sc *scenarios.Scenario) scenarios.Size {
 	return m
 }
 
-// servedThreads is what n threads that have served requests hold beyond
-// their process's own memory (a prefork child's one worker is n = 1 with no
-// thread of its own), with a thread state each when they ran Python.
+// servedThreads is what n threads of an Apache child that have served
+// requests hold beyond their process's own memory (a prefork child's one
+// worker is n = 1 with no thread of its own): a transaction pool each,
+// as under a load that keeps them all busy, and a thread state each when
+// they ran Python.
 func servedThreads(sc *scenarios.Scenario, n int, ownThreads, python bool) scenarios.Size {
 	h := sc.Host
 	per := h.ConnectionPoolMemory
@@ -64,10 +66,13 @@ func ProxyChildMB(sc *scenarios.Scenario, threads int) float64 {
 
 // DaemonMB is the private memory of one mod_wsgi daemon process with
 // threads request threads (mod_wsgi adds 3 of its own: the monitor,
-// deadlock and reaper threads), the app imported.
+// deadlock and reaper threads), the app imported, every thread having
+// served: what its allocator keeps of its requests' pools, and its thread
+// state.
 func DaemonMB(sc *scenarios.Scenario, threads int) float64 {
 	h := sc.Host
-	return (h.ApacheChildPrivate + 3*h.ApacheThreadPrivate + servedThreads(sc, threads, true, true) + appMemory(sc)).MiBs()
+	per := h.ApacheThreadPrivate + h.DaemonThreadServed + h.PythonThreadMemory
+	return (h.ApacheChildPrivate + 3*h.ApacheThreadPrivate + scenarios.Size(threads)*per + appMemory(sc)).MiBs()
 }
 
 // ChildRSSMB is the RSS of one embedded-mode Apache child: its private

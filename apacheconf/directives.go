@@ -54,7 +54,7 @@ var warnUnmodelled = map[string]string{
 	"mutex":                   "the accept mutex (prefork with several Listen lines) serialises accept(); forkcast models one listener without it",
 	"acceptmutex":             "AcceptMutex is httpd 2.2's; 2.4 reads Mutex",
 	"threadstacksize":         "thread stacks count in each threaded child's memory; forkcast uses host.apache_thread_private",
-	"maxmemfree":              "MaxMemFree changes how much freed memory each Apache child keeps; not modelled",
+	"maxmemfree":              "MaxMemFree changes how much freed memory each Apache child keeps; forkcast models its default (2048 KB: a worker or event child recycles ThreadsPerChild × 3/4 connection pools and frees the others)",
 	"enablesendfile":          "",
 	"wsgipythonhome":          "",
 	"wsgiacceptmutex":         "WSGIAcceptMutex serialises accept() in embedded mode; not modelled",

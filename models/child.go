@@ -27,7 +27,8 @@ type child struct {
 	waiting   bool     // in the accept queue (s.acceptors)
 	served    int      // connections accepted (prefork requests_this_child)
 	connsLeft int      // worker/event: MaxConnectionsPerChild countdown
-	pools     int      // connections it has had open at once: their pools' memory stays
+	pools     int      // transaction pools alive: one per open connection, and the recycled ones
+	recycled  int      // worker/event: pools waiting for a connection (ap_queue_info_push_pool)
 
 	// event only
 	conns     int     // open connections, parked and lingering included
@@ -204,10 +205,8 @@ func (c *child) takeIdle() *worker {
 func (c *child) accept(cn *conn) {
 	w := c.takeIdle()
 	c.served++
-	open := len(c.workers) - len(c.idle) // worker: a connection per busy thread
 	if c.s.cfg.mpm == "event" {
-		c.conns++
-		open = c.conns // parked and lingering ones included
+		c.conns++ // parked and lingering ones included
 		// conns_this_child-- on accept; at 0 the child stops gracefully.
 		if c.s.cfg.maxConnsPerChild > 0 {
 			if c.connsLeft--; c.connsLeft <= 0 {
@@ -215,23 +214,45 @@ func (c *child) accept(cn *conn) {
 			}
 		}
 	}
-	c.poolsFor(open)
+	if c.s.cfg.mpm == "prefork" {
+		// child_main makes its transaction pool (ptrans) once and clears
+		// it after each connection: its allocator keeps what they took.
+		if c.pools == 0 {
+			c.pools = 1
+			c.s.mem.grow(c.proc, float64(c.s.sc.Host.ConnectionPoolMemory))
+		}
+	} else {
+		c.takePool()
+	}
 	w.serve(cn)
 }
 
-// poolsFor grows the child's memory when it has more connections open
-// than ever before. Each accepted connection gets a transaction pool with
-// an allocator of its own (event's listener, worker's: apr_allocator_create,
-// max free MaxMemFree) holding what its requests allocated; a finished
-// connection's pool is recycled for the next (ap_queue_info_push_pool) or,
-// past event's threads × 3/4 recycled pools, destroyed into malloc's free
-// lists, which keep the pages. So a child holds about as many pools as it
-// once had connections open at once (measured, docs/model.md §8.2).
-func (c *child) poolsFor(open int) {
-	if open > c.pools {
-		c.s.mem.grow(c.proc, float64(open-c.pools)*float64(c.s.sc.Host.ConnectionPoolMemory))
-		c.pools = open
+// takePool gives an accepted worker or event connection its transaction
+// pool: a recycled one, which kept its allocator's memory, or a new one
+// with an allocator of its own (the listener's apr_allocator_create, max
+// free MaxMemFree) that grows the child.
+func (c *child) takePool() {
+	if c.recycled > 0 {
+		c.recycled--
+		return
 	}
+	c.pools++
+	c.s.mem.grow(c.proc, float64(c.s.sc.Host.ConnectionPoolMemory))
+}
+
+// returnPool takes back a closed worker or event connection's pool:
+// ap_queue_info_push_pool recycles it, cleared, while fewer than
+// max_recycled_pools wait (ThreadsPerChild × 3/4 with MaxMemFree set, as
+// by default: event.c and worker.c, setup_threads_runtime/child_main), and
+// past that destroys it with its allocator, whose blocks go back to malloc
+// and, measured, to the system (docs/model.md §8.2).
+func (c *child) returnPool() {
+	if c.recycled < c.s.cfg.threadsPerChild*3/4 {
+		c.recycled++
+		return
+	}
+	c.pools--
+	c.s.mem.grow(c.proc, -float64(c.s.sc.Host.ConnectionPoolMemory))
 }
 
 // recycle stops a worker/event child that reached MaxConnectionsPerChild.
@@ -425,6 +446,7 @@ func (c *child) lingerEnd() {
 		c.lingerQ[n] = lingerer{}
 		c.conns--
 		c.lingering--
+		c.returnPool()
 		c.s.releaseConn(cn)
 		n++
 	}
@@ -451,6 +473,9 @@ func (w *worker) done() {
 	cn.worker = nil
 	w.conn = nil
 	s.releaseConn(cn)
+	if s.cfg.mpm == "worker" {
+		c.returnPool() // ap_queue_info_set_idle
+	}
 	if s.cfg.mpm == "prefork" {
 		// child_main after a connection: the pod check (an idle-kill byte),
 		// then die_now or a new generation, then at the top of the loop
@@ -548,6 +573,7 @@ func (c *child) unpark(cn *conn) {
 func (c *child) closeParked(cn *conn) {
 	c.unpark(cn)
 	c.conns--
+	c.returnPool()
 	cn.serverClosed = true
 	if cl := cn.client; cl != nil && !cn.clientClosed {
 		cl.serverClosed(cn)

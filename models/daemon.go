@@ -337,12 +337,12 @@ func (d *daemonProc) accept(p *proxied) {
 		})
 	}
 	if d.active > d.pools {
-		// A connection's pool per request thread busy at once: what they
-		// allocated stays in malloc's free lists (as a child's, poolsFor).
-		// mod_wsgi's idle stack is LIFO, so the threads that have ever
-		// served are as many, each keeping what serving touched too.
-		h := &s.sc.Host
-		s.mem.grow(d.proc, float64(d.active-d.pools)*float64(h.ConnectionPoolMemory+h.ApacheThreadServed))
+		// A daemon thread makes each request's pool (ptrans) under its
+		// own thread pool and destroys it after (wsgi_daemon_worker):
+		// its allocator keeps the blocks. mod_wsgi's idle stack is LIFO,
+		// so the threads that have ever served are as many as were ever
+		// busy at once, each keeping daemon_thread_served.
+		s.mem.grow(d.proc, float64(d.active-d.pools)*float64(s.sc.Host.DaemonThreadServed))
 		d.pools = d.active
 	}
 	t.exec.start(d.py, p.r, 0)

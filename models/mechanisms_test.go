@@ -493,10 +493,13 @@ rate = 0.25
 // two pools per user (measured: 10, 20 and 40 users with no think time
 // through 40 threads grew 33–36 KiB per pool at two pools per user; the
 // model held one per user when its threads lingered). worker's next
-// connection waits for a thread, so its pools stay one per user.
+// connection waits for a thread when all are busy, so its pools stay one
+// per user. (On event, 6 users: their 12 pools are fewer than the
+// ThreadsPerChild × 3/4 the listener recycles, so all of them stay.)
 func TestLingeringCloseHoldsAPoolAndOnlyWorkerHoldsAThread(t *testing.T) {
-	const users, threads = 20, 20
+	const threads = 20
 	for _, mpm := range []string{"event", "worker"} {
+		users := map[string]int{"event": 6, "worker": threads}[mpm]
 		sc := parse(t, fmt.Sprintf(`
 duration = "10s"
 [apache]
@@ -534,7 +537,7 @@ think_time = "const(0s)"
 			}
 		}
 		pools := (cp.private - float64(atRest)) / float64(h.ConnectionPoolMemory)
-		want := map[string]float64{"event": 2 * users, "worker": users}[mpm]
+		want := map[string]float64{"event": 2 * float64(users), "worker": float64(users)}[mpm]
 		assert.InDelta(t, want, pools, 1, "%s: pools per user", mpm)
 		closing := 0.0
 		for _, r := range run.Rows {
@@ -546,6 +549,64 @@ think_time = "const(0s)"
 			assert.Positive(t, closing, "worker: the thread lingers, in CLOSING")
 		}
 	}
+}
+
+// A worker or event child's listener recycles a closed connection's
+// transaction pool while fewer than ThreadsPerChild × 3/4 wait
+// (max_recycled_pools, event.c and worker.c) and destroys the others with
+// their allocators, whose memory goes back to the system: 45 keep-alive
+// connections parked on a child of 25 threads hold 45 pools; once they
+// have closed, 18 stay (measured on an event child of 25 threads: 45
+// parked connections added 976 KiB over the 18 recycled pools, all of it
+// returned when they closed; 15 parked added nothing).
+func TestEventFreesConnectionPoolsBeyondTheRecycledOnes(t *testing.T) {
+	const threads, conns = 25, 45
+	run := func(duration string) (*process, *child, scenarios.Host) {
+		sc := parse(t, fmt.Sprintf(`
+duration = %q
+[apache]
+mpm = "event"
+keep_alive = true
+keep_alive_timeout = "10s"
+start_servers = 1
+server_limit = 1
+threads_per_child = %d
+max_request_workers = %d
+min_spare_threads = 1
+max_spare_threads = 100
+[wsgi]
+process_group = "app"
+restrict_embedded = true
+[wsgi.daemon_process.app]
+processes = 1
+threads = 5
+[app]
+request_cpu = "const(1ms)"
+request_wait = "const(0s)"
+[workload]
+arrivals = "constant"
+requests_per_connection = "const(2)"
+think_time = "const(3s)"
+[[workload.phase]]
+duration = "1s"
+rate = %d
+[[workload.phase]]
+duration = "20s"
+rate = 0
+`, duration, threads, threads, conns), "")
+		_, _, s := simulateTraced(t, sc)
+		p := onlyChild(t, s)
+		return p, p.owner.(*child), sc.Host
+	}
+	parked, pc, h := run("2500ms")
+	assert.Equal(t, conns, pc.conns, "every connection parked between its requests")
+	assert.Equal(t, conns, pc.pools)
+	closed, cc, _ := run("10s")
+	assert.Zero(t, cc.conns)
+	assert.Equal(t, threads*3/4, cc.pools, "the recycled pools stay")
+	assert.Equal(t, threads*3/4, cc.recycled)
+	assert.InDelta(t, float64(conns-threads*3/4)*float64(h.ConnectionPoolMemory), parked.private-closed.private, 1,
+		"the others' memory goes back")
 }
 
 // An observer's requests ([workload.observer.NAME]: a monitor, or runtime

@@ -79,8 +79,9 @@ func DefaultHost() Host {
 		ApacheListenerPrivate: 229 * KiB,
 		ApacheThreadServed:    7 * KiB,  // calibrate, 2026-12-03
 		ApacheThreadStatus:    7 * KiB,  // calibrate, 2026-12-03
-		ConnectionPoolMemory:  43 * KiB, // calibrate, 2026-12-03
-		RequestPoolMemory:     20 * KiB, // calibrate, 2026-12-03
+		ConnectionPoolMemory:  58 * KiB, // calibrate, 2026-12-03, re-derived with recycling (docs/model.md §8.2)
+		RequestPoolMemory:     5 * KiB,  // likewise
+		DaemonThreadServed:    50 * KiB, // calibrate, 2026-12-04: 48-51 KiB
 		PythonThreadMemory:    3 * KiB,
 		PythonRequestMemory:   191 * KiB,
 		PythonSharedText:      2 * MiB,

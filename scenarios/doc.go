@@ -84,10 +84,11 @@
 //	apache_child_private    size      "200KiB"  a child's private memory without Python
 //	apache_thread_private   size      "14KiB"   per worker thread, idle
 //	apache_listener_private size      "229KiB"  a worker/event child's listener thread and its structures
-//	apache_thread_served    size      "7KiB"    kept by a worker or daemon thread once it has served a request
+//	apache_thread_served    size      "7KiB"    kept by a worker thread once it has served a request
 //	apache_thread_status    size      "7KiB"    kept by a worker thread once it has run mod_status's handler (/server-status), beyond that
-//	connection_pool_memory  size      "43KiB"   kept per connection a process has had open at once (its pool)
-//	request_pool_memory     size      "20KiB"   held by a worker while its request is in progress, returned when it ends
+//	connection_pool_memory  size      "58KiB"   per transaction pool alive: one per open connection, and a worker/event child's recycled ones
+//	request_pool_memory     size      "5KiB"    held by a worker while its request is in progress, returned when it ends
+//	daemon_thread_served    size      "50KiB"   kept by a mod_wsgi daemon thread once it has served a request
 //	python_thread_memory    size      "3KiB"    a thread's state in the interpreter, from its first Python request
 //	python_request_memory   size      "191KiB"  what an interpreter allocates over its first requests and keeps
 //	python_shared_text      size      "2MiB"    libpython text, shared

@@ -69,10 +69,11 @@ type Host struct {
 	ApacheChildPrivate    Size `toml:"apache_child_private"`    // a child's private memory without Python
 	ApacheThreadPrivate   Size `toml:"apache_thread_private"`   // per worker thread, idle (its stack's touched pages)
 	ApacheListenerPrivate Size `toml:"apache_listener_private"` // a worker/event child's listener thread and its structures, beyond a prefork child's
-	ApacheThreadServed    Size `toml:"apache_thread_served"`    // kept by a worker or daemon thread once it has served a request (its stack's deeper pages, its allocator caches)
+	ApacheThreadServed    Size `toml:"apache_thread_served"`    // kept by a worker thread once it has served a request (its stack's deeper pages, its allocator caches)
 	ApacheThreadStatus    Size `toml:"apache_thread_status"`    // kept by a worker thread once it has served a server-status request, beyond apache_thread_served (mod_status runs deeper into the stack)
-	ConnectionPoolMemory  Size `toml:"connection_pool_memory"`  // kept per connection a process has had open at once: its transaction pool and allocator
+	ConnectionPoolMemory  Size `toml:"connection_pool_memory"`  // per transaction pool alive: a worker/event child's open connections' and up to ThreadsPerChild × 3/4 recycled ones; a prefork child's one
 	RequestPoolMemory     Size `toml:"request_pool_memory"`     // held by a worker while its request is in progress (its request pool's blocks), returned when it ends
+	DaemonThreadServed    Size `toml:"daemon_thread_served"`    // kept by a mod_wsgi daemon thread once it has served a request (its requests' pools' blocks, kept by its allocator, and its stack)
 	PythonThreadMemory    Size `toml:"python_thread_memory"`    // a thread's state in the interpreter, from its first Python request
 	PythonRequestMemory   Size `toml:"python_request_memory"`   // what an interpreter allocates over its first requests and keeps
 	PythonSharedText      Size `toml:"python_shared_text"`      // libpython text, shared by processes that initialise Python

@@ -238,6 +238,7 @@ type Profile struct {
 	ApacheThreadStatus   scenarios.Size
 	ConnectionPoolMemory scenarios.Size
 	RequestPoolMemory    scenarios.Size
+	DaemonThreadServed   scenarios.Size
 	PythonThreadMemory   scenarios.Size
 	PythonRequestMemory  scenarios.Size
 	MemoryTouchCPU       time.Duration // per MiB
@@ -371,24 +372,30 @@ const (
 //     n·U + S; then n clients sent requests back to back for calLoad,
 //     which kept a connection per thread open and a request on it in
 //     progress nearly all the time: under the load (the mean of its last
-//     calPlateau seconds) the child held (n − 1)·S + n·Q more, and once
-//     the requests had ended (after the load) (n − 1)·S. U is what a
-//     thread keeps once it has served (its stack's deeper pages, its
-//     allocator caches), S the transaction pool a connection open at once
-//     leaves, Q what a request holds while in progress (its request pool's
-//     blocks, returned when it ends);
+//     calPlateau seconds) the child held n pools and n requests, that is
+//     (n − 1)·S + n·Q more, and once the requests had ended (after the load) the
+//     K = n·3/4 pools the listener recycles (max_recycled_pools; it
+//     destroys the others, whose memory goes back to the system): (K − 1)·S.
+//     U is what a thread keeps once it has served (its stack's deeper
+//     pages, its allocator caches), S a transaction pool's memory, Q what
+//     a request holds while in progress (its request pool's blocks,
+//     returned when it ends);
 //   - apache_thread_status: between the sequential requests and the load,
 //     as many server-status requests one at a time, which reach every
 //     thread in turn too: what the child grew over them, per thread
 //     (mod_status's handler runs a thread deeper into its stack than the
 //     proxy to a daemon does);
-//   - python_thread_memory, python_request_memory: an embedded event child
-//     of calManyThreads threads grew E over the same load, and the daemon
-//     process D over the sequential requests, which two of its threads
-//     serve in turn (mod_wsgi hands the listener role to the thread on top
-//     of its idle stack, wsgi_worker_release): E = R + 40·(S + U + T) and
-//     D = R + 2·(S + U + T), with T a thread's state in the interpreter and
-//     R what the interpreter's first requests keep;
+//   - daemon_thread_served, python_thread_memory, python_request_memory:
+//     the daemon process grew D₂ over the sequential requests, which two
+//     of its threads serve in turn (mod_wsgi hands the listener role to
+//     the thread on top of its idle stack, wsgi_worker_release), and D₂ +
+//     (n − 2)·(W + T) by the load's end, every thread having served: D₂ =
+//     P + 2·(W + T), with W what a daemon thread keeps (its requests'
+//     pools are made and destroyed under its own, whose allocator keeps
+//     the blocks), T a thread's state in the interpreter and P what the
+//     interpreter's first requests keep; an embedded event child of
+//     calManyThreads threads grew E over the same load, with K pools left:
+//     E = P + K·S + n·(U + T);
 //   - cpu_second: the wall time of the app's burn loop per requested
 //     CPU-second, median of three (above 1 when the machine loses time to
 //     a hypervisor or to the loop's own overhead);
@@ -742,17 +749,21 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	if many.Child[AfterStatus].Private == 0 { // a probe without them
 		status = priv(many.Child[AfterSequential])
 	}
-	pool := max(0, (priv(many.Child[AfterLoad])-status)/(n-1))
+	const kept = n * 3 / 4 // max_recycled_pools: the listener's pools left after the load
+	pool := max(0, (priv(many.Child[AfterLoad])-status)/(kept-1))
 	prof.ConnectionPoolMemory = scenarios.Size(pool)
-	prof.RequestPoolMemory = scenarios.Size(max(0, (underLoad(many)-priv(many.Child[AfterLoad]))/n))
+	prof.RequestPoolMemory = scenarios.Size(max(0, (underLoad(many)-priv(many.Child[AfterLoad])-(n-kept)*pool)/n))
 	served := max(0, (priv(many.Child[AfterSequential])-priv(many.Child[AtRest])-pool)/n)
 	prof.ApacheThreadServed = scenarios.Size(served)
 	prof.ApacheThreadStatus = scenarios.Size(max(0, (status-priv(many.Child[AfterSequential]))/n))
+	d2 := priv(many.Daemon[AfterSequential]) - priv(many.Daemon[AtRest])
+	daemonThread := max(0, (priv(many.Daemon[AfterLoad])-priv(many.Daemon[AfterSequential]))/(n-2)) // W + T
+	first := max(0, d2-2*daemonThread)                                                              // P
 	e := priv(emb.Child[AfterLoad]) - priv(emb.Child[AtRest])
-	d := priv(many.Daemon[AfterSequential]) - priv(many.Daemon[AtRest])
-	perThread := max(pool+served, (e-d)/(n-2)) // S + U + T
-	prof.PythonThreadMemory = scenarios.Size(perThread - pool - served)
-	prof.PythonRequestMemory = scenarios.Size(max(0, d-2*perThread))
+	state := min(daemonThread, max(0, (e-first-kept*pool)/n-served)) // T
+	prof.PythonThreadMemory = scenarios.Size(state)
+	prof.PythonRequestMemory = scenarios.Size(first)
+	prof.DaemonThreadServed = scenarios.Size(daemonThread - state)
 	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, with %d clients sending requests back to back for %v (every second: %s) %.0f KiB, the last %d seconds' mean, and %s once they stopped; its daemon %s at rest, %s after the requests one at a time, %s after the load; embedded, %d threads: %s at rest, %.0f KiB under the load, %s after it",
 		scenarios.Size(priv(few.Child[AtRest])), calFewThreads, scenarios.Size(priv(many.Child[AtRest])), n,
 		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), scenarios.Size(status), n, calLoad,
@@ -942,6 +953,7 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"apache_thread_status":     kib(p.ApacheThreadStatus),
 		"connection_pool_memory":   kib(p.ConnectionPoolMemory),
 		"request_pool_memory":      kib(p.RequestPoolMemory),
+		"daemon_thread_served":     kib(p.DaemonThreadServed),
 		"python_thread_memory":     kib(p.PythonThreadMemory),
 		"python_request_memory":    kib(p.PythonRequestMemory),
 		"memory_touch_cpu":         dur(p.MemoryTouchCPU),

@@ -244,26 +244,31 @@ func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, 
 		status = int64(min(p.Status, p.Threads)) * 6 * k
 		s.Child[AfterStatus] = Memory{Private: s.Child[AfterSequential].Private + status}
 	}
+	// After the load the listener has kept threads × 3/4 of the pools
+	// (max_recycled_pools) and freed the others.
+	kept := min(seq, 1)
 	if p.Load > 0 {
 		seq = p.Threads
+		kept = seq * 3 / 4
 	}
 	if p.Daemon {
-		s.Child[AfterLoad] = Memory{Private: rest + status + proxied(seq, seq)}
+		s.Child[AfterLoad] = Memory{Private: rest + status + proxied(seq, kept)}
 		s.Daemon[AfterLoad] = Memory{Private: daemonRest + used(seq)}
 	} else {
-		s.Child[AfterLoad] = Memory{Private: rest + used(seq)}
+		s.Child[AfterLoad] = Memory{Private: rest + used(seq) - int64(seq-kept)*24*k}
 	}
-	// Under the load every thread's request holds 16 KiB more while in
-	// progress, returned after the load. The first five seconds' samples
-	// come a KiB a pool short per second, then 0, +2 or -2 KiB a pool in
-	// turn (the last three samples' mean is the level under load).
+	// Under the load a pool per thread, and every thread's request holds
+	// 16 KiB more while in progress, returned after the load. The first
+	// five seconds' samples come a KiB a pool short per second, then 0, +2
+	// or -2 KiB a pool in turn (the last three samples' mean is the level
+	// under load).
 	for i := 1; i <= int(p.Load/time.Second); i++ {
 		short := int64(max(0, 5-i)) * k
 		if i > 5 {
 			short = int64([]int{0, 2, -2}[i%3]) * k
 		}
 		m := s.Child[AfterLoad]
-		m.Private += int64(seq)*16*k - int64(seq-1)*short
+		m.Private += int64(seq-kept)*24*k + int64(seq)*16*k - int64(seq-1)*short
 		s.ChildLoad = append(s.ChildLoad, m)
 	}
 	return s, nil
@@ -287,8 +292,9 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
 	assert.Equal(t, scenarios.Size(8<<10), prof.ApacheThreadServed, "a thread that has served")
 	assert.Equal(t, scenarios.Size(6<<10), prof.ApacheThreadStatus, "a thread that has served a status request, beyond that")
-	assert.Equal(t, scenarios.Size(24<<10), prof.ConnectionPoolMemory, "a connection open at once, after its requests ended")
+	assert.Equal(t, scenarios.Size(24<<10), prof.ConnectionPoolMemory, "a transaction pool")
 	assert.Equal(t, scenarios.Size(16<<10), prof.RequestPoolMemory, "a request in progress")
+	assert.Equal(t, scenarios.Size(32<<10), prof.DaemonThreadServed, "what a daemon thread keeps once it has served")
 	assert.Equal(t, scenarios.Size(12<<10), prof.PythonThreadMemory, "a thread's state in the interpreter")
 	assert.Equal(t, scenarios.Size(224<<10), prof.PythonRequestMemory, "an interpreter's first requests")
 	assert.Equal(t, 30*time.Millisecond, prof.SubInterpreterCPU, "a sub-interpreter's CPU over %{GLOBAL}'s")
@@ -367,6 +373,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(230<<10), sc.Host.ApacheListenerPrivate)
 	assert.Equal(t, scenarios.Size(8<<10), sc.Host.ApacheThreadServed)
 	assert.Equal(t, scenarios.Size(24<<10), sc.Host.ConnectionPoolMemory)
+	assert.Equal(t, scenarios.Size(32<<10), sc.Host.DaemonThreadServed)
 	assert.Equal(t, scenarios.Size(224<<10), sc.Host.PythonRequestMemory)
 }
 

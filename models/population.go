@@ -25,7 +25,7 @@ type population struct {
 	// open
 	arrivals *workload.Ahead[visit] // since the load's start
 	arrival  sim.Timer
-	coming   visit // the arrival the timer is set for
+	coming   *visit // the arrival the timer is set for (arrivals', until their next Next)
 	arrived  uint64
 
 	// replay
@@ -103,7 +103,7 @@ func (pop *population) stopped() bool { return pop.s.sim.Now() >= pop.stop }
 // schedules the next arrival.
 func (pop *population) arrive() {
 	pop.arrived++
-	pop.s.startLate(pop.newVisitor(&pop.coming))
+	pop.s.startLate(pop.newVisitor(pop.coming))
 	pop.schedule()
 }
 

@@ -60,8 +60,10 @@ func (a *Ahead[A]) draw(p Pacer, draw func(uint64, sim.Time) A) {
 	}
 }
 
-// Next returns the next arrival, or false when the pacer has no more.
-func (a *Ahead[A]) Next() (A, bool) {
+// Next returns the next arrival, or false when the pacer has no more. The
+// arrival is read in place, not copied: it is the reader's until its next
+// call of Next, which may hand its batch back to be drawn into again.
+func (a *Ahead[A]) Next() (*A, bool) {
 	if a.i == len(a.batch) {
 		if a.batch != nil {
 			a.empty <- a.batch // never blocks, as above
@@ -69,13 +71,12 @@ func (a *Ahead[A]) Next() (A, bool) {
 		b, ok := <-a.full
 		if !ok {
 			a.batch, a.i = nil, 0
-			var none A
-			return none, false
+			return nil, false
 		}
 		a.batch, a.i = b, 0
 	}
 	a.i++
-	return a.batch[a.i-1], true
+	return &a.batch[a.i-1], true
 }
 
 // Stop ends the drawing before the pacer's last arrival. It may be called

@@ -37,7 +37,7 @@ func TestAheadGivesThePacersArrivals(t *testing.T) {
 		a := NewAhead(pop.Pacer(), instant)
 		var got []sim.Time
 		for t, ok := a.Next(); ok; t, ok = a.Next() {
-			got = append(got, t)
+			got = append(got, *t)
 		}
 		assert.Equal(t, want, got, arrivals)
 		_, ok := a.Next()

@@ -16,19 +16,19 @@ type child struct {
 	workers []*worker
 	idle    []*worker // READY workers, most recently idle last
 
-	initDone  bool     // child_init finished: accepting and reading the pod
-	readyAt   sim.Time // when child_init finished
-	exited    bool     // the process is gone; the slot waits for the parent's reap
-	hung      bool     // its threads are gone but it hangs in Python's teardown
-	killed    bool     // SIGKILL or SIGTERM: no teardown
-	dying     bool     // die_now / quiescing: accept nothing more, finish connections
-	hangup    bool     // prefork: SIGHUP or SIGTERM came during child_init, held until it ends
-	quiescing int      // event: 1 once dying, 2 once maintenance counted it
-	waiting   bool     // in the accept queue (s.acceptors)
-	served    int      // connections accepted (prefork requests_this_child)
-	connsLeft int      // worker/event: MaxConnectionsPerChild countdown
-	pools     int      // transaction pools alive: one per open connection, and the recycled ones
-	recycled  int      // worker/event: pools waiting for a connection (ap_queue_info_push_pool)
+	initDone      bool     // child_init finished: accepting and reading the pod
+	readyAt       sim.Time // when child_init finished
+	exited        bool     // the process is gone; the slot waits for the parent's reap
+	hung          bool     // its threads are gone but it hangs in Python's teardown
+	killed        bool     // SIGKILL or SIGTERM: no teardown
+	dying         bool     // die_now / quiescing: accept nothing more, finish connections
+	hangup        bool     // prefork: SIGHUP or SIGTERM came during child_init, held until it ends
+	quiescing     int      // event: 1 once dying, 2 once maintenance counted it
+	waiting       bool     // in the accept queue (s.acceptors)
+	served        int      // connections accepted (prefork requests_this_child)
+	connsLeft     int      // worker/event: MaxConnectionsPerChild countdown
+	pools         int      // transaction pools alive: one per open connection, and the recycled ones
+	recycledPools int      // worker/event: pools waiting for a connection (ap_queue_info_push_pool)
 
 	// event only
 	conns     int     // open connections, parked and lingering included
@@ -232,8 +232,8 @@ func (c *child) accept(cn *conn) {
 // with an allocator of its own (the listener's apr_allocator_create, max
 // free MaxMemFree) that grows the child.
 func (c *child) takePool() {
-	if c.recycled > 0 {
-		c.recycled--
+	if c.recycledPools > 0 {
+		c.recycledPools--
 		return
 	}
 	c.pools++
@@ -247,8 +247,8 @@ func (c *child) takePool() {
 // past that destroys it with its allocator, whose blocks go back to malloc
 // and, measured, to the system (docs/model.md §8.2).
 func (c *child) returnPool() {
-	if c.recycled < c.s.cfg.threadsPerChild*3/4 {
-		c.recycled++
+	if c.recycledPools < c.s.cfg.threadsPerChild*3/4 {
+		c.recycledPools++
 		return
 	}
 	c.pools--

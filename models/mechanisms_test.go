@@ -604,7 +604,7 @@ rate = 0
 	closed, cc, _ := run("10s")
 	assert.Zero(t, cc.conns)
 	assert.Equal(t, threads*3/4, cc.pools, "the recycled pools stay")
-	assert.Equal(t, threads*3/4, cc.recycled)
+	assert.Equal(t, threads*3/4, cc.recycledPools)
 	assert.InDelta(t, float64(conns-threads*3/4)*float64(h.ConnectionPoolMemory), parked.private-closed.private, 1,
 		"the others' memory goes back")
 }

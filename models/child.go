@@ -16,19 +16,24 @@ type child struct {
 	workers []*worker
 	idle    []*worker // READY workers, most recently idle last
 
-	initDone      bool     // child_init finished: accepting and reading the pod
-	readyAt       sim.Time // when child_init finished
-	exited        bool     // the process is gone; the slot waits for the parent's reap
-	hung          bool     // its threads are gone but it hangs in Python's teardown
-	killed        bool     // SIGKILL or SIGTERM: no teardown
-	dying         bool     // die_now / quiescing: accept nothing more, finish connections
-	hangup        bool     // prefork: SIGHUP or SIGTERM came during child_init, held until it ends
-	quiescing     int      // event: 1 once dying, 2 once maintenance counted it
-	waiting       bool     // in the accept queue (s.acceptors)
-	served        int      // connections accepted (prefork requests_this_child)
-	connsLeft     int      // worker/event: MaxConnectionsPerChild countdown
-	pools         int      // transaction pools alive: one per open connection, and the recycled ones
-	recycledPools int      // worker/event: pools waiting for a connection (ap_queue_info_push_pool)
+	initDone  bool     // child_init finished: accepting and reading the pod
+	readyAt   sim.Time // when child_init finished
+	exited    bool     // the process is gone; the slot waits for the parent's reap
+	hung      bool     // its threads are gone but it hangs in Python's teardown
+	killed    bool     // SIGKILL or SIGTERM: no teardown
+	dying     bool     // die_now / quiescing: accept nothing more, finish connections
+	hangup    bool     // prefork: SIGHUP or SIGTERM came during child_init, held until it ends
+	quiescing int      // event: 1 once dying, 2 once maintenance counted it
+	waiting   bool     // in the accept queue (s.acceptors)
+	served    int      // connections accepted (prefork requests_this_child)
+	connsLeft int      // worker/event: MaxConnectionsPerChild countdown
+	pools     int      // transaction pools alive: one per open connection, and the recycled ones
+	// recycledPools: worker/event, the pools waiting for a connection,
+	// each by the connections it has served, the last recycled last
+	// (ap_queue_info_push_pool pushes on a stack, ap_queue_info_pop_pool
+	// takes its top).
+	recycledPools []int32
+	poolServed    int // prefork: the connections its one pool has served
 
 	// event only
 	conns     int     // open connections, parked and lingering included
@@ -217,27 +222,33 @@ func (c *child) accept(cn *conn) {
 	if c.s.cfg.mpm == "prefork" {
 		// child_main makes its transaction pool (ptrans) once and clears
 		// it after each connection: its allocator keeps what they took.
-		if c.pools == 0 {
-			c.pools = 1
-			c.s.mem.grow(c.proc, float64(c.s.sc.Host.ConnectionPoolMemory))
+		c.pools = 1
+		c.poolServed++
+		if g := c.s.pools.growth(c.poolServed); g != 0 {
+			c.s.mem.grow(c.proc, g)
 		}
 	} else {
-		c.takePool()
+		c.takePool(cn)
 	}
 	w.serve(cn)
 }
 
 // takePool gives an accepted worker or event connection its transaction
-// pool: a recycled one, which kept its allocator's memory, or a new one
-// with an allocator of its own (the listener's apr_allocator_create, max
-// free MaxMemFree) that grows the child.
-func (c *child) takePool() {
-	if c.recycledPools > 0 {
-		c.recycledPools--
-		return
+// pool: the last recycled one, which kept its allocator's memory, or a new
+// one with an allocator of its own (the listener's apr_allocator_create,
+// max free MaxMemFree). Serving the connection grows it (poolLaw).
+func (c *child) takePool(cn *conn) {
+	served := int32(0)
+	if n := len(c.recycledPools); n > 0 {
+		served = c.recycledPools[n-1]
+		c.recycledPools = c.recycledPools[:n-1]
+	} else {
+		c.pools++
 	}
-	c.pools++
-	c.s.mem.grow(c.proc, float64(c.s.sc.Host.ConnectionPoolMemory))
+	cn.poolServed = served + 1
+	if g := c.s.pools.growth(int(cn.poolServed)); g != 0 {
+		c.s.mem.grow(c.proc, g)
+	}
 }
 
 // returnPool takes back a closed worker or event connection's pool:
@@ -246,13 +257,15 @@ func (c *child) takePool() {
 // by default: event.c and worker.c, setup_threads_runtime/child_main), and
 // past that destroys it with its allocator, whose blocks go back to malloc
 // and, measured, to the system (docs/model.md §8.2).
-func (c *child) returnPool() {
-	if c.recycledPools < c.s.cfg.threadsPerChild*3/4 {
-		c.recycledPools++
+func (c *child) returnPool(cn *conn) {
+	served := cn.poolServed
+	cn.poolServed = 0
+	if len(c.recycledPools) < c.s.cfg.threadsPerChild*3/4 {
+		c.recycledPools = append(c.recycledPools, served)
 		return
 	}
 	c.pools--
-	c.s.mem.grow(c.proc, -float64(c.s.sc.Host.ConnectionPoolMemory))
+	c.s.mem.grow(c.proc, -c.s.pools.size(int(served)))
 }
 
 // recycle stops a worker/event child that reached MaxConnectionsPerChild.
@@ -446,7 +459,7 @@ func (c *child) lingerEnd() {
 		c.lingerQ[n] = lingerer{}
 		c.conns--
 		c.lingering--
-		c.returnPool()
+		c.returnPool(cn)
 		c.s.releaseConn(cn)
 		n++
 	}
@@ -472,10 +485,10 @@ func (w *worker) done() {
 	cn := w.conn
 	cn.worker = nil
 	w.conn = nil
-	s.releaseConn(cn)
 	if s.cfg.mpm == "worker" {
-		c.returnPool() // ap_queue_info_set_idle
+		c.returnPool(cn) // ap_queue_info_set_idle
 	}
+	s.releaseConn(cn)
 	if s.cfg.mpm == "prefork" {
 		// child_main after a connection: the pod check (an idle-kill byte),
 		// then die_now or a new generation, then at the top of the loop
@@ -573,7 +586,7 @@ func (c *child) unpark(cn *conn) {
 func (c *child) closeParked(cn *conn) {
 	c.unpark(cn)
 	c.conns--
-	c.returnPool()
+	c.returnPool(cn)
 	cn.serverClosed = true
 	if cl := cn.client; cl != nil && !cn.clientClosed {
 		cl.serverClosed(cn)

@@ -47,6 +47,7 @@ type conn struct {
 	deferred     bool     // AcceptFilter data: the kernel holds it until data (or the defer period) comes
 	deferUntil   sim.Time // the end of the defer period
 	refs         int      // holders (see releaseConn)
+	poolServed   int32    // worker/event: connections its transaction pool has served, this one included
 }
 
 // A client opens a connection on the scenario's schedule and sends its

@@ -22,6 +22,7 @@ type server struct {
 	streams sim.Streams
 	cpu     *host.CPU
 	mem     *memory
+	pools   poolLaw // a transaction pool's memory by its connections
 
 	parent  *parent
 	slots   []*child // process slots; nil when DEAD
@@ -84,6 +85,7 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	}
 	s.cpu = host.NewCPU(s.sim, sc.Host.CPUs)
 	s.mem = newMemory(s)
+	s.pools = newPoolLaw(sc.Host)
 	s.stats = newStats(s)
 	s.slots = make([]*child, s.cfg.slots)
 	s.listen.limit = s.cfg.listenBacklog + 1 // Linux admits backlog+1 (sk_acceptq_is_full is '>')

@@ -81,13 +81,18 @@ func DefaultHost() Host {
 		ApacheThreadStatus:    7 * KiB,  // calibrate, 2026-12-03
 		ConnectionPoolMemory:  58 * KiB, // calibrate, 2026-12-03, re-derived with recycling (docs/model.md §8.2)
 		RequestPoolMemory:     5 * KiB,  // likewise
-		DaemonThreadServed:    50 * KiB, // calibrate, 2026-12-04: 48-51 KiB
-		PythonThreadMemory:    3 * KiB,
-		PythonRequestMemory:   191 * KiB,
-		PythonSharedText:      2 * MiB,
-		PythonInterpreter:     3584 * KiB,
-		SubInterpreterMemory:  2 * MiB,
-		PythonRestartLeak:     2 * MiB,
+		// The real Apache on the second VM, 2026-12-04: 25 pools at once
+		// kept 42 KiB each after their first connection, 4 KiB more after
+		// each of the next four (docs/model.md §8.2).
+		ConnectionPoolFirstUse: 42 * KiB,
+		ConnectionPoolGrowth:   4 * KiB,
+		DaemonThreadServed:     50 * KiB, // calibrate, 2026-12-04: 48-51 KiB
+		PythonThreadMemory:     3 * KiB,
+		PythonRequestMemory:    191 * KiB,
+		PythonSharedText:       2 * MiB,
+		PythonInterpreter:      3584 * KiB,
+		SubInterpreterMemory:   2 * MiB,
+		PythonRestartLeak:      2 * MiB,
 
 		CowErosion:     D(5 * time.Second),
 		CowSharedFloor: 0.2,

@@ -86,7 +86,9 @@
 //	apache_listener_private size      "229KiB"  a worker/event child's listener thread and its structures
 //	apache_thread_served    size      "7KiB"    kept by a worker thread once it has served a request
 //	apache_thread_status    size      "7KiB"    kept by a worker thread once it has run mod_status's handler (/server-status), beyond that
-//	connection_pool_memory  size      "58KiB"   per transaction pool alive: one per open connection, and a worker/event child's recycled ones
+//	connection_pool_memory  size      "58KiB"   per transaction pool alive once it has served many connections: one per open connection, and a worker/event child's recycled ones
+//	connection_pool_first_use size    "42KiB"   what a transaction pool holds after its first connection
+//	connection_pool_growth  size      "4KiB"    what each connection after its first adds to a pool, up to connection_pool_memory
 //	request_pool_memory     size      "5KiB"    held by a worker while its request is in progress, returned when it ends
 //	daemon_thread_served    size      "50KiB"   kept by a mod_wsgi daemon thread once it has served a request
 //	python_thread_memory    size      "3KiB"    a thread's state in the interpreter, from its first Python request

@@ -71,15 +71,20 @@ type Host struct {
 	ApacheListenerPrivate Size `toml:"apache_listener_private"` // a worker/event child's listener thread and its structures, beyond a prefork child's
 	ApacheThreadServed    Size `toml:"apache_thread_served"`    // kept by a worker thread once it has served a request (its stack's deeper pages, its allocator caches)
 	ApacheThreadStatus    Size `toml:"apache_thread_status"`    // kept by a worker thread once it has served a server-status request, beyond apache_thread_served (mod_status runs deeper into the stack)
-	ConnectionPoolMemory  Size `toml:"connection_pool_memory"`  // per transaction pool alive: a worker/event child's open connections' and up to ThreadsPerChild × 3/4 recycled ones; a prefork child's one
-	RequestPoolMemory     Size `toml:"request_pool_memory"`     // held by a worker while its request is in progress (its request pool's blocks), returned when it ends
-	DaemonThreadServed    Size `toml:"daemon_thread_served"`    // kept by a mod_wsgi daemon thread once it has served a request (its requests' pools' blocks, kept by its allocator, and its stack)
-	PythonThreadMemory    Size `toml:"python_thread_memory"`    // a thread's state in the interpreter, from its first Python request
-	PythonRequestMemory   Size `toml:"python_request_memory"`   // what an interpreter allocates over its first requests and keeps
-	PythonSharedText      Size `toml:"python_shared_text"`      // libpython text, shared by processes that initialise Python
-	PythonInterpreter     Size `toml:"python_interpreter"`      // a bare interpreter's heap (Py_Initialize)
-	SubInterpreterMemory  Size `toml:"sub_interpreter_memory"`  // each extra sub-interpreter (application group)
-	PythonRestartLeak     Size `toml:"python_restart_leak"`     // leaked by re-initialising Python in the parent on a restart (WSGILazyInitialization Off)
+	ConnectionPoolMemory  Size `toml:"connection_pool_memory"`  // per transaction pool alive once it has served many connections: a worker/event child's open connections' and up to ThreadsPerChild × 3/4 recycled ones; a prefork child's one
+	// ConnectionPoolFirstUse is what a transaction pool holds after its
+	// first connection; each connection after that adds
+	// ConnectionPoolGrowth, up to ConnectionPoolMemory (docs/model.md §8.2).
+	ConnectionPoolFirstUse Size `toml:"connection_pool_first_use"`
+	ConnectionPoolGrowth   Size `toml:"connection_pool_growth"`
+	RequestPoolMemory      Size `toml:"request_pool_memory"`    // held by a worker while its request is in progress (its request pool's blocks), returned when it ends
+	DaemonThreadServed     Size `toml:"daemon_thread_served"`   // kept by a mod_wsgi daemon thread once it has served a request (its requests' pools' blocks, kept by its allocator, and its stack)
+	PythonThreadMemory     Size `toml:"python_thread_memory"`   // a thread's state in the interpreter, from its first Python request
+	PythonRequestMemory    Size `toml:"python_request_memory"`  // what an interpreter allocates over its first requests and keeps
+	PythonSharedText       Size `toml:"python_shared_text"`     // libpython text, shared by processes that initialise Python
+	PythonInterpreter      Size `toml:"python_interpreter"`     // a bare interpreter's heap (Py_Initialize)
+	SubInterpreterMemory   Size `toml:"sub_interpreter_memory"` // each extra sub-interpreter (application group)
+	PythonRestartLeak      Size `toml:"python_restart_leak"`    // leaked by re-initialising Python in the parent on a restart (WSGILazyInitialization Off)
 
 	CowErosion     Duration `toml:"cow_erosion"`      // time constant for a child to dirty pages it shares copy-on-write with the parent
 	CowSharedFloor float64  `toml:"cow_shared_floor"` // fraction of the inherited heap that stays shared

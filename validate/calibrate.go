@@ -147,17 +147,22 @@ type ThreadsProbe struct {
 	// them), a sample, then, for Load, Threads clients that each send their
 	// next request as soon as the last is answered (each sleeping
 	// CalServeSleep in the app, so every thread holds one nearly all the
-	// time), sampled every second, and a sample after it.
+	// time), sampled every second, and a sample after it. Before the load,
+	// for Once: that many requests at once (each sleeping CalOnceSleep, so
+	// each has a connection and a pool of its own), a sample, and the same
+	// again, a sample.
 	Sequential, Status int
+	Once               int
 	Load               time.Duration
 }
 
 // ThreadsSample is the threads probe's memory: the child's and the daemon
 // process's (zero in embedded mode) at rest, after the sequential requests,
-// after the load and after the status requests (which come before the
-// load); ChildLoad is the child's every second of the load.
+// after the load, after the status requests, and after each round of
+// requests at once (which come before the load); ChildLoad is the child's
+// every second of the load.
 type ThreadsSample struct {
-	Child, Daemon [4]Memory
+	Child, Daemon [6]Memory
 	ChildLoad     []Memory
 }
 
@@ -167,6 +172,8 @@ const (
 	AfterSequential
 	AfterLoad
 	AfterStatus
+	AfterOnce
+	AfterTwice
 )
 
 // RequestsSample is what the request probe measured.
@@ -237,6 +244,8 @@ type Profile struct {
 	ApacheThreadServed   scenarios.Size
 	ApacheThreadStatus   scenarios.Size
 	ConnectionPoolMemory scenarios.Size
+	ConnectionPoolFirst  scenarios.Size
+	ConnectionPoolGrowth scenarios.Size
 	RequestPoolMemory    scenarios.Size
 	DaemonThreadServed   scenarios.Size
 	PythonThreadMemory   scenarios.Size
@@ -266,6 +275,7 @@ const (
 	calFewThreads  = 8        // ThreadsPerChild of the small event child
 	calManyThreads = 40       // and of the large one
 	calSequential  = 50       // requests one at a time in the threads probe
+	calOnce        = 30       // its requests at once, twice: calManyThreads × 3/4, so the listener recycles every pool
 	// calLoad is how long the threads probe keeps calManyThreads clients
 	// sending requests back to back, and the mean of its last calPlateau
 	// one-second samples is the child's memory under load. Rounds of
@@ -295,6 +305,10 @@ const (
 	// CalServeSleep is how long each request of a round sleeps in the app:
 	// long enough that all of a round's requests are in at once.
 	CalServeSleep = 200 * time.Millisecond
+	// CalOnceSleep is how long each of the threads probe's requests at
+	// once sleeps in the app: long enough that all of them are in before
+	// the first ends, so each takes a pool of its own.
+	CalOnceSleep = time.Second
 )
 
 // Calibrate measures this machine's constants with dedicated probes: three
@@ -377,9 +391,14 @@ const (
 //     K = n·3/4 pools the listener recycles (max_recycled_pools; it
 //     destroys the others, whose memory goes back to the system): (K − 1)·S.
 //     U is what a thread keeps once it has served (its stack's deeper
-//     pages, its allocator caches), S a transaction pool's memory, Q what
-//     a request holds while in progress (its request pool's blocks,
-//     returned when it ends);
+//     pages, its allocator caches), S a transaction pool's memory once it
+//     has served many connections, Q what a request holds while in
+//     progress (its request pool's blocks, returned when it ends);
+//   - connection_pool_first_use, connection_pool_growth: between the
+//     status requests and the load, calOnce requests at once, then as many
+//     again: calOnce − 1 new pools beside the one the requests one at a
+//     time used, each after its first connection (F) and after its second
+//     (F + G);
 //   - apache_thread_status: between the sequential requests and the load,
 //     as many server-status requests one at a time, which reach every
 //     thread in turn too: what the child grew over them, per thread
@@ -729,7 +748,7 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	if err != nil {
 		return fmt.Errorf("probe: an event child of %d threads proxying to a daemon: %w", calFewThreads, err)
 	}
-	many, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Daemon: true, Sequential: calSequential, Status: calSequential, Load: calLoad})
+	many, err := p.Threads(ctx, ThreadsProbe{Threads: calManyThreads, Daemon: true, Sequential: calSequential, Status: calSequential, Once: calOnce, Load: calLoad})
 	if err != nil {
 		return fmt.Errorf("probe: an event child of %d threads proxying to a daemon: %w", calManyThreads, err)
 	}
@@ -752,6 +771,17 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	const kept = n * 3 / 4 // max_recycled_pools: the listener's pools left after the load
 	pool := max(0, (priv(many.Child[AfterLoad])-status)/(kept-1))
 	prof.ConnectionPoolMemory = scenarios.Size(pool)
+	// The rounds at once: calOnce − 1 new pools beside the sequential
+	// requests' one, which had served about a hundred connections and
+	// grows no more; the second round took the same pools (all were
+	// recycled), each serving its second connection.
+	once, twice := pool, pool
+	if many.Child[AfterOnce].Private != 0 && many.Child[AfterTwice].Private != 0 {
+		once = max(0, (priv(many.Child[AfterOnce])-status)/(calOnce-1))
+		twice = max(0, (priv(many.Child[AfterTwice])-status)/(calOnce-1))
+	}
+	prof.ConnectionPoolFirst = scenarios.Size(min(once, pool))
+	prof.ConnectionPoolGrowth = scenarios.Size(max(0, twice-once))
 	prof.RequestPoolMemory = scenarios.Size(max(0, (underLoad(many)-priv(many.Child[AfterLoad])-(n-kept)*pool)/n))
 	served := max(0, (priv(many.Child[AfterSequential])-priv(many.Child[AtRest])-pool)/n)
 	prof.ApacheThreadServed = scenarios.Size(served)
@@ -764,9 +794,10 @@ func calibrateThreads(ctx context.Context, p Prober, prof *Profile) error {
 	prof.PythonThreadMemory = scenarios.Size(state)
 	prof.PythonRequestMemory = scenarios.Size(first)
 	prof.DaemonThreadServed = scenarios.Size(daemonThread - state)
-	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, with %d clients sending requests back to back for %v (every second: %s) %.0f KiB, the last %d seconds' mean, and %s once they stopped; its daemon %s at rest, %s after the requests one at a time, %s after the load; embedded, %d threads: %s at rest, %.0f KiB under the load, %s after it",
+	prof.Notes = append(prof.Notes, fmt.Sprintf("event, one child proxying to a daemon: private %s with %d threads, %s with %d; after %d requests one at a time %s, after as many server-status requests %s, after %d requests at once %s and after as many again %s (%.1f and %.1f KiB a new pool), with %d clients sending requests back to back for %v (every second: %s) %.0f KiB, the last %d seconds' mean, and %s once they stopped; its daemon %s at rest, %s after the requests one at a time, %s after the load; embedded, %d threads: %s at rest, %.0f KiB under the load, %s after it",
 		scenarios.Size(priv(few.Child[AtRest])), calFewThreads, scenarios.Size(priv(many.Child[AtRest])), n,
-		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), scenarios.Size(status), n, calLoad,
+		calSequential, scenarios.Size(priv(many.Child[AfterSequential])), scenarios.Size(status),
+		calOnce, scenarios.Size(priv(many.Child[AfterOnce])), scenarios.Size(priv(many.Child[AfterTwice])), once/1024, twice/1024, n, calLoad,
 		samplesKiB(many.ChildLoad), underLoad(many)/1024, calPlateau, scenarios.Size(priv(many.Child[AfterLoad])),
 		scenarios.Size(priv(many.Daemon[AtRest])), scenarios.Size(priv(many.Daemon[AfterSequential])), scenarios.Size(priv(many.Daemon[AfterLoad])),
 		n, scenarios.Size(priv(emb.Child[AtRest])), underLoad(emb)/1024, scenarios.Size(priv(emb.Child[AfterLoad]))))
@@ -920,45 +951,47 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 	}
 	b.WriteString("\n[host]\n")
 	kv := map[string]string{
-		"apache_shared_text":       kib(p.ApacheSharedText),
-		"apache_parent_private":    kib(p.ApacheParentPrivate),
-		"apache_child_private":     kib(p.ApacheChildPrivate),
-		"python_shared_text":       kib(p.PythonSharedText),
-		"python_interpreter":       kib(p.PythonInterpreter),
-		"fork_time":                dur(p.ForkTime),
-		"child_init_cpu":           dur(p.ChildInitCPU),
-		"python_init_cpu":          dur(p.PythonInitCPU),
-		"python_fini_cpu":          dur(p.PythonFiniCPU),
-		"exit_free_cpu":            dur(p.ExitFreeCPU),
-		"cpu_second":               fmt.Sprintf("%.3f", p.CPUSecond),
-		"request_cpu":              dur(p.RequestCPU),
-		"request_cpu_daemon":       dur(p.RequestCPUDaemon),
-		"sched_wake_wait":          dur(p.SchedWakeWait),
-		"sched_wait":               dur(p.SchedWait),
-		"sched_run":                dur(p.SchedRun),
-		"sched_wake_preempt":       fmt.Sprintf("%.2f", p.SchedWakePreempt),
-		"arrival_jitter":           dur(p.ArrivalJitter),
-		"restart_cpu":              dur(p.RestartCPU),
-		"graceful_child_cpu":       dur(p.GracefulChildCPU),
-		"runtime_app_memory":       kib(p.RuntimeAppMemory),
-		"runtime_app_text":         kib(p.RuntimeAppText),
-		"runtime_app_cpu":          dur(p.RuntimeAppCPU),
-		"sub_interpreter_cpu":      dur(p.SubInterpreterCPU),
-		"sub_interpreter_fini_cpu": dur(p.SubInterpreterFini),
-		"runtime_app_fini_cpu":     dur(p.RuntimeAppFiniCPU),
-		"sub_interpreter_memory":   kib(p.SubInterpreterMemory),
-		"apache_thread_private":    kib(p.ApacheThreadPrivate),
-		"apache_listener_private":  kib(p.ApacheListener),
-		"apache_thread_served":     kib(p.ApacheThreadServed),
-		"apache_thread_status":     kib(p.ApacheThreadStatus),
-		"connection_pool_memory":   kib(p.ConnectionPoolMemory),
-		"request_pool_memory":      kib(p.RequestPoolMemory),
-		"daemon_thread_served":     kib(p.DaemonThreadServed),
-		"python_thread_memory":     kib(p.PythonThreadMemory),
-		"python_request_memory":    kib(p.PythonRequestMemory),
-		"memory_touch_cpu":         dur(p.MemoryTouchCPU),
-		"memory_touch_cold_cpu":    dur(p.MemoryTouchColdCPU),
-		"memory_warm":              kib(p.MemoryWarm),
+		"apache_shared_text":        kib(p.ApacheSharedText),
+		"apache_parent_private":     kib(p.ApacheParentPrivate),
+		"apache_child_private":      kib(p.ApacheChildPrivate),
+		"python_shared_text":        kib(p.PythonSharedText),
+		"python_interpreter":        kib(p.PythonInterpreter),
+		"fork_time":                 dur(p.ForkTime),
+		"child_init_cpu":            dur(p.ChildInitCPU),
+		"python_init_cpu":           dur(p.PythonInitCPU),
+		"python_fini_cpu":           dur(p.PythonFiniCPU),
+		"exit_free_cpu":             dur(p.ExitFreeCPU),
+		"cpu_second":                fmt.Sprintf("%.3f", p.CPUSecond),
+		"request_cpu":               dur(p.RequestCPU),
+		"request_cpu_daemon":        dur(p.RequestCPUDaemon),
+		"sched_wake_wait":           dur(p.SchedWakeWait),
+		"sched_wait":                dur(p.SchedWait),
+		"sched_run":                 dur(p.SchedRun),
+		"sched_wake_preempt":        fmt.Sprintf("%.2f", p.SchedWakePreempt),
+		"arrival_jitter":            dur(p.ArrivalJitter),
+		"restart_cpu":               dur(p.RestartCPU),
+		"graceful_child_cpu":        dur(p.GracefulChildCPU),
+		"runtime_app_memory":        kib(p.RuntimeAppMemory),
+		"runtime_app_text":          kib(p.RuntimeAppText),
+		"runtime_app_cpu":           dur(p.RuntimeAppCPU),
+		"sub_interpreter_cpu":       dur(p.SubInterpreterCPU),
+		"sub_interpreter_fini_cpu":  dur(p.SubInterpreterFini),
+		"runtime_app_fini_cpu":      dur(p.RuntimeAppFiniCPU),
+		"sub_interpreter_memory":    kib(p.SubInterpreterMemory),
+		"apache_thread_private":     kib(p.ApacheThreadPrivate),
+		"apache_listener_private":   kib(p.ApacheListener),
+		"apache_thread_served":      kib(p.ApacheThreadServed),
+		"apache_thread_status":      kib(p.ApacheThreadStatus),
+		"connection_pool_memory":    kib(p.ConnectionPoolMemory),
+		"connection_pool_first_use": kib(p.ConnectionPoolFirst),
+		"connection_pool_growth":    kib(p.ConnectionPoolGrowth),
+		"request_pool_memory":       kib(p.RequestPoolMemory),
+		"daemon_thread_served":      kib(p.DaemonThreadServed),
+		"python_thread_memory":      kib(p.PythonThreadMemory),
+		"python_request_memory":     kib(p.PythonRequestMemory),
+		"memory_touch_cpu":          dur(p.MemoryTouchCPU),
+		"memory_touch_cold_cpu":     dur(p.MemoryTouchColdCPU),
+		"memory_warm":               kib(p.MemoryWarm),
 	}
 	for k, r := range map[string]scenarios.ResponseDelay{"response_delay": p.ResponseDelay, "response_delay_daemon": p.ResponseDelayDaemon} {
 		if len(r) > 0 {

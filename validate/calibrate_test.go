@@ -244,6 +244,13 @@ func (f *fakeProber) Threads(_ context.Context, p ThreadsProbe) (ThreadsSample, 
 		status = int64(min(p.Status, p.Threads)) * 6 * k
 		s.Child[AfterStatus] = Memory{Private: s.Child[AfterSequential].Private + status}
 	}
+	// Requests at once: a new pool each but the one the requests before
+	// them left, which keeps 16 KiB after its first connection and 18 KiB
+	// after its second (24 once it has served many).
+	if p.Once > 0 {
+		s.Child[AfterOnce] = Memory{Private: s.Child[AfterStatus].Private + int64(p.Once-1)*16*k}
+		s.Child[AfterTwice] = Memory{Private: s.Child[AfterStatus].Private + int64(p.Once-1)*18*k}
+	}
 	// After the load the listener has kept threads × 3/4 of the pools
 	// (max_recycled_pools) and freed the others.
 	kept := min(seq, 1)
@@ -287,12 +294,14 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 		calls = append(calls, preloads...) // in turns
 	}
 	assert.Equal(t, calls, fp.calls)
-	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Status: 50, Load: 8 * time.Second}, {Threads: 40, Load: 8 * time.Second}}, fp.threads)
+	assert.Equal(t, []ThreadsProbe{{Threads: 8, Daemon: true}, {Threads: 40, Daemon: true, Sequential: 50, Status: 50, Once: 30, Load: 8 * time.Second}, {Threads: 40, Load: 8 * time.Second}}, fp.threads)
 	assert.Equal(t, scenarios.Size(14<<10), prof.ApacheThreadPrivate, "an idle thread")
 	assert.Equal(t, scenarios.Size(230<<10), prof.ApacheListener, "an event child beyond its threads and a prefork child")
 	assert.Equal(t, scenarios.Size(8<<10), prof.ApacheThreadServed, "a thread that has served")
 	assert.Equal(t, scenarios.Size(6<<10), prof.ApacheThreadStatus, "a thread that has served a status request, beyond that")
 	assert.Equal(t, scenarios.Size(24<<10), prof.ConnectionPoolMemory, "a transaction pool")
+	assert.Equal(t, scenarios.Size(16<<10), prof.ConnectionPoolFirst, "a transaction pool after its first connection")
+	assert.Equal(t, scenarios.Size(2<<10), prof.ConnectionPoolGrowth, "what its second connection added")
 	assert.Equal(t, scenarios.Size(16<<10), prof.RequestPoolMemory, "a request in progress")
 	assert.Equal(t, scenarios.Size(32<<10), prof.DaemonThreadServed, "what a daemon thread keeps once it has served")
 	assert.Equal(t, scenarios.Size(12<<10), prof.PythonThreadMemory, "a thread's state in the interpreter")
@@ -374,6 +383,8 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, scenarios.Size(8<<10), sc.Host.ApacheThreadServed)
 	assert.Equal(t, scenarios.Size(24<<10), sc.Host.ConnectionPoolMemory)
 	assert.Equal(t, scenarios.Size(32<<10), sc.Host.DaemonThreadServed)
+	assert.Equal(t, scenarios.Size(16<<10), sc.Host.ConnectionPoolFirstUse)
+	assert.Equal(t, scenarios.Size(2<<10), sc.Host.ConnectionPoolGrowth)
 	assert.Equal(t, scenarios.Size(224<<10), sc.Host.PythonRequestMemory)
 }
 

@@ -54,7 +54,7 @@ func (stubProber) Responses(_ context.Context, cpu time.Duration, n int, _ bool)
 func (stubProber) Threads(_ context.Context, p validate.ThreadsProbe) (validate.ThreadsSample, error) {
 	var s validate.ThreadsSample
 	rest := int64(600<<10 + p.Threads*20<<10)
-	s.Child = [4]validate.Memory{{Private: rest}, {Private: rest}, {Private: rest + int64(p.Threads)*40<<10}, {Private: rest}}
+	s.Child = [6]validate.Memory{{Private: rest}, {Private: rest}, {Private: rest + int64(p.Threads)*40<<10}, {Private: rest}}
 	return s, nil
 }
 

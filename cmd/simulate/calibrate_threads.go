@@ -143,6 +143,27 @@ WSGIScriptAlias / %q
 		}
 		sample(validate.AfterStatus)
 	}
+	// Requests at once, twice: each takes a connection and a pool of its
+	// own, the first time new pools, the second time the same ones, which
+	// the listener recycled.
+	for _, at := range []int{validate.AfterOnce, validate.AfterTwice} {
+		if probe.Once == 0 {
+			break
+		}
+		errs := make(chan error, probe.Once)
+		for range probe.Once {
+			go func() { errs <- get(validate.CalOnceSleep) }()
+		}
+		for range probe.Once {
+			if err := <-errs; err != nil {
+				return s, err
+			}
+		}
+		if err := settle(300 * time.Millisecond); err != nil {
+			return s, err
+		}
+		sample(at)
+	}
 	if probe.Load > 0 {
 		if err := load(ctx, t, probe.Load, get, func() { s.ChildLoad = append(s.ChildLoad, readMemory(child)) }); err != nil {
 			return s, err

@@ -443,6 +443,46 @@ rate = 10
 	assert.Equal(t, run.Summary.Requests.Offered, run.Summary.Requests.Completed+run.Summary.Requests.Failed+run.Summary.Requests.Unfinished)
 }
 
+// Idle prefork children take connections in turn: each connection goes to
+// the child that has waited longest in accept() (docs/model.md §4.3; the
+// real kernel's order, cmd/simulate: TestPreforkAcceptOrderIsTheKernelsFIFO),
+// so 20 connections one at a time over 5 idle children give each 4. Were
+// it the child that came back last, one would serve them all.
+func TestPreforkChildrenTakeConnectionsInTurn(t *testing.T) {
+	sc := parse(t, `
+duration = "3s"
+[apache]
+mpm = "prefork"
+keep_alive = false
+start_servers = 5
+min_spare_servers = 1
+max_spare_servers = 10
+[wsgi]
+process_group = ""
+preload = true
+[app]
+request_cpu = "const(1ms)"
+request_wait = "const(0s)"
+[workload]
+arrivals = "constant"
+[[workload.phase]]
+duration = "2.01s"
+rate = 10
+[[workload.phase]]
+duration = "990ms"
+rate = 0
+`, "")
+	run, _, s := simulateTraced(t, sc)
+	require.EqualValues(t, 20, run.Summary.Requests.Completed)
+	var served []int
+	for _, c := range s.slots {
+		if c != nil {
+			served = append(served, c.served)
+		}
+	}
+	assert.Equal(t, []int{4, 4, 4, 4, 4}, served)
+}
+
 // An event child's threads take connections in turn, longest idle first,
 // so requests one at a time reach every thread: each keeps what serving
 // touched (apache_thread_served), once, and the one connection open at a

@@ -136,12 +136,6 @@ func (h Host) check(ps *problems) {
 	if !(h.CPUSecond >= MinCPUSecond && h.CPUSecond <= MaxCPUSecond) {
 		ps.add("host.cpu_second", h.CPUSecond, "must be from %g to %g (host CPU-seconds per scenario CPU-second)", MinCPUSecond, float64(MaxCPUSecond))
 	}
-	if h.ConnectionPoolFirstUse < 0 {
-		ps.add("host.connection_pool_first_use", h.ConnectionPoolFirstUse, "cannot be negative")
-	}
-	if h.ConnectionPoolGrowth < 0 {
-		ps.add("host.connection_pool_growth", h.ConnectionPoolGrowth, "cannot be negative")
-	}
 	if !(h.SchedWakePreempt >= 0 && h.SchedWakePreempt <= 1) {
 		ps.add("host.sched_wake_preempt", h.SchedWakePreempt, "must be a probability from 0 to 1")
 	}

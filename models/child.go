@@ -224,9 +224,7 @@ func (c *child) accept(cn *conn) {
 		// it after each connection: its allocator keeps what they took.
 		c.pools = 1
 		c.poolServed++
-		if g := c.s.pools.growth(c.poolServed); g != 0 {
-			c.s.mem.grow(c.proc, g)
-		}
+		c.growPool(c.poolServed)
 	} else {
 		c.takePool(cn)
 	}
@@ -246,7 +244,13 @@ func (c *child) takePool(cn *conn) {
 		c.pools++
 	}
 	cn.poolServed = served + 1
-	if g := c.s.pools.growth(int(cn.poolServed)); g != 0 {
+	c.growPool(int(cn.poolServed))
+}
+
+// growPool grows the child by what a pool's served-th connection adds to
+// it (poolLaw).
+func (c *child) growPool(served int) {
+	if g := c.s.pools.growth(served); g != 0 {
 		c.s.mem.grow(c.proc, g)
 	}
 }

@@ -69,9 +69,8 @@ type client struct {
 	timer    sim.Timer   // think time, idle time, retry delay, SYN retransmission
 	then     clientTimer // what timer does when it fires
 	retry    *request    // the request a retry sends
-	deadline sim.Timer   // client_timeout of the outstanding request
-	onTimer  timerFired  // the timers' handlers, inside the client so they cost no allocation
-	onExpiry deadlineFired
+	deadline int         // its outstanding request's client_timeout: its entry in pop.deadlines, plus one, or 0
+	onTimer  timerFired  // the timer's handler, inside the client so it costs no allocation
 
 	// an open population's arrival, its first draws made ahead (visit)
 	drawnAhead bool
@@ -90,10 +89,6 @@ type client struct {
 type timerFired struct{ c *client }
 
 func (h *timerFired) Fire() { h.c.fire() }
-
-type deadlineFired struct{ c *client }
-
-func (h *deadlineFired) Fire() { h.c.giveUp() }
 
 // clientTimer is what a client's timer is waiting for.
 type clientTimer uint8
@@ -141,9 +136,8 @@ func (pop *population) clientWith(pcg, svc rand.PCG) *client {
 	c.pcg, c.svcPCG = pcg, svc
 	c.rng = *rand.New(&c.pcg)
 	c.svc = *rand.New(&c.svcPCG)
-	c.onTimer.c, c.onExpiry.c = c, c
+	c.onTimer.c = c
 	s.sim.InitHandlerTimer(&c.timer, &c.onTimer)
-	s.sim.InitHandlerTimer(&c.deadline, &c.onExpiry)
 	return c
 }
 
@@ -155,7 +149,7 @@ func (pop *population) clientWith(pcg, svc rand.PCG) *client {
 func (c *client) leave() {
 	c.close()
 	c.timer.Stop()
-	c.deadline.Stop()
+	c.pop.deadlines.stop(c)
 	if c.req != nil {
 		c.s.releaseRequest(c.req)
 	}
@@ -340,7 +334,7 @@ func (c *client) send(r *request) {
 		c.req = r
 	}
 	if t := c.cl.ClientTimeout.Duration; t > 0 {
-		c.deadline.Reset(sim.Time(t))
+		c.pop.deadlines.arm(c.s.sim, c, sim.Time(t))
 	}
 	if c.conn == nil || c.conn.serverClosed {
 		old := c.conn
@@ -382,7 +376,7 @@ func (c *client) response(r *request, status int) {
 
 // receive takes the answer to request r, the client's outstanding one.
 func (c *client) receive(r *request, status int) {
-	c.deadline.Stop()
+	c.pop.deadlines.stop(c)
 	c.req = nil
 	if status != 200 {
 		c.fail(r, status)
@@ -493,7 +487,7 @@ func (c *client) reset(cn *conn) {
 		c.conn = nil
 	}
 	if r := c.req; r != nil && (cn.pending == r || (cn.worker != nil && cn.worker.req == r)) {
-		c.deadline.Stop()
+		c.pop.deadlines.stop(c)
 		c.req = nil
 		c.fail(r, causeReset)
 	}

@@ -35,6 +35,8 @@ type population struct {
 	replayT  sim.Timer
 	byConn   map[uint64]*client
 	replayed uint64
+
+	deadlines deadlines // its clients' client_timeout
 }
 
 // cost is what a request for one URL costs the app ([app.urls] by prefix,
@@ -60,6 +62,7 @@ func newPopulations(s *server) ([]*population, error) {
 			pop.groupOf = append(pop.groupOf, s.sc.WSGI.GroupFor(path))
 			pop.costs = append(pop.costs, costOf(s.sc.App, path))
 		}
+		s.sim.InitTimer(&pop.deadlines.t, pop.expire)
 		switch p.Kind {
 		case "open":
 			s.sim.InitTimer(&pop.arrival, pop.arrive)

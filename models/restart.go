@@ -534,7 +534,7 @@ func (c *client) refused(cn *conn) {
 	}
 	c.conn = nil
 	if r := c.req; r != nil && cn.pending == r {
-		c.deadline.Stop()
+		c.pop.deadlines.stop(c)
 		c.req = nil
 		c.fail(r, causeRefused)
 	}

@@ -49,15 +49,20 @@ const (
 
 func (e entry) slot() int32 { return int32(e.key & slotMask) }
 
-// key returns a fresh key for slot: the next sequence number. Once
-// sequence numbers run out (after 2^40 schedules) the pending entries are
-// renumbered in order, which keeps every comparison as it was.
-func (s *Sim) key(slot int32) uint64 {
+// key returns a fresh key for slot: the next sequence number.
+func (s *Sim) key(slot int32) uint64 { return s.nextSeq()<<slotBits | uint64(slot) }
+
+// nextSeq takes the next sequence number. Once they run out (after 2^40
+// schedules) the pending entries are renumbered in order, which keeps
+// every comparison among them as it was, and a new epoch begins (see
+// Ticket).
+func (s *Sim) nextSeq() uint64 {
 	if s.seq == maxSeq {
 		s.seq = s.cal.renumber()
+		s.epoch++
 	}
 	s.seq++
-	return s.seq<<slotBits | uint64(slot)
+	return s.seq
 }
 
 // renumber gives the entries the sequence numbers 1..n in their order and

@@ -8,7 +8,9 @@
 // Models are written as callbacks and explicit state machines, not as one
 // goroutine per simulated process: a timer's callback runs to completion,
 // may schedule or cancel other timers, and returns. This is what makes the
-// engine fast (see BenchmarkMMc) and deterministic.
+// engine fast (see BenchmarkMMc) and deterministic. A model that keeps many
+// deadlines in a queue of its own under one timer takes a Ticket for each,
+// so that each fires where a timer of its own would have.
 //
 // The package also provides what every model needs around the calendar:
 // independent seeded random streams (Streams), so that two variants of a

@@ -185,6 +185,43 @@ func TestSequenceRenumbering(t *testing.T) {
 	assert.Equal(t, []int{0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11}, got)
 }
 
+// A timer set with a ticket fires, among the timers due at its instant,
+// where a timer scheduled when the ticket was taken would: after those
+// scheduled before, before those scheduled after, whenever it is set and
+// however often it is moved. A ticket from before a renumbering goes
+// first.
+func TestTicketKeepsTheOrderOfItsMoment(t *testing.T) {
+	s := New()
+	var got []string
+	at := 5 * Second
+	s.At(at, func() { got = append(got, "before") })
+	k := s.Ticket()
+	s.At(at, func() { got = append(got, "after") })
+	late := s.NewTimer(func() { got = append(got, "ticket") })
+	s.After(Second, func() {
+		late.ResetAtTicket(9*Second, k)
+		late.ResetAtTicket(at, k) // moved, keeping its place
+	})
+	s.Run(Never)
+	assert.Equal(t, []string{"before", "ticket", "after"}, got)
+
+	// Ticket consumes a sequence number, as scheduling a timer does.
+	a, b := New(), New()
+	a.At(Second, func() {})
+	b.Ticket()
+	assert.Equal(t, a.seq, b.seq)
+
+	got = got[:0]
+	s = New()
+	old := s.Ticket()
+	s.seq = maxSeq - 1
+	s.At(at, func() { got = append(got, "pending") })
+	s.At(at, func() { got = append(got, "renumbered") }) // the renumbering
+	s.NewTimer(func() { got = append(got, "old ticket") }).ResetAtTicket(at, old)
+	s.Run(Never)
+	assert.Equal(t, []string{"old ticket", "pending", "renumbered"}, got)
+}
+
 // refEngine is the calendar's specification: pending timers in a map, the
 // next one found by scanning for the least (at, seq).
 type refEngine struct {

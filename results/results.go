@@ -97,13 +97,24 @@ type Measurement struct {
 	// validate` adds to the prediction (host.runtime_app_memory).
 	WSGIScript string `json:"wsgi_script,omitempty"`
 	// StatusRequests is how many server-status requests runtime mode's
-	// sampler sent to Apache, one at a time, each StatusPeriodMS after the
-	// previous one was sent, or later when its answer came later. They load
+	// sampler sent to Apache, one at a time: one as the load starts, then
+	// one at each of its ticks, StatusPeriodMS apart, unless the last is
+	// still unanswered (that tick sends none). They load
 	// Apache like any request (a worker each, its memory) and `simulate
 	// validate` predicts the measured run with them (AsMeasured). Zero in
 	// measurements made before they were counted.
 	StatusRequests int     `json:"status_requests,omitempty"`
 	StatusPeriodMS float64 `json:"status_period_ms,omitempty"`
+	// The sampler's ticks come every StatusPeriodMS from the load's start;
+	// at each it sweeps /proc, then sends its status request: StatusDelayMS
+	// are the deciles (0%, 10%, …, 100%) of how long after their ticks the
+	// requests went, StatusDelayMemoryMS the same after the sweeps that
+	// also read every process's memory, once every MemoryPeriodMS. They
+	// place the requests among the load's own (`simulate validate`'s
+	// status observer). Absent in measurements made before 2026-12-05.
+	StatusDelayMS       []float64 `json:"status_delay_ms,omitempty"`
+	StatusDelayMemoryMS []float64 `json:"status_delay_memory_ms,omitempty"`
+	MemoryPeriodMS      float64   `json:"memory_period_ms,omitempty"`
 	// FirstTouches is what first touches of fresh memory cost just
 	// before the load started, when the scenario's host profile says the
 	// host backs only so much of it (docs/model.md §8.5): how much of it

@@ -363,8 +363,10 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		WSGIScript:     opt.WSGIScript,
 		StatusRequests: sm.statusSent(),
 		StatusPeriodMS: float64(opt.SamplePeriod) / float64(time.Millisecond),
+		MemoryPeriodMS: float64(opt.MemoryPeriod) / float64(time.Millisecond),
 		FirstTouches:   touches,
 	}
+	res.Run.Summary.Measurement.StatusDelayMS, res.Run.Summary.Measurement.StatusDelayMemoryMS = sm.statusDelays()
 	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()
 	if ran > 0 {
 		res.Run.Summary.Measurement.ObserverCores = math.Round((selfAfter-selfBefore).Seconds()/ran.Seconds()*1000) / 1000

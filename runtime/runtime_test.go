@@ -60,6 +60,18 @@ func runScenario(t *testing.T, src, variant string) *Result {
 	assert.Equal(t, 100.0, m.StatusPeriodMS)
 	assert.Positive(t, m.StatusRequests, "status requests")
 	assert.LessOrEqual(t, m.StatusRequests, int(s.Duration.Seconds()*10)+1, "status requests: at most one a tick")
+	// Each went as long after its tick as the sampler's sweep of /proc took:
+	// their deciles, in order, and those after the sweeps that read every
+	// process's memory, once a memory period (the interval).
+	if assert.Len(t, m.StatusDelayMS, 11) {
+		assert.True(t, sort.Float64sAreSorted(m.StatusDelayMS), "%v", m.StatusDelayMS)
+		assert.Greater(t, m.StatusDelayMS[0], 0.0)
+		assert.Less(t, m.StatusDelayMS[10], 1000.0)
+	}
+	assert.Equal(t, float64(s.Interval.Duration/time.Millisecond), m.MemoryPeriodMS)
+	if s.Duration.Duration > 2*s.Interval.Duration {
+		assert.Len(t, m.StatusDelayMemoryMS, 11)
+	}
 	assert.Len(t, back.Rows, int(s.Duration.Duration/s.Interval.Duration))
 	return res
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +102,11 @@ type sampler struct {
 	statusT time.Time   // when the latest status request was sent
 	busyReq bool        // a status request is outstanding
 	sent    int         // status requests sent
+	// delays are how long after its tick each status request was sent
+	// (the tick's sweep came first), in ms: after sweeps that read every
+	// process's memory (delays[1]) and after the others (delays[0]).
+	delays [2][]float64
+	fresh  bool // the latest sweep read every process's memory
 
 	prevCPU       [2]uint64
 	importOff     int64
@@ -154,10 +160,11 @@ const clockTick = 10 * time.Millisecond
 // run samples until ctx ends.
 func (sm *sampler) run(ctx context.Context) {
 	sm.prevCPU = readCPU()
-	sm.fetchStatus(ctx)
+	sm.fetchStatus(ctx, time.Time{})
 	tick := time.NewTicker(sm.period)
 	defer tick.Stop()
 	for {
+		var at time.Time
 		select {
 		case <-ctx.Done():
 			if ctx.Err() == context.DeadlineExceeded {
@@ -167,10 +174,10 @@ func (sm *sampler) run(ctx context.Context) {
 				sm.sweep(true)
 			}
 			return
-		case <-tick.C:
+		case at = <-tick.C:
 		}
 		s := sm.sweep(false)
-		sm.fetchStatus(ctx)
+		sm.fetchStatus(ctx, at)
 		if sm.progress != nil {
 			sm.progress(s)
 		}
@@ -180,10 +187,14 @@ func (sm *sampler) run(ctx context.Context) {
 // fetchStatus asks mod_status for the scoreboard in the background: under
 // saturation the request waits in the listen queue like any other. A tick
 // sends none while the last one is outstanding, so the requests are one
-// client's, each a period after the previous one ended at the most — the
-// observer `simulate validate` adds to its prediction
-// (results.Measurement.StatusRequests).
-func (sm *sampler) fetchStatus(ctx context.Context) {
+// client's, on the ticker's clock — the observer `simulate validate` adds
+// to its prediction (results.Measurement.StatusRequests).
+//
+// tick is the instant the ticker was due to fire for this request (zero
+// for the first, sent as the load starts): how long after it the request
+// goes — the timer's lateness and the tick's sweep — is recorded
+// (statusDelays).
+func (sm *sampler) fetchStatus(ctx context.Context, tick time.Time) {
 	sm.mu.Lock()
 	if sm.busyReq {
 		sm.mu.Unlock()
@@ -192,6 +203,13 @@ func (sm *sampler) fetchStatus(ctx context.Context) {
 	sm.busyReq = true
 	sm.sent++
 	sm.statusT = time.Now()
+	if !tick.IsZero() {
+		i := 0
+		if sm.fresh {
+			i = 1
+		}
+		sm.delays[i] = append(sm.delays[i], float64(sm.statusT.Sub(tick))/float64(time.Millisecond))
+	}
 	sm.mu.Unlock()
 	go func() {
 		sb := getScoreboard(ctx, sm.layout)
@@ -275,6 +293,31 @@ func (sm *sampler) statusSent() int {
 	return sm.sent
 }
 
+// statusDelays returns the deciles (0%, 10%, …, 100%) of the status
+// requests' delays after their ticks, in ms, after sweeps that did not read
+// every process's memory and after those that did; nil where there were
+// none.
+func (sm *sampler) statusDelays() (plain, memory []float64) {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	return deciles(sm.delays[0]), deciles(sm.delays[1])
+}
+
+// deciles returns the 0%, 10%, …, 100% quantiles of xs (each an observed
+// value, the lower of two at a tie), rounded to the µs; nil for none.
+func deciles(xs []float64) []float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	out := make([]float64, 11)
+	for i := range out {
+		out[i] = math.Round(s[i*(len(s)-1)/10]*1000) / 1000
+	}
+	return out
+}
+
 // sweep takes one sample; readMem reads every process's memory whatever
 // the time since the last read.
 func (sm *sampler) sweep(readMemory bool) Sample {
@@ -285,6 +328,9 @@ func (sm *sampler) sweep(readMemory bool) Sample {
 	if fresh {
 		sm.memAt = s.At
 	}
+	sm.mu.Lock()
+	sm.fresh = fresh
+	sm.mu.Unlock()
 	seen := make(map[procKey]ProcInfo, len(sm.mem))
 	mem := func(pid int, st procStat) ProcInfo {
 		k := procKey{pid, st.startTicks}

@@ -287,3 +287,16 @@ func TestAppLeavesTheWarmTouchCostForItsMemory(t *testing.T) {
 	assert.InDelta(t, 0.3, plain, 0.05, "import_cpu, its touches included")
 	assert.Less(t, warm, plain-0.1, "200 ms left for touches that take far less")
 }
+
+// The status requests' delays after their ticks are kept as deciles, each
+// an observed value: 0%, 10%, …, 100%.
+func TestDeciles(t *testing.T) {
+	assert.Nil(t, deciles(nil))
+	assert.Equal(t, []float64{7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}, deciles([]float64{7}))
+	var xs []float64
+	for i := 100; i >= 0; i-- { // 0..100, given in reverse
+		xs = append(xs, float64(i)+0.0001)
+	}
+	assert.Equal(t, []float64{0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100}, deciles(xs), "sorted and rounded to the µs")
+	assert.Equal(t, 100.0001, xs[0], "the caller's values are left as they were")
+}

@@ -84,6 +84,8 @@ type client struct {
 	replayKeep  bool // … but Apache kept it alive: idle until the server closes it
 
 	answer int // the status of the response on its way (receiving)
+
+	tick sim.Time // a user on a clock (scenarios.Ticker): the tick it last sent at
 }
 
 type timerFired struct{ c *client }
@@ -158,7 +160,11 @@ func (c *client) leave() {
 		// A closed population's user thinks, then connects again, until
 		// its population stops (workload: the think time is drawn before
 		// each visit after the first).
-		if !c.pop.stopped() {
+		switch {
+		case c.pop.stopped():
+		case c.pop.ticker != nil:
+			c.wait(c.pop.nextTick(c)-c.s.sim.Now(), revisit)
+		default:
 			c.wait(sim.Time(workload.ThinkTime(c.cl, &c.rng)), revisit)
 		}
 		return

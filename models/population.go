@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
@@ -37,6 +38,11 @@ type population struct {
 	replayed uint64
 
 	deadlines deadlines // its clients' client_timeout
+
+	// a closed population on a clock (scenarios.Ticker): its ticks'
+	// delays, drawn per replication like the server's own draws
+	ticker   *scenarios.Ticker
+	tickRand *rand.Rand
 }
 
 // cost is what a request for one URL costs the app ([app.urls] by prefix,
@@ -63,6 +69,10 @@ func newPopulations(s *server) ([]*population, error) {
 			pop.costs = append(pop.costs, costOf(s.sc.App, path))
 		}
 		s.sim.InitTimer(&pop.deadlines.t, pop.expire)
+		if t := p.Config; t != nil && t.Ticker != nil && t.Ticker.Period > 0 && p.Kind == "closed" {
+			pop.ticker = p.Config.Ticker
+			pop.tickRand = s.streams.Stream(fmt.Sprintf("%s/%d", p.StreamName("ticker"), s.sc.Replication))
+		}
 		switch p.Kind {
 		case "open":
 			s.sim.InitTimer(&pop.arrival, pop.arrive)
@@ -207,4 +217,39 @@ func (pop *population) replayNext() {
 		c.replaySend()
 	}
 	pop.scheduleReplay()
+}
+
+// nextTick returns when user c of a population on a clock, answered now,
+// sends its next request: at the first tick after the one it last sent at
+// whose send, its delay after the tick, is not past. A tick it waited
+// through sent nothing, as the poller's loop sends nothing while a request
+// is outstanding.
+func (pop *population) nextTick(c *client) sim.Time {
+	t, now := pop.ticker, pop.s.sim.Now()
+	start, period := pop.s.loadStart+sim.Time(pop.p.Start), sim.Time(t.Period)
+	for k := max((now-start)/period, c.tick+1); ; k++ {
+		d := t.Delay
+		if t.Long > 0 && k%sim.Time(t.Long) == 0 {
+			d = t.LongDelay
+		}
+		if at := start + k*period + drawDecile(d, pop.tickRand); at >= now {
+			c.tick = k
+			return at
+		}
+	}
+}
+
+// drawDecile draws from a distribution given by its deciles (0%, 10%, …,
+// 100%), linearly between them; 0 without any.
+func drawDecile(d []time.Duration, r *rand.Rand) sim.Time {
+	if len(d) < 2 {
+		if len(d) == 1 {
+			return sim.Time(d[0])
+		}
+		return 0
+	}
+	u := r.Float64() * float64(len(d)-1)
+	i := min(int(u), len(d)-2)
+	f := u - float64(i)
+	return sim.Time(float64(d[i]) + f*float64(d[i+1]-d[i]))
 }

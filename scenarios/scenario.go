@@ -400,6 +400,25 @@ type Population struct {
 	MaxMalformed float64  `toml:"max_malformed"` // replay: share of bad lines past which the run is refused
 
 	Client // defaults: [workload]'s
+
+	// Ticker, set by `simulate validate` (no TOML key), makes a closed
+	// population's users send on a clock rather than after a think time.
+	Ticker *Ticker `toml:"-"`
+}
+
+// A Ticker is a poller's clock, as a Go time.Ticker drives runtime mode's
+// sampler: ticks every Period from the population's start; at each, the
+// user sends its next request Delay after the tick (the work the poller
+// does first), unless its last request is still unanswered (that tick
+// sends nothing); the first request goes at the start itself. Every Long
+// ticks (the first at Long·Period), the delay is LongDelay's instead.
+// Delays are deciles (0%, 10%, …, 100%), drawn between them linearly;
+// none: no delay.
+type Ticker struct {
+	Period    time.Duration
+	Delay     []time.Duration
+	Long      int
+	LongDelay []time.Duration
 }
 
 // URLPaths returns the dynamic URL paths in sorted order.

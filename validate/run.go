@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -141,11 +142,17 @@ const StatusObserver = "runtime-status"
 const statusPeriod = 100 * time.Millisecond
 
 // statusObserver returns w's observers with runtime mode's server-status
-// requests added: one client (the sampler sends none while one is
-// outstanding), a request per connection (its HTTP client keeps none
-// alive), each a period after the last answer, from the first tick;
-// mod_status answers them, not the app, and the sampler gives up after 2 s
-// (runtime's statusClient).
+// requests added: one client, a request per connection (its HTTP client
+// keeps none alive), on the sampler's clock — one as the load starts, then
+// one at each tick, a period apart from the load's start, unless the last
+// is still unanswered — each sent as long after its tick as the sampler's
+// sweep of /proc took (the measured deciles; a longer sweep, reading every
+// process's memory, once every memory period; none recorded before
+// 2026-12-05: sent on the tick). mod_status answers them, not the app, and
+// the sampler gives up after 2 s (runtime's statusClient). Where they fall
+// among the load's own requests decides which children take those: with
+// constant arrivals on the same clock, which child a tick's request leaves
+// for the app's next one, and so which children ever import a lazy app.
 func statusObserver(w scenarios.Workload, m *results.Measurement) map[string]*scenarios.Population {
 	period := time.Duration(m.StatusPeriodMS * float64(time.Millisecond))
 	if m.StatusPeriodMS == 0 && m.StatusRequests == 0 {
@@ -167,8 +174,20 @@ func statusObserver(w scenarios.Workload, m *results.Measurement) map[string]*sc
 	cl.URLs = map[string]float64{"/server-status": 1} // mod_status answers it (models.statusPath)
 	cl.ClientTimeout = scenarios.Duration{Duration: 2 * time.Second}
 	cl.Retries = 0
-	out[StatusObserver] = &scenarios.Population{Kind: "closed", Users: 1,
-		Start: scenarios.Duration{Duration: period}, Client: cl}
+	t := &scenarios.Ticker{Period: period, Delay: millis(m.StatusDelayMS), LongDelay: millis(m.StatusDelayMemoryMS)}
+	if m.MemoryPeriodMS > 0 && len(t.LongDelay) > 0 {
+		t.Long = max(1, int(math.Round(m.MemoryPeriodMS/m.StatusPeriodMS)))
+	}
+	out[StatusObserver] = &scenarios.Population{Kind: "closed", Users: 1, Client: cl, Ticker: t}
+	return out
+}
+
+// millis converts milliseconds to durations.
+func millis(ms []float64) []time.Duration {
+	var out []time.Duration
+	for _, v := range ms {
+		out = append(out, time.Duration(v*float64(time.Millisecond)))
+	}
 	return out
 }
 

@@ -773,20 +773,34 @@ func TestAsMeasuredAddsTheSyntheticAppsOwnMemory(t *testing.T) {
 	assert.Equal(t, bare.Host, asBare.Host)
 }
 
-// Runtime mode's sampler asks Apache for /server-status every period, one
+// Runtime mode's sampler asks Apache for /server-status on a clock, one
 // request at a time: the prediction of a measured run gets them as an
 // observer — one user, a request per connection that Apache answers
-// itself, a period apart — and measurements from before they were counted
-// get runtime mode's period, 100 ms. The scenario is not changed, and an
-// observer it has stays.
+// itself, from the load's start, then at each tick a period apart, as long
+// after it as the sampler's sweeps took (their deciles, the longer ones
+// that read every process's memory once a memory period) — and
+// measurements from before they were counted get runtime mode's period,
+// 100 ms. The scenario is not changed, and an observer it has stays.
 func TestAsMeasuredAddsRuntimeModesStatusRequests(t *testing.T) {
 	sc := scenario(t, "10s", phase("10s", 5), "[workload.observer.lb]\nkind = \"closed\"\nusers = 1\nthink_time = \"const(5s)\"\n")
+	ms := func(vs ...float64) []time.Duration {
+		var out []time.Duration
+		for _, v := range vs {
+			out = append(out, time.Duration(v*float64(time.Millisecond)))
+		}
+		return out
+	}
+	plain := []float64{4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 15}
+	memory := []float64{7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 30}
 	for _, tc := range []struct {
 		m      results.Measurement
-		period time.Duration
+		ticker scenarios.Ticker
 	}{
-		{results.Measurement{StatusRequests: 40, StatusPeriodMS: 250}, 250 * time.Millisecond},
-		{results.Measurement{}, 100 * time.Millisecond},
+		{results.Measurement{StatusRequests: 40, StatusPeriodMS: 250}, scenarios.Ticker{Period: 250 * time.Millisecond}},
+		{results.Measurement{}, scenarios.Ticker{Period: 100 * time.Millisecond}},
+		{results.Measurement{StatusRequests: 341, StatusPeriodMS: 100, MemoryPeriodMS: 1000,
+			StatusDelayMS: plain, StatusDelayMemoryMS: memory},
+			scenarios.Ticker{Period: 100 * time.Millisecond, Delay: ms(plain...), Long: 10, LongDelay: ms(memory...)}},
 	} {
 		as := AsMeasured(sc, results.Run{Summary: results.Summary{Measurement: &tc.m}})
 		require.Len(t, as.Workload.Observers, 2)
@@ -795,9 +809,10 @@ func TestAsMeasuredAddsRuntimeModesStatusRequests(t *testing.T) {
 		require.NotNil(t, o)
 		assert.Equal(t, "closed", o.Kind)
 		assert.Equal(t, 1, o.Users)
-		assert.Equal(t, tc.period, o.Start.Duration, "from the sampler's first tick")
+		assert.Zero(t, o.Start.Duration, "the first as the load starts")
+		require.NotNil(t, o.Ticker)
+		assert.Equal(t, tc.ticker, *o.Ticker)
 		assert.Equal(t, map[string]float64{"/server-status": 1}, o.URLs, "mod_status answers, not the app")
-		assert.InDelta(t, tc.period.Seconds(), o.ThinkTime.Mean(), 1e-12)
 		assert.InDelta(t, 1, o.RequestsPerConnection.Mean(), 1e-12)
 		assert.Equal(t, 2*time.Second, o.ClientTimeout.Duration)
 	}

@@ -85,7 +85,7 @@ type client struct {
 
 	answer int // the status of the response on its way (receiving)
 
-	tick sim.Time // a user on a clock (scenarios.Ticker): the tick it last sent at
+	tick int64 // a user on a clock (scenarios.Ticker): the tick it last sent at, 0 its start
 }
 
 type timerFired struct{ c *client }

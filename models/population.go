@@ -69,8 +69,8 @@ func newPopulations(s *server) ([]*population, error) {
 			pop.costs = append(pop.costs, costOf(s.sc.App, path))
 		}
 		s.sim.InitTimer(&pop.deadlines.t, pop.expire)
-		if t := p.Config; t != nil && t.Ticker != nil && t.Ticker.Period > 0 && p.Kind == "closed" {
-			pop.ticker = p.Config.Ticker
+		if cfg := p.Config; cfg != nil && cfg.Ticker != nil && cfg.Ticker.Period > 0 && p.Kind == "closed" {
+			pop.ticker = cfg.Ticker
 			pop.tickRand = s.streams.Stream(fmt.Sprintf("%s/%d", p.StreamName("ticker"), s.sc.Replication))
 		}
 		switch p.Kind {
@@ -227,12 +227,12 @@ func (pop *population) replayNext() {
 func (pop *population) nextTick(c *client) sim.Time {
 	t, now := pop.ticker, pop.s.sim.Now()
 	start, period := pop.s.loadStart+sim.Time(pop.p.Start), sim.Time(t.Period)
-	for k := max((now-start)/period, c.tick+1); ; k++ {
+	for k := max(int64((now-start)/period), c.tick+1); ; k++ {
 		d := t.Delay
-		if t.Long > 0 && k%sim.Time(t.Long) == 0 {
+		if t.Long > 0 && k%int64(t.Long) == 0 {
 			d = t.LongDelay
 		}
-		if at := start + k*period + drawDecile(d, pop.tickRand); at >= now {
+		if at := start + sim.Time(k)*period + drawDecile(d, pop.tickRand); at >= now {
 			c.tick = k
 			return at
 		}

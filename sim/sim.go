@@ -89,7 +89,9 @@ func (t *Timer) Stop() bool {
 // past. A pending timer is moved; the tie-break sequence is renewed, so the
 // timer fires after every timer already due at the same instant.
 func (t *Timer) ResetAt(at Time) {
-	// place's lines, written out: a call less on the engine's hottest path.
+	// place's lines, written out: a call less on the engine's hottest path
+	// (BenchmarkMMc ran ~7% fewer events/s calling place, five alternated
+	// rounds, 2026-12-05).
 	s := t.sim
 	if at < s.now {
 		panic(fmt.Sprintf("sim: timer scheduled in the past (%v < now %v)", at, s.now))

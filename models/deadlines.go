@@ -10,10 +10,11 @@ import "github.com/forkcast/forkcast/sim"
 // earliest live deadline. An answered request's entry is marked stale in
 // place (its client knows where it is) rather than taken out of the
 // calendar, as a timer per request would be, an insertion and a removal
-// per request; it is skipped when it comes to the front, and the stale
-// entries are swept out once they outnumber the live ones three to one, so
-// the queue's memory stays proportional to the requests in flight (32
-// bytes an entry). The hour at 500 requests/s (BenchmarkRunHour) runs 2%
+// per request; it is skipped when it comes to the front, and the entries
+// are swept (the live ones moved, in order, to the front of the array)
+// once the stale ones outnumber the live ones three to one or those gone
+// from the front fill half the array, so the queue's memory stays
+// proportional to the requests in flight (32 bytes an entry). The hour at 500 requests/s (BenchmarkRunHour) runs 2%
 // faster so.
 //
 // Each entry holds the ticket its request's own timer would have taken

@@ -40,9 +40,14 @@ type population struct {
 	deadlines deadlines // its clients' client_timeout
 
 	// a closed population on a clock (scenarios.Ticker): its ticks'
-	// delays, drawn per replication like the server's own draws
+	// delays, drawn per replication like the server's own draws, in tick
+	// order (delays); with Ticker.Holds, the poller's work at each tick
+	// (sweep, the tick it is at: sweepK)
 	ticker   *scenarios.Ticker
 	tickRand *rand.Rand
+	delays   tickDelays
+	sweep    sim.Timer
+	sweepK   int64
 }
 
 // cost is what a request for one URL costs the app ([app.urls] by prefix,
@@ -72,6 +77,8 @@ func newPopulations(s *server) ([]*population, error) {
 		if cfg := p.Config; cfg != nil && cfg.Ticker != nil && cfg.Ticker.Period > 0 && p.Kind == "closed" {
 			pop.ticker = cfg.Ticker
 			pop.tickRand = s.streams.Stream(fmt.Sprintf("%s/%d", p.StreamName("ticker"), s.sc.Replication))
+			pop.delays.lo = 1 // the first request goes at the start itself
+			s.sim.InitTimer(&pop.sweep, pop.sweepTick)
 		}
 		switch p.Kind {
 		case "open":
@@ -103,6 +110,10 @@ func (pop *population) start() {
 			c := pop.newClient(uint64(u))
 			c.user = true
 			s.sim.At(at, c.start)
+		}
+		if pop.ticker != nil && pop.ticker.Holds {
+			pop.sweepK = 1
+			pop.sweep.ResetAt(at + sim.Time(pop.ticker.Period))
 		}
 	case "replay":
 		pop.scheduleReplay()
@@ -225,18 +236,71 @@ func (pop *population) replayNext() {
 // through sent nothing, as the poller's loop sends nothing while a request
 // is outstanding.
 func (pop *population) nextTick(c *client) sim.Time {
-	t, now := pop.ticker, pop.s.sim.Now()
-	start, period := pop.s.loadStart+sim.Time(pop.p.Start), sim.Time(t.Period)
-	for k := max(int64((now-start)/period), c.tick+1); ; k++ {
-		d := t.Delay
-		if t.Long > 0 && k%int64(t.Long) == 0 {
-			d = t.LongDelay
-		}
-		if at := start + sim.Time(k)*period + drawDecile(d, pop.tickRand); at >= now {
+	now := pop.s.sim.Now()
+	start, period := pop.s.loadStart+sim.Time(pop.p.Start), sim.Time(pop.ticker.Period)
+	current := int64((now - start) / period)
+	pop.delays.forget(current) // no one asks for an earlier tick's again
+	for k := max(current, c.tick+1); ; k++ {
+		if at := start + sim.Time(k)*period + pop.delay(k); at >= now {
 			c.tick = k
 			return at
 		}
 	}
+}
+
+// sweepTick is the poller's work at tick sweepK of its clock
+// (Ticker.Holds): runtime mode's sampler sweeps /proc at every tick, a
+// goroutine holding a core from the tick for the tick's delay — the
+// measured wait before the tick's status request, which nextTick sends
+// after it. Its CPU is thus where the sampler spends it, on the ticks,
+// rather than spread over the interval with the rest of runtime mode's
+// (validate.AsMeasured leaves it out of host.background_profile): an
+// event on the clock, a restart's signal at 15.1 s, meets it.
+func (pop *population) sweepTick() {
+	s, k := pop.s, pop.sweepK
+	if d := pop.delay(k); d > 0 {
+		s.cpu.HoldCore()
+		s.sim.After(d, s.cpu.ReleaseCore)
+	}
+	pop.delays.forget(k)
+	pop.sweepK++
+	at := s.loadStart + sim.Time(pop.p.Start) + sim.Time(pop.sweepK)*sim.Time(pop.ticker.Period)
+	if at < pop.stop {
+		pop.sweep.ResetAt(at)
+	}
+}
+
+// delay returns the delay after tick k of the population's clock, every
+// Long ticks the long one's, drawing the delays in tick order up to k:
+// the poller's work (sweepTick) and its user's next send (nextTick) see
+// the same draws, whichever asks first.
+func (pop *population) delay(k int64) sim.Time {
+	t, td := pop.ticker, &pop.delays
+	for n := td.lo + int64(len(td.d)); n <= k; n++ {
+		dec := t.Delay
+		if t.Long > 0 && n%int64(t.Long) == 0 {
+			dec = t.LongDelay
+		}
+		td.d = append(td.d, drawDecile(dec, pop.tickRand))
+	}
+	return td.d[k-td.lo]
+}
+
+// tickDelays are a clock's delays drawn so far and not yet forgotten: d[i]
+// is tick lo+i's.
+type tickDelays struct {
+	lo int64
+	d  []sim.Time
+}
+
+// forget drops the delays of the ticks before k that were drawn.
+func (td *tickDelays) forget(k int64) {
+	n := min(max(k-td.lo, 0), int64(len(td.d)))
+	if n == 0 {
+		return
+	}
+	td.lo += n
+	td.d = append(td.d[:0], td.d[n:]...)
 }
 
 // drawDecile draws from a distribution given by its deciles (0%, 10%, …,

@@ -103,3 +103,42 @@ think_time = "const(100ms)"
 	run, _, _ := simulateTraced(t, sc)
 	assert.InDelta(t, 100, run.Summary.Requests.Completed, 1, "30 s at one every 300 ms")
 }
+
+// A poller whose work holds a core (Ticker.Holds: runtime mode's sampler
+// sweeping /proc) takes it at every tick for the tick's delay, whether or
+// not it then sends: on one core, a request of 1 s of CPU alongside ticks
+// every 100 ms that hold it 10 ms gets 90% of the core and takes 1/0.9 s,
+// 111 ms more than beside the same poller whose work holds nothing.
+func TestAPollerOnAClockHoldsACoreForItsWork(t *testing.T) {
+	const text = `
+duration = "5s"
+[host]
+cpus = 1
+[apache]
+mpm = "event"
+[wsgi]
+preload = true
+[app]
+request_cpu = "const(1s)"
+request_wait = "const(0s)"
+[workload.population.one]
+kind = "closed"
+users = 1
+think_time = "const(100s)"
+[workload.observer.poller]
+kind = "closed"
+users = 1
+think_time = "const(100ms)"
+urls = { "/server-status" = 1 }
+`
+	latency := func(holds bool) float64 {
+		sc := parse(t, text, "")
+		sc.Workload.Observers["poller"].Ticker = &scenarios.Ticker{Period: 100 * time.Millisecond,
+			Delay: deciles(10 * time.Millisecond), Holds: holds}
+		run, _, _ := simulateTraced(t, sc)
+		require.Equal(t, int64(1), run.Summary.Requests.Completed)
+		return run.Summary.Latency.Mean
+	}
+	free, held := latency(false), latency(true)
+	assert.InDelta(t, 1000.0/0.9-1000, held-free, 3, "held %.1f ms, free %.1f ms", held, free)
+}

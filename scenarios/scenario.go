@@ -413,12 +413,15 @@ type Population struct {
 // sends nothing); the first request goes at the start itself. Every Long
 // ticks (the first at Long·Period), the delay is LongDelay's instead.
 // Delays are deciles (0%, 10%, …, 100%), drawn between them linearly;
-// none: no delay.
+// none: no delay. With Holds, the poller's work at every tick (whether
+// or not it then sends) holds a core of the host for the tick's delay:
+// runtime mode's sampler sweeping /proc.
 type Ticker struct {
 	Period    time.Duration
 	Delay     []time.Duration
 	Long      int
 	LongDelay []time.Duration
+	Holds     bool
 }
 
 // URLPaths returns the dynamic URL paths in sorted order.

@@ -108,8 +108,15 @@ func AsMeasured(sc *scenarios.Scenario, measured results.Run) *scenarios.Scenari
 	c.Workload.Observers = statusObserver(sc.Workload, m)
 	c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+foreign)
 	if len(m.ObserverCoresByInterval) > 0 {
-		// Interval by interval, as the measured run had it.
+		// Interval by interval, as the measured run had it, less the
+		// sampler's sweeps, which the observer holds on its ticks.
 		c.Host.BackgroundProfile = slices.Clone(m.ObserverCoresByInterval)
+		if o := c.Workload.Observers[StatusObserver]; o != nil && o.Ticker != nil && o.Ticker.Holds {
+			sweeps := sweepCores(o.Ticker)
+			for i, v := range c.Host.BackgroundProfile {
+				c.Host.BackgroundProfile[i] = max(0, v-sweeps)
+			}
+		}
 	} else {
 		c.Host.BackgroundCPU = min(float64(c.Host.CPUs), c.Host.BackgroundCPU+max(0, m.ObserverCores))
 	}
@@ -174,7 +181,8 @@ func statusObserver(w scenarios.Workload, m *results.Measurement) map[string]*sc
 	cl.URLs = map[string]float64{"/server-status": 1} // mod_status answers it (models.statusPath)
 	cl.ClientTimeout = scenarios.Duration{Duration: 2 * time.Second}
 	cl.Retries = 0
-	t := &scenarios.Ticker{Period: period, Delay: millis(m.StatusDelayMS), LongDelay: millis(m.StatusDelayMemoryMS)}
+	t := &scenarios.Ticker{Period: period, Delay: millis(m.StatusDelayMS), LongDelay: millis(m.StatusDelayMemoryMS),
+		Holds: len(m.StatusDelayMS) > 0}
 	if m.MemoryPeriodMS > 0 && len(t.LongDelay) > 0 {
 		t.Long = max(1, int(math.Round(m.MemoryPeriodMS/m.StatusPeriodMS)))
 	}
@@ -183,6 +191,33 @@ func statusObserver(w scenarios.Workload, m *results.Measurement) map[string]*sc
 }
 
 // millis converts milliseconds to durations.
+// sweepCores is the share of a core the sampler's sweeps hold on t's
+// ticks on average: a tick's mean delay (every Long ticks the long one's)
+// over the period.
+func sweepCores(t *scenarios.Ticker) float64 {
+	d := decileMean(t.Delay)
+	if t.Long > 0 && len(t.LongDelay) > 0 {
+		d += (decileMean(t.LongDelay) - d) / time.Duration(t.Long)
+	}
+	return d.Seconds() / t.Period.Seconds()
+}
+
+// decileMean is the mean of the distribution a decile table stands for,
+// linear between its deciles (models.drawDecile).
+func decileMean(d []time.Duration) time.Duration {
+	switch len(d) {
+	case 0:
+		return 0
+	case 1:
+		return d[0]
+	}
+	var sum time.Duration
+	for i := range len(d) - 1 {
+		sum += (d[i] + d[i+1]) / 2
+	}
+	return sum / time.Duration(len(d)-1)
+}
+
 func millis(ms []float64) []time.Duration {
 	var out []time.Duration
 	for _, v := range ms {

@@ -800,7 +800,7 @@ func TestAsMeasuredAddsRuntimeModesStatusRequests(t *testing.T) {
 		{results.Measurement{}, scenarios.Ticker{Period: 100 * time.Millisecond}},
 		{results.Measurement{StatusRequests: 341, StatusPeriodMS: 100, MemoryPeriodMS: 1000,
 			StatusDelayMS: plain, StatusDelayMemoryMS: memory},
-			scenarios.Ticker{Period: 100 * time.Millisecond, Delay: ms(plain...), Long: 10, LongDelay: ms(memory...)}},
+			scenarios.Ticker{Period: 100 * time.Millisecond, Delay: ms(plain...), Long: 10, LongDelay: ms(memory...), Holds: true}},
 	} {
 		as := AsMeasured(sc, results.Run{Summary: results.Summary{Measurement: &tc.m}})
 		require.Len(t, as.Workload.Observers, 2)
@@ -818,6 +818,30 @@ func TestAsMeasuredAddsRuntimeModesStatusRequests(t *testing.T) {
 	}
 	assert.Len(t, sc.Workload.Observers, 1, "the scenario itself is not changed")
 	assert.Same(t, sc, AsMeasured(sc, results.Run{}), "the simulator's runs have no measurement")
+}
+
+// The sampler's sweeps hold a core on their ticks in the prediction (the
+// observer's Ticker.Holds), so runtime mode's measured CPU, interval by
+// interval, is reserved less their average: with these delays 7.275 ms a
+// tick and, every tenth, 12.65 (the means of the decile tables, linear
+// between deciles), 7.8125 ms a 100 ms tick, 0.078125 cores. Measurements
+// without the delays keep their whole CPU reserved.
+func TestAsMeasuredMovesTheSweepsOntoTheirTicks(t *testing.T) {
+	sc := scenario(t, "2s", phase("2s", 5), "")
+	plain := []float64{4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 15}
+	memory := []float64{7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 30}
+	m := results.Measurement{StatusRequests: 20, StatusPeriodMS: 100, MemoryPeriodMS: 1000,
+		StatusDelayMS: plain, StatusDelayMemoryMS: memory, ObserverCoresByInterval: []float64{0.1, 0.05}}
+	as := AsMeasured(sc, results.Run{Summary: results.Summary{Measurement: &m}})
+	require.Len(t, as.Host.BackgroundProfile, 2)
+	assert.InDelta(t, 0.1-0.078125, as.Host.BackgroundProfile[0], 1e-9)
+	assert.Zero(t, as.Host.BackgroundProfile[1], "never below nothing")
+	assert.Equal(t, []float64{0.1, 0.05}, m.ObserverCoresByInterval, "the measurement is not changed")
+
+	old := results.Measurement{StatusRequests: 20, StatusPeriodMS: 100, ObserverCoresByInterval: []float64{0.1, 0.05}}
+	asOld := AsMeasured(sc, results.Run{Summary: results.Summary{Measurement: &old}})
+	assert.False(t, asOld.Workload.Observers[StatusObserver].Ticker.Holds)
+	assert.Equal(t, []float64{0.1, 0.05}, asOld.Host.BackgroundProfile)
 }
 
 // The simulator's summary rounds throughput_rps to 0.01/s; the same 57

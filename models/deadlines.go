@@ -14,8 +14,8 @@ import "github.com/forkcast/forkcast/sim"
 // are swept (the live ones moved, in order, to the front of the array)
 // once the stale ones outnumber the live ones three to one or those gone
 // from the front fill half the array, so the queue's memory stays
-// proportional to the requests in flight (32 bytes an entry). The hour at 500 requests/s (BenchmarkRunHour) runs 2%
-// faster so.
+// proportional to the requests in flight (32 bytes an entry). The hour at
+// 500 requests/s (BenchmarkRunHour) runs 2% faster so.
 //
 // Each entry holds the ticket its request's own timer would have taken
 // (sim.Ticket), so an expiry fires where that timer would have among the

@@ -155,8 +155,11 @@ const statusPeriod = 100 * time.Millisecond
 // is still unanswered — each sent as long after its tick as the sampler's
 // sweep of /proc took (the measured deciles; a longer sweep, reading every
 // process's memory, once every memory period; none recorded before
-// 2026-12-05: sent on the tick). mod_status answers them, not the app, and
-// the sampler gives up after 2 s (runtime's statusClient). Where they fall
+// 2026-12-05: sent on the tick), the sweep holding a core until then
+// (Ticker.Holds, when the sweeps were timed: AsMeasured then reserves
+// runtime mode's measured CPU less theirs). mod_status answers them, not
+// the app, and the sampler gives up after 2 s (runtime's statusClient).
+// Where they fall
 // among the load's own requests decides which children take those: with
 // constant arrivals on the same clock, which child a tick's request leaves
 // for the app's next one, and so which children ever import a lazy app.
@@ -190,7 +193,6 @@ func statusObserver(w scenarios.Workload, m *results.Measurement) map[string]*sc
 	return out
 }
 
-// millis converts milliseconds to durations.
 // sweepCores is the share of a core the sampler's sweeps hold on t's
 // ticks on average: a tick's mean delay (every Long ticks the long one's)
 // over the period.
@@ -218,6 +220,7 @@ func decileMean(d []time.Duration) time.Duration {
 	return sum / time.Duration(len(d)-1)
 }
 
+// millis converts milliseconds to durations.
 func millis(ms []float64) []time.Duration {
 	var out []time.Duration
 	for _, v := range ms {

@@ -84,6 +84,9 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 		return nil, fmt.Errorf("models: unknown MPM %q", sc.Apache.MPM)
 	}
 	s.cpu = host.NewCPU(s.sim, sc.Host.CPUs)
+	if h := sc.Host; h.SchedMigrate > 0 {
+		s.cpu.SetMigration(h.SchedMigrate, max(h.SchedMigrateShape, 1), s.streams.Stream(fmt.Sprintf("cpu/%d", sc.Replication)))
+	}
 	s.mem = newMemory(s)
 	s.pools = newPoolLaw(sc.Host)
 	s.stats = newStats(s)

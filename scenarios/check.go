@@ -48,6 +48,10 @@ const (
 	MaxCPUSecond   = 1000
 	MaxSwapPenalty = 1e4
 	MaxCPUs        = 4096
+	// The balancer's moves: a rate past a move per 100 µs per task is no
+	// scheduler's, and each wait draws the shape's exponentials.
+	MaxSchedMigrate      = 1e4
+	MaxSchedMigrateShape = 64
 )
 
 // Check reports what is wrong with a resolved scenario: values out of range,
@@ -138,6 +142,12 @@ func (h Host) check(ps *problems) {
 	}
 	if !(h.SchedWakePreempt >= 0 && h.SchedWakePreempt <= 1) {
 		ps.add("host.sched_wake_preempt", h.SchedWakePreempt, "must be a probability from 0 to 1")
+	}
+	if !(h.SchedMigrate >= 0 && h.SchedMigrate <= MaxSchedMigrate) {
+		ps.add("host.sched_migrate", h.SchedMigrate, "must be from 0 (processor sharing) to %g tasks moved a second", float64(MaxSchedMigrate))
+	}
+	if h.SchedMigrateShape < 0 || h.SchedMigrateShape > MaxSchedMigrateShape {
+		ps.add("host.sched_migrate_shape", h.SchedMigrateShape, "must be from 0 (as 1: exponential waits) to %d", MaxSchedMigrateShape)
 	}
 	if h.CPUs > MaxCPUs {
 		ps.add("host.cpus", h.CPUs, "must be at most %d", MaxCPUs)

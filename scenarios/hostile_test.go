@@ -30,6 +30,8 @@ func TestHostileNumbersAreRefusedWhereTheyAreParsed(t *testing.T) {
 		{"swap_penalty = 1e300", "[host]\nswap_penalty = 1e300\n", 2, "host.swap_penalty", "must be from 1 (swapping costs nothing) to 10000"},
 		{"cpu_second = 1e300", "[host]\ncpu_second = 1e300\n", 2, "host.cpu_second", "must be from 0.001 to 1000"},
 		{"cpu_second = 1e-300", "[host]\ncpu_second = 1e-300\n", 2, "host.cpu_second", "must be from 0.001 to 1000"},
+		{"sched_migrate = 1e300", "[host]\nsched_migrate = 1e300\n", 2, "host.sched_migrate", "must be from 0 (processor sharing) to 10000 tasks moved a second"},
+		{"sched_migrate_shape = 1000000", "[host]\nsched_migrate_shape = 1000000\n", 2, "host.sched_migrate_shape", "must be from 0 (as 1: exponential waits) to 64"},
 		{"nan", "[host]\ncow_shared_floor = nan\n", 2, "host.cow_shared_floor", "must be a finite number"},
 		{"inf", "[apache]\nasync_request_worker_factor = inf\n", 2, "apache.async_request_worker_factor", "must be a finite number"},
 		{"URL weights that sum to Inf", "[workload]\nurls = { \"/a\" = 1.7e308, \"/b\" = 1.7e308 }\n", 2, "workload.urls", "add up to more than a float can hold"},

@@ -120,6 +120,15 @@ type Host struct {
 	SchedWakeWait Duration `toml:"sched_wake_wait"` // a task woken while every core is taken waits U(0, 2×this×q), q = (runnable − cores + 1)/cores
 	SchedWait     Duration `toml:"sched_wait"`      // a task preempted while every core is taken waits U(0, 2×this×q)
 	SchedRun      Duration `toml:"sched_run"`       // the mean CPU a task runs before it is preempted while every core is taken (exponential); 0: never
+	// SchedMigrate turns on run queues a core (docs/model.md §2.5): while
+	// the cores' queues hold unequal numbers of tasks, the balancer moves
+	// this many tasks a second for each task on a longest queue; 0 (the
+	// default): every core shared by every task (processor sharing).
+	SchedMigrate float64 `toml:"sched_migrate"`
+	// SchedMigrateShape is how regular the balancer's moves are: the wait
+	// between two is gamma-distributed with this integer shape (1:
+	// exponential; the larger, the closer to periodic).
+	SchedMigrateShape int `toml:"sched_migrate_shape"`
 	// SchedWakePreempt is the probability that the processes a restart's
 	// signals wake (the old children, the old daemons) take the
 	// signalling parent's core before it goes on, each tearing down

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	goruntime "runtime"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/forkcast/forkcast/results"
 	"github.com/forkcast/forkcast/scenarios"
@@ -105,6 +108,10 @@ type Prober interface {
 	// that sleeps and measures how late it wakes, then forks bursts of
 	// children that burn CPU, timing each fork (docs/model.md §8.4).
 	Sched(ctx context.Context, burners int) (SchedSample, error)
+	// Balance runs tasks CPU-bound processes and samples the core each
+	// is on (/proc/PID/stat's processor), every few milliseconds, until
+	// the first of them ends (docs/model.md §8.6).
+	Balance(ctx context.Context, tasks int) (BalanceSample, error)
 	// Threads starts an event Apache of one child, serves requests as
 	// configured and samples the memory of its child and daemon process.
 	Threads(ctx context.Context, p ThreadsProbe) (ThreadsSample, error)
@@ -204,6 +211,19 @@ type SchedSample struct {
 	Bursts [][]ForkStep
 }
 
+// BalanceSample is what the balance probe saw: Tasks CPU-bound processes
+// on Cores cores, sampled at Points.
+type BalanceSample struct {
+	Cores, Tasks int
+	Points       []BalancePoint
+}
+
+// BalancePoint is one sample: when, and the core each process was on.
+type BalancePoint struct {
+	At  time.Duration
+	CPU []int
+}
+
 // ForkStep is one fork of a burst, timed when fork() returned in the parent.
 type ForkStep struct{ Wall, CPU time.Duration }
 
@@ -229,6 +249,8 @@ type Profile struct {
 	SchedWait            time.Duration
 	SchedRun             time.Duration
 	SchedWakePreempt     float64
+	SchedMigrate         float64 // per second
+	SchedMigrateShape    int
 	ArrivalJitter        time.Duration
 	ResponseDelay        scenarios.ResponseDelay
 	ResponseDelayDaemon  scenarios.ResponseDelay
@@ -629,6 +651,18 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 		sched = append(sched, smp)
 	}
 	prof.SchedWakeWait, prof.SchedWait, prof.SchedRun, prof.Notes = deriveSched(sched, prof.Notes)
+
+	if cores := goruntime.NumCPU(); cores > 1 {
+		var bal []BalanceSample
+		for _, n := range []int{cores + 1, 2*cores + 1} {
+			smp, err := p.Balance(ctx, n)
+			if err != nil {
+				return prof, fmt.Errorf("probe: %d CPU-bound processes on %d cores: %w", n, cores, err)
+			}
+			bal = append(bal, smp)
+		}
+		prof.SchedMigrate, prof.SchedMigrateShape, prof.Notes = deriveMigrate(bal, prof.Notes)
+	}
 	return prof, nil
 }
 
@@ -920,6 +954,105 @@ func deriveSched(samples []SchedSample, notes []string) (wake, wait, run time.Du
 	return wake, wait, run, notes
 }
 
+// deriveMigrate derives the balancer's constants from the balance probe
+// (docs/model.md §8.6), the model's own terms: while the cores' run
+// queues hold unequal numbers of tasks, the balancer moves a task at a
+// rate of sched_migrate for each task on a longest queue, the waits
+// between moves gamma-distributed with shape sched_migrate_shape.
+//
+//   - sched_migrate: the moves seen (a process on another core than at
+//     the sample before, counted when the queues differed) over the time
+//     integral, between samples, of the number of tasks on a longest
+//     queue while they differed;
+//   - sched_migrate_shape: 1/CV² of the waits between the instants at
+//     which a process moved, each probe's waits over their own mean,
+//     rounded, from 1 to scenarios.MaxSchedMigrateShape.
+//
+// No move seen gives 0, 0: the model keeps processor sharing.
+func deriveMigrate(samples []BalanceSample, notes []string) (float64, int, []string) {
+	var moves int
+	var exposure float64 // task-seconds on a longest queue while the queues differed
+	var waits []float64  // normalised
+	for _, s := range samples {
+		m0, e0 := moves, exposure
+		var at []time.Duration
+		for i := 1; i < len(s.Points); i++ {
+			prev, cur := s.Points[i-1], s.Points[i]
+			load := make(map[int]int, s.Cores)
+			for _, c := range prev.CPU {
+				load[c]++
+			}
+			long, short := 0, len(prev.CPU)
+			for c := range s.Cores {
+				long, short = max(long, load[c]), min(short, load[c])
+			}
+			if long == short {
+				continue
+			}
+			onLong := 0
+			for c := range s.Cores {
+				if load[c] == long {
+					onLong += long
+				}
+			}
+			exposure += (cur.At - prev.At).Seconds() * float64(onLong)
+			moved := 0
+			for k := range cur.CPU {
+				if k < len(prev.CPU) && cur.CPU[k] != prev.CPU[k] {
+					moved++
+				}
+			}
+			if moved > 0 {
+				moves += moved
+				at = append(at, cur.At)
+			}
+		}
+		var w []float64
+		for i := 1; i < len(at); i++ {
+			w = append(w, (at[i] - at[i-1]).Seconds())
+		}
+		if len(w) > 0 {
+			mean := stat.Mean(w, nil)
+			for _, x := range w {
+				waits = append(waits, x/mean)
+			}
+		}
+		rate, meanWait := 0.0, 0.0
+		if exposure > e0 {
+			rate = float64(moves-m0) / (exposure - e0)
+		}
+		if len(w) > 0 {
+			meanWait = stat.Mean(w, nil)
+		}
+		notes = append(notes, fmt.Sprintf("balancer, %d CPU-bound processes on %d cores: %d moves in %v (%.2f a second per task on a longest queue), %v between moves on average",
+			s.Tasks, s.Cores, moves-m0, lastAt(s.Points).Round(time.Millisecond), rate, time.Duration(meanWait*float64(time.Second)).Round(time.Millisecond)))
+	}
+	if moves == 0 || exposure == 0 {
+		notes = append(notes, "balancer: no process moved between cores: sched_migrate 0 (processor sharing)")
+		return 0, 0, notes
+	}
+	rate := float64(moves) / exposure
+	shape := 1
+	if len(waits) > 1 {
+		if sd := stat.PopStdDev(waits, nil); sd > 0 {
+			shape = int(math.Round(1 / (sd * sd)))
+		} else {
+			shape = scenarios.MaxSchedMigrateShape
+		}
+	}
+	shape = min(max(shape, 1), scenarios.MaxSchedMigrateShape)
+	notes = append(notes, fmt.Sprintf("balancer: sched_migrate %.2f tasks moved a second per task on a longest run queue, sched_migrate_shape %d (the waits between moves gamma-distributed)", rate, shape))
+	return rate, shape, notes
+}
+
+// lastAt is the time of the last point, 0 with none.
+func lastAt(p []BalancePoint) time.Duration {
+	if len(p) == 0 {
+		return 0
+	}
+	return p[len(p)-1].At
+}
+
 func meanDur(v []time.Duration) float64 {
 	if len(v) == 0 {
 		return 0
@@ -968,6 +1101,8 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"sched_wait":                dur(p.SchedWait),
 		"sched_run":                 dur(p.SchedRun),
 		"sched_wake_preempt":        fmt.Sprintf("%.2f", p.SchedWakePreempt),
+		"sched_migrate":             fmt.Sprintf("%.2f", p.SchedMigrate),
+		"sched_migrate_shape":       fmt.Sprint(p.SchedMigrateShape),
 		"arrival_jitter":            dur(p.ArrivalJitter),
 		"restart_cpu":               dur(p.RestartCPU),
 		"graceful_child_cpu":        dur(p.GracefulChildCPU),

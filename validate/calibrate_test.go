@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,50 @@ func (f *fakeProber) Touch(_ context.Context, step int64) (TouchSample, error) {
 		s.CPU = append(s.CPU, per*mib)
 	}
 	return s, nil
+}
+
+// Balance follows the model on 2 cores: the tasks start as evenly spread
+// as they can be, and the balancer moves one from the longer queue to the
+// shorter at 5 a second per task on the longer, its waits alternately 0.8
+// and 1.2 times their mean (CV 0.2: shape 25); sampled every millisecond
+// for 3 s.
+func (f *fakeProber) Balance(_ context.Context, n int) (BalanceSample, error) {
+	const c = 2
+	s := BalanceSample{Cores: c, Tasks: n}
+	cpu := make([]int, n)
+	for i := range cpu {
+		cpu[i] = i % c
+	}
+	mean := time.Second / time.Duration(5*(n/c+1)) // n/c+1 tasks on the longer queue
+	next, k := time.Duration(float64(mean)*0.8), 0
+	for at := time.Duration(0); at <= 3*time.Second; at += time.Millisecond {
+		if at >= next {
+			long := 0 // the longer queue: the one with more tasks
+			if 2*countOn(cpu, 1) > n {
+				long = 1
+			}
+			for i := range cpu {
+				if cpu[i] == long {
+					cpu[i] = 1 - long
+					break
+				}
+			}
+			k++
+			next += time.Duration(float64(mean) * []float64{1.2, 0.8}[k%2])
+		}
+		s.Points = append(s.Points, BalancePoint{At: at, CPU: slices.Clone(cpu)})
+	}
+	return s, nil
+}
+
+func countOn(cpu []int, core int) int {
+	n := 0
+	for _, c := range cpu {
+		if c == core {
+			n++
+		}
+	}
+	return n
 }
 
 // Sched follows the model on 2 cores: a sleep ends 100 µs late, plus 2 ms
@@ -348,6 +393,8 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.InDelta(t, float64(2*time.Millisecond), float64(prof.SchedWakeWait), 1e3, "the wake-up lateness over the timer's own, per queued task per core")
 	assert.InDelta(t, float64(3*time.Millisecond), float64(prof.SchedWait), 1e3)
 	assert.InDelta(t, float64(500*time.Microsecond), float64(prof.SchedRun), float64(60*time.Microsecond), "five forks of 100 µs between waits")
+	assert.InDelta(t, 5, prof.SchedMigrate, 0.2, "moves a second per task on the longer queue")
+	assert.InDelta(t, 25, prof.SchedMigrateShape, 4, "waits with a CV of 0.2")
 
 	dir := t.TempDir()
 	var b strings.Builder

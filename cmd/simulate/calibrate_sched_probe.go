@@ -106,3 +106,84 @@ func (p *apacheProber) Sched(ctx context.Context, burners int) (validate.SchedSa
 	}
 	return s, nil
 }
+
+// The balance probe: each process burns balanceCPU of CPU, sampled every
+// balanceStep.
+const (
+	balanceCPU  = 2 * time.Second
+	balanceStep = 5 * time.Millisecond
+)
+
+// balanceScript is the balance probe: it forks its CPU-bound processes,
+// then reads each one's /proc/PID/stat every step and records the core it
+// is on (field 39, processor) until one of them has ended. It prints JSON
+// and kills what is left; Go kills its process group whatever happens.
+const balanceScript = `
+import json, os, signal, sys, time
+n, cpu, step = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+kids = []
+for _ in range(n):
+    pid = os.fork()
+    if pid == 0:
+        end = time.process_time() + cpu
+        while time.process_time() < end:
+            pass
+        os._exit(0)
+    kids.append(pid)
+points = []
+t0 = time.perf_counter_ns()
+try:
+    while True:
+        cpus = []
+        for pid in kids:
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    stat = f.read()
+            except OSError:
+                break
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[0] in "ZX":
+                break
+            cpus.append(int(fields[36]))
+        if len(cpus) < n:
+            break
+        points.append([time.perf_counter_ns() - t0, cpus])
+        time.sleep(step)
+finally:
+    for pid in kids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for pid in kids:
+        os.waitpid(pid, 0)
+print(json.dumps(points))
+`
+
+func (p *apacheProber) Balance(ctx context.Context, tasks int) (validate.BalanceSample, error) {
+	s := validate.BalanceSample{Cores: goruntime.NumCPU(), Tasks: tasks}
+	cmd := exec.CommandContext(ctx, p.python, "-c", balanceScript, strconv.Itoa(tasks),
+		strconv.FormatFloat(balanceCPU.Seconds(), 'f', -1, 64), strconv.FormatFloat(balanceStep.Seconds(), 'f', -1, 64))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	out, err := cmd.Output()
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // any process left behind
+	}
+	if err != nil {
+		return s, fmt.Errorf("python3: %w", err)
+	}
+	var pts [][2]json.RawMessage // [ns since the start, [core of each process]]
+	if err := json.Unmarshal(out, &pts); err != nil {
+		return s, fmt.Errorf("python3 printed %q: %w", out, err)
+	}
+	for _, pt := range pts {
+		var at int64
+		var cpu []int
+		if json.Unmarshal(pt[0], &at) != nil || json.Unmarshal(pt[1], &cpu) != nil || len(cpu) != tasks {
+			return s, fmt.Errorf("python3 printed the point [%s, %s], not [ns, [a core for each of %d processes]]", pt[0], pt[1], tasks)
+		}
+		s.Points = append(s.Points, validate.BalancePoint{At: time.Duration(at), CPU: cpu})
+	}
+	return s, nil
+}

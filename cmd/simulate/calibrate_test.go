@@ -83,6 +83,19 @@ func (stubProber) Sched(_ context.Context, k int) (validate.SchedSample, error) 
 	return s, nil
 }
 
+// Balance: processes on 2 cores that never move.
+func (stubProber) Balance(_ context.Context, n int) (validate.BalanceSample, error) {
+	s := validate.BalanceSample{Cores: 2, Tasks: n}
+	cpu := make([]int, n)
+	for i := range cpu {
+		cpu[i] = i % 2
+	}
+	for i := range 10 {
+		s.Points = append(s.Points, validate.BalancePoint{At: time.Duration(i) * 5 * time.Millisecond, CPU: cpu})
+	}
+	return s, nil
+}
+
 func TestCalibrateWritesALoadableProfile(t *testing.T) {
 	old := newProber
 	t.Cleanup(func() { newProber = old })
@@ -100,6 +113,7 @@ func TestCalibrateWritesALoadableProfile(t *testing.T) {
 	assert.Equal(t, 800*time.Microsecond, sc.Host.ForkTime.Duration, "the parent's CPU per fork in its maintenance bursts")
 	assert.Equal(t, 3*time.Millisecond, sc.Host.SchedWakeWait.Duration, "the wake-up lateness per queued task per core")
 	assert.Zero(t, sc.Host.SchedRun.Duration, "forks never waited: the parent is never preempted")
+	assert.Zero(t, sc.Host.SchedMigrate, "no process moved: processor sharing")
 	assert.Equal(t, 60*time.Microsecond, sc.Host.ArrivalJitter.Duration)
 	require.Len(t, sc.Host.ResponseDelay, 5)
 	assert.Equal(t, 2*time.Millisecond, sc.Host.ResponseDelay.Draw(time.Second, 0.5), "2 ms beyond the time at the server")

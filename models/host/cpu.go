@@ -2,6 +2,7 @@ package host
 
 import (
 	"math"
+	"math/rand/v2"
 
 	"github.com/forkcast/forkcast/sim"
 )
@@ -34,7 +35,9 @@ import (
 // whatever the rates were meanwhile. A rate change therefore touches no
 // job: it advances each class's clock and recomputes each class's rate, and
 // the next completion is the least over classes of (least tag − V_k)/rate_k,
-// the least tag being the top of the class's heap of tags. D is Σ over
+// the least tag being the top of the class's heap of tags. With run queues
+// a core (SetMigration) a class is also one queue's, its rate weighted by
+// the queue's length (runqueue.go). D is Σ over
 // classes of (jobs/n) × m — the number of groups in the class times m —
 // or just the number of jobs when no group runs more jobs than its cap. A
 // start, finish or cancellation costs O(classes + log n) for n running jobs,
@@ -69,6 +72,31 @@ type CPU struct {
 	work     float64    // CPU-ns delivered in total
 	seq      uint64
 	finished []finishedJob // scratch for complete
+
+	// Run queues a core (SetMigration; docs/model.md §8.6): off, every
+	// job is in the fluid core -1.
+	migrate  float64    // tasks moved per ns, for each task on a busiest core, while the queues are unequal
+	rng      *rand.Rand // where a task is placed, which one moves
+	queues   []runQueue // per core
+	tasks    int        // tasks in the queues
+	migShape int        // the waits' gamma shape
+	migLeft  float64    // what the next move waits for, in mean waits at rate 1
+	migRate  float64    // moves per ns since the last change
+	migTimer *sim.Timer
+	weights  []float64 // scratch for reschedule: a core's share relative to the fluid one
+}
+
+// runQueue is one core's tasks: the lone jobs and the one-core groups
+// (Python processes) placed on it.
+type runQueue struct {
+	tasks []task
+}
+
+// task is what the kernel schedules: a lone job, or a group capped at one
+// core whose jobs take turns (one Python process).
+type task struct {
+	j *Job
+	g *Group
 }
 
 // rebaseAt is the virtual clock at which a class takes its clock and its
@@ -79,6 +107,7 @@ const rebaseAt = 1 << 32
 // under a cap that lets m of them run (m = min(n, Cap)), at share × m / n.
 // Lone threads are m = n = 1.
 type class struct {
+	core  int32 // the run queue its jobs are on; -1: shared by every core
 	m, n  float64
 	at    int     // index in CPU.active while it has jobs
 	rate  float64 // CPU-ns per ns, since the last change
@@ -97,6 +126,8 @@ type tag struct {
 type Group struct {
 	Cap  float64
 	jobs []*Job // running
+	rq   int32  // 1 + its run queue's core while it has jobs (Cap 1, run queues on); 0: none
+	qpos int32  // in the run queue
 }
 
 // NewGIL returns a group for one Python process: its threads share one core.
@@ -117,6 +148,8 @@ type Job struct {
 	in    int   // in group.jobs
 	seq   uint64
 	done  func()
+	rq    int32 // 1 + its run queue's core while it runs in no group (run queues on); 0: none
+	qpos  int32 // in the run queue
 }
 
 // NewCPU returns cores shared by processor sharing.
@@ -166,13 +199,17 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 	if g != nil {
 		if len(g.jobs) == 0 {
 			c.groups++
+			if g.Cap <= 1 {
+				c.enqueue(task{g: g})
+			}
 		}
 		j.in = len(g.jobs)
 		g.jobs = append(g.jobs, j)
 		k = c.regroup(g) // moves the others; j is in no class yet
 	} else {
 		c.lone++
-		k = c.class(1, 1)
+		c.enqueue(task{j: j})
+		k = c.class(j.rq-1, 1, 1)
 	}
 	c.push(k, j, c.classes[k].clock+float64(work))
 	c.reschedule()
@@ -250,15 +287,16 @@ func (c *CPU) SetSlowdown(f float64) {
 	c.reschedule()
 }
 
-// class returns the class (m, n), made active if it was not. A class
+// class returns the class (m, n) on run queue core (-1: every core's),
+// made active if it was not. A class
 // that empties is freed at once, unless it is the only active class: that
 // one stays, with its clock, until another class is needed. On a lightly
 // loaded host, where a job usually runs alone, this spares freeing and
 // making its class each time, and every other pass over the classes meets
 // at most one without jobs.
-func (c *CPU) class(m, n float64) int32 {
+func (c *CPU) class(core int32, m, n float64) int32 {
 	for _, k := range c.active {
-		if cl := &c.classes[k]; cl.m == m && cl.n == n {
+		if cl := &c.classes[k]; cl.m == m && cl.n == n && cl.core == core {
 			return k
 		}
 	}
@@ -273,7 +311,7 @@ func (c *CPU) class(m, n float64) int32 {
 		c.classes = append(c.classes, class{})
 		k = int32(len(c.classes) - 1)
 	}
-	c.classes[k] = class{m: m, n: n, at: len(c.active), tags: c.classes[k].tags[:0]}
+	c.classes[k] = class{core: core, m: m, n: n, at: len(c.active), tags: c.classes[k].tags[:0]}
 	c.active = append(c.active, k)
 	if m != n {
 		c.capped++
@@ -306,7 +344,7 @@ func (c *CPU) regroup(g *Group) int32 {
 	if g.Cap < m {
 		m = g.Cap
 	}
-	k := c.class(m, nf)
+	k := c.class(g.rq-1, m, nf)
 	for _, j := range g.jobs {
 		if old := j.cls; old >= 0 && old != k {
 			left := c.pull(j) - c.classes[old].clock
@@ -322,6 +360,7 @@ func (c *CPU) leave(j *Job) {
 	g := j.group
 	if g == nil {
 		c.lone--
+		c.dequeue(task{j: j})
 		return
 	}
 	l := len(g.jobs) - 1
@@ -331,6 +370,7 @@ func (c *CPU) leave(j *Job) {
 	g.jobs = g.jobs[:l]
 	if l == 0 {
 		c.groups--
+		c.dequeue(task{g: g})
 	}
 }
 
@@ -417,6 +457,7 @@ func (c *CPU) settle() {
 		return
 	}
 	c.work += c.reserved * dt
+	c.migLeft -= c.migRate * dt
 	for _, k := range c.active {
 		cl := &c.classes[k]
 		w := cl.rate * dt
@@ -450,10 +491,22 @@ func (c *CPU) reschedule() {
 		share = avail / demand
 	}
 	share /= c.slowdown
+	spread := c.queues != nil && c.tasks > len(c.queues) && demand > avail
+	if spread {
+		// Every queue holds a task: a task's share of its core is 1/k of
+		// it for the queue's k tasks, against tasks/cores on average.
+		per := float64(c.tasks) / float64(len(c.queues))
+		for i := range c.queues {
+			c.weights[i] = per / float64(len(c.queues[i].tasks))
+		}
+	}
 	next := math.Inf(1)
 	for _, k := range c.active {
 		cl := &c.classes[k]
 		cl.rate = share * cl.m / cl.n // share itself for lone threads
+		if spread && cl.core >= 0 {
+			cl.rate *= c.weights[cl.core]
+		}
 		if len(cl.tags) == 0 {
 			continue
 		}
@@ -463,6 +516,9 @@ func (c *CPU) reschedule() {
 	}
 	busy := min(demand, avail) + c.reserved
 	c.busy.Set(c.sim.Now(), busy)
+	if c.queues != nil {
+		c.scheduleMove()
+	}
 	if c.running == 0 {
 		c.timer.Stop()
 		return

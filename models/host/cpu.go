@@ -92,8 +92,8 @@ type runQueue struct {
 	tasks []task
 }
 
-// task is what the kernel schedules: a lone job, or a group capped at one
-// core whose jobs take turns (one Python process).
+// task is what the kernel schedules: a lone job, or a Python process's
+// group (NewGIL), whose threads take turns.
 type task struct {
 	j *Job
 	g *Group
@@ -126,12 +126,13 @@ type tag struct {
 type Group struct {
 	Cap  float64
 	jobs []*Job // running
-	rq   int32  // 1 + its run queue's core while it has jobs (Cap 1, run queues on); 0: none
+	one  bool   // one process, one task for the kernel (NewGIL); else shared by every core
+	rq   int32  // 1 + its run queue's core while it has jobs (one, run queues on); 0: none
 	qpos int32  // in the run queue
 }
 
 // NewGIL returns a group for one Python process: its threads share one core.
-func NewGIL() *Group { return &Group{Cap: 1} }
+func NewGIL() *Group { return &Group{Cap: 1, one: true} }
 
 // finishedJob is a job whose work is done and the run of it that finished.
 type finishedJob struct {
@@ -199,7 +200,7 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 	if g != nil {
 		if len(g.jobs) == 0 {
 			c.groups++
-			if g.Cap <= 1 {
+			if g.one {
 				c.enqueue(task{g: g})
 			}
 		}

@@ -9,8 +9,8 @@ import (
 // SetMigration gives each core its own run queue, as Linux keeps them, in
 // place of one processor shared by every task (docs/model.md §8.6).
 //
-// A task — a job in no group, or a group capped at one core such as a
-// Python process — is placed on the queue with the fewest tasks when it
+// A task — a job in no group, or a Python process's group (NewGIL) — is
+// placed on the queue with the fewest tasks when it
 // becomes runnable (ties among queues that already hold one drawn at
 // random; an idle core is an idle core). While more tasks run than there
 // are cores, each queue's tasks share its core equally: with 3 tasks on 2
@@ -26,8 +26,9 @@ import (
 // comes from `simulate calibrate`'s probe, which counts the moves of
 // CPU-bound processes between the cores.
 //
-// Groups capped at more than one core stay shared by every core. Call
-// before any job runs; rng draws the placements and moves.
+// Other groups (the CPU other processes want, several processes' worth)
+// stay shared by every core. Call before any job runs; rng draws the
+// placements and moves.
 func (c *CPU) SetMigration(perSecond float64, shape int, rng *rand.Rand) {
 	if c.running > 0 {
 		panic("host: SetMigration with jobs running")

@@ -200,7 +200,7 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 	if g != nil {
 		if len(g.jobs) == 0 {
 			c.groups++
-			if g.one {
+			if g.one && c.queues != nil {
 				c.enqueue(task{g: g})
 			}
 		}
@@ -209,7 +209,9 @@ func (c *CPU) Run(j *Job, work sim.Time, g *Group, done func()) {
 		k = c.regroup(g) // moves the others; j is in no class yet
 	} else {
 		c.lone++
-		c.enqueue(task{j: j})
+		if c.queues != nil {
+			c.enqueue(task{j: j})
+		}
 		k = c.class(j.rq-1, 1, 1)
 	}
 	c.push(k, j, c.classes[k].clock+float64(work))
@@ -361,7 +363,9 @@ func (c *CPU) leave(j *Job) {
 	g := j.group
 	if g == nil {
 		c.lone--
-		c.dequeue(task{j: j})
+		if j.rq != 0 {
+			c.dequeue(task{j: j})
+		}
 		return
 	}
 	l := len(g.jobs) - 1
@@ -371,7 +375,9 @@ func (c *CPU) leave(j *Job) {
 	g.jobs = g.jobs[:l]
 	if l == 0 {
 		c.groups--
-		c.dequeue(task{g: g})
+		if g.rq != 0 {
+			c.dequeue(task{g: g})
+		}
 	}
 }
 
@@ -458,7 +464,9 @@ func (c *CPU) settle() {
 		return
 	}
 	c.work += c.reserved * dt
-	c.migLeft -= c.migRate * dt
+	if c.migRate > 0 {
+		c.migLeft -= c.migRate * dt
+	}
 	for _, k := range c.active {
 		cl := &c.classes[k]
 		w := cl.rate * dt

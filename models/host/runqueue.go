@@ -48,11 +48,7 @@ func (c *CPU) SetMigration(perSecond float64, shape int, rng *rand.Rand) {
 
 // enqueue places t on a shortest run queue (run queues on).
 func (c *CPU) enqueue(t task) {
-	if c.queues == nil {
-		return
-	}
-	q := c.shortest()
-	c.queue(t, q)
+	c.queue(t, c.shortest())
 }
 
 // shortest returns a shortest queue: the first idle one, or one of the
@@ -121,12 +117,9 @@ func (c *CPU) unqueue(t task) int {
 	return int(q)
 }
 
-// dequeue takes a task that stops running out of its queue; if that
-// leaves the queue two short of a longest one, a task moves over.
+// dequeue takes a queued task that stops running out of its queue; if
+// that leaves the queue two short of a longest one, a task moves over.
 func (c *CPU) dequeue(t task) {
-	if (t.j != nil && t.j.rq == 0) || (t.g != nil && t.g.rq == 0) {
-		return
-	}
 	q := c.unqueue(t)
 	long := 0
 	for i := range c.queues {

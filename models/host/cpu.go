@@ -277,6 +277,9 @@ func (c *CPU) reserve() {
 	}
 	c.settle()
 	c.reserved = r
+	if c.queues != nil {
+		c.fit()
+	}
 	c.reschedule()
 }
 
@@ -500,13 +503,17 @@ func (c *CPU) reschedule() {
 		share = avail / demand
 	}
 	share /= c.slowdown
-	spread := c.queues != nil && c.tasks > len(c.queues) && demand > avail
-	if spread {
-		// Every queue holds a task: a task's share of its core is 1/k of
-		// it for the queue's k tasks, against tasks/cores on average.
-		per := float64(c.tasks) / float64(len(c.queues))
-		for i := range c.queues {
-			c.weights[i] = per / float64(len(c.queues[i].tasks))
+	spread := false
+	if c.queues != nil {
+		if open := c.open(); c.tasks > len(open) && demand > avail {
+			// Every open queue holds a task: a task's share of its core
+			// is 1/k of it for the queue's k tasks, against tasks/cores
+			// on average.
+			spread = true
+			per := float64(c.tasks) / float64(len(open))
+			for i := range open {
+				c.weights[i] = per / float64(len(open[i].tasks))
+			}
 		}
 	}
 	next := math.Inf(1)

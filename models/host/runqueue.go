@@ -26,8 +26,10 @@ import (
 // comes from `simulate calibrate`'s probe, which counts the moves of
 // CPU-bound processes between the cores.
 //
-// Other groups (the CPU other processes want, several processes' worth)
-// stay shared by every core. Call before any job runs; rng draws the
+// A core HoldCore takes is a queue closed to tasks until ReleaseCore: its
+// tasks go to the others at once (fit). Other groups (the CPU other
+// processes want, several processes' worth) and Reserve's cores stay
+// shared by every core. Call before any job runs; rng draws the
 // placements and moves.
 func (c *CPU) SetMigration(perSecond float64, shape int, rng *rand.Rand) {
 	if c.running > 0 {
@@ -51,22 +53,29 @@ func (c *CPU) enqueue(t task) {
 	c.queue(t, c.shortest())
 }
 
-// shortest returns a shortest queue: the first idle one, or one of the
-// shortest drawn at random when every core has a task.
+// open returns the queues of the cores tasks may run on: all but those
+// HoldCore took (at least one).
+func (c *CPU) open() []runQueue {
+	return c.queues[:len(c.queues)-min(c.held, len(c.queues)-1)]
+}
+
+// shortest returns a shortest open queue: the first idle one, or one of
+// the shortest drawn at random when every open core has a task.
 func (c *CPU) shortest() int {
+	open := c.open()
 	best, ties := 0, 0
-	for i := range c.queues {
-		switch k, b := len(c.queues[i].tasks), len(c.queues[best].tasks); {
+	for i := range open {
+		switch k, b := len(open[i].tasks), len(open[best].tasks); {
 		case k < b:
 			best, ties = i, 1
 		case k == b:
 			ties++
 		}
 	}
-	if ties > 1 && len(c.queues[best].tasks) > 0 {
+	if ties > 1 && len(open[best].tasks) > 0 {
 		r := c.rng.IntN(ties)
-		for i := range c.queues {
-			if len(c.queues[i].tasks) == len(c.queues[best].tasks) {
+		for i := range open {
+			if len(open[i].tasks) == len(open[best].tasks) {
 				if r == 0 {
 					return i
 				}
@@ -120,16 +129,42 @@ func (c *CPU) unqueue(t task) int {
 // dequeue takes a queued task that stops running out of its queue; if
 // that leaves the queue two short of a longest one, a task moves over.
 func (c *CPU) dequeue(t task) {
-	q := c.unqueue(t)
-	long := 0
-	for i := range c.queues {
-		if len(c.queues[i].tasks) > len(c.queues[long].tasks) {
-			long = i
+	c.unqueue(t)
+	c.level()
+}
+
+// level moves tasks from a longest open queue to a shortest until they
+// are within one task of each other: at once, as the kernel's balancing
+// does when a core goes idle or short.
+func (c *CPU) level() {
+	open := c.open()
+	for {
+		long, short := 0, 0
+		for i := range open {
+			if len(open[i].tasks) > len(open[long].tasks) {
+				long = i
+			}
+			if len(open[i].tasks) < len(open[short].tasks) {
+				short = i
+			}
+		}
+		if len(open[long].tasks)-len(open[short].tasks) < 2 {
+			return
+		}
+		c.move(open[long].tasks[c.rng.IntN(len(open[long].tasks))], short)
+	}
+}
+
+// fit keeps the tasks on the open queues after HoldCore or ReleaseCore:
+// a held core's tasks go to the shortest open queues, and the open ones
+// are levelled.
+func (c *CPU) fit() {
+	for i := len(c.open()); i < len(c.queues); i++ {
+		for rq := &c.queues[i]; len(rq.tasks) > 0; {
+			c.move(rq.tasks[len(rq.tasks)-1], c.shortest())
 		}
 	}
-	if len(c.queues[long].tasks)-len(c.queues[q].tasks) >= 2 {
-		c.move(c.queues[long].tasks[c.rng.IntN(len(c.queues[long].tasks))], q)
-	}
+	c.level()
 }
 
 // move puts task t on queue q, its jobs in q's classes.
@@ -151,17 +186,18 @@ func (c *CPU) move(t task, q int) {
 // scheduleMove sets the balancer's next move from the rate now: perSecond
 // for each task on a longest queue while the queues differ.
 func (c *CPU) scheduleMove() {
-	long, short := 0, len(c.queues[0].tasks)
-	for i := range c.queues {
-		k := len(c.queues[i].tasks)
+	open := c.open()
+	long, short := 0, len(open[0].tasks)
+	for i := range open {
+		k := len(open[i].tasks)
 		long = max(long, k)
 		short = min(short, k)
 	}
 	c.migRate = 0
 	if long > short {
 		onLong := 0
-		for i := range c.queues {
-			if len(c.queues[i].tasks) == long {
+		for i := range open {
+			if len(open[i].tasks) == long {
 				onLong += long
 			}
 		}
@@ -194,34 +230,35 @@ func (c *CPU) draw() float64 {
 // goes to a shortest one.
 func (c *CPU) moveOne() {
 	c.settle()
-	long, short := 0, len(c.queues[0].tasks)
-	for i := range c.queues {
-		long = max(long, len(c.queues[i].tasks))
-		short = min(short, len(c.queues[i].tasks))
+	open := c.open()
+	long, short := 0, len(open[0].tasks)
+	for i := range open {
+		long = max(long, len(open[i].tasks))
+		short = min(short, len(open[i].tasks))
 	}
 	if long == short { // not reached: every change reschedules the move
 		c.reschedule()
 		return
 	}
 	onLong := 0
-	for i := range c.queues {
-		if len(c.queues[i].tasks) == long {
+	for i := range open {
+		if len(open[i].tasks) == long {
 			onLong += long
 		}
 	}
 	r := c.rng.IntN(onLong)
 	var t task
-	for i := range c.queues {
-		if len(c.queues[i].tasks) == long {
+	for i := range open {
+		if len(open[i].tasks) == long {
 			if r < long {
-				t = c.queues[i].tasks[r]
+				t = open[i].tasks[r]
 				break
 			}
 			r -= long
 		}
 	}
-	for i := range c.queues {
-		if len(c.queues[i].tasks) == short {
+	for i := range open {
+		if len(open[i].tasks) == short {
 			c.move(t, i)
 			break
 		}

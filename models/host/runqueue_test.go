@@ -104,6 +104,24 @@ func TestRunQueues(t *testing.T) {
 		s.Run(sim.Never)
 		assert.Equal(t, []sim.Time{1250 * ms, 1250 * ms}, ends)
 	})
+	t.Run("a held core's tasks go to the others", func(t *testing.T) {
+		// 2 cores, one held for the first 600 ms: three tasks of 400 ms
+		// share the other core at 1/3 each (200 ms done each by 600 ms),
+		// then spread over both: one alone ends at 800 ms; the other two
+		// share a core until then (100 ms each left), and end apart on
+		// their own cores at 900 ms. Moves are all but off.
+		s := sim.New()
+		c := NewCPU(s, 2)
+		c.SetMigration(1e-9, 1, rand.New(rand.NewPCG(1, 7)))
+		c.HoldCore()
+		var ends []sim.Time
+		for range 3 {
+			c.Start(400*ms, NewGIL(), func() { ends = append(ends, s.Now()) })
+		}
+		s.At(600*ms, c.ReleaseCore)
+		s.Run(sim.Never)
+		assert.Equal(t, []sim.Time{800 * ms, 900 * ms, 900 * ms}, ends)
+	})
 	t.Run("a background group shares every core", func(t *testing.T) {
 		// 2 cores: a group capped at 2 cores running 2 jobs and one task
 		// (demand 3): one task is no more than the cores, so processor

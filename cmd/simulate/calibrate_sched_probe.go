@@ -73,19 +73,30 @@ finally:
 print(json.dumps(out))
 `
 
-func (p *apacheProber) Sched(ctx context.Context, burners int) (validate.SchedSample, error) {
-	s := validate.SchedSample{Cores: goruntime.NumCPU(), Burners: burners}
-	cmd := exec.CommandContext(ctx, p.python, "-c", schedScript, strconv.Itoa(burners), strconv.Itoa(schedWakes),
-		strconv.FormatFloat(schedSleep.Seconds(), 'f', -1, 64), strconv.Itoa(schedBursts), strconv.Itoa(schedBurstForks),
-		strconv.FormatFloat(schedChildCPU.Seconds(), 'f', -1, 64))
+// pythonGroup runs a probe script in a process group of its own and
+// returns what it printed; whatever it forked is killed when it ends, is
+// cancelled or fails.
+func (p *apacheProber) pythonGroup(ctx context.Context, script string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, p.python, append([]string{"-c", script}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	out, err := cmd.Output()
 	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // any burner left behind
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // any process left behind
 	}
 	if err != nil {
-		return s, fmt.Errorf("python3: %w", err)
+		return nil, fmt.Errorf("python3: %w", err)
+	}
+	return out, nil
+}
+
+func (p *apacheProber) Sched(ctx context.Context, burners int) (validate.SchedSample, error) {
+	s := validate.SchedSample{Cores: goruntime.NumCPU(), Burners: burners}
+	out, err := p.pythonGroup(ctx, schedScript, strconv.Itoa(burners), strconv.Itoa(schedWakes),
+		strconv.FormatFloat(schedSleep.Seconds(), 'f', -1, 64), strconv.Itoa(schedBursts), strconv.Itoa(schedBurstForks),
+		strconv.FormatFloat(schedChildCPU.Seconds(), 'f', -1, 64))
+	if err != nil {
+		return s, err
 	}
 	var raw struct {
 		Wakes  []int64      `json:"wakes"`
@@ -162,16 +173,10 @@ print(json.dumps(points))
 
 func (p *apacheProber) Balance(ctx context.Context, tasks int) (validate.BalanceSample, error) {
 	s := validate.BalanceSample{Cores: goruntime.NumCPU(), Tasks: tasks}
-	cmd := exec.CommandContext(ctx, p.python, "-c", balanceScript, strconv.Itoa(tasks),
+	out, err := p.pythonGroup(ctx, balanceScript, strconv.Itoa(tasks),
 		strconv.FormatFloat(balanceCPU.Seconds(), 'f', -1, 64), strconv.FormatFloat(balanceStep.Seconds(), 'f', -1, 64))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	out, err := cmd.Output()
-	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // any process left behind
-	}
 	if err != nil {
-		return s, fmt.Errorf("python3: %w", err)
+		return s, err
 	}
 	var pts [][2]json.RawMessage // [ns since the start, [core of each process]]
 	if err := json.Unmarshal(out, &pts); err != nil {

@@ -19,12 +19,13 @@ import (
 // more than one task: when a task leaves and its queue is two short of
 // the longest, one task moves over at once (the kernel's balancing when a
 // core goes idle). While they differ by one, the balancer moves a task
-// from a longest queue to a shortest one now and then: at perSecond for
-// each task on a longest queue (a Poisson process; the task drawn at
-// random), so that over many moves the shares even out to processor
-// sharing's while over a few hundred milliseconds they do not. perSecond
-// comes from `simulate calibrate`'s probe, which counts the moves of
-// CPU-bound processes between the cores.
+// drawn at random from a longest queue to a shortest one now and then: at
+// perSecond for each task on a longest queue, the waits between moves
+// gamma-distributed with the integer shape given (1: a Poisson process;
+// the real balancer's moves come fairly regularly), so that over many
+// moves the shares even out to processor sharing's while over a few
+// hundred milliseconds they do not. Both come from `simulate calibrate`'s
+// probe, which follows CPU-bound processes between the cores.
 //
 // A core HoldCore takes is a queue closed to tasks until ReleaseCore: its
 // tasks go to the others at once (fit). Other groups (the CPU other
@@ -126,8 +127,8 @@ func (c *CPU) unqueue(t task) int {
 	return int(q)
 }
 
-// dequeue takes a queued task that stops running out of its queue; if
-// that leaves the queue two short of a longest one, a task moves over.
+// dequeue takes a queued task that stops running out of its queue and
+// levels the queues.
 func (c *CPU) dequeue(t task) {
 	c.unqueue(t)
 	c.level()
@@ -186,21 +187,8 @@ func (c *CPU) move(t task, q int) {
 // scheduleMove sets the balancer's next move from the rate now: perSecond
 // for each task on a longest queue while the queues differ.
 func (c *CPU) scheduleMove() {
-	open := c.open()
-	long, short := 0, len(open[0].tasks)
-	for i := range open {
-		k := len(open[i].tasks)
-		long = max(long, k)
-		short = min(short, k)
-	}
 	c.migRate = 0
-	if long > short {
-		onLong := 0
-		for i := range open {
-			if len(open[i].tasks) == long {
-				onLong += long
-			}
-		}
+	if long, short, onLong := c.lengths(); long > short {
 		c.migRate = c.migrate * float64(onLong)
 	}
 	if c.migRate == 0 {
@@ -213,6 +201,23 @@ func (c *CPU) scheduleMove() {
 		return
 	}
 	c.migTimer.Reset(sim.Time(wait) + 1)
+}
+
+// lengths returns the longest and the shortest open queue's number of
+// tasks, and the tasks on the longest queues.
+func (c *CPU) lengths() (long, short, onLong int) {
+	open := c.open()
+	short = len(open[0].tasks)
+	for i := range open {
+		long = max(long, len(open[i].tasks))
+		short = min(short, len(open[i].tasks))
+	}
+	for i := range open {
+		if len(open[i].tasks) == long {
+			onLong += long
+		}
+	}
+	return long, short, onLong
 }
 
 // draw returns the wait for the next move in units of the balancer's mean
@@ -231,20 +236,10 @@ func (c *CPU) draw() float64 {
 func (c *CPU) moveOne() {
 	c.settle()
 	open := c.open()
-	long, short := 0, len(open[0].tasks)
-	for i := range open {
-		long = max(long, len(open[i].tasks))
-		short = min(short, len(open[i].tasks))
-	}
+	long, short, onLong := c.lengths()
 	if long == short { // not reached: every change reschedules the move
 		c.reschedule()
 		return
-	}
-	onLong := 0
-	for i := range open {
-		if len(open[i].tasks) == long {
-			onLong += long
-		}
 	}
 	r := c.rng.IntN(onLong)
 	var t task

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 
@@ -88,6 +89,9 @@ func TestValidationSubsetAgainstApache(t *testing.T) {
 	assert.Regexp(t, `\nconnection_pool_memory = "[1-9]`, string(b), "the threads probe measured a transaction pool")
 	assert.Regexp(t, `\nconnection_pool_first_use = "[1-9]`, string(b), "the threads probe measured a pool after its first connection")
 	assert.Regexp(t, `\ndaemon_thread_served = "[1-9]`, string(b), "the threads probe measured what a daemon thread keeps")
+	if goruntime.NumCPU() > 1 {
+		assert.Regexp(t, `\nsched_migrate = ([1-9]|0\.[0-9]*[1-9])`, string(b), "the balance probe saw CPU-bound processes move between the cores")
+	}
 	for _, c := range ciSubset {
 		name, variant, _ := strings.Cut(c, ":")
 		t.Run(c, func(t *testing.T) {

@@ -75,7 +75,7 @@ type CPU struct {
 
 	// Run queues a core (SetMigration; docs/model.md §8.6): off, every
 	// job is in the fluid core -1.
-	migrate  float64    // tasks moved per ns, for each task on a busiest core, while the queues are unequal
+	migrate  float64    // tasks moved per ns, for each task on a longest queue, while the queues are unequal
 	rng      *rand.Rand // where a task is placed, which one moves
 	queues   []runQueue // per core
 	tasks    int        // tasks in the queues
@@ -86,8 +86,8 @@ type CPU struct {
 	weights  []float64 // scratch for reschedule: a core's share relative to the fluid one
 }
 
-// runQueue is one core's tasks: the lone jobs and the one-core groups
-// (Python processes) placed on it.
+// runQueue is one core's tasks: the lone jobs and the Python processes' groups
+// (NewGIL) placed on it.
 type runQueue struct {
 	tasks []task
 }

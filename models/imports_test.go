@@ -121,7 +121,7 @@ rate = 1
 	assert.InDelta(t, 0.25, firstTick(pinned).Seconds(), 1e-6)
 
 	// "startup": the load starts at the first check that finds Apache
-	// ready, as runtime mode starts it, so the phase is what the start-up
+	// ready, as runtime mode then starts it, so the phase is what the start-up
 	// made it — the same in every replication but for where runtime
 	// mode's 20 ms polls fall.
 	var startup []float64

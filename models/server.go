@@ -227,7 +227,7 @@ func (s *server) pollReady() {
 	// production, anywhere in the second: the load starts at the first
 	// instant from now at which the parent's next maintenance tick is
 	// tickPhase away (nothing happens in an idle server meanwhile). With
-	// "startup" it starts now, as runtime mode starts it: the phase is
+	// "startup" it starts now, as runtime mode then does: the phase is
 	// then what the start-up made it, the same in every replication.
 	if next, ok := s.parent.tick.When(); ok && !s.sc.TickPhase.Startup {
 		at := next - s.tickPhase

@@ -121,6 +121,15 @@ type Measurement struct {
 	// the host still backed varies from run to run, and `simulate
 	// validate` gives the prediction what this run had.
 	FirstTouches *FirstTouches `json:"first_touches,omitempty"`
+	// TickPhaseS is how long after the load's start the Apache parent's
+	// next maintenance tick came, in seconds, (0, 1]: runtime mode starts
+	// its load where the scenario's tick_phase says, drawn afresh for each
+	// run by default, as the simulator draws it per replication
+	// (docs/model.md §10.1). Placed from the error log's "resuming normal
+	// operations" line, after which the parent's ticks come every second;
+	// absent in measurements made before 2026-12-05 10:30 UTC, which
+	// started their load as soon as Apache was ready.
+	TickPhaseS float64 `json:"tick_phase_s,omitempty"`
 }
 
 // FirstTouches is a touch probe's record (docs/model.md §8.5): one process

@@ -239,6 +239,17 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		notes = append(notes, results.LogLine{Module: "forkcast", Level: "warn", PID: os.Getpid(), Msg: err.Error()})
 	}
 
+	// The load starts where the scenario's tick_phase puts the parent's
+	// next maintenance tick (phase.go).
+	ready, placed := placeStart(ctx, s.TickPhase, layout.ErrorLog())
+	if ctx.Err() != nil {
+		return nil, interrupted(ctx)
+	}
+	if !placed {
+		notes = append(notes, results.LogLine{Module: "forkcast", Level: "warn", PID: os.Getpid(),
+			Msg: "the error log has no \"" + readyLine + "\" line: the load's start was not placed against the parent's maintenance tick (tick_phase)"})
+	}
+
 	// t=0: the load starts.
 	before := takeCPUSnapshot()
 	selfBefore := selfCPU()
@@ -365,6 +376,9 @@ func Run(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result, erro
 		StatusPeriodMS: float64(opt.SamplePeriod) / float64(time.Millisecond),
 		MemoryPeriodMS: float64(opt.MemoryPeriod) / float64(time.Millisecond),
 		FirstTouches:   touches,
+	}
+	if placed {
+		res.Run.Summary.Measurement.TickPhaseS = phaseAt(ready, t0).Seconds()
 	}
 	res.Run.Summary.Measurement.StatusDelayMS, res.Run.Summary.Measurement.StatusDelayMemoryMS = sm.statusDelays()
 	res.Run.Summary.Measurement.TimerLateMeanMS, res.Run.Summary.Measurement.TimerLateP99MS = gen.lateness()

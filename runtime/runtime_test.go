@@ -73,6 +73,8 @@ func runScenario(t *testing.T, src, variant string) *Result {
 		assert.Len(t, m.StatusDelayMemoryMS, 11)
 	}
 	assert.Len(t, back.Rows, int(s.Duration.Duration/s.Interval.Duration))
+	// It says where the parent's tick stood when the load started.
+	assert.True(t, m.TickPhaseS > 0 && m.TickPhaseS <= 1, "tick phase %v s", m.TickPhaseS)
 	return res
 }
 
@@ -110,6 +112,7 @@ func TestRuntimePreforkSpike(t *testing.T) {
 name = "spike"
 duration = "12s"
 seed = 7
+tick_phase = "300ms"
 [apache]
 mpm = "prefork"
 start_servers = 1
@@ -146,10 +149,18 @@ rate = 30
 		if strings.HasPrefix(l.Msg, "AH00162") {
 			if busy == 0 {
 				assert.Contains(t, l.Msg, "spawning 8 children", "AH00162 first appears at rate 8")
+				// The load started 0.3 s before a tick (tick_phase), which
+				// found its one child busy and forked one; three ticks
+				// later comes the first burst of 8, each tick later than
+				// a second after the last by its forks (1 + 2 + 4) and
+				// its waits for a core.
+				assert.True(t, l.At > 3300*time.Millisecond && l.At < 3400*time.Millisecond,
+					"the fourth tick at 3.3 s and a few ms: %v", l.At)
 			}
 			busy++
 		}
 	}
+	assert.InDelta(t, 0.3, res.Run.Summary.Measurement.TickPhaseS, 0.005, "the load started 0.3 s before a tick")
 	assert.GreaterOrEqual(t, busy, 2, "AH00162 server seems busy")
 	assert.Equal(t, int64(busy), res.Run.Summary.LogCounts["AH00162"])
 	assert.Equal(t, "embedded", res.Run.Summary.Mode)

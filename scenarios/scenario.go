@@ -20,9 +20,9 @@ type Scenario struct {
 	// TickPhase is the time from the load's start to the Apache parent's
 	// first maintenance tick: "random" (the default: drawn per
 	// replication, as a surge meets a running server at any instant),
-	// "startup" (the load starts as soon as Apache is ready, as runtime
-	// mode starts it: the phase is what Apache's start-up made it) or a
-	// duration in (0, 1s].
+	// "startup" (the load starts as soon as Apache is ready: the phase is
+	// what Apache's start-up made it) or a duration in (0, 1s]. Runtime
+	// mode places its load's start the same way (drawn per run).
 	TickPhase TickPhase `toml:"tick_phase"`
 
 	Host     Host     `toml:"host"`

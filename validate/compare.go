@@ -134,6 +134,10 @@ type Report struct {
 	// varies in reality.
 	Coverage      Coverage `json:"coverage"`
 	SpawnTimeline Timeline `json:"spawn_timeline"`
+	// MeasuredTickPhaseS is where the Apache parent's tick stood when the
+	// measured run's load started (results.Measurement.TickPhaseS); 0 when
+	// the measurement does not say. The replications draw theirs.
+	MeasuredTickPhaseS float64 `json:"measured_tick_phase_s,omitempty"`
 }
 
 // Coverage counts the value metrics (not curves) that have a one-run 95%
@@ -231,6 +235,9 @@ func Compare(sc *scenarios.Scenario, predicted []results.Run, measured results.R
 	rep := &Report{
 		Scenario: sc.Name, Variant: sc.Variant, Replications: len(predicted), Seed: measured.Summary.Seed,
 		IntervalS: a.interval, Rows: a.rows, Surge: surge, Pass: true,
+	}
+	if m := measured.Summary.Measurement; m != nil {
+		rep.MeasuredTickPhaseS = m.TickPhaseS
 	}
 	var pctErrs []float64
 	for _, d := range Defs {

@@ -56,6 +56,9 @@ func (r *Report) WriteTable(w io.Writer) {
 	if r.Surge.EndS != nil {
 		fmt.Fprintf(w, ", ends at %gs", *r.Surge.EndS)
 	}
+	if r.MeasuredTickPhaseS > 0 {
+		fmt.Fprintf(w, "; measured with the parent's tick %.3fs after the load's start", r.MeasuredTickPhaseS)
+	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "metric\tunit\tpredicted\tone run, 95%\tmeasured\tabs err\trel err\ttolerance\t")

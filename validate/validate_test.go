@@ -905,3 +905,25 @@ func TestRestartBirthsAllowTheClockTick(t *testing.T) {
 		assert.Equal(t, tc.in, *m.InRunInterval, "measured %v against %v..%v", tc.measured, *m.Predicted.RunLo, *m.Predicted.RunHi)
 	}
 }
+
+// The table says where the measured run's load met the parent's tick
+// (runtime mode places it, drawn per run as the replications draw theirs),
+// so that a two-way outcome can be read against it; a measurement that
+// does not say prints nothing.
+func TestReportShowsTheMeasuredTickPhase(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	reps := flatRuns(3, 4, 5, 3, 5, 4, 4, 5)
+	measured := mkRun(1, 1, 10, constant(4), constant(100), nil)
+	rep, err := Compare(sc, reps, measured)
+	require.NoError(t, err)
+	var b strings.Builder
+	rep.WriteTable(&b)
+	assert.NotContains(t, b.String(), "tick")
+	measured.Summary.Measurement = &results.Measurement{TickPhaseS: 0.3125}
+	rep, err = Compare(sc, reps, measured)
+	require.NoError(t, err)
+	assert.Equal(t, 0.3125, rep.MeasuredTickPhaseS)
+	b.Reset()
+	rep.WriteTable(&b)
+	assert.Contains(t, strings.SplitN(b.String(), "\n", 2)[0], "measured with the parent's tick 0.312s after the load's start")
+}

@@ -108,7 +108,11 @@ func runRuntime(args []string, stdout, stderr io.Writer) error {
 		dir, sum.Requests.Offered, sum.Requests.Completed, sum.Requests.Failed, sum.Requests.Unfinished,
 		sum.Latency.P50, sum.Latency.P99, sum.Peak.Processes, sum.Peak.PSSMB, sum.Spawns, sum.Imports)
 	if m := sum.Measurement; m != nil {
-		fmt.Fprintf(stdout, "measured with mod_wsgi %s; other processes used %s\n", m.ModWSGI, m.ForeignCPU)
+		phase := ""
+		if m.TickPhaseS > 0 {
+			phase = fmt.Sprintf("the load started %.3f s before the parent's maintenance tick (tick_phase); ", m.TickPhaseS)
+		}
+		fmt.Fprintf(stdout, "measured with mod_wsgi %s; %sother processes used %s\n", m.ModWSGI, phase, m.ForeignCPU)
 	}
 	return nil
 }

@@ -75,6 +75,8 @@ rate = 5
 	require.NoError(t, json.Unmarshal(b, &sum))
 	assert.Equal(t, len(lines), sum.Requests.Completed, "every completed request was the user's")
 	assert.Zero(t, sum.Requests.Failed)
+	// It says where the load met the parent's tick (drawn for this run).
+	assert.Regexp(t, `the load started 0\.\d{3} s before the parent's maintenance tick|the load started 1\.000 s before`, stdout.String())
 	after, _ := os.Stat(script)
 	assert.Equal(t, before.ModTime(), after.ModTime(), "the script is not touched")
 }

@@ -25,24 +25,60 @@ import (
 //
 // AcceptFilter http data (Linux: TCP_DEFER_ACCEPT) keeps a new connection
 // in the kernel, out of accept() and off every worker, until its first
-// data — or its FIN — arrives, or the defer period ends (deferAccept);
+// data — or its FIN — arrives, or the defer period ends (deferRelease);
 // then it joins the accept queue like any other.
 
-// deferAccept is how long Linux keeps a silent connection for httpd's
-// TCP_DEFER_ACCEPT of 30 s (listen.c: ap_apply_accept_filter). The kernel
-// turns 30 s into SYN-ACK retransmissions (tcp.c do_tcp_setsockopt:
-// secs_to_retrans, 5: 1+2+4+8+16 = 31 s); the client's bare ACKs are
-// dropped until the fifth retransmission's (tcp_minisocks.c tcp_check_req,
+// deferRelease returns when the kernel puts a silent connection that
+// connected at t into the accept queue under httpd's TCP_DEFER_ACCEPT of
+// 30 s (listen.c: ap_apply_accept_filter). The kernel turns 30 s into
+// SYN-ACK retransmissions (tcp.c do_tcp_setsockopt: secs_to_retrans, 5:
+// 1+2+4+8+16 = 31 s); the client's bare ACKs are dropped until the fifth
+// retransmission's (tcp_minisocks.c tcp_check_req,
 // inet_connection_sock.c syn_ack_recalc), whose ACK makes the connection
-// acceptable. Each of the five timers is a timer_list, which the timer
-// wheel fires at the end of its bucket (kernel/time/timer.c calc_index
-// rounds the expiry up to its level's granularity: with Debian's HZ=250,
-// 32 ms for the 1 s and 2 s timers, 256 ms for 4, 8 and 16 s), on average
-// half a bucket late: 16+16+128+128+128 ms. Measured on this machine: 20
-// silent connections reached prefork children 31.38–31.64 s after they
-// connected, in batches 256 ms apart, and mod_reqtimeout closed them 20 s
-// later.
-const deferAccept = 31*sim.Second + 416*sim.Millisecond
+// acceptable. The request's timer is armed at the SYN for 1 s
+// (inet_csk_reqsk_queue_hash_add) and, each time it fires, again for
+// twice as long from the jiffy it fired at (reqsk_timer_handler). It is a
+// timer-wheel timer: calc_wheel_index puts it on the level its delay
+// reaches and calc_index rounds its expiry up past the next multiple of
+// that level's granularity — with Debian's HZ=250, 32 ms for the 1 s and
+// 2 s timers (level 1), 256 ms for the 4, 8 and 16 s ones (level 2) —
+// where it fires. So the connection is released on the 256 ms grid of
+// the kernel's jiffies, 31.368–31.624 s after it connected (31.496 s on
+// average), and connections close together leave together. jiffies is
+// where sim time 0 falls in the kernel's 256 ms grid (server.jiffies).
+// Measured on this machine: 20 silent connections reached prefork
+// children 31.38–31.64 s after they connected, in batches 256 ms apart.
+func deferRelease(t, jiffies sim.Time) sim.Time {
+	const jiffy = 4 * sim.Millisecond // HZ=250
+	j := int64((t + jiffies) / jiffy) // jiffies at the SYN
+	timeout := int64(sim.Second / jiffy)
+	for range deferRetransmits {
+		expires := j + timeout
+		shift := wheelShift(timeout) // delta = expires - clk, clk = j
+		j = (expires>>shift + 1) << shift
+		timeout *= 2
+	}
+	return sim.Time(j)*jiffy - jiffies
+}
+
+// deferRetransmits is secs_to_retrans(30, 1, 120): the SYN-ACK timeouts,
+// from 1 s doubling, until they add up to 30 s.
+const deferRetransmits = 5
+
+// deferGrid is the granularity of the wheel level of the last defer timer
+// (16 s): 64 jiffies of 4 ms.
+const deferGrid = 256 * sim.Millisecond
+
+// wheelShift is log2 of the granularity, in jiffies, of the timer-wheel
+// level a timer due delta jiffies ahead goes to (kernel/time/timer.c:
+// calc_wheel_index, LVL_START(n) = 63 << 3(n-1), LVL_SHIFT(n) = 3n).
+func wheelShift(delta int64) uint {
+	var shift uint
+	for start := int64(63); delta >= start; start <<= 3 {
+		shift += 3
+	}
+	return shift
+}
 
 // reqTimeout is mod_reqtimeout's header stage as the model uses it.
 type reqTimeout struct {
@@ -195,7 +231,7 @@ func (r *request) lineDone() sim.Time {
 func (s *server) deferConn(cn *conn) {
 	cn.refs++ // the deferred set holds it until deferExpired takes it out
 	cn.deferred = true
-	cn.deferUntil = s.sim.Now() + deferAccept
+	cn.deferUntil = deferRelease(s.sim.Now(), s.jiffies)
 	s.deferred.push(cn)
 	if !s.deferT.Pending() {
 		s.deferT.ResetAt(cn.deferUntil)

@@ -56,6 +56,7 @@ type server struct {
 	loadStart sim.Time
 	readyPoll *sim.Timer
 	tickPhase sim.Time  // from the load's start to the parent's first maintenance tick, in (0, 1 s]
+	jiffies   sim.Time  // where simulation time 0 falls in the kernel's 256 ms timer grid (deferRelease)
 	firstPoll sim.Time  // from Apache's start to the first check that it is ready
 	readyAt   sim.Time  // when runtime mode's warm-up would have found Apache ready
 	spare     []*client // clients whose visit is over, to be reused
@@ -117,6 +118,10 @@ func newServer(sc *scenarios.Scenario) (*server, error) {
 	// tick: the scenario's, or drawn per replication from a stream of its
 	// own (so variants, which share the seed, share it too).
 	s.tickPhase = sim.Time(sc.TickPhase.Duration)
+	// The kernel's jiffies count from its boot, in no step with Apache:
+	// where its timer wheel's 256 ms buckets fall (AcceptFilter data's
+	// releases, deferRelease) varies from run to run.
+	s.jiffies = sim.Time(s.streams.Stream(fmt.Sprintf("jiffies/%d", sc.Replication)).Int64N(int64(deferGrid)))
 	s.firstPoll = readyPollPeriod
 	switch tick := s.streams.Stream(fmt.Sprintf("tick/%d", sc.Replication)); {
 	case sc.TickPhase.Random:

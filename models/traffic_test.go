@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/forkcast/forkcast/scenarios"
+	"github.com/forkcast/forkcast/sim"
 )
 
 // A closed population of N users with think time Z on a server with room
@@ -157,6 +159,44 @@ rate = 0
 			assert.Less(t, busy[tc.closedBy], 1.0, "mod_reqtimeout closed them by %d s", tc.closedBy)
 			assert.Equal(t, int64(20), run.Summary.LogCounts["AH01382"], "one AH01382 per connection")
 		})
+	}
+}
+
+// AcceptFilter data's release follows the kernel's timer chain
+// (deferRelease): five SYN-ACK timers of 1, 2, 4, 8 and 16 s, each armed
+// at the jiffy (4 ms) the previous one fired and firing past the next
+// multiple of its wheel level's granularity (8 jiffies for a timer up to
+// 503 jiffies ahead, 64 up to 4031). A connection at jiffy 0: 250 → 256,
+// 256+500 = 756 → 760, 760+1000 = 1760 → 1792, 1792+2000 = 3792 → 3840,
+// 3840+4000 = 7840 → 7872 jiffies: 31.488 s. At jiffy 34 (136 ms):
+// 284 → 288, 788 → 792, 1792 → 1856, 3856 → 3904, 7904 → 7936: 31.744 s.
+// Connections within a 256 ms window leave together.
+func TestDeferReleaseFollowsTheTimerWheel(t *testing.T) {
+	ms := sim.Millisecond
+	for _, tc := range []struct {
+		at, jiffies, want sim.Time
+	}{
+		{0, 0, 31488 * ms},
+		{119 * ms, 0, 31488 * ms}, // the last jiffy of the first batch
+		{120 * ms, 0, 31744 * ms},
+		{136 * ms, 0, 31744 * ms},
+		{375 * ms, 0, 31744 * ms},
+		{376 * ms, 0, 32000 * ms},
+		{0, 100 * ms, 31388 * ms},       // the grid 100 ms ahead of the simulation's clock
+		{20 * ms, 100 * ms, 31644 * ms}, // jiffy 30: 280 → 288, as at 136 ms above
+	} {
+		assert.Equal(t, tc.want, deferRelease(tc.at, tc.jiffies), "connected at %v, jiffies %v", tc.at, tc.jiffies)
+	}
+	// Whatever the instant and the grid: 31.368–31.624 s later, on the
+	// grid, never before a connection that came earlier.
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		at, jiffies := sim.Time(r.Int64N(int64(sim.Hour))), sim.Time(r.Int64N(int64(deferGrid)))
+		got := deferRelease(at, jiffies)
+		require.GreaterOrEqual(t, got-at, 31368*ms)
+		require.LessOrEqual(t, got-at, 31624*ms)
+		require.Zero(t, (got+jiffies)%deferGrid, "on the 256 ms grid")
+		require.LessOrEqual(t, got, deferRelease(at+sim.Time(r.Int64N(int64(sim.Second))), jiffies), "in connection order")
 	}
 }
 

@@ -136,9 +136,13 @@ think_time = "const(20ms)"
 
 // idleDoc: ten clients connect in the first half second and send nothing;
 // mod_reqtimeout's header stage is 2 s (Debian's is 20 s: too long for CI).
+// The parent's tick is pinned 0.3 s after the load's start: with AcceptFilter
+// none the first three children are pinned by then, so it forks 1, 2 and 4
+// children at 0.3, 1.3 and 2.3 s for the connections still queued.
 const idleDoc = `
 name = "idle"
 duration = "7s"
+tick_phase = "300ms"
 [apache]
 mpm = "prefork"
 accept_filter = "%s"
@@ -175,8 +179,22 @@ func TestRuntimeIdleConnectionsAndTheAcceptFilter(t *testing.T) {
 		require.NoError(t, err)
 		return b
 	}
-	nb, db := busy(none), busy(data)
-	t.Logf("busy workers per second: none %v, data %v", nb, db)
+	// A child a silent connection pins reads it (busy) until
+	// mod_reqtimeout gives up, then lingers in its close for up to 2 s
+	// (ap_lingering_close: closing): out of service either way. Busy alone
+	// peaks lower: the first children are closing before the last forked
+	// ones take their connections.
+	pinned := func(res *Result) []float64 {
+		c, err := results.Column(res.Run.Rows, "closing")
+		require.NoError(t, err)
+		p := busy(res)
+		for i := range p {
+			p[i] += c[i]
+		}
+		return p
+	}
+	nb, db := pinned(none), pinned(data)
+	t.Logf("children busy or closing, per second: none %v, data %v", nb, db)
 	peak := 0.0
 	for _, b := range nb {
 		peak = max(peak, b)
@@ -187,7 +205,8 @@ func TestRuntimeIdleConnectionsAndTheAcceptFilter(t *testing.T) {
 	require.Len(t, closed, 10, "none: mod_reqtimeout closed every one of them")
 	assert.GreaterOrEqual(t, closed[0], 2*time.Second, "none: not before the header timeout")
 	assert.Less(t, closed[0], 2700*time.Millisecond, "none: the first, on a child at once, 2 s after it connected")
-	assert.Less(t, nb[len(nb)-1], 1.0, "none: all closed by the end")
+	nbusy := busy(none)
+	assert.Less(t, nbusy[len(nbusy)-1], 1.0, "none: mod_reqtimeout has given up on all of them by the end")
 
 	for i, b := range db {
 		assert.Less(t, b, 1.0, "data: no child pinned at %d s", i)

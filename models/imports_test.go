@@ -113,6 +113,19 @@ rate = 1
 		assert.True(t, p > 0 && p <= 1.0, "first tick %.3fs into the load", p)
 	}
 	assert.Greater(t, stat.StdDev(phases, nil), 0.2, "spread over the second (uniform: sd 0.29): %v", phases)
+	// Evenly: however many replications a validation asks for, the first n
+	// leave no part of the second unvisited wider than 1.9/n (the
+	// golden-ratio sequence; n uniform draws leave ~ln(n)/n, 0.18 s for 20).
+	for _, n := range []int{2, 5, 20, 40} {
+		ps := slices.Sorted(slices.Values(phases[:n]))
+		widest := 1 - ps[n-1] + ps[0] // around the second's end
+		for i := 1; i < n; i++ {
+			widest = max(widest, ps[i]-ps[i-1])
+		}
+		assert.LessOrEqual(t, widest, 1.9/float64(n), "%d replications: a gap of %.3f s in %v", n, widest, ps)
+	}
+	other := parse(t, fmt.Sprintf(doc, "seed = 2"), "")
+	assert.NotEqual(t, phases[0], firstTick(other).Seconds(), "another seed, other phases")
 	sc := parse(t, fmt.Sprintf(doc, ""), "")
 	sc.Replication = 3
 	assert.Equal(t, phases[3], firstTick(sc).Seconds(), "the same replication draws the same phase")

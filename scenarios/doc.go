@@ -63,8 +63,9 @@
 //	interval     duration  "1s"    one timeseries.csv row per interval; > 0, <= duration
 //	tick_phase   string    "random"  from the load's start to the Apache parent's first maintenance
 //	                                 tick: "random" draws it per replication (uniform over the second:
-//	                                 a surge meets a running server at any instant; runtime mode draws
-//	                                 it per run); "startup" starts the load as soon as Apache is ready,
+//	                                 a surge meets a running server at any instant; the replications'
+//	                                 phases spread evenly over it; runtime mode draws it per run);
+//	                                 "startup" starts the load as soon as Apache is ready,
 //	                                 so the start-up sets it; a duration in (0, 1s] pins it
 //
 // # [host]

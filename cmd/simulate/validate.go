@@ -404,9 +404,9 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 	case file != "":
 		sc, err = sf.open(file)
 	case measured.Scenario != nil:
-		sc, err = scenarios.Parse(filepath.Join(measuredDir, "scenario.toml"), measured.Scenario, "")
+		sc, err = savedScenario(measuredDir, measured)
 	case predicted[0].Scenario != nil:
-		sc, err = scenarios.Parse(filepath.Join(dirs[0], "scenario.toml"), predicted[0].Scenario, "")
+		sc, err = savedScenario(dirs[0], predicted[0])
 	default:
 		return usagef("no scenario.toml in %s or %s: name the scenario file", measuredDir, dirs[0])
 	}
@@ -428,6 +428,20 @@ func validateFrom(from []string, measuredDir string, pos []string, sf scenarioFl
 		return err
 	}
 	return finishValidation(rep, dir, stdout)
+}
+
+// savedScenario is the scenario a result directory saved: its variant
+// already applied, and named after the run's summary, so that the
+// validation is the case's (say restart-prefork[lazy-full]).
+func savedScenario(dir string, r results.Run) (*scenarios.Scenario, error) {
+	sc, err := scenarios.Parse(filepath.Join(dir, "scenario.toml"), r.Scenario, "")
+	if err != nil {
+		return nil, err
+	}
+	if sc.Variant == "" {
+		sc.Variant = r.Summary.Variant
+	}
+	return sc, nil
 }
 
 // validateAgainst predicts the scenario now and compares the predictions

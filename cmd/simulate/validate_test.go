@@ -81,6 +81,33 @@ func TestValidateFromIdenticalRunsPasses(t *testing.T) {
 	assert.FileExists(t, filepath.Join(out, "band_processes.png"))
 }
 
+// Result directories saved with a variant's scenario are validated as that
+// case, named after it, with no scenario file given: --summary then keeps
+// a file's variants apart.
+func TestValidateFromNamesTheCaseWithItsVariant(t *testing.T) {
+	file := spikeFile(t)
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("[variants.slow]\napp.import_cpu = \"const(900ms)\"\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	sc, err := scenarios.Load(file, "slow")
+	require.NoError(t, err)
+	runs, err := validate.Replicate(sc, 1, 0, simulate)
+	require.NoError(t, err)
+	root := t.TempDir()
+	pred, meas, out := filepath.Join(root, "predicted"), filepath.Join(root, "measured"), filepath.Join(root, "v")
+	require.NoError(t, results.WriteDir(filepath.Join(pred, "seed-1"), runs[0]))
+	runs[0].Summary.Source = results.SourceRuntime
+	require.NoError(t, results.WriteDir(meas, runs[0]))
+	code, stdout, stderr := runCLI("validate", "--from", pred, "--measured", meas, "--out", out, "--no-plots")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "spike [slow] — seed")
+	rep, err := validate.ReadFile(filepath.Join(out, "validation.json"))
+	require.NoError(t, err)
+	assert.Equal(t, "slow", rep.Variant)
+}
+
 func TestValidateFromMismatchFails(t *testing.T) {
 	file := spikeFile(t)
 	pred, meas := predictedAndMeasured(t, file, func(r *results.Run) {

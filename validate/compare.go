@@ -134,6 +134,9 @@ type Report struct {
 	// varies in reality.
 	Coverage      Coverage `json:"coverage"`
 	SpawnTimeline Timeline `json:"spawn_timeline"`
+	// Self is the model judged against itself (SelfCheck); none with
+	// fewer than 3 replications.
+	Self *SelfCheck `json:"self_check,omitempty"`
 	// MeasuredTickPhaseS is where the Apache parent's tick stood when the
 	// measured run's load started (results.Measurement.TickPhaseS); 0 when
 	// the measurement does not say. The replications draw theirs.
@@ -218,7 +221,8 @@ func Tolerances(sc *scenarios.Scenario) (map[string]float64, error) {
 
 // Compare computes every metric of predicted (replications of the
 // simulator, in seed order) against one measured run of the same scenario.
-// The tolerances are Tolerances(sc).
+// The tolerances are Tolerances(sc). With 3 or more replications it also
+// judges the model against itself (Report.Self).
 func Compare(sc *scenarios.Scenario, predicted []results.Run, measured results.Run) (*Report, error) {
 	if len(predicted) == 0 {
 		return nil, errors.New("validate: no predicted runs")
@@ -232,12 +236,21 @@ func Compare(sc *scenarios.Scenario, predicted []results.Run, measured results.R
 	if err != nil {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
+	rep := judge(sc, tol, surge, a, predicted, measured)
+	if m := measured.Summary.Measurement; m != nil {
+		rep.MeasuredTickPhaseS = m.TickPhaseS
+	}
+	if len(predicted) >= 3 {
+		rep.Self = selfCheck(sc, tol, surge, a, predicted)
+	}
+	return rep, nil
+}
+
+// judge is Compare on runs aligned by a.
+func judge(sc *scenarios.Scenario, tol map[string]float64, surge Surge, a align, predicted []results.Run, measured results.Run) *Report {
 	rep := &Report{
 		Scenario: sc.Name, Variant: sc.Variant, Replications: len(predicted), Seed: measured.Summary.Seed,
 		IntervalS: a.interval, Rows: a.rows, Surge: surge, Pass: true,
-	}
-	if m := measured.Summary.Measurement; m != nil {
-		rep.MeasuredTickPhaseS = m.TickPhaseS
 	}
 	var pctErrs []float64
 	for _, d := range Defs {
@@ -277,8 +290,57 @@ func Compare(sc *scenarios.Scenario, predicted []results.Run, measured results.R
 	rep.MAPE = median(pctErrs)
 	rep.Coverage.Add(rep, "")
 	rep.SpawnTimeline = timeline(predicted, measured, a)
-	return rep, nil
+	return rep
 }
+
+// SelfCheck is the model judged against itself: each replication in turn
+// taken as the measurement and judged against the others by the rules a
+// measurement is judged by. If the real server were one more draw of the
+// model, a measured run would fare as these do; so a metric the
+// replications themselves miss now and then (a two-way outcome whose
+// branches lie further apart than its tolerance, where the measured
+// branch is the rarer one) can be missed by a faultless model, and a
+// suite of many such metrics passes whole only some of the time. It is
+// the yardstick for a run's misses: Misses per replication is what a run
+// misses on average, Passed/Runs how often one passes every metric.
+type SelfCheck struct {
+	Runs   int            `json:"runs"`             // replications judged, each against the other Runs−1
+	Passed int            `json:"passed"`           // those within tolerance or interval on every metric
+	Misses map[string]int `json:"misses,omitempty"` // by metric, the replications outside both
+}
+
+func selfCheck(sc *scenarios.Scenario, tol map[string]float64, surge Surge, a align, predicted []results.Run) *SelfCheck {
+	self := &SelfCheck{Runs: len(predicted)}
+	others := make([]results.Run, 0, len(predicted)-1)
+	for i, p := range predicted {
+		others = append(append(others[:0], predicted[:i]...), predicted[i+1:]...)
+		r := judge(sc, tol, surge, a, others, p)
+		if r.Pass {
+			self.Passed++
+			continue
+		}
+		if self.Misses == nil {
+			self.Misses = map[string]int{}
+		}
+		for _, name := range r.Failed {
+			self.Misses[name]++
+		}
+	}
+	return self
+}
+
+// ExpectedMisses is how many metrics a run drawn from the model misses on
+// average.
+func (c *SelfCheck) ExpectedMisses() float64 {
+	n := 0
+	for _, k := range c.Misses {
+		n += k
+	}
+	return float64(n) / float64(c.Runs)
+}
+
+// PassShare is the share of the model's own runs that pass every metric.
+func (c *SelfCheck) PassShare() float64 { return float64(c.Passed) / float64(c.Runs) }
 
 // within applies a tolerance; an error equal to the tolerance passes (a
 // relative slack of 1e-9 absorbs rounding).

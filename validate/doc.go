@@ -56,7 +56,10 @@
 // table shows the one-run interval and marks those "ok (in run interval)".
 // Each value also records its place among the replications (Rank), and a
 // report or suite the rank histogram of those places (Coverage): flat when
-// the model's spread, two-way odds included, is reality's.
+// the model's spread, two-way odds included, is reality's. With 3 or more
+// replications the report also judges the model against itself
+// (SelfCheck): each replication as the measurement against the others,
+// how often a faultless model would miss.
 //
 //	metric            unit   tolerance (default)      what
 //	spawn_timeline    /s     relative 0.5, floor 1    children born per second in each interval of the surge's first 10 s (curve)

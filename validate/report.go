@@ -115,6 +115,25 @@ func (r *Report) WriteTable(w io.Writer) {
 	if h := r.Coverage.Ranks; h.N > 0 {
 		fmt.Fprintf(w, "%s\n", h.Text())
 	}
+	if c := r.Self; c != nil {
+		fmt.Fprintf(w, "the model against itself: %d of %d replications pass every metric, each judged as the measurement against the others%s\n",
+			c.Passed, c.Runs, c.missesText())
+	}
+}
+
+// missesText lists the metrics the replications missed and how often, in
+// the order of Defs.
+func (c *SelfCheck) missesText() string {
+	var parts []string
+	for _, d := range Defs {
+		if k := c.Misses[d.Name]; k > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", d.Name, k))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; missed: " + strings.Join(parts, ", ")
 }
 
 // num writes a value with 3 significant digits, without exponent for

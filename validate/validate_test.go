@@ -927,3 +927,49 @@ func TestReportShowsTheMeasuredTickPhase(t *testing.T) {
 	rep.WriteTable(&b)
 	assert.Contains(t, strings.SplitN(b.String(), "\n", 2)[0], "measured with the parent's tick 0.312s after the load's start")
 }
+
+// The model judged against itself: each replication in turn as the
+// measurement against the others. A branch common enough to sit among the
+// others is covered by their range; a branch one replication in twenty
+// takes lies outside the other nineteen and beyond tolerance, as a real
+// run that took it would: a faultless model misses it that often.
+func TestSelfCheckJudgesEachReplicationAgainstTheOthers(t *testing.T) {
+	sc := scenario(t, "10s", phase("10s", 5), "")
+	measured := mkRun(1, 1, 10, constant(10), constant(100), nil)
+
+	rep, err := Compare(sc, flatRuns(10, 10, 10, 10, 10), measured)
+	require.NoError(t, err)
+	require.NotNil(t, rep.Self)
+	assert.Equal(t, SelfCheck{Runs: 5, Passed: 5}, *rep.Self, "replications that agree never miss")
+	assert.Zero(t, rep.Self.ExpectedMisses())
+
+	// Two-way, half and half: every replication's branch is among the others'.
+	rep, err = Compare(sc, flatRuns(10, 20, 10, 20, 10, 20, 10, 20), measured)
+	require.NoError(t, err)
+	assert.Equal(t, 8, rep.Self.Passed)
+
+	// One in twenty at 20 processes: the other nineteen all say 10.
+	levels := make([]float64, 20)
+	for i := range levels {
+		levels[i] = 10
+	}
+	levels[13] = 20
+	rep, err = Compare(sc, flatRuns(levels...), measured)
+	require.NoError(t, err)
+	self := rep.Self
+	assert.Equal(t, 20, self.Runs)
+	assert.Equal(t, 19, self.Passed, "only the rare branch misses")
+	assert.Equal(t, 1, self.Misses["peak_processes"])
+	assert.Equal(t, 1, self.Misses["steady_processes"])
+	assert.InDelta(t, float64(len(self.Misses))/20, self.ExpectedMisses(), 1e-12)
+	assert.InDelta(t, 0.95, self.PassShare(), 1e-12)
+	assert.True(t, rep.Pass, "the measured 10 is the common branch")
+	var b strings.Builder
+	rep.WriteTable(&b)
+	assert.Contains(t, b.String(), "the model against itself: 19 of 20 replications pass every metric")
+	assert.Contains(t, b.String(), "peak_processes 1")
+
+	rep, err = Compare(sc, flatRuns(10, 10), measured)
+	require.NoError(t, err)
+	assert.Nil(t, rep.Self, "two replications leave one to judge against: no interval")
+}

@@ -292,6 +292,11 @@ func validateSuite(files []string, sf scenarioFlags, out string, opt caseOptions
 	total := suiteCoverage(reps, names)
 	fmt.Fprintf(stdout, "\nsuite: %d cases, %d outside tolerance, %d not judged; ", len(rows), failed, disturbed)
 	writeCoverage(stdout, total, reps)
+	each := make([][]*validate.Report, len(reps))
+	for i, r := range reps {
+		each[i] = []*validate.Report{r}
+	}
+	writeSelf(stdout, each)
 	fmt.Fprintf(stdout, "wrote %s\n", out)
 	switch {
 	case disturbed > 0:

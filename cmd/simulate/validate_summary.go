@@ -128,5 +128,56 @@ func validateSummary(dirs []string, stdout io.Writer) error {
 	tw.Flush()
 	fmt.Fprintf(stdout, "\n%d validations of %d cases: metrics %d of %d pass; ", len(all), len(groups), metrics-fails, metrics)
 	writeCoverage(stdout, suiteCoverage(all, names), all)
+	cases := make([][]*validate.Report, len(groups))
+	for i, g := range groups {
+		cases[i] = g.reps
+	}
+	writeSelf(stdout, cases)
 	return nil
+}
+
+// writeSelf sets the measured misses beside what the model's own runs
+// miss (validate.SelfCheck). cases holds each case's validations; a case
+// whose validations have no self-check (fewer than 3 replications, or
+// written before there was one) is left out, and said to be.
+func writeSelf(w io.Writer, cases [][]*validate.Report) {
+	judged, left := 0, 0
+	var measured, self float64 // metrics missed by a run of every case, on average
+	allPass := 1.0             // the chance that the model's run of every case passes every metric
+	for _, reps := range cases {
+		var fails, misses, pass float64
+		n := 0
+		for _, r := range reps {
+			if r.Self == nil {
+				continue
+			}
+			n++
+			fails += float64(len(r.Failed))
+			misses += r.Self.ExpectedMisses()
+			pass += r.Self.PassShare()
+		}
+		if n == 0 {
+			left++
+			continue
+		}
+		judged++
+		measured += fails / float64(n)
+		self += misses / float64(n)
+		allPass *= pass / float64(n)
+	}
+	if judged == 0 {
+		return
+	}
+	cases1 := func(n int) string {
+		if n == 1 {
+			return "1 case"
+		}
+		return fmt.Sprintf("%d cases", n)
+	}
+	fmt.Fprintf(w, "the model against itself (each replication judged as the measurement against the others), over %s: a run of each misses %.2f metrics on average and passes every metric with probability %.0f%%; the measured runs missed %.2f",
+		cases1(judged), self, 100*allPass, measured)
+	if left > 0 {
+		fmt.Fprintf(w, " (%s without a self-check left out)", cases1(left))
+	}
+	fmt.Fprintln(w)
 }

@@ -269,6 +269,8 @@ func TestValidateSummaryAddsUpEarlierValidations(t *testing.T) {
 	assert.Regexp(t, `(?m)^other +2 +\d+/\d+`, stdout, "each case with its two runs")
 	assert.Regexp(t, fmt.Sprintf(`metrics %d of \d+ pass; coverage %d of`, metrics, inside), stdout)
 	assert.Contains(t, stdout, "suite ranks: ")
+	assert.Regexp(t, `the model against itself \(.*\), over 1 case: .*; the measured runs missed \d+\.\d\d \(1 case without a self-check left out\)`, stdout,
+		"other's two validations have a self-check each, spike's none (one replication)")
 
 	empty := t.TempDir()
 	code, _, stderr = runCLI("validate", "--summary", empty)
@@ -296,4 +298,8 @@ func TestValidateSuiteReportsCoverage(t *testing.T) {
 	assert.Regexp(t, `coverage \d+ of \d+ measured values`, stdout)
 	assert.Regexp(t, `suite ranks: \d+ measured values by fifth`, stdout)
 	assert.Regexp(t, `(?m)^  peak_processes +\d+ +\d+% \d+% \d+% \d+% \d+%$`, stdout, "the ranks of each metric")
+	require.NotNil(t, rep.Self, "3 replications: each judged against the other two")
+	assert.Equal(t, 3, rep.Self.Runs)
+	assert.Regexp(t, fmt.Sprintf(`the model against itself \(.*\), over 1 case: a run of each misses %.2f metrics on average and passes every metric with probability %.0f%%; the measured runs missed %d\.00 \(1 case without a self-check left out\)`,
+		rep.Self.ExpectedMisses(), 100*rep.Self.PassShare(), len(rep.Failed)), stdout)
 }

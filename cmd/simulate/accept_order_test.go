@@ -84,14 +84,18 @@ WSGIScriptAlias / %q
 		for _, p := range pids[:children] {
 			seen[p] = true
 		}
-		assert.Len(t, seen, children, "%s: the first %d requests went to %d children", what, children, len(seen))
+		// All five but now and then one (below: the child that has just
+		// closed its connection taking the next one back to back; measured
+		// at the fourth request, 2026-12-05): LIFO would give one.
+		assert.GreaterOrEqual(t, len(seen), children-1, "%s: the first %d requests went to %d children", what, children, len(seen))
 		// Each child waits its turn behind the others: as many requests
 		// between two of its own as there are other children. (Under the
 		// burners the parent may fork a sixth child when one is slow to come
 		// back to accept(); it joins the turn.) Now and then, back to back,
 		// the child that has just closed its connection takes the next one
-		// before the woken one runs (measured: 1 of about 100); were the
-		// kernel's order LIFO, 19 of 20 would be out of turn.
+		// before the woken one runs (measured: 1 of about 100 on one VM;
+		// 0 to 2 in 20 on another, 2026-12-05); were the kernel's order
+		// LIFO, 19 of 20 would be out of turn.
 		last := map[string]int{}
 		out := 0
 		for i, p := range pids {

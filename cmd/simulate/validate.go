@@ -278,15 +278,15 @@ func validateSuite(files []string, sf scenarioFlags, out string, opt caseOptions
 		reps, names = append(reps, r.rep), append(names, r.name)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case	metrics passing	median abs % error	coverage	mean 95% width	misses / outside the interval	")
+	fmt.Fprintln(tw, "case	metrics passing	own runs passing	median abs % error	coverage	mean 95% width	misses / outside the interval	")
 	for _, r := range rows {
 		if r.rep == nil {
-			fmt.Fprintf(tw, "%s	not judged: disturbed					\n", r.name)
+			fmt.Fprintf(tw, "%s	not judged: disturbed						\n", r.name)
 			continue
 		}
 		c := r.rep.Coverage
-		fmt.Fprintf(tw, "%s	%d/%d	%.1f%%	%d/%d	%.0f%%	%s / %s\n", r.name, len(r.rep.Metrics)-len(r.rep.Failed), len(r.rep.Metrics), r.rep.MAPE,
-			c.Inside, c.Total, 100*c.MeanWidth, strings.Join(r.rep.Failed, ", "), strings.Join(c.Outside, ", "))
+		fmt.Fprintf(tw, "%s	%d/%d	%s	%.1f%%	%d/%d	%.0f%%	%s / %s\n", r.name, len(r.rep.Metrics)-len(r.rep.Failed), len(r.rep.Metrics),
+			ownRuns(r.rep), r.rep.MAPE, c.Inside, c.Total, 100*c.MeanWidth, strings.Join(r.rep.Failed, ", "), strings.Join(c.Outside, ", "))
 	}
 	tw.Flush()
 	total := suiteCoverage(reps, names)

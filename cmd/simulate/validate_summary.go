@@ -113,7 +113,7 @@ func validateSummary(dirs []string, stdout io.Writer) error {
 		return 1
 	})
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case	runs	metrics passing	coverage	mean 95% width	ranks, fifths lowest first	")
+	fmt.Fprintln(tw, "case	runs	metrics passing	own runs passing	coverage	mean 95% width	ranks, fifths lowest first	")
 	metrics, fails := 0, 0
 	for _, g := range groups {
 		c := suiteCoverage(g.reps, make([]string, len(g.reps)))
@@ -121,8 +121,8 @@ func validateSummary(dirs []string, stdout io.Writer) error {
 		if c.Ranks.N > 0 {
 			ranks = c.Ranks.String()
 		}
-		fmt.Fprintf(tw, "%s	%d	%d/%d	%d/%d	%.0f%%	%s\n", g.name, len(g.reps), g.metrics-g.fails, g.metrics,
-			c.Inside, c.Total, 100*c.MeanWidth, ranks)
+		fmt.Fprintf(tw, "%s	%d	%d/%d	%s	%d/%d	%.0f%%	%s\n", g.name, len(g.reps), g.metrics-g.fails, g.metrics,
+			ownRuns(g.reps...), c.Inside, c.Total, 100*c.MeanWidth, ranks)
 		metrics, fails = metrics+g.metrics, fails+g.fails
 	}
 	tw.Flush()
@@ -180,4 +180,20 @@ func writeSelf(w io.Writer, cases [][]*validate.Report) {
 		fmt.Fprintf(w, " (%s without a self-check left out)", cases1(left))
 	}
 	fmt.Fprintln(w)
+}
+
+// ownRuns is the "own runs passing" column: of the replications of reps
+// judged against their fellows (validate.SelfCheck), those that passed
+// every metric; "-" when none was.
+func ownRuns(reps ...*validate.Report) string {
+	passed, runs := 0, 0
+	for _, r := range reps {
+		if r.Self != nil {
+			passed, runs = passed+r.Self.Passed, runs+r.Self.Runs
+		}
+	}
+	if runs == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d", passed, runs)
 }

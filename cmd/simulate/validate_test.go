@@ -266,7 +266,7 @@ func TestValidateSummaryAddsUpEarlierValidations(t *testing.T) {
 	code, stdout, stderr := runCLI("validate", "--summary", runs[0], link)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "4 validations of 2 cases")
-	assert.Regexp(t, `(?m)^other +2 +\d+/\d+`, stdout, "each case with its two runs")
+	assert.Regexp(t, `(?m)^other +2 +\d+/\d+ +\d+/6 `, stdout, "each case with its two runs, and their 3 + 3 replications judged against their fellows")
 	assert.Regexp(t, fmt.Sprintf(`metrics %d of \d+ pass; coverage %d of`, metrics, inside), stdout)
 	assert.Contains(t, stdout, "suite ranks: ")
 	assert.Regexp(t, `the model against itself \(.*\), over 1 case: .*; the measured runs missed \d+\.\d\d \(1 case without a self-check left out\)`, stdout,
@@ -300,6 +300,8 @@ func TestValidateSuiteReportsCoverage(t *testing.T) {
 	assert.Regexp(t, `(?m)^  peak_processes +\d+ +\d+% \d+% \d+% \d+% \d+%$`, stdout, "the ranks of each metric")
 	require.NotNil(t, rep.Self, "3 replications: each judged against the other two")
 	assert.Equal(t, 3, rep.Self.Runs)
+	assert.Regexp(t, fmt.Sprintf(`(?m)^other +\d+/\d+ +%d/3 `, rep.Self.Passed), stdout, "the case's own runs passing")
+	assert.Regexp(t, `(?m)^spike +\d+/\d+ +- `, stdout, "one replication: none judged against the others")
 	assert.Regexp(t, fmt.Sprintf(`the model against itself \(.*\), over 1 case: a run of each misses %.2f metrics on average and passes every metric with probability %.0f%%; the measured runs missed %d\.00 \(1 case without a self-check left out\)`,
 		rep.Self.ExpectedMisses(), 100*rep.Self.PassShare(), len(rep.Failed)), stdout)
 }

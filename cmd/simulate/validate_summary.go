@@ -143,7 +143,7 @@ func validateSummary(dirs []string, stdout io.Writer) error {
 func writeSelf(w io.Writer, cases [][]*validate.Report) {
 	judged, left := 0, 0
 	var measured, self float64 // metrics missed by a run of every case, on average
-	allPass := 1.0             // the chance that the model's run of every case passes every metric
+	allPass := 1.0             // the chance that the model's run of every case passes every metric, the cases independent
 	for _, reps := range cases {
 		var fails, misses, pass float64
 		n := 0

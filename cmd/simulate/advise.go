@@ -165,7 +165,7 @@ func adviseCmd(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	forDrawing()
+	collectAtDefault()
 	fig, err := adviseFigure(rep)
 	if err != nil {
 		return err

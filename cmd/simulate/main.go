@@ -54,20 +54,30 @@ func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
 
 func main() {
-	// A simulation's live heap is about a megabyte while it allocates a few
-	// objects per request, so Go's default GOGC=100 collects every few MB.
-	// Collecting less often makes long runs ~25% faster (BenchmarkPreforkSpikeHour
-	// with GOGC=400) for a few MB of memory. GOGC in the environment still wins.
+	// Commands that simulate many times (sweep, advise, compare, validate)
+	// allocate a scenario's structures for each simulation, and Go's
+	// default GOGC=100 collects every few MB: at GOGC=400 the sweep
+	// benchmark ran 216 simulations a second on two cores against 146
+	// (BenchmarkSweepSpeedup, alternated, 2026-12-05). GOGC in the
+	// environment still wins. run, which simulates once, collects at the
+	// default (collectAtDefault).
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// forDrawing sets Go's GC back to its default before figures are drawn:
-// rendering allocates large short-lived images, and at the simulation's
-// GOGC=400 a day-long run's figures took ~67 MB of RSS against ~44 MB.
-func forDrawing() {
+// collectAtDefault sets Go's GC back to its default, GOGC=100, unless GOGC
+// is in the environment. Before figures are drawn: rendering allocates
+// large short-lived images, and at GOGC=400 a day-long run's figures took
+// ~67 MB of RSS against ~44 MB. And for run's one simulation, which
+// allocates little once it has started (requests and connections are
+// reused): the default costs it nothing measurable (the CLI's hour with
+// figures 0.881 s either way, medians of six alternated rounds,
+// 2026-12-05), where GOGC=400 let a day-long run's heap grow to five times
+// its live ~12 MB (the figures' images and thinned rows, made during the
+// run) and its RSS peak at 97 MB against 53.
+func collectAtDefault() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(100)
 	}

@@ -38,7 +38,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	forDrawing()
+	collectAtDefault()
 	for i, run := range runs {
 		// Figures join the directory's own files, never replacing a file
 		// forkcast did not write.

@@ -42,7 +42,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 			path = filepath.Join(dirs[0], "report.html")
 		}
 	}
-	forDrawing()
+	collectAtDefault()
 	page, err := buildReport(dirs, runs)
 	if err != nil {
 		return err

@@ -44,6 +44,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer done()
+	collectAtDefault()
 	began := time.Now()
 	// Rows and log lines go to their files as the simulation produces
 	// them, so a run of days needs no more memory than one of minutes;
@@ -78,7 +79,6 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		if drawing == nil {
 			return nil
 		}
-		forDrawing()
 		return drawing.Run(tmp)
 	})
 	if err != nil {

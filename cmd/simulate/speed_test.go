@@ -21,7 +21,7 @@ func BenchmarkRunHour(b *testing.B) {
 			defer debug.SetGCPercent(debug.SetGCPercent(400))
 			dir := b.TempDir()
 			for i := 0; i < b.N; i++ {
-				debug.SetGCPercent(400) // main's; drawing sets it back to 100
+				debug.SetGCPercent(400) // main's; run sets it back to 100
 				args := append([]string{"run", "prefork-spike", "--duration", "1h",
 					"--out", filepath.Join(dir, strconv.Itoa(i)),
 					"--set", "host.cpus=4", "--set", `app.request_cpu="exp(1ms)"`, "--set", `app.import_cpu="const(500ms)"`,

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -188,13 +187,6 @@ func (g Goals) best(cs []*Candidate) *Candidate {
 		}
 	}
 	return b
-}
-
-// rank sorts candidates best first.
-func (g Goals) rank(cs []*Candidate) []*Candidate {
-	out := append([]*Candidate(nil), cs...)
-	sort.SliceStable(out, func(i, j int) bool { return g.better(out[i], out[j]) })
-	return out
 }
 
 func fmtMS(ms float64) string {

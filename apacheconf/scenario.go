@@ -128,9 +128,7 @@ func (im *importer) last(names ...string) *Directive {
 // Scenario maps a configuration to a forkcast scenario.
 func Scenario(c *Config) (*Imported, error) {
 	im := &importer{c: c, used: map[*Directive]bool{}, scripts: map[string]string{}, keyPos: map[string]Pos{}, adjusted: map[string]bool{}}
-	for _, w := range c.Warnings {
-		im.warns = append(im.warns, w)
-	}
+	im.warns = append(im.warns, c.Warnings...)
 	im.checkCommands()
 	if len(im.errs) > 0 {
 		return nil, im.errs[0]

@@ -225,7 +225,6 @@ func TestTicketKeepsTheOrderOfItsMoment(t *testing.T) {
 // refEngine is the calendar's specification: pending timers in a map, the
 // next one found by scanning for the least (at, seq).
 type refEngine struct {
-	now     Time
 	seq     uint64
 	pending map[int][2]uint64 // timer -> (at, seq)
 }

@@ -124,12 +124,6 @@ func defaultOutDir(sc *scenarios.Scenario) string {
 	return filepath.Join("out", name)
 }
 
-// writeRun writes a result directory with its figures, replacing an older
-// forkcast output there only once the new one is complete (results.Publish).
-func writeRun(dir string, run results.Run, plots bool) error {
-	return results.Publish(dir, run.Summary.Source, true, func(tmp string) error { return fillRun(tmp, run, plots) })
-}
-
 // fillRun writes a run's files and, if asked, its figures into dir.
 func fillRun(dir string, run results.Run, plots bool) error {
 	if err := results.WriteFiles(dir, run); err != nil {

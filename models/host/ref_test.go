@@ -30,9 +30,6 @@ type refGroup struct {
 	n   int
 }
 
-// NewGIL returns a group for one Python process: its threads share one core.
-func newRefGIL() *refGroup { return &refGroup{Cap: 1} }
-
 // finishedJob is a job whose work is done and the run of it that finished.
 type refFinished struct {
 	job *refJob

@@ -41,8 +41,14 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	variants := base.Variants
-	if len(variants) == 0 {
-		variants = []string{""}
+	if len(variants) < 2 {
+		// Nothing to set side by side: refused before anything runs, as
+		// bad input (it was found only after simulating, by the figures).
+		has := "no variants"
+		if len(variants) == 1 {
+			has = "one variant, " + variants[0]
+		}
+		return usagef("%s has %s: compare runs a scenario's variants side by side and needs two or more ([variant.NAME] tables; simulate scenarios lists the built-ins'); to simulate it once, use simulate run", arg, has)
 	}
 	dir := *out
 	if dir == "" {

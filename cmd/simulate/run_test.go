@@ -51,6 +51,7 @@ func TestRunBadInputExits2AndWritesNothing(t *testing.T) {
 		{"run", "no-such-builtin", "--out", out},
 		{"run", "prefork-spike", "--bogus"},
 		{"compare", bad, "--out", out},
+		{"compare", "prefork-spike", "--out", out}, // no variants: nothing to compare
 		{"check", bad},
 	}
 	for _, args := range cases {
@@ -60,7 +61,10 @@ func TestRunBadInputExits2AndWritesNothing(t *testing.T) {
 		_, err := os.Stat(out)
 		assert.True(t, os.IsNotExist(err), "%v created %s", args, out)
 	}
-	_, _, stderr := runCLI("run", bad, "--out", out)
+	_, _, stderr := runCLI("compare", "prefork-spike", "--out", out)
+	assert.Contains(t, stderr, "prefork-spike has no variants")
+	assert.Contains(t, stderr, "simulate run")
+	_, _, stderr = runCLI("run", bad, "--out", out)
 	assert.Contains(t, stderr, "bad.toml:3")
 	assert.Contains(t, stderr, "apache.mpm")
 	assert.Contains(t, stderr, "prefork")

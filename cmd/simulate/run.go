@@ -32,6 +32,10 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if sc.Variant == "" && len(sc.Variants) > 0 {
+		fmt.Fprintf(stderr, "note: %s defines variants %s; this runs its base scenario (--variant NAME runs one, simulate compare %s runs them all)\n",
+			sc.Name, strings.Join(sc.Variants, ", "), arg)
+	}
 	dir := *out
 	if dir == "" {
 		dir = defaultOutDir(sc)

@@ -70,6 +70,18 @@ func TestRunBadInputExits2AndWritesNothing(t *testing.T) {
 	assert.Contains(t, stderr, "prefork")
 }
 
+// A scenario with variants run without --variant runs its base, and says
+// so: the variants are what the user may have meant.
+func TestRunSaysItRunsTheBaseOfAScenarioWithVariants(t *testing.T) {
+	root := t.TempDir()
+	code, _, stderr := runCLI("run", "embedded-vs-daemon", "--duration", "10s", "--no-plots", "--out", filepath.Join(root, "base"))
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "embedded-vs-daemon defines variants daemon-event, embedded-prefork; this runs its base scenario")
+	code, _, stderr = runCLI("run", "embedded-vs-daemon", "--variant", "daemon-event", "--duration", "10s", "--no-plots", "--out", filepath.Join(root, "v"))
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "base scenario")
+}
+
 func TestCompareRunsEveryVariantSideBySide(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "cmp")
 	code, stdout, stderr := runCLI("compare", "keepalive-idle-browsers", "--duration", "40s", "--no-plots", "--out", out)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -78,8 +79,9 @@ func (f *scenarioFlags) registerForce(fs *flag.FlagSet, replaces bool) {
 func (f *scenarioFlags) overrides() ([]scenarios.Override, error) {
 	var out []scenarios.Override
 	if f.seed != "" {
-		if _, err := strconv.ParseUint(f.seed, 10, 64); err != nil {
-			return nil, usagef("--seed %q: want a non-negative integer", f.seed)
+		// A scenario's seed is a TOML integer: at most 2^63-1.
+		if n, err := strconv.ParseInt(f.seed, 10, 64); err != nil || n < 0 {
+			return nil, usagef("--seed %q: want an integer from 0 to %d", f.seed, int64(math.MaxInt64))
 		}
 		out = append(out, scenarios.Override{Key: "seed", Value: f.seed})
 	}

@@ -48,6 +48,7 @@ func TestRunBadInputExits2AndWritesNothing(t *testing.T) {
 		{"run", "prefork-spike", "--variant", "nope", "--out", out},
 		{"run", "prefork-spike", "--set", "apache.max_request_workers=lots", "--out", out},
 		{"run", "prefork-spike", "--seed", "-1", "--out", out},
+		{"run", "prefork-spike", "--seed", "9223372036854775808", "--out", out}, // 2^63: no TOML integer
 		{"run", "no-such-builtin", "--out", out},
 		{"run", "prefork-spike", "--bogus"},
 		{"compare", bad, "--out", out},
@@ -61,7 +62,9 @@ func TestRunBadInputExits2AndWritesNothing(t *testing.T) {
 		_, err := os.Stat(out)
 		assert.True(t, os.IsNotExist(err), "%v created %s", args, out)
 	}
-	_, _, stderr := runCLI("compare", "prefork-spike", "--out", out)
+	_, _, stderr := runCLI("run", "prefork-spike", "--seed", "9223372036854775808", "--out", out)
+	assert.Contains(t, stderr, "--seed \"9223372036854775808\": want an integer from 0 to 9223372036854775807")
+	_, _, stderr = runCLI("compare", "prefork-spike", "--out", out)
 	assert.Contains(t, stderr, "prefork-spike has no variants")
 	assert.Contains(t, stderr, "simulate run")
 	_, _, stderr = runCLI("run", bad, "--out", out)

@@ -110,6 +110,14 @@ func readDirs(dirs []string, read func(string) (results.Run, error)) ([]results.
 			return nil, usagef("%s is not a directory", dir)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "summary.json")); err != nil {
+			if inner, err := resultDirsIn(dir); err == nil {
+				// A compare or validate output: its runs are inside.
+				named := strings.Join(inner[:min(len(inner), 4)], " ")
+				if len(inner) > 4 {
+					named += fmt.Sprintf(" … (%d more)", len(inner)-4)
+				}
+				return nil, usagef("%s is not a forkcast result directory (no summary.json) but holds %d; name them: %s", dir, len(inner), named)
+			}
 			return nil, usagef("%s is not a forkcast result directory (no summary.json)", dir)
 		}
 		run, err := read(dir)

@@ -43,6 +43,18 @@ func TestPlotNonResultDirIsBadInput(t *testing.T) {
 	assert.Contains(t, stderr, "not a forkcast result directory")
 }
 
+// A directory of result directories (a compare output) is not one, and the
+// error names the ones inside.
+func TestPlotOfADirOfRunsNamesThem(t *testing.T) {
+	prefork, daemon := writeFixtureDirs(t)
+	root := filepath.Dir(prefork)
+	for _, cmd := range []string{"plot", "report"} {
+		code, _, stderr := runCLI(cmd, root)
+		assert.Equal(t, 2, code, cmd)
+		assert.Contains(t, stderr, "not a forkcast result directory (no summary.json) but holds 2; name them: "+daemon+" "+prefork, cmd)
+	}
+}
+
 func TestPlotWithoutDirsIsBadInput(t *testing.T) {
 	code, _, _ := runCLI("plot")
 	assert.Equal(t, 2, code)

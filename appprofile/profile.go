@@ -321,7 +321,11 @@ func (p *Profile) AppTOML() string {
 	mem := func(s Sample) float64 { return float64(s.Memory) }
 	mean := func(xs []float64) float64 { m, _ := meanCV(xs); return m }
 	ok := col(p.Imports, cpu)
-	fmt.Fprintf(&b, "[app]  # measured by `simulate profile-app %s`: %d imports, each in a fresh %s\n", p.Script, len(ok), p.Python)
+	imports := "imports, each"
+	if len(ok) == 1 {
+		imports = "import"
+	}
+	fmt.Fprintf(&b, "[app]  # measured by `simulate profile-app %s`: %d %s in a fresh %s\n", p.Script, len(ok), imports, p.Python)
 	if len(ok) > 0 {
 		fmt.Fprintf(&b, "import_cpu = %q\n", Dist(ok))
 		fmt.Fprintf(&b, "import_wait = %q\n", Dist(col(p.Imports, wait)))

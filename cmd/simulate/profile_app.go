@@ -76,7 +76,11 @@ func profileAppCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "profile-app: %s with %s (mod_wsgi %s): %d imports", p.Script, p.Python, orUnknown(p.ModWSGI.Version), len(p.Imports))
+	noun := "imports"
+	if len(p.Imports) == 1 {
+		noun = "import"
+	}
+	fmt.Fprintf(stderr, "profile-app: %s with %s (mod_wsgi %s): %d %s", p.Script, p.Python, orUnknown(p.ModWSGI.Version), len(p.Imports), noun)
 	for _, im := range p.Imports {
 		failed := ""
 		if im.Error != "" {

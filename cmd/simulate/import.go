@@ -80,14 +80,19 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	return writeScenarioFile(*out, im.TOML, stdout)
 }
 
-// writeScenarioFile writes a scenario to path, or to stdout when path is "".
+// writeScenarioFile writes a scenario to path, saying so on stdout, or to
+// stdout itself when path is "".
 func writeScenarioFile(path string, text []byte, stdout io.Writer) error {
 	if path == "" {
 		_, err := stdout.Write(text)
 		return err
 	}
-	return results.PublishFile(path, oursScenario, func(f *os.File) error {
+	err := results.PublishFile(path, oursScenario, func(f *os.File) error {
 		_, err := f.Write(text)
 		return err
 	})
+	if err == nil {
+		fmt.Fprintf(stdout, "wrote %s\n", path)
+	}
+	return err
 }

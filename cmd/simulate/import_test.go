@@ -21,6 +21,7 @@ func TestImportCommand(t *testing.T) {
 	code := runMain([]string{"import", "/etc/apache2", "--sysroot", "../../apacheconf/testdata/django", "--out", out}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
 	assert.Contains(t, stderr.String(), "memory-limit=1073741824 is not modelled", "process-management warnings on stderr")
+	assert.Equal(t, "wrote "+out+"\n", stdout.String())
 	s, err := scenarios.Load(out, "")
 	require.NoError(t, err)
 	assert.Equal(t, "shop", s.WSGI.ProcessGroup)

@@ -717,6 +717,21 @@ func (c *child) exit() {
 	c.s.parent.childExited(c)
 }
 
+// deferTeardown takes back the teardown exit just started: the process
+// waits for a core (parent.woke). resumeTeardown starts it again, unless
+// something ended the process, or started its teardown, meanwhile.
+func (c *child) deferTeardown() {
+	if c.finJob != nil && c.s.cpu.Cancel(c.finJob) {
+		c.finJob = nil
+	}
+}
+
+func (c *child) resumeTeardown() {
+	if !c.exited && c.finJob == nil {
+		c.exit()
+	}
+}
+
 // hang leaves the process stuck in Python's teardown: no thread serves,
 // its memory stays, and the parent never reaps it. Under event it keeps its
 // scoreboard slot (counted among the processes shutting down); worker forks

@@ -31,15 +31,18 @@ type parent struct {
 	// tearing counts the processes a restart woke that took the
 	// parent's core and are still tearing Python down; the parent goes on
 	// once they are done: with the next in toSignal, then afterTeardowns.
-	// preempted: this restart's woken processes take the parent's core
-	// (woke). keepsCore: some process the restart woke did not take it,
-	// and the parent keeps its core against them through the reload
-	// (cpuWork).
+	// preemptOdds: the odds that a process this restart woke takes the
+	// parent's core (woke). keepsCore: some process the restart woke did
+	// not take it, and the parent keeps its core against them through
+	// the reload (cpuWork). behind: the children that did not, whose
+	// teardowns wait for the parent's core until it next sleeps
+	// (releaseBehind).
 	tearing        int
 	toSignal       []func()
 	afterTeardowns func()
-	preempted      bool
+	preemptOdds    float64
 	keepsCore      bool
+	behind         []*child
 	// onTick, when set, sees every maintenance pass (at the simulation
 	// clock's instant): how many children it forked and the idle count it
 	// acted on (tests use it).
@@ -132,6 +135,7 @@ func (p *parent) startupChildren(n int) {
 
 // sleep schedules the end of the loop's 1 s sleep, after any forks.
 func (p *parent) sleep() {
+	p.releaseBehind()
 	at := p.s.sim.Now()
 	if p.forkAt > at {
 		at = p.forkAt

@@ -1,6 +1,10 @@
 package models
 
 import (
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/forkcast/forkcast/scenarios"
 	"github.com/forkcast/forkcast/sim"
 )
@@ -70,12 +74,12 @@ func (p *parent) act(action string) {
 // clears pconf and re-reads the configuration (reload).
 func (p *parent) restart(graceful bool) {
 	s := p.s
+	p.releaseBehind()
 	p.state = restarting
 	p.keepsCore = false
-	// Whether the processes this restart's signals wake take the
-	// parent's core: once per restart (woke).
-	share := s.sc.Host.SchedWakePreempt
-	p.preempted = share >= 1 || (share > 0 && s.schedRand.Float64() < share)
+	// The odds that the processes this restart's signals wake take the
+	// parent's core (woke).
+	p.preemptOdds = wakeOdds(s.sc.Host.SchedWakePreempt, s.sc.Host.SchedWakeTogether, s.schedRand)
 	p.graceful = graceful
 	p.gen++
 	if graceful {
@@ -99,8 +103,9 @@ func (p *parent) restart(graceful bool) {
 					c.workers[0].set(Graceful)
 				}
 				c.graceful()
-				if c.finJob != nil && !c.exited {
-					p.woke(&c.wokenByRestart)
+				if c.finJob != nil && !c.exited && !p.woke(&c.wokenByRestart) {
+					c.deferTeardown()
+					p.behind = append(p.behind, c)
 				}
 			})
 		}
@@ -150,22 +155,66 @@ func (p *parent) signalNext() {
 }
 
 // woke notes a process the restart's signal woke, which tears Python
-// down (its flag: wokenByRestart). In a restart whose woken processes
-// take the parent's core (preempted: drawn once per restart with
-// probability host.sched_wake_preempt, from the scheduler's stream when
-// it is strictly between 0 and 1), the parent waits for its teardown
-// (tearing, tornDown); otherwise it waits for another core and the parent
-// keeps its own (keepsCore). Once per restart, not per process: on the
-// second VM runtime mode's five idle children all waited (five runs), on
-// the first they all took the core (every time), while calibrate's probe
-// of 16 saw 2, 11, 3, 11 and 5 take it.
-func (p *parent) woke(flag *bool) {
-	if p.preempted {
+// down (its flag: wokenByRestart), and says whether it took the parent's
+// core (with the restart's odds, preemptOdds): then the parent waits for
+// its teardown (tearing, tornDown). Otherwise it waits for a core and the
+// parent keeps its own (keepsCore): a child waits for the parent's, until
+// the parent next sleeps (behind, releaseBehind) — so of a graceful
+// restart's idle children, those that took the core are the ones the
+// parent's first reap finds gone, as calibrate counts them; a daemon goes
+// on the other cores, as the parent sleeps in free_proc_chain at once.
+func (p *parent) woke(flag *bool) bool {
+	q := p.preemptOdds
+	if q >= 1 || (q > 0 && p.s.schedRand.Float64() < q) {
 		*flag = true
 		p.tearing++
-		return
+		return true
 	}
 	p.keepsCore = true
+	return false
+}
+
+// releaseBehind lets the children that did not take the parent's core tear
+// down: the parent sleeps, or goes on to another restart or a stop.
+func (p *parent) releaseBehind() {
+	for _, c := range p.behind {
+		c.resumeTeardown()
+	}
+	p.behind = p.behind[:0]
+}
+
+// wakeOdds draws one restart's odds that each process its signals wake
+// takes the parent's core: a beta distribution whose mean is share
+// (host.sched_wake_preempt) and whose intra-restart correlation is
+// together (host.sched_wake_together): the number of n woken processes
+// that take the core then has mean n·share and variance
+// n·share·(1−share)·(1 + (n−1)·together) (beta-binomial). together = 1 is
+// all or none, one draw per restart; 0 is each process on its own, with
+// odds share. Both ends are what machines showed: runtime mode's five idle
+// lazy children all took the core, every time, on the first VM, and none
+// did, in five runs, on the second; on a third, two of four were replaced
+// at once in each of three runs, and calibrate's probe of 16 saw 3, 7
+// and 0 take it (docs/model.md §2.3).
+func wakeOdds(share, together float64, r *rand.Rand) float64 {
+	switch {
+	case share <= 0 || share >= 1:
+		return share
+	case together >= 1:
+		if r.Float64() < share {
+			return 1
+		}
+		return 0
+	case together <= 0:
+		return share
+	}
+	// A beta of mean m and parameters α = m·k, β = (1−m)·k gives its
+	// Bernoulli draws the correlation 1/(1+k).
+	k := 1/together - 1
+	q := distuv.Beta{Alpha: share * k, Beta: (1 - share) * k, Src: r}.Rand()
+	if q != q { // both gammas underflowed (a correlation near 1): all or none
+		return wakeOdds(share, 1, r)
+	}
+	return q
 }
 
 // cpuWork runs work of the parent's CPU, then done: processor-shared with
@@ -389,9 +438,13 @@ func (p *parent) freeProcChain(done func()) {
 		done()
 	}
 	if p.tearing > 0 {
-		p.afterTeardowns = func() { s.sim.After(wait, check) }
+		p.afterTeardowns = func() {
+			p.releaseBehind()
+			s.sim.After(wait, check)
+		}
 		return
 	}
+	p.releaseBehind() // the parent sleeps in apr_sleep
 	s.sim.After(wait, check)
 }
 
@@ -434,6 +487,7 @@ func (p *parent) postConfig() {
 // destruction stops the daemons as on a restart. Nothing restarts.
 func (p *parent) gracefulStop() {
 	s := p.s
+	p.releaseBehind()
 	p.state = stopping
 	s.closeListen()
 	for _, c := range s.slots {

@@ -2,14 +2,17 @@ package models
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/forkcast/forkcast/results"
+	"github.com/forkcast/forkcast/sim"
 )
 
 // daemonRestart is event in front of a 2 × 10 daemon group, light load, and
@@ -287,6 +290,87 @@ sched_wake_preempt = `+share, "")
 		}
 	}
 	assert.True(t, late > 4 && late < 16, "half of the restarts' children take the core (%d of 20 late)", late)
+}
+
+// How many of a restart's woken children take the parent's core, and so
+// are replaced at once, follows host.sched_wake_together: with 1 all of
+// them or none, one draw per restart (the first two VMs' five children);
+// with 0 each on its own, so restarts mostly replace some at once and the
+// rest a tick later (two of four on the third VM, every time).
+func TestGracefulRestartWokenChildrenTogetherOrEachOnItsOwn(t *testing.T) {
+	atOnce := func(together string, seed int) int {
+		run, _, s := simulateTraced(t, parse(t, `
+duration = "15s"
+seed = `+fmt.Sprint(seed)+`
+[host]
+cpus = 2
+ram = "8GiB"
+graceful_child_cpu = "0s"
+restart_cpu = "12ms"
+python_fini_cpu = "7ms"
+sched_wake_preempt = 0.5
+sched_wake_together = `+together+`
+[apache]
+mpm = "prefork"
+start_servers = 5
+[wsgi]
+process_group = ""
+preload = true
+[app]
+import_cpu = "const(10ms)"
+[[workload.phase]]
+duration = "15s"
+rate = 0.01
+`+event("10s", "graceful_restart"), ""))
+		onlyRestart(t, run)
+		n := 0
+		for _, c := range s.slots {
+			if c != nil && c.gen == s.parent.gen && c.readyAt-s.loadStart < 10*sim.Second+500*sim.Millisecond {
+				n++
+			}
+		}
+		return n
+	}
+	partial, sum := 0, 0
+	for seed := 1; seed <= 40; seed++ {
+		n := atOnce("1", seed)
+		assert.True(t, n == 0 || n == 5, "all or none: %d of 5 replaced at once (seed %d)", n, seed)
+		n = atOnce("0", seed)
+		sum += n
+		if n > 0 && n < 5 {
+			partial++
+		}
+	}
+	// Each child alone with odds 1/2: all or none in 2 of 32 restarts, and
+	// those left behind wait for the parent's core until after its first
+	// reap, so 2.5 of the five are replaced at once on average.
+	assert.GreaterOrEqual(t, partial, 30, "of 40 restarts, %d replaced some of the five at once", partial)
+	assert.InDelta(t, 2.5, float64(sum)/40, 0.5, "children replaced at once, mean of 40 restarts")
+}
+
+// wakeOdds' draws make beta-binomial counts: of n woken processes, a mean
+// of n·share take the core, with variance n·share·(1−share)·(1+(n−1)ρ).
+func TestWakeOddsGiveTheBetaBinomialSpread(t *testing.T) {
+	const n, restarts = 16, 20000
+	for _, c := range []struct{ share, together float64 }{
+		{0.3, 0}, {0.3, 0.25}, {0.3, 1}, {0.8, 0.5}, {0.05, 0.1},
+	} {
+		r := rand.New(rand.NewPCG(1, 2))
+		var counts []float64
+		for range restarts {
+			q, k := wakeOdds(c.share, c.together, r), 0
+			for range n {
+				if q >= 1 || (q > 0 && r.Float64() < q) {
+					k++
+				}
+			}
+			counts = append(counts, float64(k))
+		}
+		mean, variance := stat.MeanVariance(counts, nil)
+		want := n * c.share * (1 - c.share) * (1 + (n-1)*c.together)
+		assert.InDelta(t, n*c.share, mean, 0.05, "%+v: mean", c)
+		assert.InEpsilon(t, want, variance, 0.05, "%+v: variance", c)
+	}
 }
 
 // event keeps the slot of a process that is shutting down gracefully; one

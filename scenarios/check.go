@@ -143,6 +143,9 @@ func (h Host) check(ps *problems) {
 	if !(h.SchedWakePreempt >= 0 && h.SchedWakePreempt <= 1) {
 		ps.add("host.sched_wake_preempt", h.SchedWakePreempt, "must be a probability from 0 to 1")
 	}
+	if !(h.SchedWakeTogether >= 0 && h.SchedWakeTogether <= 1) {
+		ps.add("host.sched_wake_together", h.SchedWakeTogether, "must be a correlation from 0 (each woken process on its own) to 1 (all or none)")
+	}
 	if !(h.SchedMigrate >= 0 && h.SchedMigrate <= MaxSchedMigrate) {
 		ps.add("host.sched_migrate", h.SchedMigrate, "must be from 0 (processor sharing) to %g tasks moved a second", float64(MaxSchedMigrate))
 	}

@@ -97,17 +97,18 @@ func DefaultHost() Host {
 		CowErosion:     D(5 * time.Second),
 		CowSharedFloor: 0.2,
 
-		ForkTime:         D(time.Millisecond),
-		ChildInitCPU:     D(2 * time.Millisecond),
-		PythonInitCPU:    D(10 * time.Millisecond),
-		PythonFiniCPU:    D(7 * time.Millisecond),   // calibrate, 2026-12-03
-		ExitFreeCPU:      D(200 * time.Microsecond), // calibrate, 2026-12-03: 128–250 µs in five runs
-		RestartCPU:       D(15 * time.Millisecond),
-		GracefulChildCPU: D(900 * time.Microsecond), // calibrate, 2026-12-03
-		RequestCPU:       D(100 * time.Microsecond),
-		LingerTime:       D(200 * time.Microsecond),
-		CPUSecond:        1,
-		SchedWakePreempt: 1, // measured on the first 2-core VM (docs/model.md §2.3)
+		ForkTime:          D(time.Millisecond),
+		ChildInitCPU:      D(2 * time.Millisecond),
+		PythonInitCPU:     D(10 * time.Millisecond),
+		PythonFiniCPU:     D(7 * time.Millisecond),   // calibrate, 2026-12-03
+		ExitFreeCPU:       D(200 * time.Microsecond), // calibrate, 2026-12-03: 128–250 µs in five runs
+		RestartCPU:        D(15 * time.Millisecond),
+		GracefulChildCPU:  D(900 * time.Microsecond), // calibrate, 2026-12-03
+		RequestCPU:        D(100 * time.Microsecond),
+		LingerTime:        D(200 * time.Microsecond),
+		CPUSecond:         1,
+		SchedWakePreempt:  1, // measured on the first 2-core VM (docs/model.md §2.3)
+		SchedWakeTogether: 1, // all or none: the model before calibrate measured it
 
 		// `simulate calibrate` on the project's machine (2026-12-03).
 		SubInterpreterCPU:     D(17 * time.Millisecond),

@@ -117,6 +117,7 @@
 //	sched_wait              duration  "0s"      the same for a task preempted mid-run (the parent in a fork burst)
 //	sched_run               duration  "0s"      mean CPU a task runs before it is preempted while all cores are taken; 0: never
 //	sched_wake_preempt      number    1         odds that the processes a restart's signals wake run before the parent goes on; 0 to 1
+//	sched_wake_together     number    1         how much one restart's woken processes go the same way: 1 all or none, 0 each on its own; 0 to 1
 //	sched_migrate           number    0         run queues a core: tasks the balancer moves a second per task on a longest queue; 0: processor sharing
 //	sched_migrate_shape     integer   0         gamma shape of the waits between the balancer's moves (0 or 1: exponential; up to 64)
 //	arrival_jitter          duration  "0s"      mean lateness of the load generator's timer wake-ups (exponential)

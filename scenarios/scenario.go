@@ -134,8 +134,15 @@ type Host struct {
 	// signalling parent's core before it goes on, each tearing down
 	// first; otherwise it keeps its core while they share the rest
 	// (docs/model.md §2.3). 1 (the default): every restart.
-	SchedWakePreempt float64  `toml:"sched_wake_preempt"`
-	ArrivalJitter    Duration `toml:"arrival_jitter"` // mean lateness of a load generator's timer wake-up (exponential)
+	SchedWakePreempt float64 `toml:"sched_wake_preempt"`
+	// SchedWakeTogether is how much one restart's woken processes go
+	// the same way (the intra-restart correlation of their outcomes): 1
+	// (the default), all of them or none, one draw per restart; 0, each
+	// on its own with odds SchedWakePreempt; between, each with the
+	// restart's own odds, drawn from a beta distribution whose mean is
+	// SchedWakePreempt (docs/model.md §2.3).
+	SchedWakeTogether float64  `toml:"sched_wake_together"`
+	ArrivalJitter     Duration `toml:"arrival_jitter"` // mean lateness of a load generator's timer wake-up (exponential)
 
 	// The first touch of memory (docs/model.md §8.5), measured by
 	// `simulate calibrate`. A virtual machine whose host takes back the

@@ -249,6 +249,7 @@ type Profile struct {
 	SchedWait            time.Duration
 	SchedRun             time.Duration
 	SchedWakePreempt     float64
+	SchedWakeTogether    float64
 	SchedMigrate         float64 // per second
 	SchedMigrateShape    int
 	ArrivalJitter        time.Duration
@@ -318,6 +319,10 @@ const (
 	// VM within an hour, one probe each, put runtime mode's app at 6, 27
 	// and 8 ms and a sub-interpreter at 18, 42 and 24 ms.
 	calRepeats = 3
+	// calGracefulRestarts is how many graceful restarts of calMany children
+	// count the teardowns that beat the new generation: their spread from
+	// one restart to the next is sched_wake_together (wakeShares).
+	calGracefulRestarts = 6
 	// The responses probe: calResponses lone requests at each CPU of
 	// calResponseCPU, each sent calResponseGap after the last answer; the
 	// delay's levels keep calDelayQuantiles quantiles (every 10%).
@@ -370,6 +375,9 @@ const (
 //     parent's core when the signal woke it and tore down first; the
 //     others waited for another core while the parent reloaded on its own
 //     (docs/model.md §2.3);
+//   - sched_wake_together: how much those counts vary from one restart
+//     to the next beyond what children each on their own would give
+//     (wakeShares);
 //   - graceful_child_cpu: the parent's CPU time for a graceful restart
 //     (SIGUSR1) of calMany children with a bare interpreter, less its
 //     forks and restart_cpu, per child: telling each to finish and
@@ -486,9 +494,10 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	}
 	// Who runs first after a graceful restart's signals varies from one
 	// restart to the next (2 and 11 of 16 children half an hour apart):
-	// calRepeats restarts, and the mean share.
+	// calGracefulRestarts restarts, the mean share and how much each
+	// restart's children went the same way.
 	tornFirst := []int{py.TornDownFirst}
-	for range calRepeats - 1 {
+	for range calGracefulRestarts - 1 {
 		again, err := p.Apache(ctx, ApacheProbe{Children: calMany, Python: true, Restart: true, Graceful: true})
 		if err != nil {
 			return prof, fmt.Errorf("probe: prefork with %d children, each with a bare interpreter, restarted gracefully: %w", calMany, err)
@@ -514,15 +523,11 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 	prof.PythonInitCPU = time.Duration(max(0, cpu(py)-cpu(many)))
 	prof.RestartCPU = max(0, few.RestartCPU-calFew*startupFork)
 	prof.GracefulChildCPU = max(0, (py.RestartCPU-calMany*startupFork-prof.RestartCPU)/calMany)
-	prof.SchedWakePreempt = 1
+	prof.SchedWakePreempt, prof.SchedWakeTogether = 1, 1
 	if slices.Min(tornFirst) >= 0 {
-		sum := 0
-		for _, n := range tornFirst {
-			sum += n
-		}
-		prof.SchedWakePreempt = min(1, float64(sum)/float64(len(tornFirst)*calMany))
+		prof.SchedWakePreempt, prof.SchedWakeTogether = wakeShares(tornFirst, calMany)
 	} else {
-		prof.Notes = append(prof.Notes, "WARNING: a graceful restart's error log did not show the children's teardowns and the new generation: sched_wake_preempt left at 1")
+		prof.Notes = append(prof.Notes, "WARNING: a graceful restart's error log did not show the children's teardowns and the new generation: sched_wake_preempt and sched_wake_together left at 1")
 	}
 	bursts, err := p.ForkBursts(ctx)
 	if err != nil {
@@ -604,8 +609,8 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 			scenarios.Size(few.Parent.RSS), scenarios.Size(few.Parent.PSS), scenarios.Size(few.Parent.Private), few.ParentCPU, few.RestartCPU),
 		fmt.Sprintf("prefork, WSGIRestrictEmbedded On, %d children: parent CPU %v; child median private %s, shared %s, CPU %v", calMany,
 			many.ParentCPU, scenarios.Size(priv(many)), scenarios.Size(shared(many)), time.Duration(cpu(many))),
-		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit; the parent's CPU for their graceful restart %v; of their teardowns, %v ended before its new generation began in %d such restarts (sched_wake_preempt %.2f)", calMany,
-			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU, py.RestartCPU, tornFirst, len(tornFirst), prof.SchedWakePreempt))
+		fmt.Sprintf("prefork, bare interpreter, %d children: child median private %s, shared %s, CPU %v; %v in all by their exit; the parent's CPU for their graceful restart %v; of their teardowns, %v ended before its new generation began in %d such restarts (sched_wake_preempt %.2f, sched_wake_together %.2f)", calMany,
+			scenarios.Size(priv(py)), scenarios.Size(shared(py)), time.Duration(cpu(py)), py.ReapedCPU, py.RestartCPU, tornFirst, len(tornFirst), prof.SchedWakePreempt, prof.SchedWakeTogether))
 
 	if err := calibrateThreads(ctx, p, &prof); err != nil {
 		return prof, err
@@ -664,6 +669,28 @@ func Calibrate(ctx context.Context, p Prober) (Profile, error) {
 		prof.SchedMigrate, prof.SchedMigrateShape, prof.Notes = deriveMigrate(bal, prof.Notes)
 	}
 	return prof, nil
+}
+
+// wakeShares returns, from how many of n children tore down before the new
+// generation in each of several graceful restarts, the mean share (host.
+// sched_wake_preempt) and the intra-restart correlation (host.
+// sched_wake_together), by the method of moments for the beta-binomial
+// the model draws (models.wakeOdds): the counts' variance is
+// n·p·(1−p)·(1 + (n−1)·ρ), so ρ = (s²/(n·p·(1−p)) − 1)/(n − 1), with s² the
+// counts' sample variance, kept within 0 (each child on its own) and 1
+// (all or none). A share of 0 or 1 leaves nothing to correlate: ρ is 1.
+func wakeShares(counts []int, n int) (share, together float64) {
+	ks := make([]float64, len(counts))
+	for i, k := range counts {
+		ks[i] = float64(k)
+	}
+	mean, variance := stat.MeanVariance(ks, nil)
+	share = min(1, mean/float64(n))
+	if share <= 0 || share >= 1 || len(ks) < 2 || n < 2 {
+		return share, 1
+	}
+	rho := (variance/(float64(n)*share*(1-share)) - 1) / float64(n-1)
+	return share, max(0, min(1, rho))
 }
 
 // calibrateRequests runs calRepeats pairs of request runs (see Calibrate),
@@ -1101,6 +1128,7 @@ func WriteProfile(w io.Writer, p Profile, header []string) error {
 		"sched_wait":                dur(p.SchedWait),
 		"sched_run":                 dur(p.SchedRun),
 		"sched_wake_preempt":        fmt.Sprintf("%.2f", p.SchedWakePreempt),
+		"sched_wake_together":       fmt.Sprintf("%.2f", p.SchedWakeTogether),
 		"sched_migrate":             fmt.Sprintf("%.2f", p.SchedMigrate),
 		"sched_migrate_shape":       fmt.Sprint(p.SchedMigrateShape),
 		"arrival_jitter":            dur(p.ArrivalJitter),

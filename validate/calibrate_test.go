@@ -334,7 +334,10 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 		{Children: 16, Python: true, App: AppRuntime, Restart: true},
 		{Children: 16, Python: true, App: AppMinimal, SubInterpreter: true, Restart: true}}
 	graceful := ApacheProbe{Children: 16, Python: true, Restart: true, Graceful: true}
-	calls := []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}, graceful, graceful, graceful}
+	calls := []ApacheProbe{{Children: 2, Restart: true}, {Children: 16}}
+	for range calGracefulRestarts {
+		calls = append(calls, graceful)
+	}
 	for range calRepeats {
 		calls = append(calls, preloads...) // in turns
 	}
@@ -366,7 +369,9 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 10*time.Millisecond, prof.PythonInitCPU)
 	assert.Equal(t, 40*time.Millisecond, prof.RestartCPU, "the restart less its forks, at the startup probes' 1 ms each")
 	assert.Equal(t, 500*time.Microsecond, prof.GracefulChildCPU, "a graceful restart's extra per child")
-	assert.Equal(t, 0.25, prof.SchedWakePreempt, "4, 0 and 8 of 16 teardowns before the new generation")
+	assert.Equal(t, 0.25, prof.SchedWakePreempt, "4, 0, 8, 4, 0 and 8 of 16 teardowns before the new generation")
+	// Their variance, 12.8, is 4.27 times a binomial's (16 × 0.25 × 0.75).
+	assert.InDelta(t, (12.8/3-1)/15, prof.SchedWakeTogether, 1e-9)
 	assert.Equal(t, 600*time.Microsecond, prof.MemoryTouchCPU, "per MiB, while the host backs it")
 	assert.Equal(t, 3100*time.Microsecond, prof.MemoryTouchColdCPU, "per MiB, beyond")
 	assert.Equal(t, scenarios.Size(400<<20), prof.MemoryWarm, "20 steps of 20 MiB before the run of dear ones; the lone dear step is noise")
@@ -418,6 +423,7 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 	assert.Equal(t, 40*time.Millisecond, sc.Host.RestartCPU.Duration)
 	assert.Equal(t, 500*time.Microsecond, sc.Host.GracefulChildCPU.Duration)
 	assert.Equal(t, 0.25, sc.Host.SchedWakePreempt)
+	assert.Equal(t, 0.22, sc.Host.SchedWakeTogether, "as written, to two places")
 	assert.Equal(t, scenarios.Size(700<<10), sc.Host.RuntimeAppMemory)
 	assert.Equal(t, scenarios.Size(500<<10), sc.Host.RuntimeAppText)
 	assert.Equal(t, 12*time.Millisecond, sc.Host.RuntimeAppCPU.Duration)
@@ -441,9 +447,9 @@ func TestCalibrateAndProfileLoads(t *testing.T) {
 func TestCalibrateKeepsEachPreloadProbesLeastCPU(t *testing.T) {
 	quiet, err := Calibrate(context.Background(), &fakeProber{})
 	require.NoError(t, err)
-	// The preload probes come after the small, the large and the three
+	// The preload probes come after the small, the large and the
 	// graceful probes.
-	const first = 5
+	const first = 2 + calGracefulRestarts
 	loaded := &fakeProber{load: func(n int) time.Duration {
 		switch n {
 		case first + 2, first + 4: // the runtime app's first run, the minimal script's second
@@ -490,4 +496,25 @@ func TestForkTimeNeedsABurst(t *testing.T) {
 	_, _, err = deriveForkTime([]ForkBurst{{Forks: 1, CPU: time.Millisecond}, {Forks: 4, CPU: 3 * time.Millisecond}}, 0, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no burst of 8 forks or more (1 forks in 1ms, 4 forks in 3ms)")
+}
+
+// wakeShares reads the counts of teardowns ahead of the new generation as
+// the model draws them: a share, and how much each restart's children went
+// the same way.
+func TestWakeSharesReadsTheRestartsSpread(t *testing.T) {
+	for _, c := range []struct {
+		counts          []int
+		share, together float64
+	}{
+		{[]int{4, 0, 8}, 0.25, (16.0/3 - 1) / 15},
+		{[]int{16, 0, 16, 0}, 0.5, 1},     // all or none: more spread than ρ = 1 even gives is kept at 1
+		{[]int{8, 8, 8, 8}, 0.5, 0},       // less spread than children on their own: 0
+		{[]int{0, 0, 0}, 0, 1},            // none ever first: nothing to correlate
+		{[]int{16, 16}, 1, 1},             // all, always
+		{[]int{3, 7, 0}, 10.0 / 48, 0.24}, // this project's VM, 2026-12-05
+	} {
+		share, together := wakeShares(c.counts, 16)
+		assert.InDelta(t, c.share, share, 1e-9, "%v: share", c.counts)
+		assert.InDelta(t, c.together, together, 0.005, "%v: together", c.counts)
+	}
 }

@@ -84,7 +84,7 @@ func TestValidationSubsetAgainstApache(t *testing.T) {
 	}
 	b, err := os.ReadFile(profile)
 	require.NoError(t, err)
-	assert.NotContains(t, string(b), "sched_wake_preempt left at 1", "the graceful probe's error log orders the teardowns and the new generation")
+	assert.NotContains(t, string(b), "sched_wake_together left at 1", "the graceful probe's error log orders the teardowns and the new generation")
 	assert.Regexp(t, `\nmemory_touch_cpu = "[1-9]`, string(b), "the touch probe measured what a first touch of fresh memory costs")
 	assert.Regexp(t, `\nconnection_pool_memory = "[1-9]`, string(b), "the threads probe measured a transaction pool")
 	assert.Regexp(t, `\nconnection_pool_first_use = "[1-9]`, string(b), "the threads probe measured a pool after its first connection")

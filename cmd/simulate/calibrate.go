@@ -52,7 +52,7 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintln(stderr, "simulate calibrate: probing (first touches of up to 1.5 GiB of fresh memory, nine short prefork Apaches without requests, three event ones with requests, three CPU burns, twelve runtime runs and ten of lone requests, the scheduler under 0 to 8× the cores of CPU-bound load, CPU-bound processes moving between the cores, a prefork parent's bursts of forks; about six minutes)")
+	fmt.Fprintln(stderr, "simulate calibrate: probing (first touches of up to 1.5 GiB of fresh memory, twenty short prefork Apaches without requests, three event ones with requests, three CPU burns, twelve runtime runs and ten of lone requests, the scheduler under 0 to 8× the cores of CPU-bound load, CPU-bound processes moving between the cores, a prefork parent's bursts of forks; about seven minutes)")
 	prof, err := validate.Calibrate(ctx, p)
 	if err != nil {
 		return err

@@ -243,7 +243,32 @@ exit_free_cpu = "250us"`, `import_memory = "`+memory+`"`)
 // the app, on 2 cores, with the [host] and [app] keys given.
 func idleGracefulBirth(t *testing.T, seed int, host, app string) float64 {
 	t.Helper()
-	run, _, _ := simulateTraced(t, parse(t, `
+	run, _ := idleGracefulRestart(t, seed, host, app)
+	r := onlyRestart(t, run)
+	require.NotNil(t, r.FirstChildS)
+	return *r.FirstChildS
+}
+
+// idleGracefulReplaced is how many of the five children idleGracefulBirth's
+// server has at the end were ready within 0.5 s of its restart: those
+// replaced at once.
+func idleGracefulReplaced(t *testing.T, seed int, host, app string) int {
+	t.Helper()
+	_, s := idleGracefulRestart(t, seed, host, app)
+	n := 0
+	for _, c := range s.slots {
+		if c != nil && c.gen == s.parent.gen && c.readyAt-s.loadStart < 10*sim.Second+500*sim.Millisecond {
+			n++
+		}
+	}
+	return n
+}
+
+// idleGracefulRestart runs idleGracefulBirth's server: its results and the
+// simulated server at the end.
+func idleGracefulRestart(t *testing.T, seed int, host, app string) (results.Run, *server) {
+	t.Helper()
+	run, _, s := simulateTraced(t, parse(t, `
 duration = "15s"
 seed = `+fmt.Sprint(seed)+`
 [host]
@@ -263,9 +288,8 @@ preload = true
 duration = "15s"
 rate = 0.01
 `+event("10s", "graceful_restart"), ""))
-	r := onlyRestart(t, run)
-	require.NotNil(t, r.FirstChildS)
-	return *r.FirstChildS
+	onlyRestart(t, run)
+	return run, s
 }
 
 // Where the children a graceful restart wakes do not take the parent's
@@ -299,37 +323,10 @@ sched_wake_preempt = `+share, "")
 // rest a tick later (two of four on the third VM, every time).
 func TestGracefulRestartWokenChildrenTogetherOrEachOnItsOwn(t *testing.T) {
 	atOnce := func(together string, seed int) int {
-		run, _, s := simulateTraced(t, parse(t, `
-duration = "15s"
-seed = `+fmt.Sprint(seed)+`
-[host]
-cpus = 2
-ram = "8GiB"
-graceful_child_cpu = "0s"
-restart_cpu = "12ms"
+		return idleGracefulReplaced(t, seed, `restart_cpu = "12ms"
 python_fini_cpu = "7ms"
 sched_wake_preempt = 0.5
-sched_wake_together = `+together+`
-[apache]
-mpm = "prefork"
-start_servers = 5
-[wsgi]
-process_group = ""
-preload = true
-[app]
-import_cpu = "const(10ms)"
-[[workload.phase]]
-duration = "15s"
-rate = 0.01
-`+event("10s", "graceful_restart"), ""))
-		onlyRestart(t, run)
-		n := 0
-		for _, c := range s.slots {
-			if c != nil && c.gen == s.parent.gen && c.readyAt-s.loadStart < 10*sim.Second+500*sim.Millisecond {
-				n++
-			}
-		}
-		return n
+sched_wake_together = `+together, `import_cpu = "const(10ms)"`)
 	}
 	partial, sum := 0, 0
 	for seed := 1; seed <= 40; seed++ {

@@ -129,11 +129,11 @@ type Host struct {
 	// between two is gamma-distributed with this integer shape (1:
 	// exponential; the larger, the closer to periodic).
 	SchedMigrateShape int `toml:"sched_migrate_shape"`
-	// SchedWakePreempt is the probability that the processes a restart's
-	// signals wake (the old children, the old daemons) take the
-	// signalling parent's core before it goes on, each tearing down
-	// first; otherwise it keeps its core while they share the rest
-	// (docs/model.md §2.3). 1 (the default): every restart.
+	// SchedWakePreempt is the probability, over restarts, that a process
+	// a restart's signals wake (an old child, an old daemon) takes the
+	// signalling parent's core before it goes on, tearing down first;
+	// otherwise the parent keeps its core and the process waits for one
+	// (docs/model.md §2.3). 1 (the default): every one, every restart.
 	SchedWakePreempt float64 `toml:"sched_wake_preempt"`
 	// SchedWakeTogether is how much one restart's woken processes go
 	// the same way (the intra-restart correlation of their outcomes): 1

@@ -290,6 +290,7 @@ func TestCalendarAgainstSpecification(t *testing.T) {
 				ref.reset(id, s.Now())
 			}
 			require.Equal(t, len(ref.pending), s.Pending())
+			require.NoError(t, s.cal.check(), "step %d", steps)
 			if steps++; steps == limit {
 				s.Halt()
 			}
@@ -319,4 +320,63 @@ func TestRunToHorizonThenScheduleEarlier(t *testing.T) {
 	s.At(5*Second, record)
 	s.Run(Never)
 	assert.Equal(t, []Time{5 * Second, 6 * Second, 10 * Second, 10*Second + 1}, got)
+}
+
+// Phases a million times faster or slower than the one before, timers
+// hours ahead and at the end of time, moved and stopped at random: the
+// timers fire exactly as the specification says, and the calendar's
+// invariants hold after every one.
+func TestCalendarAcrossPaces(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	s := New()
+	ref := &refEngine{pending: map[int][2]uint64{}}
+	const n = 300
+	timers := make([]*Timer, n)
+	paces := []Time{Millisecond, 1, Minute, Microsecond, Second, 10}
+	pace, steps := paces[0], 0
+	delay := func() Time {
+		switch r.IntN(50) {
+		case 0: // hours ahead
+			return Time(r.IntN(1000)) * Hour
+		case 1:
+			return Never - s.Now() // the end of time
+		}
+		return Time(r.ExpFloat64() * float64(pace) * n)
+	}
+	set := func(id int) {
+		at := s.Later(delay())
+		timers[id].ResetAt(at)
+		ref.reset(id, at)
+	}
+	act := func(id int) {
+		want, ok := ref.next()
+		require.True(t, ok)
+		require.Equal(t, want, id, "step %d", steps)
+		require.Equal(t, Time(ref.pending[id][0]), s.Now())
+		delete(ref.pending, id)
+		set(id)
+		if r.IntN(3) == 0 {
+			other := r.IntN(n)
+			if r.IntN(2) == 0 {
+				set(other)
+			} else {
+				require.Equal(t, ref.stop(other), timers[other].Stop())
+			}
+		}
+		require.Equal(t, len(ref.pending), s.Pending())
+		require.NoError(t, s.cal.check(), "step %d", steps)
+		if steps++; steps%20000 == 0 {
+			pace = paces[steps/20000%len(paces)]
+			if steps == 20000*len(paces) {
+				s.Halt()
+			}
+		}
+	}
+	for id := range timers {
+		id := id
+		timers[id] = s.NewTimer(func() { act(id) })
+		set(id)
+	}
+	s.Run(Never)
+	assert.Equal(t, 20000*len(paces), steps)
 }

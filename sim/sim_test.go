@@ -235,6 +235,17 @@ func (r *refEngine) stop(id int) bool {
 	delete(r.pending, id)
 	return ok
 }
+
+// fired checks that timer id, firing at now, is the one the specification
+// says is next and due then, and takes it out.
+func (r *refEngine) fired(t *testing.T, id int, now Time, step int) {
+	want, ok := r.next()
+	require.True(t, ok)
+	require.Equal(t, want, id, "step %d", step)
+	require.Equal(t, Time(r.pending[id][0]), now)
+	delete(r.pending, id)
+}
+
 func (r *refEngine) next() (int, bool) {
 	best, found := 0, false
 	for id, k := range r.pending {
@@ -261,11 +272,7 @@ func TestCalendarAgainstSpecification(t *testing.T) {
 		scales := []Time{1, Millisecond, 100 * Millisecond, Second, 100 * Second}
 		delay := func() Time { return Time(r.IntN(4)) * Time(r.IntN(1000)) * scales[r.IntN(len(scales))] }
 		act := func(id int) {
-			want, ok := ref.next()
-			require.True(t, ok)
-			require.Equal(t, want, id, "step %d", steps)
-			require.Equal(t, Time(ref.pending[id][0]), s.Now())
-			delete(ref.pending, id)
+			ref.fired(t, id, s.Now(), steps)
 			if r.IntN(4) > 0 { // most activities recur
 				at := s.Now() + delay()
 				timers[id].ResetAt(at)
@@ -349,11 +356,7 @@ func TestCalendarAcrossPaces(t *testing.T) {
 		ref.reset(id, at)
 	}
 	act := func(id int) {
-		want, ok := ref.next()
-		require.True(t, ok)
-		require.Equal(t, want, id, "step %d", steps)
-		require.Equal(t, Time(ref.pending[id][0]), s.Now())
-		delete(ref.pending, id)
+		ref.fired(t, id, s.Now(), steps)
 		set(id)
 		if r.IntN(3) == 0 {
 			other := r.IntN(n)
